@@ -1,0 +1,2 @@
+/** The node server and the JDBC driver. Not yet built. */
+package io.flotilla.sql;
