@@ -1,0 +1,80 @@
+package io.flotilla.raft.core;
+
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * Settings of one replica. Durations are in nanoseconds of the injected monotonic clock.
+ *
+ * @param maxClockDrift how far two replicas' clocks may disagree about the length of one election
+ *        timeout. The lease is the election timeout minus this: a follower that acknowledged the
+ *        leader refuses votes for one election timeout on its own clock, so the leader's lease must
+ *        end before the fastest follower clock could let that pass.
+ * @param maxTransferLag entries a leadership-transfer target (or a learner being promoted) may be
+ *        behind; further behind, the request is refused rather than stalling writes while it catches up.
+ * @param applied the index the host's state machine has already applied (after a restart).
+ */
+public record Config(long id, long electionTimeout, long heartbeatInterval, long maxClockDrift,
+                     int maxInflightMessages, long maxInflightBytes, long maxMessageBytes, long maxApplyBytes,
+                     long maxTransferLag, long applied, Set<DeliberateBug> deliberateBugs) {
+
+    public Config {
+        NodeIds.requireValid(id);
+        if (heartbeatInterval <= 0 || electionTimeout <= heartbeatInterval) {
+            throw new IllegalArgumentException("need 0 < heartbeatInterval < electionTimeout");
+        }
+        if (maxClockDrift < 0 || electionTimeout - maxClockDrift <= heartbeatInterval) {
+            throw new IllegalArgumentException("the lease (electionTimeout - maxClockDrift) must outlast a heartbeat interval");
+        }
+        if (maxInflightMessages < 1 || maxInflightBytes < 1 || maxMessageBytes < 1 || maxApplyBytes < 1) {
+            throw new IllegalArgumentException("flow-control limits must be positive");
+        }
+        deliberateBugs = deliberateBugs.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(deliberateBugs));
+    }
+
+    /** Defaults for a replica on a LAN: 1 s election timeout, 100 ms heartbeats, 100 ms drift bound. */
+    public static Config of(long id) {
+        return new Config(id, Duration.ofSeconds(1).toNanos(), Duration.ofMillis(100).toNanos(),
+                Duration.ofMillis(100).toNanos(), 256, 8L << 20, 1L << 20, 64L << 20, 1000, 0, Set.of());
+    }
+
+    public Config withId(long id) {
+        return new Config(id, electionTimeout, heartbeatInterval, maxClockDrift, maxInflightMessages,
+                maxInflightBytes, maxMessageBytes, maxApplyBytes, maxTransferLag, applied, deliberateBugs);
+    }
+
+    public Config withTimeouts(long electionTimeout, long heartbeatInterval, long maxClockDrift) {
+        return new Config(id, electionTimeout, heartbeatInterval, maxClockDrift, maxInflightMessages,
+                maxInflightBytes, maxMessageBytes, maxApplyBytes, maxTransferLag, applied, deliberateBugs);
+    }
+
+    public Config withFlowControl(int maxInflightMessages, long maxInflightBytes, long maxMessageBytes) {
+        return new Config(id, electionTimeout, heartbeatInterval, maxClockDrift, maxInflightMessages,
+                maxInflightBytes, maxMessageBytes, maxApplyBytes, maxTransferLag, applied, deliberateBugs);
+    }
+
+    public Config withMaxTransferLag(long maxTransferLag) {
+        return new Config(id, electionTimeout, heartbeatInterval, maxClockDrift, maxInflightMessages,
+                maxInflightBytes, maxMessageBytes, maxApplyBytes, maxTransferLag, applied, deliberateBugs);
+    }
+
+    public Config withApplied(long applied) {
+        return new Config(id, electionTimeout, heartbeatInterval, maxClockDrift, maxInflightMessages,
+                maxInflightBytes, maxMessageBytes, maxApplyBytes, maxTransferLag, applied, deliberateBugs);
+    }
+
+    public Config withDeliberateBugs(Set<DeliberateBug> bugs) {
+        return new Config(id, electionTimeout, heartbeatInterval, maxClockDrift, maxInflightMessages,
+                maxInflightBytes, maxMessageBytes, maxApplyBytes, maxTransferLag, applied, bugs);
+    }
+
+    public boolean has(DeliberateBug bug) {
+        return deliberateBugs.contains(bug);
+    }
+
+    /** How long a leader serves reads locally after a quorum acknowledged a heartbeat round. */
+    public long leaseDuration() {
+        return has(DeliberateBug.LEASE_IGNORES_CLOCK_DRIFT) ? electionTimeout : electionTimeout - maxClockDrift;
+    }
+}
