@@ -1,0 +1,571 @@
+package io.flotilla.raft.sim;
+
+import io.flotilla.raft.core.Config;
+import io.flotilla.raft.core.Membership;
+import io.flotilla.raft.core.Message;
+import io.flotilla.raft.core.Raft;
+import io.flotilla.raft.core.Role;
+import io.flotilla.raft.core.SnapshotMeta;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * A deterministic, seeded run of a Raft group in virtual time. Every source of nondeterminism —
+ * latencies, drops, clock rates, election jitter, faults, client choices — comes from one seeded
+ * generator, and events run one at a time in (time, sequence) order, so a seed replays exactly.
+ *
+ * <p>A nemesis keeps breaking things: partitions (symmetric, one-way, bridge, isolate the leader),
+ * crashes that lose unpersisted state and restarts, clock rate changes within the drift bound,
+ * membership changes (learners added, promoted, voters and leaders removed), leadership transfers
+ * and log compaction (which sends lagging followers to snapshots). The {@link Oracle} checks the
+ * safety properties after every step; at the end the client history is checked for linearizability.
+ */
+public final class Simulation {
+
+    static final long MS = 1_000_000L;
+    static final long ELECTION_TIMEOUT = 100 * MS;
+    static final long HEARTBEAT_INTERVAL = 20 * MS;
+    /**
+     * Clocks run at 1 ± ε, far worse than real clocks, so that lease bugs have room to show. A
+     * follower refuses votes for ET on its clock, at least ET/(1+ε) of real time; a lease of L on
+     * the leader's clock lasts at most L/(1-ε). Safety needs L ≤ ET·(1-ε)/(1+ε) = 66.7 ms, so the
+     * configured drift bound (ET - L) must be at least 33.3 ms.
+     */
+    static final double MAX_RATE_ERROR = 0.2;
+    static final long MAX_CLOCK_DRIFT = 34 * MS;
+    private static final int MAX_NODES = 7;
+    private static final String[] KEYS = {"x", "y", "z"};
+
+    static final class Scheduled {
+        final long at;
+        final long seq;
+        final Runnable action;
+        boolean cancelled;
+
+        Scheduled(long at, long seq, Runnable action) {
+            this.at = at;
+            this.seq = seq;
+            this.action = action;
+        }
+    }
+
+    private final SimulationConfig settings;
+    private final SplittableRandom random;
+    private final PriorityQueue<Scheduled> queue = new PriorityQueue<>((a, b) ->
+            a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.seq, b.seq));
+    private final Map<Long, SimNode> nodes = new TreeMap<>();
+    private final SimNetwork network;
+    private final Oracle oracle = new Oracle();
+    private final List<SimClient> clients = new ArrayList<>();
+    private final List<ClientOp> history = new ArrayList<>();
+    private final Config baseConfig;
+    private final double nemesisRate;
+    private long now;
+    private long seq;
+    private long steps;
+    private long requestIds;
+    private long opIds;
+    /** Leaders still to be crashed right after their election (the ambush fault). */
+    private int ambushes;
+    private long lastLeaderSeen;
+    private long lastLeaderTermSeen;
+    private long commitAtElection;
+    private Ambush ambush;
+    /** A read-only phase of the workload: logs stop moving, so a cut-off follower can still win an election. */
+    private boolean readOnly;
+
+    public Simulation(SimulationConfig settings) {
+        this.settings = settings;
+        this.random = new SplittableRandom(settings.seed());
+        this.network = new SimNetwork(random.split());
+        this.nemesisRate = random.nextDouble(0.5, 2.0);
+        Config c = Config.of(1)
+                .withTimeouts(ELECTION_TIMEOUT, HEARTBEAT_INTERVAL, MAX_CLOCK_DRIFT)
+                // Often one entry per message, so a follower can acknowledge an old entry before the new leader's own.
+                .withFlowControl(random.nextInt(1, 8), random.nextLong(64, 4096),
+                        random.nextInt(4) != 0 ? 1 : random.nextLong(24, 400))
+                .withMaxTransferLag(random.nextLong(1, 50))
+                .withDeliberateBugs(settings.bugs());
+        this.baseConfig = c;
+        int voters = random.nextInt(4) == 0 ? 5 : 3;
+        Set<Long> ids = new TreeSet<>();
+        for (long id = 1; id <= voters; id++) {
+            ids.add(id);
+        }
+        Membership initial = Membership.of(ids, Set.of());
+        for (long id : ids) {
+            addNode(id, initial);
+        }
+        int clientCount = random.nextInt(2, 4);
+        for (int i = 1; i <= clientCount; i++) {
+            SimClient client = new SimClient(i);
+            clients.add(client);
+            schedule(random.nextLong(ELECTION_TIMEOUT), () -> nextOperation(client));
+        }
+        scheduleNemesis();
+    }
+
+    public SimulationResult run() {
+        try {
+            while (steps < settings.steps() && oracle.violation() == null && !queue.isEmpty()) {
+                Scheduled next = queue.poll();
+                if (next.cancelled) {
+                    continue;
+                }
+                now = next.at;
+                steps++;
+                oracle.at(steps, now);
+                next.action.run();
+                oracle.observeLeases(liveReplicas());
+                springAmbush();
+            }
+        } catch (RuntimeException e) {
+            // An invariant the core or the host asserts (e.g. never overwrite a committed entry).
+            oracle.fail("invariant", e + " at " + e.getStackTrace()[0]);
+        }
+        if (oracle.violation() == null) {
+            Optional<String> nonLinearizable = HistoryCheck.check(history);
+            nonLinearizable.ifPresent(detail -> oracle.fail("linearizability", detail));
+        }
+        long maxTerm = 0;
+        long committed = 0;
+        for (SimNode n : nodes.values()) {
+            if (n.up()) {
+                maxTerm = Math.max(maxTerm, n.raft().term());
+                committed = Math.max(committed, n.raft().committed());
+            }
+        }
+        int unknown = (int) history.stream().filter(op -> op.status == ClientOp.Status.UNKNOWN).count();
+        return new SimulationResult(settings.seed(), steps, Optional.ofNullable(oracle.violation()), history.size(),
+                unknown, maxTerm, committed);
+    }
+
+    // ------------------------------------------------------------------ services for nodes
+
+    long now() {
+        return now;
+    }
+
+    Oracle oracle() {
+        return oracle;
+    }
+
+    long nextRequestId() {
+        return ++requestIds;
+    }
+
+    Scheduled schedule(long delay, Runnable action) {
+        Scheduled s = new Scheduled(now + Math.max(0, delay), seq++, action);
+        queue.add(s);
+        return s;
+    }
+
+    void send(Message m) {
+        int copies = network.copies(m.from(), m.to());
+        for (int i = 0; i < copies; i++) {
+            schedule(network.latency(), () -> {
+                SimNode target = nodes.get(m.to());
+                // A link cut while the message was in flight loses it, as a real partition does.
+                if (target != null && network.connected(m.from(), m.to())) {
+                    target.receive(m);
+                }
+            });
+        }
+    }
+
+    /** Snapshots stream on their own path: slower, and a failed transfer is reported to the leader. */
+    void sendSnapshot(Message.InstallSnapshot m, KvStore.Image image, long chainHash) {
+        boolean delivered = network.copies(m.from(), m.to()) > 0 && nodes.get(m.to()).up();
+        long duration = network.latency() + random.nextLong(1 * MS, 30 * MS);
+        schedule(duration, () -> {
+            SimNode target = nodes.get(m.to());
+            if (delivered && target.up()) {
+                target.receiveSnapshot(m, image, chainHash);
+            }
+            SimNode leader = nodes.get(m.from());
+            if (leader.up() && leader.raft().term() == m.term()) {
+                leader.raft().reportSnapshot(m.to(), delivered && target.up());
+            }
+        });
+    }
+
+    /** A node passes a client's request on to the leader it knows of. */
+    void forward(ClientOp op, long to, int hops) {
+        schedule(network.latency(), () -> nodes.get(to).clientRequest(op, hops));
+    }
+
+    /** A node answers a client; the answer may be lost on the way back. */
+    void reply(ClientOp op, boolean ok, long output, long leaderHint) {
+        boolean lost = random.nextDouble() < network.dropRate;
+        schedule(network.latency(), () -> {
+            if (op.status != ClientOp.Status.PENDING || lost) {
+                return;
+            }
+            op.status = ok ? ClientOp.Status.OK : ClientOp.Status.FAILED;
+            op.output = output;
+            op.returnedAt = now;
+            SimClient client = clients.get(op.client - 1);
+            if (leaderHint != 0) {
+                client.leaderHint = leaderHint;
+            }
+            finish(client, op);
+        });
+    }
+
+    // ------------------------------------------------------------------ clients
+
+    private void nextOperation(SimClient client) {
+        String key = KEYS[random.nextInt(KEYS.length)];
+        double roll = readOnly ? 0 : random.nextDouble();
+        ClientOp.Kind kind = roll < 0.45 ? ClientOp.Kind.GET : roll < 0.75 ? ClientOp.Kind.PUT : ClientOp.Kind.CAS;
+        long expected = 0;
+        if (kind == ClientOp.Kind.CAS) {
+            expected = guessValue(key);
+        }
+        ClientOp op = new ClientOp(client.id, ++opIds, kind, key, expected,
+                kind == ClientOp.Kind.GET ? 0 : client.nextValue(), now);
+        client.current = op;
+        history.add(op);
+        // Mostly the node the client believes leads; sometimes any node, which is how stale leaders get asked.
+        long target = client.leaderHint != 0 && random.nextDouble() < 0.8 ? client.leaderHint : randomNode();
+        schedule(network.latency(), () -> nodes.get(target).clientRequest(op, 0));
+        client.timeout = schedule(3 * ELECTION_TIMEOUT, () -> {
+            if (op.status == ClientOp.Status.PENDING) {
+                op.status = ClientOp.Status.UNKNOWN;
+                client.leaderHint = 0;
+                finish(client, op);
+            }
+        });
+    }
+
+    /** A CAS expectation that is sometimes right: the last value some client saw for the key. */
+    private long guessValue(String key) {
+        for (int i = history.size() - 1; i >= Math.max(0, history.size() - 20); i--) {
+            ClientOp op = history.get(i);
+            if (op.key.equals(key) && op.status == ClientOp.Status.OK) {
+                return op.kind == ClientOp.Kind.GET ? op.output : op.value;
+            }
+        }
+        return 0;
+    }
+
+    private void finish(SimClient client, ClientOp op) {
+        if (client.current == op) {
+            client.current = null;
+            client.timeout.cancelled = true;
+            schedule(random.nextLong(0, 20 * MS), () -> nextOperation(client));
+        }
+    }
+
+    // ------------------------------------------------------------------ nemesis
+
+    private void scheduleNemesis() {
+        schedule((long) (random.nextLong(ELECTION_TIMEOUT / 2, 2 * ELECTION_TIMEOUT) / nemesisRate), () -> {
+            strike();
+            scheduleNemesis();
+        });
+    }
+
+    private void strike() {
+        int roll = random.nextInt(100);
+        if (roll < 12) {
+            network.healAll();
+        } else if (roll < 18) {
+            symmetricPartition();
+        } else if (roll < 23) {
+            oneWayCuts();
+        } else if (roll < 30) {
+            bridge();
+        } else if (roll < 35) {
+            leader().ifPresent(this::isolate);
+        } else if (roll < 44) {
+            crashSomething();
+        } else if (roll < 50) {
+            restartSomething();
+        } else if (roll < 55) {
+            driftClocks();
+        } else if (roll < 62) {
+            readOnly = !readOnly;
+        } else if (roll < 70) {
+            changeMembership();
+        } else if (roll < 84) {
+            // Crash or cut off the next few leaders within a round trip of their election: the window
+            // in which a new leader has replicated old entries but none of its own term (figure 8).
+            ambushes = random.nextInt(1, 7);
+        } else if (roll < 91) {
+            transferLeadership();
+        } else {
+            compactSomewhere();
+        }
+    }
+
+    /** When an ambush strikes a new leader. */
+    private enum Ambush {
+        /** The instant it is elected: its first entry is persisted, but nobody hears of it. */
+        AT_ELECTION,
+        /** The instant its commit index first moves: it applied, its followers may not know. */
+        AT_FIRST_COMMIT,
+        /** A random moment within a few round trips, by crash or by isolation. */
+        SOON_AFTER
+    }
+
+    private void springAmbush() {
+        if (ambushes == 0) {
+            return;
+        }
+        Optional<Long> leader = leader();
+        if (leader.isEmpty()) {
+            return;
+        }
+        SimNode node = nodes.get(leader.get());
+        long term = node.raft().term();
+        if (leader.get() != lastLeaderSeen || term != lastLeaderTermSeen) {
+            lastLeaderSeen = leader.get();
+            lastLeaderTermSeen = term;
+            commitAtElection = node.raft().committed();
+            // The exact instants matter most (figure 8 is a chain of leaders cut off at them).
+            int kind = random.nextInt(5);
+            ambush = kind < 2 ? Ambush.AT_ELECTION : kind < 4 ? Ambush.AT_FIRST_COMMIT : Ambush.SOON_AFTER;
+            switch (ambush) {
+                case AT_ELECTION -> cutOff(node);
+                case SOON_AFTER -> {
+                    boolean isolate = random.nextBoolean();
+                    schedule(random.nextLong(0, 6 * MS), () -> {
+                        if (node.up() && node.raft().term() == term) {
+                            if (isolate) {
+                                cutOff(node);
+                            } else {
+                                ambushes--;
+                                crashFor(node, random.nextLong(ELECTION_TIMEOUT / 4, 2 * ELECTION_TIMEOUT));
+                            }
+                        }
+                    });
+                }
+                case AT_FIRST_COMMIT -> {
+                }
+            }
+        } else if (ambush == Ambush.AT_FIRST_COMMIT && node.raft().committed() > commitAtElection) {
+            ambush = null;
+            cutOff(node);
+        }
+    }
+
+    private void cutOff(SimNode node) {
+        ambushes--;
+        isolate(node.id);
+        schedule(random.nextLong(ELECTION_TIMEOUT / 4, 2 * ELECTION_TIMEOUT), () -> reconnect(node.id));
+    }
+
+    private void crashFor(SimNode node, long downtime) {
+        node.crash();
+        schedule(downtime, () -> {
+            if (!node.up()) {
+                node.start(clockRate());
+            }
+        });
+    }
+
+    private void symmetricPartition() {
+        List<Long> ids = new ArrayList<>(nodes.keySet());
+        Set<Long> side = new HashSet<>();
+        for (long id : ids) {
+            if (random.nextBoolean()) {
+                side.add(id);
+            }
+        }
+        for (long a : ids) {
+            for (long b : ids) {
+                if (side.contains(a) != side.contains(b)) {
+                    network.cut(a, b);
+                }
+            }
+        }
+    }
+
+    private void oneWayCuts() {
+        List<Long> ids = new ArrayList<>(nodes.keySet());
+        int cuts = random.nextInt(1, ids.size() + 1);
+        for (int i = 0; i < cuts; i++) {
+            long a = ids.get(random.nextInt(ids.size()));
+            long b = ids.get(random.nextInt(ids.size()));
+            if (a != b) {
+                network.cut(a, b);
+            }
+        }
+    }
+
+    /**
+     * Two halves that only one node, the bridge, can talk to both of; the leader, if any, is in the
+     * first half, so the far half can only reach it through a bridge that still hears it.
+     */
+    private void bridge() {
+        List<Long> ids = new ArrayList<>(nodes.keySet());
+        Optional<Long> leader = leader();
+        leader.ifPresent(ids::remove);
+        if (ids.isEmpty()) {
+            return;
+        }
+        ids.remove(random.nextInt(ids.size()));
+        leader.ifPresent(l -> ids.add(0, l));
+        int half = ids.size() / 2;
+        for (int i = 0; i < ids.size(); i++) {
+            for (int j = 0; j < ids.size(); j++) {
+                if ((i < half) != (j < half)) {
+                    network.cut(ids.get(i), ids.get(j));
+                }
+            }
+        }
+    }
+
+    private void reconnect(long node) {
+        for (long other : nodes.keySet()) {
+            network.heal(node, other);
+            network.heal(other, node);
+        }
+    }
+
+    private void isolate(long node) {
+        for (long other : nodes.keySet()) {
+            if (other != node) {
+                network.cutBothWays(node, other);
+            }
+        }
+    }
+
+    private void crashSomething() {
+        List<SimNode> live = nodes.values().stream().filter(SimNode::up).toList();
+        if (live.size() <= 1) {
+            return;
+        }
+        Optional<Long> leader = leader();
+        SimNode victim = leader.isPresent() && random.nextBoolean() ? nodes.get(leader.get())
+                : live.get(random.nextInt(live.size()));
+        crashFor(victim, random.nextLong(ELECTION_TIMEOUT / 4, 3 * ELECTION_TIMEOUT));
+    }
+
+    private void restartSomething() {
+        List<SimNode> live = nodes.values().stream().filter(SimNode::up).toList();
+        if (live.isEmpty()) {
+            return;
+        }
+        SimNode victim = live.get(random.nextInt(live.size()));
+        victim.crash();
+        victim.start(clockRate());
+    }
+
+    private void driftClocks() {
+        for (SimNode n : nodes.values()) {
+            if (random.nextBoolean()) {
+                n.setClockRate(clockRate());
+            }
+        }
+    }
+
+    /** Clock rates within the bound, often at its extremes where leases are tightest. */
+    private double clockRate() {
+        return switch (random.nextInt(3)) {
+            case 0 -> 1 - MAX_RATE_ERROR;
+            case 1 -> 1 + MAX_RATE_ERROR;
+            default -> 1 + random.nextDouble(-MAX_RATE_ERROR, MAX_RATE_ERROR);
+        };
+    }
+
+    private void changeMembership() {
+        Optional<Long> leaderId = leader();
+        if (leaderId.isEmpty()) {
+            return;
+        }
+        SimNode leader = nodes.get(leaderId.get());
+        Membership m = leader.raft().membership();
+        if (m.joint()) {
+            return;
+        }
+        TreeSet<Long> voters = new TreeSet<>(m.voters());
+        TreeSet<Long> learners = new TreeSet<>(m.learners());
+        int roll = random.nextInt(4);
+        if (roll == 0 && nodes.size() < MAX_NODES) {
+            long id = nodes.size() + 1;
+            addNode(id, Membership.EMPTY);
+            learners.add(id);
+        } else if (roll == 1 && !learners.isEmpty()) {
+            long promoted = pick(learners);
+            learners.remove(promoted);
+            voters.add(promoted);
+        } else if (roll == 2 && voters.size() > 2) {
+            // Sometimes the leader removes itself.
+            long removed = random.nextInt(4) == 0 ? leaderId.get() : pick(voters);
+            voters.remove(removed);
+        } else if (roll == 3) {
+            long candidate = pick(new TreeSet<>(nodes.keySet()));
+            if (!m.contains(candidate)) {
+                learners.add(candidate);
+            }
+        }
+        leader.changeMembership(new Membership(voters, new TreeSet<>(), learners));
+    }
+
+    private void transferLeadership() {
+        leader().ifPresent(l -> {
+            SimNode leader = nodes.get(l);
+            leader.transferLeadership(pick(new TreeSet<>(leader.raft().membership().voters())));
+        });
+    }
+
+    private void compactSomewhere() {
+        List<SimNode> live = nodes.values().stream().filter(SimNode::up).toList();
+        if (!live.isEmpty()) {
+            live.get(random.nextInt(live.size())).compact();
+        }
+    }
+
+    private void addNode(long id, Membership membership) {
+        SimStorage storage = new SimStorage(new KvStore.Image(SnapshotMeta.bootstrap(membership), Map.of()));
+        SimNode node = new SimNode(id, this, baseConfig.withId(id), storage, random.split());
+        nodes.put(id, node);
+        node.start(clockRate());
+    }
+
+    private Map<Long, Raft> liveReplicas() {
+        Map<Long, Raft> live = new TreeMap<>();
+        for (SimNode n : nodes.values()) {
+            if (n.up()) {
+                live.put(n.id, n.raft());
+            }
+        }
+        return live;
+    }
+
+    private Optional<Long> leader() {
+        long best = 0;
+        long bestTerm = -1;
+        for (SimNode n : nodes.values()) {
+            if (n.up() && n.raft().role() == Role.LEADER && n.raft().term() > bestTerm) {
+                best = n.id;
+                bestTerm = n.raft().term();
+            }
+        }
+        return best == 0 ? Optional.empty() : Optional.of(best);
+    }
+
+    private long randomNode() {
+        List<Long> ids = new ArrayList<>(nodes.keySet());
+        return ids.get(random.nextInt(ids.size()));
+    }
+
+    private long pick(TreeSet<Long> from) {
+        if (from.isEmpty()) {
+            throw new IllegalArgumentException("nothing to pick from");
+        }
+        List<Long> ids = new ArrayList<>(from);
+        return ids.get(random.nextInt(ids.size()));
+    }
+}
