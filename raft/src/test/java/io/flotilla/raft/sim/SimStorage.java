@@ -2,38 +2,41 @@ package io.flotilla.raft.sim;
 
 import io.flotilla.raft.core.Entry;
 import io.flotilla.raft.core.HardState;
+import io.flotilla.raft.core.MemoryStorage;
 import io.flotilla.raft.core.Ready;
 import io.flotilla.raft.core.SnapshotMeta;
 import io.flotilla.raft.core.Storage;
 
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * What a simulated node has on disk. It survives crashes; anything the node had not yet persisted
- * when it crashed never reaches it. Also keeps, per entry, a hash of the log up to it, so the
- * oracle can check log matching as entries land.
+ * What a simulated node has on disk: it survives crashes, and anything the node had not yet
+ * persisted when it crashed never reaches it. On top of the log it keeps the state machine image
+ * of the latest snapshot and, per entry, a hash of the whole log up to it, so the oracle can check
+ * log matching as entries land.
  */
 final class SimStorage implements Storage {
 
-    private HardState hardState = HardState.EMPTY;
+    private final MemoryStorage log;
     private KvStore.Image snapshot;
-    private final ArrayList<Entry> entries = new ArrayList<>();
-    private final ArrayList<Long> chainHashes = new ArrayList<>();
-    private long snapshotChainHash;
+    private final Map<Long, Long> chainHashes = new HashMap<>();
 
     SimStorage(KvStore.Image bootstrap) {
+        this.log = new MemoryStorage(bootstrap.meta());
         this.snapshot = bootstrap;
+        chainHashes.put(bootstrap.meta().index(), 0L);
     }
 
     @Override
     public HardState hardState() {
-        return hardState;
+        return log.hardState();
     }
 
     @Override
     public SnapshotMeta snapshot() {
-        return snapshot.meta();
+        return log.snapshot();
     }
 
     KvStore.Image snapshotImage() {
@@ -42,92 +45,53 @@ final class SimStorage implements Storage {
 
     @Override
     public long firstIndex() {
-        return snapshot.meta().index() + 1;
+        return log.firstIndex();
     }
 
     @Override
     public long lastIndex() {
-        return snapshot.meta().index() + entries.size();
+        return log.lastIndex();
     }
 
     @Override
     public long term(long index) {
-        if (index == snapshot.meta().index()) {
-            return snapshot.meta().term();
-        }
-        return entry(index).term();
+        return log.term(index);
     }
 
     @Override
     public List<Entry> entries(long from, long to, long maxBytes) {
-        if (from < firstIndex() || to > lastIndex() + 1) {
-            throw new IllegalArgumentException("entries [" + from + ", " + to + ") outside [" + firstIndex()
-                    + ", " + (lastIndex() + 1) + ")");
-        }
-        List<Entry> out = new ArrayList<>();
-        long bytes = 0;
-        for (long i = from; i < to; i++) {
-            Entry e = entry(i);
-            if (!out.isEmpty() && bytes + e.size() > maxBytes) {
-                break;
-            }
-            bytes += e.size();
-            out.add(e);
-        }
-        return out;
-    }
-
-    Entry entry(long index) {
-        return entries.get((int) (index - firstIndex()));
+        return log.entries(from, to, maxBytes);
     }
 
     long chainHash(long index) {
-        return index == snapshot.meta().index() ? snapshotChainHash : chainHashes.get((int) (index - firstIndex()));
+        return chainHashes.get(index);
     }
 
     /** Makes a Ready durable, as the host must before sending its messages. */
     void persist(Ready ready, KvStore.Image receivedSnapshot, long receivedChainHash, Oracle oracle, long node) {
         if (ready.snapshot() != null) {
             snapshot = receivedSnapshot;
-            snapshotChainHash = receivedChainHash;
-            entries.clear();
             chainHashes.clear();
+            chainHashes.put(receivedSnapshot.meta().index(), receivedChainHash);
         }
+        log.persist(ready);
         for (Entry e : ready.entries()) {
-            long index = e.index();
-            if (index <= snapshot.meta().index()) {
-                continue;
+            if (e.index() > log.snapshot().index()) {
+                long chain = Oracle.chain(chainHashes.get(e.index() - 1), e);
+                chainHashes.put(e.index(), chain);
+                oracle.persisted(node, e, chain);
             }
-            int pos = (int) (index - firstIndex());
-            if (pos > entries.size()) {
-                throw new IllegalStateException("gap persisting " + index + " after " + lastIndex());
-            }
-            entries.subList(pos, entries.size()).clear();
-            chainHashes.subList(pos, chainHashes.size()).clear();
-            long chain = Oracle.chain(chainHash(index - 1), e);
-            entries.add(e);
-            chainHashes.add(chain);
-            oracle.persisted(node, e, chain);
         }
-        if (ready.hardState() != null) {
-            hardState = ready.hardState();
-        }
+        chainHashes.keySet().removeIf(index -> index > log.lastIndex());
     }
 
     /** Drops entries up to the image's index, which the node's state machine has applied. */
     void compact(KvStore.Image image) {
-        long index = image.meta().index();
-        if (index <= snapshot.meta().index()) {
+        if (image.meta().index() <= log.snapshot().index()) {
             return;
         }
-        if (index > lastIndex()) {
-            throw new IllegalArgumentException("compacting to " + index + " beyond " + lastIndex());
-        }
-        long chain = chainHash(index);
-        int drop = (int) (index - snapshot.meta().index());
-        entries.subList(0, drop).clear();
-        chainHashes.subList(0, drop).clear();
+        log.compact(image.meta());
         snapshot = image;
-        snapshotChainHash = chain;
+        chainHashes.keySet().removeIf(index -> index < image.meta().index());
     }
 }

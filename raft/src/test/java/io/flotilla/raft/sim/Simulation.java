@@ -80,6 +80,10 @@ public final class Simulation {
     private long lastLeaderTermSeen;
     private long commitAtElection;
     private Ambush ambush;
+    /** The last few notable events (faults, leadership changes), printed when a seed is replayed. */
+    private final java.util.ArrayDeque<String> journal = new java.util.ArrayDeque<>();
+    private long journalLeader;
+    private long journalTerm;
     /** A read-only phase of the workload: logs stop moving, so a cut-off follower can still win an election. */
     private boolean readOnly;
 
@@ -126,6 +130,7 @@ public final class Simulation {
                 oracle.at(steps, now);
                 next.action.run();
                 oracle.observeLeases(liveReplicas());
+                noteLeadership();
                 springAmbush();
             }
         } catch (RuntimeException e) {
@@ -147,6 +152,29 @@ public final class Simulation {
         int unknown = (int) history.stream().filter(op -> op.status == ClientOp.Status.UNKNOWN).count();
         return new SimulationResult(settings.seed(), steps, Optional.ofNullable(oracle.violation()), history.size(),
                 unknown, maxTerm, committed);
+    }
+
+    /** The journal of the run, oldest first: what happened before a violation. */
+    public List<String> journal() {
+        return List.copyOf(journal);
+    }
+
+    private void note(String event) {
+        if (journal.size() == 200) {
+            journal.removeFirst();
+        }
+        journal.addLast(String.format("t=%.3fms step %d: %s", now / 1e6, steps, event));
+    }
+
+    private void noteLeadership() {
+        Optional<Long> leader = leader();
+        long term = leader.map(l -> nodes.get(l).raft().term()).orElse(0L);
+        if (leader.isPresent() && (leader.get() != journalLeader || term != journalTerm)) {
+            journalLeader = leader.get();
+            journalTerm = term;
+            note("node " + journalLeader + " leads term " + term + " (commit " + nodes.get(journalLeader).raft().committed()
+                    + ", last " + nodes.get(journalLeader).raft().lastIndex() + ")");
+        }
     }
 
     // ------------------------------------------------------------------ services for nodes
@@ -278,6 +306,7 @@ public final class Simulation {
     private void strike() {
         int roll = random.nextInt(100);
         if (roll < 12) {
+            note("heal all links");
             network.healAll();
         } else if (roll < 18) {
             symmetricPartition();
@@ -295,12 +324,14 @@ public final class Simulation {
             driftClocks();
         } else if (roll < 62) {
             readOnly = !readOnly;
+            note(readOnly ? "workload turns read-only" : "workload writes again");
         } else if (roll < 70) {
             changeMembership();
         } else if (roll < 84) {
             // Crash or cut off the next few leaders within a round trip of their election: the window
             // in which a new leader has replicated old entries but none of its own term (figure 8).
             ambushes = random.nextInt(1, 7);
+            note("ambush the next " + ambushes + " leaders");
         } else if (roll < 91) {
             transferLeadership();
         } else {
@@ -360,15 +391,18 @@ public final class Simulation {
     }
 
     private void cutOff(SimNode node) {
+        note("ambush cuts off leader " + node.id + " (" + ambush + ")");
         ambushes--;
         isolate(node.id);
         schedule(random.nextLong(ELECTION_TIMEOUT / 4, 2 * ELECTION_TIMEOUT), () -> reconnect(node.id));
     }
 
     private void crashFor(SimNode node, long downtime) {
+        note("crash node " + node.id + " for " + downtime / MS + "ms");
         node.crash();
         schedule(downtime, () -> {
             if (!node.up()) {
+                note("restart node " + node.id);
                 node.start(clockRate());
             }
         });
@@ -376,6 +410,7 @@ public final class Simulation {
 
     private void symmetricPartition() {
         List<Long> ids = new ArrayList<>(nodes.keySet());
+        note("symmetric partition");
         Set<Long> side = new HashSet<>();
         for (long id : ids) {
             if (random.nextBoolean()) {
@@ -393,6 +428,7 @@ public final class Simulation {
 
     private void oneWayCuts() {
         List<Long> ids = new ArrayList<>(nodes.keySet());
+        note("one-way cuts");
         int cuts = random.nextInt(1, ids.size() + 1);
         for (int i = 0; i < cuts; i++) {
             long a = ids.get(random.nextInt(ids.size()));
@@ -414,8 +450,9 @@ public final class Simulation {
         if (ids.isEmpty()) {
             return;
         }
-        ids.remove(random.nextInt(ids.size()));
+        long bridge = ids.remove(random.nextInt(ids.size()));
         leader.ifPresent(l -> ids.add(0, l));
+        note("bridge partition through node " + bridge);
         int half = ids.size() / 2;
         for (int i = 0; i < ids.size(); i++) {
             for (int j = 0; j < ids.size(); j++) {
@@ -427,6 +464,7 @@ public final class Simulation {
     }
 
     private void reconnect(long node) {
+        note("reconnect node " + node);
         for (long other : nodes.keySet()) {
             network.heal(node, other);
             network.heal(other, node);
@@ -434,6 +472,7 @@ public final class Simulation {
     }
 
     private void isolate(long node) {
+        note("isolate node " + node);
         for (long other : nodes.keySet()) {
             if (other != node) {
                 network.cutBothWays(node, other);
@@ -458,6 +497,7 @@ public final class Simulation {
             return;
         }
         SimNode victim = live.get(random.nextInt(live.size()));
+        note("crash and restart node " + victim.id + " at once");
         victim.crash();
         victim.start(clockRate());
     }
@@ -510,13 +550,16 @@ public final class Simulation {
                 learners.add(candidate);
             }
         }
+        note("propose voters " + voters + " learners " + learners + " at leader " + leaderId.get());
         leader.changeMembership(new Membership(voters, new TreeSet<>(), learners));
     }
 
     private void transferLeadership() {
         leader().ifPresent(l -> {
             SimNode leader = nodes.get(l);
-            leader.transferLeadership(pick(new TreeSet<>(leader.raft().membership().voters())));
+            long target = pick(new TreeSet<>(leader.raft().membership().voters()));
+            note("transfer leadership from " + l + " to " + target);
+            leader.transferLeadership(target);
         });
     }
 

@@ -41,8 +41,13 @@ class SimulationTest {
         assumeTrue(seed != null, "set -Dflotilla.sim.seed to replay a seed");
         String bug = System.getProperty("flotilla.sim.bug");
         Set<DeliberateBug> bugs = bug == null ? Set.of() : Set.of(DeliberateBug.valueOf(bug));
-        SimulationResult r = new Simulation(new SimulationConfig(seed, STEPS, bugs)).run();
+        Simulation simulation = new Simulation(new SimulationConfig(seed, STEPS, bugs));
+        SimulationResult r = simulation.run();
         System.out.println("seed " + seed + ": " + r);
+        if (r.violation().isPresent()) {
+            System.out.println("last events before the violation:");
+            simulation.journal().forEach(e -> System.out.println("  " + e));
+        }
         assertTrue(r.violation().isEmpty(), () -> r.violation().orElseThrow().toString());
     }
 }
