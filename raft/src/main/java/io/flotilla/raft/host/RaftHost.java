@@ -1,0 +1,128 @@
+package io.flotilla.raft.host;
+
+import io.flotilla.raft.core.Config;
+import io.flotilla.raft.core.Message;
+import io.flotilla.raft.core.Raft;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Runs any number of Raft groups on one node with a fixed number of worker threads. Each group
+ * lives on one worker (chosen by its id), so its core, log hand-offs and state machine are only
+ * ever touched by that thread; callers talk to it through futures.
+ */
+public final class RaftHost implements AutoCloseable {
+
+    private final long nodeId;
+    private final List<Worker> workers = new ArrayList<>();
+    private final Outbox outbox;
+    private final LongSupplier clock;
+    private final SplittableRandom seeds;
+
+    /**
+     * @param workers threads that run the groups, independent of how many groups there are
+     * @param queueCapacity tasks each worker queues from outside before it drops or refuses more
+     * @param clock the monotonic clock (nanoseconds) the cores' timers run on
+     * @param seed seeds the cores' election jitter
+     */
+    public RaftHost(long nodeId, int workers, int queueCapacity, Outbox outbox, LongSupplier clock, long seed) {
+        if (workers < 1) {
+            throw new IllegalArgumentException("need at least one worker");
+        }
+        this.nodeId = nodeId;
+        this.outbox = outbox;
+        this.clock = clock;
+        this.seeds = new SplittableRandom(seed);
+        for (int i = 0; i < workers; i++) {
+            Worker w = new Worker("raft-host-" + nodeId + "-worker-" + i, queueCapacity, clock);
+            this.workers.add(w);
+            w.start();
+        }
+    }
+
+    public long nodeId() {
+        return nodeId;
+    }
+
+    /**
+     * Starts a replica of a group from what its log holds. The core's config must name this node;
+     * {@code applied} in it says how far the state machine already is.
+     */
+    public CompletableFuture<Void> createGroup(long group, Config config, GroupLog log, StateMachine stateMachine) {
+        if (config.id() != nodeId) {
+            throw new IllegalArgumentException("config for node " + config.id() + " given to node " + nodeId);
+        }
+        SplittableRandom random;
+        synchronized (seeds) {
+            random = seeds.split();
+        }
+        Raft raft = new Raft(config, log.storage(), clock, random);
+        Replica replica = new Replica(group, raft, log, stateMachine, outbox,
+                Math.max(config.applied(), log.storage().snapshot().index()));
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        submit(new Task.Create(group, replica, done), done);
+        return done;
+    }
+
+    /** Stops the replica; pending work fails. Its log stays where it is, for its owner to delete. */
+    public CompletableFuture<Void> removeGroup(long group) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        submit(new Task.Remove(group, done), done);
+        return done;
+    }
+
+    /** A message from another node; dropped (false) when the group's worker is overloaded. */
+    public boolean deliver(long group, Message message) {
+        return workerOf(group).offer(new Task.Deliver(group, message));
+    }
+
+    /** Proposes a command; completes once it is applied here, with the state machine's answer. */
+    public CompletableFuture<Committed> propose(long group, byte[] command) {
+        CompletableFuture<Committed> result = new CompletableFuture<>();
+        submit(new Task.Propose(group, command, result), result);
+        return result;
+    }
+
+    /**
+     * A linearizable read: once this replica, as leader, has confirmed it (by lease or ReadIndex)
+     * and applied far enough, runs the query on the group's thread against its state machine.
+     */
+    public <T> CompletableFuture<T> read(long group, Supplier<T> query) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        submit(new Task.Read<>(group, query, result), result);
+        return result;
+    }
+
+    /** Runs a function on the group's core on its thread: status, transfers, membership changes. */
+    public <T> CompletableFuture<T> inspect(long group, Function<Raft, T> function) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        submit(new Task.Inspect<>(group, function, result), result);
+        return result;
+    }
+
+    private void submit(Task task, CompletableFuture<?> result) {
+        if (!workerOf(task.group()).offer(task)) {
+            result.completeExceptionally(new GroupUnavailableException(task.group(),
+                    GroupUnavailableException.Reason.OVERLOADED, null, 0, "the node's queue for it is full"));
+        }
+    }
+
+    private Worker workerOf(long group) {
+        long h = group * 0x9E3779B97F4A7C15L;
+        return workers.get((int) Math.floorMod(h ^ (h >>> 32), (long) workers.size()));
+    }
+
+    /** Stops every worker; pending work fails with STOPPED. */
+    @Override
+    public void close() {
+        for (Worker w : workers) {
+            w.stop();
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package io.flotilla.raft.host;
+
+import io.flotilla.raft.core.Message;
+import io.flotilla.raft.core.Raft;
+import io.flotilla.raft.core.Ready;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/** Work for a group, handed to the worker thread that owns it. */
+sealed interface Task {
+
+    long group();
+
+    record Deliver(long group, Message message) implements Task {
+    }
+
+    record Propose(long group, byte[] command, CompletableFuture<Committed> result) implements Task {
+    }
+
+    record Read<T>(long group, Supplier<T> query, CompletableFuture<T> result) implements Task {
+    }
+
+    /** Runs a function on the group's core, on its thread: status, transfers, membership changes. */
+    record Inspect<T>(long group, Function<Raft, T> function, CompletableFuture<T> result) implements Task {
+    }
+
+    record Persisted(long group, Ready ready, Throwable failure) implements Task {
+    }
+
+    record Create(long group, Replica replica, CompletableFuture<Void> done) implements Task {
+    }
+
+    record Remove(long group, CompletableFuture<Void> done) implements Task {
+    }
+}
