@@ -125,6 +125,12 @@ class RaftHostTest {
         createEverywhere(7);
         long leader = leaderOf(7);
         long follower = leader == 1 ? 2 : 1;
+        // A follower learns who leads from the leader's first message, which may still be on its way.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (hosts.get(follower).inspect(7, r -> r.leader()).get(5, TimeUnit.SECONDS) != leader) {
+            assertTrue(System.nanoTime() < deadline, "follower never heard from the leader");
+            Thread.onSpinWait();
+        }
         ExecutionException e = assertThrows(ExecutionException.class,
                 () -> hosts.get(follower).propose(7, new byte[1]).get(10, TimeUnit.SECONDS));
         GroupUnavailableException refused = assertInstanceOf(GroupUnavailableException.class, e.getCause());
