@@ -13,12 +13,12 @@ import java.util.concurrent.Executor;
  * A group log in memory. Writes happen on the worker thread (so the core never reads storage
  * while it changes); the completion arrives later, from another thread, as a real log's fsync would.
  */
-final class MemoryGroupLog implements GroupLog {
+public final class MemoryGroupLog implements GroupLog {
 
     private final MemoryStorage storage;
     private final Executor fsync;
 
-    MemoryGroupLog(Membership members, Executor fsync) {
+    public MemoryGroupLog(Membership members, Executor fsync) {
         this.storage = new MemoryStorage(SnapshotMeta.bootstrap(members));
         this.fsync = fsync;
     }
