@@ -118,6 +118,19 @@ public final class RaftHost implements AutoCloseable {
         return workers.get((int) Math.floorMod(h ^ (h >>> 32), (long) workers.size()));
     }
 
+    /**
+     * A fault hook: the node stops doing anything — no ticks, no messages handled, no log
+     * completions — as in a long GC pause or under SIGSTOP, until {@link #resume()}. Its queues
+     * fill meanwhile and then drop, as socket buffers would.
+     */
+    public void pause() {
+        workers.forEach(Worker::pause);
+    }
+
+    public void resume() {
+        workers.forEach(Worker::resume);
+    }
+
     /** Stops every worker; pending work fails with STOPPED. */
     @Override
     public void close() {

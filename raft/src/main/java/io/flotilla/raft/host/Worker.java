@@ -34,6 +34,7 @@ final class Worker implements Runnable {
     private final LongSupplier clock;
     private final Thread thread;
     private volatile boolean running = true;
+    private volatile boolean paused;
 
     Worker(String name, int capacity, LongSupplier clock) {
         this.inbound = new MpscArrayQueue<>(capacity);
@@ -60,6 +61,16 @@ final class Worker implements Runnable {
         LockSupport.unpark(thread);
     }
 
+    /** Stops doing anything until resumed, like a process stopped by the OS; queued work waits. */
+    void pause() {
+        paused = true;
+    }
+
+    void resume() {
+        paused = false;
+        LockSupport.unpark(thread);
+    }
+
     void stop() {
         running = false;
         LockSupport.unpark(thread);
@@ -74,6 +85,10 @@ final class Worker implements Runnable {
     @Override
     public void run() {
         while (running) {
+            if (paused) {
+                LockSupport.park(this);
+                continue;
+            }
             int done = completions.drain(this::handle, 4096) + inbound.drain(this::handle, 4096);
             long now = clock.getAsLong();
             fireTimers(now);

@@ -10,8 +10,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
- * A group log in memory. Writes happen on the worker thread (so the core never reads storage
- * while it changes); the completion arrives later, from another thread, as a real log's fsync would.
+ * A group log in memory, for embedded clusters and tests: it survives a host's crash and restart
+ * within the process, and nothing else. Writes happen on the worker thread (so the core never reads
+ * storage while it changes); the completion arrives later, from another thread, as a real log's
+ * fsync would.
  */
 public final class MemoryGroupLog implements GroupLog {
 

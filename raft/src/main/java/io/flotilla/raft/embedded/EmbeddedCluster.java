@@ -1,0 +1,321 @@
+package io.flotilla.raft.embedded;
+
+import io.flotilla.raft.core.Config;
+import io.flotilla.raft.core.Membership;
+import io.flotilla.raft.core.Proposal;
+import io.flotilla.raft.core.Raft;
+import io.flotilla.raft.core.Refusal;
+import io.flotilla.raft.core.Role;
+import io.flotilla.raft.host.GroupLog;
+import io.flotilla.raft.host.MemoryGroupLog;
+import io.flotilla.raft.host.RaftHost;
+import io.flotilla.raft.host.StateMachine;
+
+import java.time.Duration;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * A cluster of nodes in one JVM, for tests — ours and our users' — started with one call, with
+ * hooks to break it: cut links (one way or both), partition, pause, crash and restart nodes, add
+ * and promote learners, transfer leadership.
+ *
+ * <p>This first version runs on an in-memory network and in-memory logs that survive crashes
+ * within the process. The same hooks will drive nodes on real sockets and files once the durable
+ * log and the transport are wired in.
+ */
+public final class EmbeddedCluster implements AutoCloseable {
+
+    /** How the cluster runs; timeouts are short so that tests recover from faults quickly. */
+    public record Options(int nodes, int workersPerNode, Duration electionTimeout, Duration heartbeatInterval,
+                          Duration maxClockDrift, long seed) {
+
+        public static Options defaults(int nodes) {
+            return new Options(nodes, 2, Duration.ofMillis(300), Duration.ofMillis(30), Duration.ofMillis(60), 1);
+        }
+
+        public Options withSeed(long seed) {
+            return new Options(nodes, workersPerNode, electionTimeout, heartbeatInterval, maxClockDrift, seed);
+        }
+    }
+
+    /** One group's replica on one node: its log outlives crashes, its state machine does not. */
+    private static final class Replica {
+        final GroupLog log;
+        final Supplier<StateMachine> machines;
+        StateMachine machine;
+
+        Replica(GroupLog log, Supplier<StateMachine> machines) {
+            this.log = log;
+            this.machines = machines;
+        }
+    }
+
+    private final Options options;
+    private final Links links = new Links();
+    private final InMemoryNetwork network = new InMemoryNetwork(links);
+    private final ExecutorService fsync = Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "embedded-fsync");
+        t.setDaemon(true);
+        return t;
+    });
+    private final TreeMap<Long, RaftHost> hosts = new TreeMap<>();
+    private final TreeSet<Long> members = new TreeSet<>();
+    private final Map<Long, Map<Long, Replica>> replicas = new TreeMap<>();
+
+    private EmbeddedCluster(Options options) {
+        this.options = options;
+    }
+
+    public static EmbeddedCluster start(int nodes) {
+        return start(Options.defaults(nodes));
+    }
+
+    public static synchronized EmbeddedCluster start(Options options) {
+        EmbeddedCluster cluster = new EmbeddedCluster(options);
+        for (int i = 0; i < options.nodes(); i++) {
+            cluster.addNode();
+        }
+        return cluster;
+    }
+
+    /** Starts one more node, hosting nothing yet; returns its id. */
+    public synchronized long addNode() {
+        long id = members.isEmpty() ? 1 : members.last() + 1;
+        members.add(id);
+        replicas.put(id, new TreeMap<>());
+        boot(id);
+        return id;
+    }
+
+    public synchronized SortedSet<Long> nodes() {
+        return Collections.unmodifiableSortedSet(new TreeSet<>(members));
+    }
+
+    /** The host of a running node. */
+    public synchronized RaftHost host(long node) {
+        RaftHost host = hosts.get(node);
+        if (host == null) {
+            throw new IllegalStateException("node " + node + " is down");
+        }
+        return host;
+    }
+
+    public synchronized boolean isUp(long node) {
+        return hosts.containsKey(node);
+    }
+
+    /** Starts a group on the given voters; each replica gets a state machine from the factory. */
+    public synchronized void createGroup(long group, Set<Long> voters, Supplier<StateMachine> machines)
+            throws InterruptedException {
+        Membership membership = Membership.of(voters, Set.of());
+        for (long node : voters) {
+            startReplica(node, group, membership, machines);
+        }
+    }
+
+    /** The state machine of a group's replica on a running node (a new one after every restart). */
+    @SuppressWarnings("unchecked")
+    public synchronized <M extends StateMachine> M stateMachine(long node, long group) {
+        return (M) replicas.get(node).get(group).machine;
+    }
+
+    /** Waits until some running node leads the group, and returns it. */
+    public long awaitLeader(long group, Duration timeout) throws InterruptedException, TimeoutException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (long node : nodes()) {
+                RaftHost host;
+                synchronized (this) {
+                    host = hosts.get(node);
+                }
+                if (host != null && ask(host, group, r -> r.role() == Role.LEADER && r.holdsLease(), Boolean.FALSE)) {
+                    return node;
+                }
+            }
+            Thread.onSpinWait();
+        }
+        throw new TimeoutException("group " + group + " elected no leader within " + timeout);
+    }
+
+    // ------------------------------------------------------------------ network faults
+
+    /** Messages from one node to another are lost until {@link #heal()}. */
+    public void cut(long from, long to) {
+        links.cut(from, to);
+    }
+
+    /** Cuts every link between the given side and the rest, both ways. */
+    public void partition(Set<Long> side) {
+        for (long a : nodes()) {
+            for (long b : nodes()) {
+                if (side.contains(a) != side.contains(b)) {
+                    links.cut(a, b);
+                }
+            }
+        }
+    }
+
+    public void isolate(long node) {
+        partition(Set.of(node));
+    }
+
+    public void heal() {
+        links.healAll();
+    }
+
+    // ------------------------------------------------------------------ node faults
+
+    /** Stops a node's threads, as a long GC pause or SIGSTOP would, until {@link #resume}. */
+    public synchronized void pause(long node) {
+        host(node).pause();
+    }
+
+    public synchronized void resume(long node) {
+        host(node).resume();
+    }
+
+    /**
+     * Kills a node: its host stops at once, everything in flight fails, its state machines are lost.
+     * What its logs made durable survives for {@link #restart}.
+     */
+    public synchronized void crash(long node) {
+        RaftHost host = hosts.remove(node);
+        if (host == null) {
+            return;
+        }
+        network.detach(node);
+        host.resume();
+        host.close();
+        for (Replica r : replicas.get(node).values()) {
+            r.machine = null;
+        }
+    }
+
+    /** Starts a crashed node from its logs; its state machines replay what was committed. */
+    public synchronized void restart(long node) throws InterruptedException {
+        if (hosts.containsKey(node)) {
+            throw new IllegalStateException("node " + node + " is running");
+        }
+        boot(node);
+        for (var e : replicas.get(node).entrySet()) {
+            Replica r = e.getValue();
+            r.machine = r.machines.get();
+            await(hosts.get(node).createGroup(e.getKey(), config(node), r.log, r.machine));
+        }
+    }
+
+    // ------------------------------------------------------------------ membership and leadership
+
+    /** Starts a replica of the group on the node and adds it as a learner through the leader. */
+    public void addLearner(long group, long node, Supplier<StateMachine> machines, Duration timeout)
+            throws InterruptedException, TimeoutException {
+        synchronized (this) {
+            startReplica(node, group, Membership.EMPTY, machines);
+        }
+        changeMembership(group, m -> {
+            TreeSet<Long> learners = new TreeSet<>(m.learners());
+            learners.add(node);
+            return new Membership(m.voters(), new TreeSet<>(), learners);
+        }, timeout);
+    }
+
+    /** Makes a learner a voter once it has caught up (the leader refuses before). */
+    public void promote(long group, long node, Duration timeout) throws InterruptedException, TimeoutException {
+        changeMembership(group, m -> {
+            TreeSet<Long> voters = new TreeSet<>(m.voters());
+            TreeSet<Long> learners = new TreeSet<>(m.learners());
+            learners.remove(node);
+            voters.add(node);
+            return new Membership(voters, new TreeSet<>(), learners);
+        }, timeout);
+    }
+
+    /** Asks the group's leader to hand over to {@code target}; true if the leader took the request. */
+    public boolean transferLeadership(long group, long target, Duration timeout)
+            throws InterruptedException, TimeoutException {
+        long leader = awaitLeader(group, timeout);
+        return ask(host(leader), group, r -> r.transferLeadership(target).isEmpty(), Boolean.FALSE);
+    }
+
+    private void changeMembership(long group, Function<Membership, Membership> change, Duration timeout)
+            throws InterruptedException, TimeoutException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            long leader = awaitLeader(group, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            Proposal p = ask(host(leader), group, r -> r.changeMembership(change.apply(r.membership())), null);
+            if (p instanceof Proposal.Appended) {
+                return;
+            }
+            if (p instanceof Proposal.Refused refused && refused.reason() == Refusal.INVALID_MEMBERSHIP) {
+                throw new IllegalArgumentException("group " + group + " refused the membership change as invalid");
+            }
+            Thread.onSpinWait();
+        }
+        throw new TimeoutException("group " + group + " did not take the membership change within " + timeout);
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    private void boot(long node) {
+        RaftHost host = new RaftHost(node, options.workersPerNode(), 1 << 16, network.outboxOf(node), System::nanoTime,
+                options.seed() * 1_000_003 + node);
+        hosts.put(node, host);
+        network.attach(node, host);
+    }
+
+    private void startReplica(long node, long group, Membership membership, Supplier<StateMachine> machines)
+            throws InterruptedException {
+        if (!members.contains(node)) {
+            throw new IllegalArgumentException("no node " + node);
+        }
+        Replica r = new Replica(new MemoryGroupLog(membership, fsync), machines);
+        r.machine = machines.get();
+        replicas.get(node).put(group, r);
+        await(host(node).createGroup(group, config(node), r.log, r.machine));
+    }
+
+    private Config config(long node) {
+        return Config.of(node).withTimeouts(options.electionTimeout().toNanos(), options.heartbeatInterval().toNanos(),
+                options.maxClockDrift().toNanos());
+    }
+
+    /** Runs a function on a group's core; a node that is down, closing or overloaded answers the fallback. */
+    private static <T> T ask(RaftHost host, long group, Function<Raft, T> function, T fallback)
+            throws InterruptedException {
+        try {
+            return host.inspect(group, function).get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            return fallback;
+        }
+    }
+
+    private static void await(java.util.concurrent.CompletableFuture<Void> started) throws InterruptedException {
+        try {
+            started.get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("a replica failed to start", e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        for (RaftHost host : hosts.values()) {
+            host.resume();
+            host.close();
+        }
+        hosts.clear();
+        fsync.shutdownNow();
+    }
+}
