@@ -5,9 +5,11 @@ import io.flotilla.raft.wire.FrameCodec;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.DuplexChannel;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
 
 /**
@@ -18,6 +20,7 @@ import java.util.zip.CRC32C;
 final class SnapshotReceiver extends SimpleChannelInboundHandler<Frame> {
 
     private static final Logger LOG = System.getLogger(SnapshotReceiver.class.getName());
+    private static final long DRAIN_GRACE_SECONDS = 10;
 
     private final long self;
     private final SnapshotSinks sinks;
@@ -28,6 +31,8 @@ final class SnapshotReceiver extends SimpleChannelInboundHandler<Frame> {
     private long bytes;
     /** The sink was completed or aborted; nothing may reach it any more. */
     private boolean ended;
+    /** We refused the stream and are discarding what the sender still had in flight. */
+    private boolean draining;
 
     SnapshotReceiver(long self, SnapshotSinks sinks) {
         this.self = self;
@@ -36,6 +41,10 @@ final class SnapshotReceiver extends SimpleChannelInboundHandler<Frame> {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Frame frame) {
+        if (draining) {
+            ctx.read();
+            return;
+        }
         if (ended) {
             return;
         }
@@ -97,10 +106,25 @@ final class SnapshotReceiver extends SimpleChannelInboundHandler<Frame> {
         reply(ctx, new Frame.SnapshotAccepted());
     }
 
+    /**
+     * Tells the sender why, then half-closes and keeps reading until the sender hangs up: closing
+     * with its chunks still unread would reset the connection, and a reset can discard the refusal
+     * before the sender reads it.
+     */
     private void refuse(ChannelHandlerContext ctx, String reason, Throwable cause) {
         LOG.log(Level.WARNING, "refusing snapshot stream from {0}: {1}", ctx.channel().remoteAddress(), reason);
         abort(new IOException(reason, cause));
-        reply(ctx, new Frame.SnapshotRefused(reason));
+        draining = true;
+        ctx.writeAndFlush(Frames.buffer(FrameCodec.encode(new Frame.SnapshotRefused(reason)))).addListener(written -> {
+            if (written.isSuccess() && ctx.channel() instanceof DuplexChannel duplex) {
+                duplex.shutdownOutput();
+            } else {
+                ctx.close();
+            }
+        });
+        // A sender that keeps streaming after the refusal is cut off after a grace period.
+        ctx.executor().schedule(() -> ctx.close(), DRAIN_GRACE_SECONDS, TimeUnit.SECONDS);
+        ctx.read();
     }
 
     private void reply(ChannelHandlerContext ctx, Frame answer) {
