@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Delivers messages between hosts in one JVM, straight into the receiver's queue, through the
  * cuts of {@link Links}. A node that is down or paused receives nothing.
  */
-final class InMemoryNetwork {
+final class InMemoryNetwork implements NodeNetwork {
 
     private final Map<Long, RaftHost> reachable = new ConcurrentHashMap<>();
     private final Links links;
@@ -20,10 +20,6 @@ final class InMemoryNetwork {
         this.links = links;
     }
 
-    /** The outbox a node's host sends through. */
-    Outbox outboxOf(long node) {
-        return (group, message) -> send(node, group, message);
-    }
 
     private void send(long from, long group, Message message) {
         RaftHost to = reachable.get(message.to());
@@ -32,11 +28,19 @@ final class InMemoryNetwork {
         }
     }
 
-    void attach(long node, RaftHost host) {
+    @Override
+    public Outbox attach(long node, RaftHost host) {
         reachable.put(node, host);
+        return (group, message) -> send(node, group, message);
     }
 
-    void detach(long node) {
+    @Override
+    public void detach(long node) {
         reachable.remove(node);
+    }
+
+    @Override
+    public void close() {
+        reachable.clear();
     }
 }

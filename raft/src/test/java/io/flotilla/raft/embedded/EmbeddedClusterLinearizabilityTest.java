@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Clients write, compare-and-set and read through an embedded cluster on real threads while a
+ * Clients write, compare-and-set and read through an embedded cluster — real threads, Netty on
+ * loopback — while a
  * seeded nemesis partitions, pauses, crashes and restarts nodes, transfers leadership, and adds and
  * promotes a learner; the history must be linearizable. Thread timing is not reproducible, so a
  * failure prints the seed of the nemesis and the non-linearizable part of the history.
@@ -171,7 +172,7 @@ class EmbeddedClusterLinearizabilityTest {
     }
 
     private static void runNemesis(EmbeddedCluster cluster, SplittableRandom random, AtomicBoolean done)
-            throws InterruptedException, TimeoutException {
+            throws InterruptedException, TimeoutException, java.io.IOException {
         for (int step = 0; step < NEMESIS_STEPS; step++) {
             TimeUnit.MILLISECONDS.sleep(random.nextLong(100, 400));
             long node = 1 + random.nextInt(3);
