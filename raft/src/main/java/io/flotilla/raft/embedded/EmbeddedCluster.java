@@ -6,14 +6,24 @@ import io.flotilla.raft.core.Proposal;
 import io.flotilla.raft.core.Raft;
 import io.flotilla.raft.core.Refusal;
 import io.flotilla.raft.core.Role;
+import io.flotilla.raft.core.SnapshotMeta;
+import io.flotilla.raft.host.DurableGroupLog;
 import io.flotilla.raft.host.GroupLog;
 import io.flotilla.raft.host.MemoryGroupLog;
 import io.flotilla.raft.host.Outbox;
 import io.flotilla.raft.host.RaftHost;
 import io.flotilla.raft.host.StateMachine;
+import io.flotilla.raft.log.DurableLog;
+import io.flotilla.raft.log.FileSystemDirectory;
+import io.flotilla.raft.log.GroupCommit;
+import io.flotilla.raft.log.LogOptions;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Set;
@@ -33,9 +43,9 @@ import java.util.function.Supplier;
  * hooks to break it: cut links (one way or both), partition, pause, crash and restart nodes, add
  * and promote learners, transfer leadership.
  *
- * <p>Nodes talk over Netty on loopback (or, for speed, in memory). Their logs are in memory and
- * survive crashes within the process; the durable log will replace them. Snapshot transfers are
- * not wired in yet, so logs are never compacted.
+ * <p>Nodes talk over Netty on loopback and keep their logs in segment files under a temporary
+ * directory (or, for speed, either in memory). A crash loses what the node had not fsynced.
+ * Snapshot transfers are not wired in yet, so logs are never compacted.
  */
 public final class EmbeddedCluster implements AutoCloseable {
 
@@ -47,32 +57,51 @@ public final class EmbeddedCluster implements AutoCloseable {
         IN_MEMORY
     }
 
+    /** Where replicas keep their logs. */
+    public enum Logs {
+        /** Segment files in a temporary directory, fsynced by a group-commit writer per node. */
+        ON_DISK,
+        /** In memory; a crash loses nothing. Faster, for tests that need many runs. */
+        IN_MEMORY
+    }
+
     /** How the cluster runs; timeouts are short so that tests recover from faults quickly. */
-    public record Options(int nodes, Network network, int workersPerNode, Duration electionTimeout,
+    public record Options(int nodes, Network network, Logs logs, int workersPerNode, Duration electionTimeout,
                           Duration heartbeatInterval, Duration maxClockDrift, long seed) {
 
         public static Options defaults(int nodes) {
-            return new Options(nodes, Network.LOOPBACK, 2, Duration.ofMillis(300), Duration.ofMillis(30),
+            return new Options(nodes, Network.LOOPBACK, Logs.ON_DISK, 2, Duration.ofMillis(300), Duration.ofMillis(30),
                     Duration.ofMillis(60), 1);
         }
 
         public Options withSeed(long seed) {
-            return new Options(nodes, network, workersPerNode, electionTimeout, heartbeatInterval, maxClockDrift, seed);
+            return new Options(nodes, network, logs, workersPerNode, electionTimeout, heartbeatInterval, maxClockDrift,
+                    seed);
         }
 
         public Options withNetwork(Network network) {
-            return new Options(nodes, network, workersPerNode, electionTimeout, heartbeatInterval, maxClockDrift, seed);
+            return new Options(nodes, network, logs, workersPerNode, electionTimeout, heartbeatInterval, maxClockDrift,
+                    seed);
+        }
+
+        public Options withLogs(Logs logs) {
+            return new Options(nodes, network, logs, workersPerNode, electionTimeout, heartbeatInterval, maxClockDrift,
+                    seed);
         }
     }
 
     /** One group's replica on one node: its log outlives crashes, its state machine does not. */
     private static final class Replica {
-        final GroupLog log;
+        final Membership bootstrap;
         final Supplier<StateMachine> machines;
+        /** On disk only: the files, which a crash cuts back to what was forced. */
+        CrashableDirectory directory;
+        DurableLog durable;
+        GroupLog log;
         StateMachine machine;
 
-        Replica(GroupLog log, Supplier<StateMachine> machines) {
-            this.log = log;
+        Replica(Membership bootstrap, Supplier<StateMachine> machines) {
+            this.bootstrap = bootstrap;
             this.machines = machines;
         }
     }
@@ -86,11 +115,15 @@ public final class EmbeddedCluster implements AutoCloseable {
         return t;
     });
     private final TreeMap<Long, RaftHost> hosts = new TreeMap<>();
+    /** On disk only: each running node's group-commit writer. */
+    private final TreeMap<Long, GroupCommit> writers = new TreeMap<>();
+    private final Path dataDirectory;
     private final TreeSet<Long> members = new TreeSet<>();
     private final Map<Long, Map<Long, Replica>> replicas = new TreeMap<>();
 
-    private EmbeddedCluster(Options options) {
+    private EmbeddedCluster(Options options) throws IOException {
         this.options = options;
+        this.dataDirectory = options.logs() == Logs.ON_DISK ? Files.createTempDirectory("flotilla-embedded-") : null;
         this.network = options.network() == Network.LOOPBACK ? new LoopbackNetwork(links, options.seed())
                 : new InMemoryNetwork(links);
     }
@@ -141,7 +174,7 @@ public final class EmbeddedCluster implements AutoCloseable {
 
     /** Starts a group on the given voters; each replica gets a state machine from the factory. */
     public synchronized void createGroup(long group, Set<Long> voters, Supplier<StateMachine> machines)
-            throws InterruptedException {
+            throws InterruptedException, IOException {
         Membership membership = Membership.of(voters, Set.of());
         for (long node : voters) {
             startReplica(node, group, membership, machines);
@@ -213,16 +246,32 @@ public final class EmbeddedCluster implements AutoCloseable {
      * Kills a node: its host stops at once, everything in flight fails, its state machines are lost.
      * What its logs made durable survives for {@link #restart}.
      */
-    public synchronized void crash(long node) {
+    public synchronized void crash(long node) throws IOException {
         RaftHost host = hosts.remove(node);
         if (host == null) {
             return;
         }
-        network.detach(node);
+        Map<Long, Replica> local = replicas.get(node);
+        // Writes fail from this instant; what was not forced is lost below.
+        local.values().forEach(r -> {
+            if (r.directory != null) {
+                r.directory.crash();
+            }
+        });
         host.resume();
         host.close();
-        for (Replica r : replicas.get(node).values()) {
+        network.detach(node);
+        GroupCommit writer = writers.remove(node);
+        if (writer != null) {
+            writer.close();
+        }
+        for (Replica r : local.values()) {
             r.machine = null;
+            if (r.durable != null) {
+                r.durable.close();
+                r.durable = null;
+                r.directory.recover();
+            }
         }
     }
 
@@ -234,6 +283,7 @@ public final class EmbeddedCluster implements AutoCloseable {
         boot(node);
         for (var e : replicas.get(node).entrySet()) {
             Replica r = e.getValue();
+            openLog(node, e.getKey(), r);
             r.machine = r.machines.get();
             await(hosts.get(node).createGroup(e.getKey(), config(node), r.log, r.machine));
         }
@@ -243,7 +293,7 @@ public final class EmbeddedCluster implements AutoCloseable {
 
     /** Starts a replica of the group on the node and adds it as a learner through the leader. */
     public void addLearner(long group, long node, Supplier<StateMachine> machines, Duration timeout)
-            throws InterruptedException, TimeoutException {
+            throws InterruptedException, TimeoutException, IOException {
         synchronized (this) {
             startReplica(node, group, Membership.EMPTY, machines);
         }
@@ -292,6 +342,9 @@ public final class EmbeddedCluster implements AutoCloseable {
     // ------------------------------------------------------------------ plumbing
 
     private void boot(long node) throws IOException {
+        if (dataDirectory != null) {
+            writers.put(node, GroupCommit.start("embedded-node-" + node + "-log"));
+        }
         // The host needs its outbox, the network needs the host: a forwarding outbox breaks the cycle.
         Outbox[] outbox = new Outbox[1];
         RaftHost host = new RaftHost(node, options.workersPerNode(), 1 << 16, (group, m) -> outbox[0].send(group, m),
@@ -306,14 +359,33 @@ public final class EmbeddedCluster implements AutoCloseable {
     }
 
     private void startReplica(long node, long group, Membership membership, Supplier<StateMachine> machines)
-            throws InterruptedException {
+            throws InterruptedException, IOException {
         if (!members.contains(node)) {
             throw new IllegalArgumentException("no node " + node);
         }
-        Replica r = new Replica(new MemoryGroupLog(membership, fsync), machines);
+        Replica r = new Replica(membership, machines);
+        openLog(node, group, r);
         r.machine = machines.get();
         replicas.get(node).put(group, r);
         await(host(node).createGroup(group, config(node), r.log, r.machine));
+    }
+
+    /** Opens (or reopens, after a crash) a replica's log; recovery runs on the files as they are. */
+    private void openLog(long node, long group, Replica r) throws IOException {
+        if (dataDirectory == null) {
+            if (r.log == null) {
+                r.log = new MemoryGroupLog(r.bootstrap, fsync);
+            }
+            return;
+        }
+        if (r.directory == null) {
+            Path path = dataDirectory.resolve("node-" + node).resolve("group-" + group);
+            Files.createDirectories(path);
+            r.directory = new CrashableDirectory(FileSystemDirectory.open(path));
+        }
+        r.durable = DurableLog.open(r.directory, writers.get(node), SnapshotMeta.bootstrap(r.bootstrap),
+                LogOptions.defaults());
+        r.log = new DurableGroupLog(r.durable);
     }
 
     private Config config(long node) {
@@ -339,6 +411,7 @@ public final class EmbeddedCluster implements AutoCloseable {
         }
     }
 
+    /** Stops every node and deletes the logs. */
     @Override
     public synchronized void close() {
         for (RaftHost host : hosts.values()) {
@@ -347,6 +420,42 @@ public final class EmbeddedCluster implements AutoCloseable {
         }
         hosts.clear();
         network.close();
+        writers.values().forEach(GroupCommit::close);
+        writers.clear();
+        List<IOException> failures = new ArrayList<>();
+        for (Map<Long, Replica> local : replicas.values()) {
+            for (Replica r : local.values()) {
+                if (r.durable != null) {
+                    try {
+                        r.durable.close();
+                    } catch (IOException e) {
+                        failures.add(e);
+                    }
+                }
+            }
+        }
         fsync.shutdownNow();
+        if (dataDirectory != null) {
+            deleteRecursively(dataDirectory, failures);
+        }
+        if (!failures.isEmpty()) {
+            IllegalStateException e = new IllegalStateException("closing the embedded cluster failed");
+            failures.forEach(e::addSuppressed);
+            throw e;
+        }
+    }
+
+    private static void deleteRecursively(Path root, List<IOException> failures) {
+        try (var paths = Files.walk(root)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.delete(p);
+                } catch (IOException e) {
+                    failures.add(e);
+                }
+            });
+        } catch (IOException e) {
+            failures.add(e);
+        }
     }
 }

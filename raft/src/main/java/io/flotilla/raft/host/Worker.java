@@ -23,6 +23,8 @@ import java.util.function.LongSupplier;
  */
 final class Worker implements Runnable {
 
+    private static final System.Logger LOG = System.getLogger(Worker.class.getName());
+
     private record Timer(long at, Replica replica) {
     }
 
@@ -93,8 +95,12 @@ final class Worker implements Runnable {
             long now = clock.getAsLong();
             fireTimers(now);
             for (Replica r : dirty) {
-                r.flush(this::complete);
-                arm(r);
+                try {
+                    r.flush(this::complete);
+                    arm(r);
+                } catch (RuntimeException e) {
+                    fail(r, e);
+                }
             }
             dirty.clear();
             if (done == 0 && inbound.isEmpty() && completions.isEmpty()) {
@@ -141,8 +147,12 @@ final class Worker implements Runnable {
                 continue;
             }
             r.timerAt = Long.MIN_VALUE;
-            r.raft.tick();
-            dirty.add(r);
+            try {
+                r.raft.tick();
+                dirty.add(r);
+            } catch (RuntimeException e) {
+                fail(r, e);
+            }
         }
     }
 
@@ -178,17 +188,32 @@ final class Worker implements Runnable {
             return;
         }
         dirty.add(r);
-        if (task instanceof Task.Deliver d) {
-            r.deliver(d.message());
-        } else if (task instanceof Task.Propose p) {
-            r.propose(p.command(), p.result());
-        } else if (task instanceof Task.Read<?> read) {
-            serve(r, read);
-        } else if (task instanceof Task.Inspect<?> i) {
-            inspect(r, i);
-        } else if (task instanceof Task.Persisted p) {
-            r.persisted(p.ready(), p.failure());
+        try {
+            if (task instanceof Task.Deliver d) {
+                r.deliver(d.message());
+            } else if (task instanceof Task.Propose p) {
+                r.propose(p.command(), p.result());
+            } else if (task instanceof Task.Read<?> read) {
+                serve(r, read);
+            } else if (task instanceof Task.Inspect<?> i) {
+                inspect(r, i);
+            } else if (task instanceof Task.Persisted p) {
+                r.persisted(p.ready(), p.failure());
+            }
+        } catch (RuntimeException e) {
+            fail(r, e);
         }
+    }
+
+    /**
+     * Something in one group went wrong that should not (an invariant its core asserts, a broken
+     * state machine, an outbox that threw): that group stops and says why; the worker's other
+     * groups carry on.
+     */
+    private void fail(Replica r, RuntimeException e) {
+        LOG.log(System.Logger.Level.ERROR, "group " + r.group + " stopped after an unexpected failure", e);
+        // Left in the dirty set, a stopped replica flushes and arms nothing.
+        r.stop(r.stoppedError("stopped after an unexpected failure: " + e));
     }
 
     private static <T> void serve(Replica r, Task.Read<T> read) {

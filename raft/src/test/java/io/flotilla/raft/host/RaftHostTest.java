@@ -139,6 +139,38 @@ class RaftHostTest {
     }
 
     @Test
+    void aGroupThatFailsStopsAloneAndItsWorkerCarriesOn() throws Exception {
+        RaftHost host = new RaftHost(1, 1, 1024, (group, m) -> { }, System::nanoTime, 1);
+        hosts.put(1L, host);
+        Membership single = Membership.of(Set.of(1L), Set.of());
+        StateMachine broken = entry -> {
+            if (entry.payload() instanceof Payload.Command) {
+                throw new IllegalStateException("state machine bug");
+            }
+            return null;
+        };
+        Counter healthy = new Counter();
+        host.createGroup(1, Config.of(1), new MemoryGroupLog(single, fsync), broken).get(5, TimeUnit.SECONDS);
+        host.createGroup(2, Config.of(1), new MemoryGroupLog(single, fsync), healthy).get(5, TimeUnit.SECONDS);
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> proposeWhenLeader(host, 1).get(10, TimeUnit.SECONDS));
+        assertEquals(GroupUnavailableException.Reason.STOPPED,
+                assertInstanceOf(GroupUnavailableException.class, e.getCause()).reason());
+        assertEquals(1L, proposeWhenLeader(host, 2).get(10, TimeUnit.SECONDS).result(),
+                "the other group on the same (only) worker still commits");
+    }
+
+    /** A single-node group elects itself after an election timeout; propose once it has. */
+    private static CompletableFuture<Committed> proposeWhenLeader(RaftHost host, long group) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (host.inspect(group, r -> r.role() != Role.LEADER).get(5, TimeUnit.SECONDS)) {
+            assertTrue(System.nanoTime() < deadline, "group " + group + " never elected itself");
+            Thread.onSpinWait();
+        }
+        return host.propose(group, new byte[] {1});
+    }
+
+    @Test
     void removedGroupsFailPendingAndLaterWork() throws Exception {
         startHost(1);
         hosts.get(1L).createGroup(9, Config.of(1), new MemoryGroupLog(Membership.of(Set.of(1L), Set.of()), fsync),
