@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * proposers waiting on their own writes; {@code nodes=1} is the single-node baseline of the same
  * invocation, so the ratio is the cost of replicating to a quorum over real sockets.
  *
- * <p>Logs are still in memory (no fsync) until the durable log is wired into the embedded cluster.
+ * <p>Logs are on disk (the durable log, fsynced by group commit) in a temporary directory.
  *
  * <p>Run: {@code java -jar bench/target/benchmarks.jar ClusterWriteBenchmark}
  */
