@@ -2,11 +2,17 @@ package io.flotilla.bench.host;
 
 import com.sun.management.OperatingSystemMXBean;
 import io.flotilla.raft.core.Config;
-import io.flotilla.raft.core.Entry;
+import io.flotilla.raft.core.Message;
+import io.flotilla.raft.embedded.KvMachine;
 import io.flotilla.raft.core.Membership;
 import io.flotilla.raft.core.Role;
 import io.flotilla.raft.host.MemoryGroupLog;
+import io.flotilla.raft.host.Outbox;
 import io.flotilla.raft.host.RaftHost;
+
+import java.io.IOException;
+import java.nio.channels.ReadableByteChannel;
+import java.util.concurrent.CompletableFuture;
 
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
@@ -38,11 +44,20 @@ public final class IdleGroups {
         Map<Long, RaftHost> hosts = new ConcurrentHashMap<>();
         LongAdder messages = new LongAdder();
         for (long id = 1; id <= 3; id++) {
-            hosts.put(id, new RaftHost(id, 2, 1 << 16, (group, m) -> {
-                messages.increment();
-                RaftHost to = hosts.get(m.to());
-                if (to != null) {
-                    to.deliver(group, m);
+            hosts.put(id, new RaftHost(id, 2, 1 << 16, new Outbox() {
+                @Override
+                public void send(long group, Message m) {
+                    messages.increment();
+                    RaftHost to = hosts.get(m.to());
+                    if (to != null) {
+                        to.deliver(group, m);
+                    }
+                }
+
+                @Override
+                public CompletableFuture<Void> sendSnapshot(long group, Message.InstallSnapshot announcement,
+                                                            ReadableByteChannel image) {
+                    return CompletableFuture.failedFuture(new IOException("idle groups never need snapshots"));
                 }
             }, System::nanoTime, id));
         }
@@ -51,7 +66,7 @@ public final class IdleGroups {
             Membership members = Membership.of(Set.of(1L, 2L, 3L), Set.of());
             for (long g = 1; g <= groups; g++) {
                 for (long id = 1; id <= 3; id++) {
-                    hosts.get(id).createGroup(g, Config.of(id), new MemoryGroupLog(members, fsync), IdleGroups::ignore)
+                    hosts.get(id).createGroup(g, Config.of(id), new MemoryGroupLog(members, fsync), new KvMachine())
                             .get(10, TimeUnit.SECONDS);
                 }
             }
@@ -97,7 +112,4 @@ public final class IdleGroups {
         }
     }
 
-    private static Object ignore(Entry entry) {
-        return null;
-    }
 }

@@ -14,8 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * A real log directory that can be crashed: it remembers how long each file was when last forced
  * and which files were created since the directory was last synced. {@link #crash()} makes every
  * later write fail, and {@link #recover()} then cuts each file back to its forced length and removes
- * files whose creation never became durable — what a power cut leaves of real files. (A deletion
- * not yet synced is not undone: the embedded cluster's logs do not compact yet.)
+ * files whose creation never became durable — what a power cut leaves of real files. A deletion is
+ * taken as durable at once: the log deletes a segment only after the compaction that emptied it
+ * is durable, so the segment coming back would change nothing.
  */
 final class CrashableDirectory implements LogDirectory {
 

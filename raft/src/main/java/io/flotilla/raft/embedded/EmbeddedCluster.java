@@ -2,6 +2,7 @@ package io.flotilla.raft.embedded;
 
 import io.flotilla.raft.core.Config;
 import io.flotilla.raft.core.Membership;
+import io.flotilla.raft.core.Message;
 import io.flotilla.raft.core.Proposal;
 import io.flotilla.raft.core.Raft;
 import io.flotilla.raft.core.Refusal;
@@ -19,6 +20,7 @@ import io.flotilla.raft.log.GroupCommit;
 import io.flotilla.raft.log.LogOptions;
 
 import java.io.IOException;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +32,7 @@ import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -45,7 +48,8 @@ import java.util.function.Supplier;
  *
  * <p>Nodes talk over Netty on loopback and keep their logs in segment files under a temporary
  * directory (or, for speed, either in memory). A crash loses what the node had not fsynced.
- * Snapshot transfers are not wired in yet, so logs are never compacted.
+ * {@link #compact} drops a replica's log up to an image of its state machine; followers behind it
+ * catch up from a streamed snapshot.
  */
 public final class EmbeddedCluster implements AutoCloseable {
 
@@ -80,6 +84,11 @@ public final class EmbeddedCluster implements AutoCloseable {
         }
 
         public Options withNetwork(Network network) {
+            return new Options(nodes, network, logs, workersPerNode, electionTimeout, heartbeatInterval, maxClockDrift,
+                    seed);
+        }
+
+        public Options withTimeouts(Duration electionTimeout, Duration heartbeatInterval, Duration maxClockDrift) {
             return new Options(nodes, network, logs, workersPerNode, electionTimeout, heartbeatInterval, maxClockDrift,
                     seed);
         }
@@ -339,6 +348,18 @@ public final class EmbeddedCluster implements AutoCloseable {
         throw new TimeoutException("group " + group + " did not take the membership change within " + timeout);
     }
 
+    /**
+     * Has a replica save an image of its state machine and drop its log up to it. Followers that
+     * have not received those entries yet will be sent a snapshot.
+     */
+    public SnapshotMeta compact(long group, long node) throws InterruptedException, IOException {
+        try {
+            return host(node).compact(group).get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IOException("compacting group " + group + " on node " + node + " failed", e);
+        }
+    }
+
     // ------------------------------------------------------------------ plumbing
 
     private void boot(long node) throws IOException {
@@ -347,8 +368,20 @@ public final class EmbeddedCluster implements AutoCloseable {
         }
         // The host needs its outbox, the network needs the host: a forwarding outbox breaks the cycle.
         Outbox[] outbox = new Outbox[1];
-        RaftHost host = new RaftHost(node, options.workersPerNode(), 1 << 16, (group, m) -> outbox[0].send(group, m),
-                System::nanoTime, options.seed() * 1_000_003 + node);
+        Outbox forward = new Outbox() {
+            @Override
+            public void send(long group, Message message) {
+                outbox[0].send(group, message);
+            }
+
+            @Override
+            public CompletableFuture<Void> sendSnapshot(long group, Message.InstallSnapshot announcement,
+                                                        ReadableByteChannel image) {
+                return outbox[0].sendSnapshot(group, announcement, image);
+            }
+        };
+        RaftHost host = new RaftHost(node, options.workersPerNode(), 1 << 16, forward, System::nanoTime,
+                options.seed() * 1_000_003 + node);
         try {
             outbox[0] = network.attach(node, host);
         } catch (IOException | RuntimeException e) {
@@ -385,7 +418,7 @@ public final class EmbeddedCluster implements AutoCloseable {
         }
         r.durable = DurableLog.open(r.directory, writers.get(node), SnapshotMeta.bootstrap(r.bootstrap),
                 LogOptions.defaults());
-        r.log = new DurableGroupLog(r.durable);
+        r.log = new DurableGroupLog(r.durable, dataDirectory.resolve("node-" + node).resolve("images-" + group));
     }
 
     private Config config(long node) {

@@ -1,11 +1,19 @@
 package io.flotilla.raft.embedded;
 
 import io.flotilla.raft.core.Message;
+import io.flotilla.raft.host.IncomingSnapshot;
 import io.flotilla.raft.host.Outbox;
 import io.flotilla.raft.host.RaftHost;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Delivers messages between hosts in one JVM, straight into the receiver's queue, through the
@@ -15,6 +23,11 @@ final class InMemoryNetwork implements NodeNetwork {
 
     private final Map<Long, RaftHost> reachable = new ConcurrentHashMap<>();
     private final Links links;
+    private final ExecutorService streams = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "embedded-snapshot-stream");
+        t.setDaemon(true);
+        return t;
+    });
 
     InMemoryNetwork(Links links) {
         this.links = links;
@@ -31,7 +44,43 @@ final class InMemoryNetwork implements NodeNetwork {
     @Override
     public Outbox attach(long node, RaftHost host) {
         reachable.put(node, host);
-        return (group, message) -> send(node, group, message);
+        return new Outbox() {
+            @Override
+            public void send(long group, Message message) {
+                InMemoryNetwork.this.send(node, group, message);
+            }
+
+            @Override
+            public CompletableFuture<Void> sendSnapshot(long group, Message.InstallSnapshot announcement,
+                                                        ReadableByteChannel image) {
+                return CompletableFuture.runAsync(() -> stream(node, group, announcement, image), streams);
+            }
+        };
+    }
+
+    /** Copies an image into the receiving host in chunks, as the transport would, on a thread of its own. */
+    private void stream(long from, long group, Message.InstallSnapshot announcement, ReadableByteChannel image) {
+        try (image) {
+            RaftHost to = reachable.get(announcement.to());
+            if (to == null || !reachable.containsKey(from) || !links.connected(from, announcement.to())) {
+                throw new IOException("node " + announcement.to() + " cannot be reached");
+            }
+            IncomingSnapshot incoming = to.receiveSnapshot(group, announcement);
+            ByteBuffer chunk = ByteBuffer.allocate(1 << 20);
+            try {
+                while (image.read(chunk) >= 0) {
+                    chunk.flip();
+                    incoming.accept(chunk);
+                    chunk.clear();
+                }
+                incoming.complete();
+            } catch (IOException | RuntimeException e) {
+                incoming.abort(e);
+                throw e;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override
@@ -42,5 +91,6 @@ final class InMemoryNetwork implements NodeNetwork {
     @Override
     public void close() {
         reachable.clear();
+        streams.shutdownNow();
     }
 }

@@ -1,15 +1,21 @@
 package io.flotilla.raft.embedded;
 
+import io.flotilla.raft.core.Message;
+import io.flotilla.raft.host.IncomingSnapshot;
 import io.flotilla.raft.host.Outbox;
 import io.flotilla.raft.host.RaftHost;
 import io.flotilla.raft.transport.AddressBook;
 import io.flotilla.raft.transport.RaftTransport;
+import io.flotilla.raft.transport.SnapshotSink;
 import io.flotilla.raft.transport.TransportConfig;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -32,15 +38,53 @@ final class LoopbackNetwork implements NodeNetwork {
     public Outbox attach(long node, RaftHost host) throws IOException {
         TransportConfig config = TransportConfig.defaults(node, new InetSocketAddress("127.0.0.1", 0), book);
         RaftTransport transport = RaftTransport.start(config, host::deliver, (group, announcement) -> {
-            throw new IOException("snapshot transfers are not wired into the embedded cluster yet");
+            IncomingSnapshot incoming = host.receiveSnapshot(group, announcement);
+            return new SnapshotSink() {
+                @Override
+                public void accept(ByteBuffer chunk) throws IOException {
+                    incoming.accept(chunk);
+                }
+
+                @Override
+                public void complete() throws IOException {
+                    incoming.complete();
+                }
+
+                @Override
+                public void abort(Throwable cause) {
+                    incoming.abort(cause);
+                }
+            };
         }, new Random(seed * 31 + node));
         transports.put(node, transport);
         book.put(node, transport.localAddress());
-        return (group, message) -> {
-            if (links.connected(node, message.to())) {
-                transport.send(group, message);
+        return new Outbox() {
+            @Override
+            public void send(long group, Message message) {
+                if (links.connected(node, message.to())) {
+                    transport.send(group, message);
+                }
+            }
+
+            @Override
+            public CompletableFuture<Void> sendSnapshot(long group, Message.InstallSnapshot announcement,
+                                                        ReadableByteChannel image) {
+                if (!links.connected(node, announcement.to())) {
+                    closeQuietly(image);
+                    return CompletableFuture.failedFuture(new IOException("link to node " + announcement.to() + " is cut"));
+                }
+                return transport.sendSnapshot(group, announcement, image);
             }
         };
+    }
+
+    static void closeQuietly(ReadableByteChannel image) {
+        try {
+            image.close();
+        } catch (IOException e) {
+            System.getLogger(LoopbackNetwork.class.getName()).log(System.Logger.Level.WARNING,
+                    "could not close a snapshot image", e);
+        }
     }
 
     @Override

@@ -1,13 +1,18 @@
 package io.flotilla.raft.host;
 
 import io.flotilla.raft.core.Ready;
+import io.flotilla.raft.core.SnapshotMeta;
 import io.flotilla.raft.core.Storage;
 
+import java.io.IOException;
+import java.nio.channels.ReadableByteChannel;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Where one group's Readies become durable: the node's write-ahead log, or memory in tests. The
- * core reads what has been made durable through {@link #storage()}.
+ * Everything durable about one group's replica except its state machine: the Raft log, and the
+ * image of the state machine at the log's snapshot. The core reads what has been made durable
+ * through {@link #storage()}.
  */
 public interface GroupLog {
 
@@ -16,7 +21,17 @@ public interface GroupLog {
     /**
      * Makes the snapshot, entries and hard state of a Ready durable. The future completes once they
      * are (after the fsync that covers them), or exceptionally if they cannot be: the group then
-     * stops, because acknowledging anything after a failed write could lose acknowledged data.
+     * stops, because acknowledging anything after a failed write could lose acknowledged data. A
+     * Ready's snapshot must have had its image saved first.
      */
     CompletableFuture<Void> persist(Ready ready);
+
+    /** Durably saves the state machine image for a snapshot, before the log compacts to it or installs it. */
+    void saveImage(SnapshotMeta meta, ReadableByteChannel image) throws IOException;
+
+    /** The image saved for the log's current snapshot; empty for a group's bootstrap (index 0). */
+    Optional<ReadableByteChannel> image() throws IOException;
+
+    /** Drops the log up to a snapshot whose image is saved; completes when that is durable. */
+    CompletableFuture<Void> compact(SnapshotMeta to);
 }

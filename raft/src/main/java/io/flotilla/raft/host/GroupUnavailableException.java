@@ -17,6 +17,8 @@ public final class GroupUnavailableException extends Exception {
         REFUSED,
         /** The entry at the proposal's index has another term: it was certainly not applied. */
         OVERWRITTEN,
+        /** A snapshot replaced this replica's log before the proposal's fate was seen; it may have applied. */
+        OUTCOME_UNKNOWN,
         /** The worker's queue is full; retry later. */
         OVERLOADED,
         /** The group was removed, the node closed, or its log failed. */

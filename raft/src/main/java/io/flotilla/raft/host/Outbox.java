@@ -2,9 +2,18 @@ package io.flotilla.raft.host;
 
 import io.flotilla.raft.core.Message;
 
+import java.nio.channels.ReadableByteChannel;
+import java.util.concurrent.CompletableFuture;
+
 /** How a node's groups reach other nodes: the transport, or an in-memory network in tests. */
 public interface Outbox {
 
     /** Sends without blocking; a message that cannot be sent is dropped (Raft retransmits). */
     void send(long group, Message message);
+
+    /**
+     * Streams a state machine image to the node the announcement is for, off the caller's thread;
+     * completes once the receiver has all of it, or fails. Closes the image when done.
+     */
+    CompletableFuture<Void> sendSnapshot(long group, Message.InstallSnapshot announcement, ReadableByteChannel image);
 }

@@ -3,6 +3,14 @@ package io.flotilla.raft.host;
 import io.flotilla.raft.core.Config;
 import io.flotilla.raft.core.Message;
 import io.flotilla.raft.core.Raft;
+import io.flotilla.raft.core.SnapshotMeta;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -62,9 +70,21 @@ public final class RaftHost implements AutoCloseable {
         synchronized (seeds) {
             random = seeds.split();
         }
-        Raft raft = new Raft(config, log.storage(), clock, random);
-        Replica replica = new Replica(group, raft, log, stateMachine, outbox,
-                Math.max(config.applied(), log.storage().snapshot().index()));
+        long applied = config.applied();
+        try {
+            // The log starts at its snapshot: the state machine starts from that snapshot's image.
+            var image = log.image();
+            if (image.isPresent() && applied < log.storage().snapshot().index()) {
+                try (var in = image.get()) {
+                    stateMachine.restore(in);
+                }
+                applied = log.storage().snapshot().index();
+            }
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        Raft raft = new Raft(config.withApplied(applied), log.storage(), clock, random);
+        Replica replica = new Replica(group, raft, log, stateMachine, outbox, applied);
         CompletableFuture<Void> done = new CompletableFuture<>();
         submit(new Task.Create(group, replica, done), done);
         return done;
@@ -74,6 +94,51 @@ public final class RaftHost implements AutoCloseable {
     public CompletableFuture<Void> removeGroup(long group) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         submit(new Task.Remove(group, done), done);
+        return done;
+    }
+
+    /**
+     * A snapshot image from a leader starts arriving for a group: chunks are spooled to a temporary
+     * file (not held in memory), and once complete the group's core is told.
+     */
+    public IncomingSnapshot receiveSnapshot(long group, Message.InstallSnapshot announcement) throws IOException {
+        Path spool = Files.createTempFile("flotilla-snapshot-" + nodeId + "-" + group + "-", ".image");
+        FileChannel out = FileChannel.open(spool, StandardOpenOption.WRITE);
+        return new IncomingSnapshot() {
+            @Override
+            public void accept(ByteBuffer chunk) throws IOException {
+                while (chunk.hasRemaining()) {
+                    out.write(chunk);
+                }
+            }
+
+            @Override
+            public void complete() throws IOException {
+                out.close();
+                workerOf(group).complete(new Task.SnapshotArrived(group, announcement, spool));
+            }
+
+            @Override
+            public void abort(Throwable cause) {
+                try {
+                    out.close();
+                    Files.deleteIfExists(spool);
+                } catch (IOException e) {
+                    cause.addSuppressed(e);
+                    System.getLogger(RaftHost.class.getName()).log(System.Logger.Level.WARNING,
+                            "could not discard an aborted snapshot of group " + group, cause);
+                }
+            }
+        };
+    }
+
+    /**
+     * Saves an image of the group's applied state and drops its log up to it; completes with the
+     * snapshot once that is durable.
+     */
+    public CompletableFuture<SnapshotMeta> compact(long group) {
+        CompletableFuture<SnapshotMeta> done = new CompletableFuture<>();
+        submit(new Task.Compact(group, done), done);
         return done;
     }
 

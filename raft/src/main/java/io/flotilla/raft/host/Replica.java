@@ -7,7 +7,17 @@ import io.flotilla.raft.core.Raft;
 import io.flotilla.raft.core.ReadState;
 import io.flotilla.raft.core.Ready;
 import io.flotilla.raft.core.Refusal;
+import io.flotilla.raft.core.Membership;
+import io.flotilla.raft.core.Payload;
+import io.flotilla.raft.core.SnapshotMeta;
 import io.flotilla.raft.core.SnapshotTransfer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -42,6 +52,10 @@ final class Replica {
     private boolean stopped;
     private long applied;
     private long readIds;
+    /** The membership as of the applied index: a snapshot taken now must carry it. */
+    private Membership appliedMembership;
+    /** Images from the leader, spooled to files, waiting for the core to install them. */
+    private final Map<SnapshotMeta, Path> staged = new HashMap<>();
     private final TreeMap<Long, PendingProposal> proposals = new TreeMap<>();
     private final Map<Long, PendingRead> reads = new HashMap<>();
     private final List<ReadState> confirmed = new ArrayList<>();
@@ -55,6 +69,7 @@ final class Replica {
         this.stateMachine = stateMachine;
         this.outbox = outbox;
         this.applied = applied;
+        this.appliedMembership = log.storage().snapshot().membership();
     }
 
     boolean stopped() {
@@ -105,23 +120,37 @@ final class Replica {
         }
         Ready ready = raft.ready();
         persisting = true;
+        if (ready.snapshot() != null) {
+            // The image must be durable before the log records that it replaced everything.
+            Path image = staged.get(ready.snapshot());
+            if (image == null) {
+                throw new IllegalStateException("core installs a snapshot this host never received: " + ready.snapshot());
+            }
+            try {
+                log.saveImage(ready.snapshot(), FileChannel.open(image, StandardOpenOption.READ));
+            } catch (IOException e) {
+                completions.accept(new Task.Persisted(group, ready, e));
+                return;
+            }
+        }
         log.persist(ready).whenComplete((ok, failure) -> completions.accept(new Task.Persisted(group, ready, failure)));
     }
 
     /** The Ready is durable: send, apply, answer, and let the core go on. */
-    void persisted(Ready ready, Throwable failure) {
+    void persisted(Ready ready, Throwable failure, Consumer<Task> completions) {
         persisting = false;
         if (failure != null) {
             stop(stoppedError("its log failed: " + failure));
             return;
         }
+        if (ready.snapshot() != null) {
+            install(ready.snapshot());
+        }
         for (Message m : ready.messages()) {
             outbox.send(group, m);
         }
         for (SnapshotTransfer t : ready.snapshotTransfers()) {
-            // Streaming snapshots between hosts is not built yet: report the transfer failed, so the
-            // leader probes again rather than waiting on a transfer that will never come.
-            raft.reportSnapshot(t.to(), false);
+            sendSnapshot(t, completions);
         }
         for (Entry e : ready.committed()) {
             apply(e);
@@ -140,6 +169,9 @@ final class Replica {
     private void apply(Entry e) {
         Object result = stateMachine.apply(e);
         applied = e.index();
+        if (e.payload() instanceof Payload.Reconfiguration r) {
+            appliedMembership = r.membership();
+        }
         PendingProposal p = proposals.remove(e.index());
         if (p != null) {
             if (p.term() == e.term()) {
@@ -170,8 +202,109 @@ final class Replica {
         }
     }
 
+    /** The leader's image, spooled to a file, arrived: the core decides whether it still needs it. */
+    void snapshotArrived(Message.InstallSnapshot announcement, Path image) {
+        if (stopped) {
+            deleteQuietly(image);
+            return;
+        }
+        Path previous = staged.put(announcement.snapshot(), image);
+        if (previous != null) {
+            deleteQuietly(previous);
+        }
+        raft.step(announcement);
+    }
+
+    /** The core replaced the log with a snapshot and it is durable: the state machine follows. */
+    private void install(SnapshotMeta meta) {
+        Path image = staged.remove(meta);
+        try (FileChannel in = FileChannel.open(image, StandardOpenOption.READ)) {
+            stateMachine.restore(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("restoring the snapshot at " + meta.index() + " failed", e);
+        } finally {
+            deleteQuietly(image);
+        }
+        applied = meta.index();
+        appliedMembership = meta.membership();
+        // Proposals at or below the snapshot may or may not have been among what it holds.
+        GroupUnavailableException unknown = new GroupUnavailableException(group,
+                GroupUnavailableException.Reason.OUTCOME_UNKNOWN, null, raft.leader(),
+                "replaced by a snapshot at " + meta.index() + " before the proposal's outcome was seen here");
+        var covered = proposals.headMap(meta.index(), true);
+        covered.values().forEach(p -> p.result().completeExceptionally(unknown));
+        covered.clear();
+        // Staged images older than what was installed will never be needed.
+        staged.entrySet().removeIf(e -> {
+            if (e.getKey().index() <= meta.index()) {
+                deleteQuietly(e.getValue());
+                return true;
+            }
+            return false;
+        });
+    }
+
+    /** Streams an image of the applied state to a follower the core says needs one. */
+    private void sendSnapshot(SnapshotTransfer t, Consumer<Task> completions) {
+        SnapshotMeta meta = new SnapshotMeta(applied, raft.termAt(applied), appliedMembership);
+        CompletableFuture<Void> sent;
+        try {
+            sent = outbox.sendSnapshot(group, new Message.InstallSnapshot(raft.id(), t.to(), t.term(), meta, 0),
+                    stateMachine.snapshot());
+        } catch (IOException e) {
+            sent = CompletableFuture.failedFuture(e);
+        }
+        sent.whenComplete((ok, failure) -> completions.accept(new Task.SnapshotSent(group, t.to(), failure == null)));
+    }
+
+    void snapshotSent(long peer, boolean installed) {
+        if (!stopped) {
+            raft.reportSnapshot(peer, installed);
+        }
+    }
+
+    /**
+     * Saves an image of the applied state and drops the log up to it. The image is durable before
+     * the log forgets anything, so a restart always finds the image its log starts from.
+     */
+    void compact(CompletableFuture<SnapshotMeta> done) {
+        if (stopped) {
+            done.completeExceptionally(stoppedError("the group has stopped"));
+            return;
+        }
+        SnapshotMeta meta = new SnapshotMeta(applied, raft.termAt(applied), appliedMembership);
+        if (applied <= log.storage().snapshot().index()) {
+            done.complete(log.storage().snapshot());
+            return;
+        }
+        try {
+            log.saveImage(meta, stateMachine.snapshot());
+        } catch (IOException e) {
+            done.completeExceptionally(e);
+            return;
+        }
+        log.compact(meta).whenComplete((ok, failure) -> {
+            if (failure != null) {
+                done.completeExceptionally(failure);
+            } else {
+                done.complete(meta);
+            }
+        });
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            System.getLogger(Replica.class.getName()).log(System.Logger.Level.WARNING,
+                    "could not delete spooled snapshot " + file, e);
+        }
+    }
+
     /** Fails everything pending: the group was removed, the node closed, or the log failed. */
     void stop(GroupUnavailableException cause) {
+        staged.values().forEach(Replica::deleteQuietly);
+        staged.clear();
         stopped = true;
         proposals.values().forEach(p -> p.result().completeExceptionally(cause));
         proposals.clear();

@@ -2,9 +2,22 @@ package io.flotilla.raft.host;
 
 import io.flotilla.raft.core.Entry;
 
+import java.io.IOException;
+import java.nio.channels.ReadableByteChannel;
+
 /** What a group replicates into: called on the group's worker thread, in log order. */
 public interface StateMachine {
 
     /** Applies one committed entry; the returned value answers the proposal, if this node made it. */
     Object apply(Entry entry);
+
+    /**
+     * An image of everything applied so far, consistent as of this call. It is read afterwards,
+     * possibly on another thread while later entries are applied, to compact the log or to catch up
+     * a follower; the caller closes it.
+     */
+    ReadableByteChannel snapshot() throws IOException;
+
+    /** Replaces the whole state with an image taken by {@link #snapshot()}, here or on another node. */
+    void restore(ReadableByteChannel image) throws IOException;
 }

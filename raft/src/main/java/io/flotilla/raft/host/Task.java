@@ -32,6 +32,18 @@ sealed interface Task {
     record Create(long group, Replica replica, CompletableFuture<Void> done) implements Task {
     }
 
+    /** A snapshot transfer this node's core asked for finished (or failed). */
+    record SnapshotSent(long group, long peer, boolean installed) implements Task {
+    }
+
+    /** A snapshot image from the leader arrived in full, spooled to a file. */
+    record SnapshotArrived(long group, Message.InstallSnapshot announcement, java.nio.file.Path image) implements Task {
+    }
+
+    /** Compact the log up to what the state machine has applied. */
+    record Compact(long group, CompletableFuture<io.flotilla.raft.core.SnapshotMeta> done) implements Task {
+    }
+
     record Remove(long group, CompletableFuture<Void> done) implements Task {
     }
 }

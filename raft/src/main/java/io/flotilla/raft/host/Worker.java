@@ -58,7 +58,8 @@ final class Worker implements Runnable {
         return true;
     }
 
-    private void complete(Task task) {
+    /** Queues the completion of something this worker started; never dropped. */
+    void complete(Task task) {
         completions.offer(task);
         LockSupport.unpark(thread);
     }
@@ -134,6 +135,10 @@ final class Worker implements Runnable {
                 c.done().completeExceptionally(closed);
             } else if (t instanceof Task.Remove rm) {
                 rm.done().completeExceptionally(closed);
+            } else if (t instanceof Task.Compact c) {
+                c.done().completeExceptionally(closed);
+            } else if (t instanceof Task.SnapshotArrived arrived) {
+                discard(arrived);
             }
         }
     }
@@ -198,7 +203,13 @@ final class Worker implements Runnable {
             } else if (task instanceof Task.Inspect<?> i) {
                 inspect(r, i);
             } else if (task instanceof Task.Persisted p) {
-                r.persisted(p.ready(), p.failure());
+                r.persisted(p.ready(), p.failure(), this::complete);
+            } else if (task instanceof Task.SnapshotSent sent) {
+                r.snapshotSent(sent.peer(), sent.installed());
+            } else if (task instanceof Task.SnapshotArrived arrived) {
+                r.snapshotArrived(arrived.announcement(), arrived.image());
+            } else if (task instanceof Task.Compact c) {
+                r.compact(c.done());
             }
         } catch (RuntimeException e) {
             fail(r, e);
@@ -228,6 +239,14 @@ final class Worker implements Runnable {
         }
     }
 
+    private static void discard(Task.SnapshotArrived arrived) {
+        try {
+            java.nio.file.Files.deleteIfExists(arrived.image());
+        } catch (java.io.IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not delete spooled snapshot " + arrived.image(), e);
+        }
+    }
+
     /** A task for a group this node does not host (never created, or removed). */
     private static void failMissing(Task task) {
         Throwable missing = new GroupUnavailableException(task.group(), GroupUnavailableException.Reason.STOPPED,
@@ -238,6 +257,10 @@ final class Worker implements Runnable {
             r.result().completeExceptionally(missing);
         } else if (task instanceof Task.Inspect<?> i) {
             i.result().completeExceptionally(missing);
+        } else if (task instanceof Task.Compact c) {
+            c.done().completeExceptionally(missing);
+        } else if (task instanceof Task.SnapshotArrived arrived) {
+            discard(arrived);
         }
         // A message for a group we do not host is dropped: its sender retries or gives up.
     }

@@ -4,7 +4,15 @@ import io.flotilla.raft.core.Entry;
 import io.flotilla.raft.core.Payload;
 import io.flotilla.raft.host.StateMachine;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
@@ -46,6 +54,39 @@ public final class KvMachine implements StateMachine {
         }
         values.put(key, value);
         return Boolean.TRUE;
+    }
+
+    /** The whole map, as (key length, key, value) records: small enough to copy at once. */
+    @Override
+    public ReadableByteChannel snapshot() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(values.size());
+            for (var e : values.entrySet()) {
+                out.writeUTF(e.getKey());
+                out.writeLong(e.getValue());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing to memory cannot fail", e);
+        }
+        return Channels.newChannel(new ByteArrayInputStream(bytes.toByteArray()));
+    }
+
+    @Override
+    public void restore(ReadableByteChannel image) throws IOException {
+        DataInputStream in = new DataInputStream(Channels.newInputStream(image));
+        Map<String, Long> restored = new HashMap<>();
+        int count = in.readInt();
+        for (int i = 0; i < count; i++) {
+            restored.put(in.readUTF(), in.readLong());
+        }
+        values.clear();
+        values.putAll(restored);
+    }
+
+    /** Every key and value, for comparing replicas. */
+    public Map<String, Long> contents() {
+        return Map.copyOf(values);
     }
 
     public OptionalLong get(String key) {

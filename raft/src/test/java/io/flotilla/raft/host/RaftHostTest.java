@@ -4,10 +4,19 @@ import io.flotilla.raft.core.Config;
 import io.flotilla.raft.core.Entry;
 import io.flotilla.raft.core.Membership;
 import io.flotilla.raft.core.Payload;
+import io.flotilla.raft.core.Message;
+import io.flotilla.raft.core.Raft;
 import io.flotilla.raft.core.Role;
+import io.flotilla.raft.core.SnapshotMeta;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,26 +42,68 @@ class RaftHostTest {
     private static final Membership MEMBERS = Membership.of(Set.of(1L, 2L, 3L), Set.of());
 
     /** Counts the commands applied per group; reads return the count. */
-    private static final class Counter implements StateMachine {
+    private static class Counter implements StateMachine {
         final AtomicLong commands = new AtomicLong();
 
         @Override
         public Object apply(Entry entry) {
             return entry.payload() instanceof Payload.Command ? commands.incrementAndGet() : null;
         }
+
+        @Override
+        public ReadableByteChannel snapshot() {
+            return Channels.newChannel(new ByteArrayInputStream(ByteBuffer.allocate(8).putLong(commands.get()).array()));
+        }
+
+        @Override
+        public void restore(ReadableByteChannel image) throws IOException {
+            ByteBuffer count = ByteBuffer.allocate(8);
+            while (count.hasRemaining() && image.read(count) >= 0) {
+                // read the whole count
+            }
+            commands.set(count.flip().getLong());
+        }
+    }
+
+    /** Hands everything to other hosts in this JVM, snapshots included (copied on a thread of their own). */
+    private Outbox network(long from) {
+        return new Outbox() {
+            @Override
+            public void send(long group, Message m) {
+                RaftHost to = hosts.get(m.to());
+                if (to != null && !cut.contains(m.to()) && !cut.contains(from)) {
+                    to.deliver(group, m);
+                }
+            }
+
+            @Override
+            public CompletableFuture<Void> sendSnapshot(long group, Message.InstallSnapshot announcement,
+                                                        ReadableByteChannel image) {
+                return CompletableFuture.runAsync(() -> {
+                    try (image) {
+                        IncomingSnapshot in = hosts.get(announcement.to()).receiveSnapshot(group, announcement);
+                        ByteBuffer chunk = ByteBuffer.allocate(4096);
+                        while (image.read(chunk) >= 0) {
+                            in.accept(chunk.flip());
+                            chunk.clear();
+                        }
+                        in.complete();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }, fsync);
+            }
+        };
     }
 
     private final ExecutorService fsync = Executors.newFixedThreadPool(2);
     private final Map<Long, RaftHost> hosts = new ConcurrentHashMap<>();
     private final Map<Long, Map<Long, Counter>> machines = new ConcurrentHashMap<>();
+    /** Nodes whose messages are lost, both ways. */
+    private final Set<Long> cut = ConcurrentHashMap.newKeySet();
 
     private RaftHost startHost(long id) {
-        RaftHost host = new RaftHost(id, 2, 4096, (group, m) -> {
-            RaftHost to = hosts.get(m.to());
-            if (to != null) {
-                to.deliver(group, m);
-            }
-        }, System::nanoTime, id);
+        RaftHost host = new RaftHost(id, 2, 4096, network(id), System::nanoTime, id);
         hosts.put(id, host);
         machines.put(id, new ConcurrentHashMap<>());
         return host;
@@ -140,14 +191,17 @@ class RaftHostTest {
 
     @Test
     void aGroupThatFailsStopsAloneAndItsWorkerCarriesOn() throws Exception {
-        RaftHost host = new RaftHost(1, 1, 1024, (group, m) -> { }, System::nanoTime, 1);
+        RaftHost host = new RaftHost(1, 1, 1024, network(1), System::nanoTime, 1);
         hosts.put(1L, host);
         Membership single = Membership.of(Set.of(1L), Set.of());
-        StateMachine broken = entry -> {
-            if (entry.payload() instanceof Payload.Command) {
-                throw new IllegalStateException("state machine bug");
+        StateMachine broken = new Counter() {
+            @Override
+            public Object apply(Entry entry) {
+                if (entry.payload() instanceof Payload.Command) {
+                    throw new IllegalStateException("state machine bug");
+                }
+                return null;
             }
-            return null;
         };
         Counter healthy = new Counter();
         host.createGroup(1, Config.of(1), new MemoryGroupLog(single, fsync), broken).get(5, TimeUnit.SECONDS);
@@ -168,6 +222,34 @@ class RaftHostTest {
             Thread.onSpinWait();
         }
         return host.propose(group, new byte[] {1});
+    }
+
+    @Test
+    void aFollowerBehindTheCompactedLogCatchesUpFromAStreamedSnapshot() throws Exception {
+        for (long id = 1; id <= 3; id++) {
+            startHost(id);
+        }
+        createEverywhere(5);
+        long leader = leaderOf(5);
+        long behind = leader == 3 ? 2 : 3;
+        cut.add(behind);
+        for (int i = 0; i < 40; i++) {
+            hosts.get(leader).propose(5, new byte[] {(byte) i}).get(10, TimeUnit.SECONDS);
+        }
+        SnapshotMeta compacted = hosts.get(leader).compact(5).get(10, TimeUnit.SECONDS);
+        assertTrue(compacted.index() >= 41, "compacted past the 40 commands: " + compacted);
+        assertEquals(compacted.index() + 1, hosts.get(leader).inspect(5, Raft::firstIndex).get(5, TimeUnit.SECONDS));
+        cut.clear();
+        hosts.get(leader).propose(5, new byte[] {99}).get(10, TimeUnit.SECONDS);
+        Counter follower = machines.get(behind).get(5L);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (hosts.get(behind).inspect(5, r -> r.committed()).get(5, TimeUnit.SECONDS) < compacted.index() + 1
+                || follower.commands.get() != 41) {
+            assertTrue(System.nanoTime() < deadline, "the follower never caught up: " + follower.commands.get());
+            Thread.onSpinWait();
+        }
+        assertTrue(hosts.get(behind).inspect(5, Raft::firstIndex).get(5, TimeUnit.SECONDS) > 1,
+                "it caught up from the snapshot, not from the log");
     }
 
     @Test
