@@ -29,8 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Clients write, compare-and-set and read through an embedded cluster — real threads, Netty on
  * loopback — while a
- * seeded nemesis partitions, pauses, crashes and restarts nodes, transfers leadership, and adds and
- * promotes a learner; the history must be linearizable. Thread timing is not reproducible, so a
+ * seeded nemesis partitions, pauses, crashes and restarts nodes, compacts logs (so followers catch
+ * up from snapshots), transfers leadership, and adds and promotes a learner; the history must be linearizable. Thread timing is not reproducible, so a
  * failure prints the seed of the nemesis and the non-linearizable part of the history.
  */
 class EmbeddedClusterLinearizabilityTest {
@@ -177,7 +177,7 @@ class EmbeddedClusterLinearizabilityTest {
             TimeUnit.MILLISECONDS.sleep(random.nextLong(100, 400));
             long node = 1 + random.nextInt(3);
             // Halfway through, a fourth node joins as a learner and is promoted, faults or not.
-            int action = step == NEMESIS_STEPS / 2 ? 6 : random.nextInt(6);
+            int action = step == NEMESIS_STEPS / 2 ? 7 : random.nextInt(7);
             switch (action) {
                 case 0 -> cluster.heal();
                 case 1 -> cluster.isolate(node);
@@ -194,6 +194,12 @@ class EmbeddedClusterLinearizabilityTest {
                         cluster.pause(node);
                         TimeUnit.MILLISECONDS.sleep(random.nextLong(50, 500));
                         cluster.resume(node);
+                    }
+                }
+                case 6 -> {
+                    // Drop a replica's log up to its state: followers behind it catch up from a snapshot.
+                    if (cluster.isUp(node)) {
+                        cluster.compact(GROUP, node);
                     }
                 }
                 case 5 -> {
