@@ -121,25 +121,9 @@ final class Worker implements Runnable {
         failQueued(completions);
     }
 
-    private void failQueued(java.util.Queue<Task> queue) {
+    private static void failQueued(java.util.Queue<Task> queue) {
         for (Task t = queue.poll(); t != null; t = queue.poll()) {
-            Throwable closed = new GroupUnavailableException(t.group(), GroupUnavailableException.Reason.STOPPED,
-                    null, 0, "the node is closing");
-            if (t instanceof Task.Propose p) {
-                p.result().completeExceptionally(closed);
-            } else if (t instanceof Task.Read<?> r) {
-                r.result().completeExceptionally(closed);
-            } else if (t instanceof Task.Inspect<?> i) {
-                i.result().completeExceptionally(closed);
-            } else if (t instanceof Task.Create c) {
-                c.done().completeExceptionally(closed);
-            } else if (t instanceof Task.Remove rm) {
-                rm.done().completeExceptionally(closed);
-            } else if (t instanceof Task.Compact c) {
-                c.done().completeExceptionally(closed);
-            } else if (t instanceof Task.SnapshotArrived arrived) {
-                discard(arrived);
-            }
+            abandon(t, "the node is closing");
         }
     }
 
@@ -189,7 +173,7 @@ final class Worker implements Runnable {
             return;
         }
         if (r == null) {
-            failMissing(task);
+            abandon(task, "not hosted on this node");
             return;
         }
         dirty.add(r);
@@ -247,21 +231,27 @@ final class Worker implements Runnable {
         }
     }
 
-    /** A task for a group this node does not host (never created, or removed). */
-    private static void failMissing(Task task) {
-        Throwable missing = new GroupUnavailableException(task.group(), GroupUnavailableException.Reason.STOPPED,
-                null, 0, "not hosted on this node");
+    /**
+     * Fails whatever waits on a task that will not run: the node is closing, or the group is not (or
+     * no longer) hosted here. A message for such a group is dropped: its sender retries or gives up.
+     */
+    private static void abandon(Task task, String why) {
+        Throwable stopped = new GroupUnavailableException(task.group(), GroupUnavailableException.Reason.STOPPED,
+                null, 0, why);
         if (task instanceof Task.Propose p) {
-            p.result().completeExceptionally(missing);
+            p.result().completeExceptionally(stopped);
         } else if (task instanceof Task.Read<?> r) {
-            r.result().completeExceptionally(missing);
+            r.result().completeExceptionally(stopped);
         } else if (task instanceof Task.Inspect<?> i) {
-            i.result().completeExceptionally(missing);
+            i.result().completeExceptionally(stopped);
+        } else if (task instanceof Task.Create c) {
+            c.done().completeExceptionally(stopped);
+        } else if (task instanceof Task.Remove rm) {
+            rm.done().completeExceptionally(stopped);
         } else if (task instanceof Task.Compact c) {
-            c.done().completeExceptionally(missing);
+            c.done().completeExceptionally(stopped);
         } else if (task instanceof Task.SnapshotArrived arrived) {
             discard(arrived);
         }
-        // A message for a group we do not host is dropped: its sender retries or gives up.
     }
 }
