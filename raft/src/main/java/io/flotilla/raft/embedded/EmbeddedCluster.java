@@ -196,7 +196,11 @@ public final class EmbeddedCluster implements AutoCloseable {
         return (M) replicas.get(node).get(group).machine;
     }
 
-    /** Waits until some running node leads the group, and returns it. */
+    /**
+     * Waits until some running node leads the group and has committed an entry of its term (so it
+     * serves reads and takes membership changes), and returns it. Not "holds a lease": a leader
+     * whose transfer failed serves reads by ReadIndex for the rest of its term.
+     */
     public long awaitLeader(long group, Duration timeout) throws InterruptedException, TimeoutException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
@@ -205,7 +209,7 @@ public final class EmbeddedCluster implements AutoCloseable {
                 synchronized (this) {
                     host = hosts.get(node);
                 }
-                if (host != null && ask(host, group, r -> r.role() == Role.LEADER && r.holdsLease(), Boolean.FALSE)) {
+                if (host != null && ask(host, group, r -> r.role() == Role.LEADER && r.termAt(r.committed()) == r.term(), Boolean.FALSE)) {
                     return node;
                 }
             }
