@@ -32,6 +32,9 @@ public final class RaftHost implements AutoCloseable {
     private final Outbox outbox;
     private final LongSupplier clock;
     private final SplittableRandom seeds;
+    /** Orders arriving snapshots against close, so a spooled image is never left behind. */
+    private final Object lifecycle = new Object();
+    private boolean closed;
 
     /**
      * @param workers threads that run the groups, independent of how many groups there are
@@ -115,7 +118,15 @@ public final class RaftHost implements AutoCloseable {
             @Override
             public void complete() throws IOException {
                 out.close();
-                workerOf(group).complete(new Task.SnapshotArrived(group, announcement, spool));
+                synchronized (lifecycle) {
+                    if (!closed) {
+                        // Queued before close: the worker's last drain discards it if it never runs.
+                        workerOf(group).complete(new Task.SnapshotArrived(group, announcement, spool));
+                        return;
+                    }
+                }
+                Files.deleteIfExists(spool);
+                throw new IOException("node " + nodeId + " closed before the snapshot of group " + group + " was installed");
             }
 
             @Override
@@ -199,6 +210,9 @@ public final class RaftHost implements AutoCloseable {
     /** Stops every worker; pending work fails with STOPPED. */
     @Override
     public void close() {
+        synchronized (lifecycle) {
+            closed = true;
+        }
         for (Worker w : workers) {
             w.stop();
         }
