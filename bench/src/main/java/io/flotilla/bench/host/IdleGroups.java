@@ -26,8 +26,9 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * What idle groups cost: three hosts in one JVM on an in-memory network, first with no groups (the
- * baseline), then with N groups at rest (leaders elected, no proposals). Prints the process CPU
- * time per wall second and the messages per second of each phase.
+ * baseline), then with N groups at rest (leaders elected, no proposals) that heartbeat, then the
+ * same with quiescence and node liveness on. Prints the process CPU time per wall second and the
+ * messages (pings included) per second of each phase, and how many replicas quiesced.
  *
  * <p>Run: {@code java -cp bench/target/benchmarks.jar io.flotilla.bench.host.IdleGroups 1000 10}
  */
@@ -40,61 +41,118 @@ public final class IdleGroups {
         int groups = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-        ExecutorService fsync = Executors.newFixedThreadPool(2);
-        Map<Long, RaftHost> hosts = new ConcurrentHashMap<>();
-        LongAdder messages = new LongAdder();
-        for (long id = 1; id <= 3; id++) {
-            hosts.put(id, new RaftHost(id, 2, 1 << 16, new Outbox() {
-                @Override
-                public void send(long group, Message m) {
-                    messages.increment();
-                    RaftHost to = hosts.get(m.to());
-                    if (to != null) {
-                        to.deliver(group, m);
-                    }
-                }
-
-                @Override
-                public CompletableFuture<Void> sendSnapshot(long group, Message.InstallSnapshot announcement,
-                                                            ReadableByteChannel image) {
-                    return CompletableFuture.failedFuture(new IOException("idle groups never need snapshots"));
-                }
-            }, System::nanoTime, id));
+        System.out.printf("idle groups: 3 hosts x 2 workers, election timeout %d ms, heartbeat %d ms%n",
+                Duration.ofNanos(Config.of(1).electionTimeout()).toMillis(),
+                Duration.ofNanos(Config.of(1).heartbeatInterval()).toMillis());
+        System.out.printf("%-34s %8s %12s %10s%n", "phase", "cpu %", "messages/s", "quiesced");
+        try (Nodes nodes = new Nodes(false)) {
+            print("baseline (3 hosts, no groups)", measure(os, nodes, seconds));
+            nodes.createGroups(groups);
+            print(groups + " idle groups, heartbeating", measure(os, nodes, seconds));
         }
-        try {
-            Phase baseline = measure(os, messages, seconds);
+        try (Nodes nodes = new Nodes(true)) {
+            nodes.createGroups(groups);
+            nodes.awaitQuiesced(groups);
+            print(groups + " idle groups, quiesced", measure(os, nodes, seconds));
+        }
+    }
+
+    private static void print(String phase, Phase p) {
+        System.out.printf("%-34s %8.1f %12.0f %10d%n", phase, p.cpuPercent(), p.messagesPerSecond(), p.quiesced());
+    }
+
+    /** Three hosts wired to each other in memory, counting what they send. */
+    private static final class Nodes implements AutoCloseable {
+        final ExecutorService fsync = Executors.newFixedThreadPool(2);
+        final Map<Long, RaftHost> hosts = new ConcurrentHashMap<>();
+        final LongAdder messages = new LongAdder();
+        int groups;
+
+        Nodes(boolean quiesce) {
+            long livenessTimeout = quiesce ? Config.of(1).electionTimeout() : 0;
+            for (long id = 1; id <= 3; id++) {
+                long self = id;
+                hosts.put(id, new RaftHost(id, 2, 1 << 16, new Outbox() {
+                    @Override
+                    public void send(long group, Message m) {
+                        messages.increment();
+                        RaftHost to = hosts.get(m.to());
+                        if (to != null) {
+                            to.heard(self);
+                            to.deliver(group, m);
+                        }
+                    }
+
+                    @Override
+                    public CompletableFuture<Void> sendSnapshot(long group, Message.InstallSnapshot announcement,
+                                                                ReadableByteChannel image) {
+                        return CompletableFuture.failedFuture(new IOException("idle groups never need snapshots"));
+                    }
+
+                    @Override
+                    public void ping(long node) {
+                        messages.increment();
+                        RaftHost to = hosts.get(node);
+                        if (to != null) {
+                            to.heard(self);
+                        }
+                    }
+                }, System::nanoTime, id, livenessTimeout));
+            }
+        }
+
+        void createGroups(int count) throws Exception {
             Membership members = Membership.of(Set.of(1L, 2L, 3L), Set.of());
-            for (long g = 1; g <= groups; g++) {
+            for (long g = 1; g <= count; g++) {
                 for (long id = 1; id <= 3; id++) {
                     hosts.get(id).createGroup(g, Config.of(id), new MemoryGroupLog(members, fsync), new KvMachine())
                             .get(10, TimeUnit.SECONDS);
                 }
             }
-            awaitLeaders(hosts, groups);
-            Phase idle = measure(os, messages, seconds);
-            System.out.printf("idle groups: 3 hosts x 2 workers, election timeout %d ms, heartbeat %d ms%n",
-                    Duration.ofNanos(Config.of(1).electionTimeout()).toMillis(),
-                    Duration.ofNanos(Config.of(1).heartbeatInterval()).toMillis());
-            System.out.printf("%-22s %12s %14s%n", "phase", "cpu %", "messages/s");
-            System.out.printf("%-22s %12.1f %14.0f%n", "baseline (no groups)", baseline.cpuPercent(), baseline.messagesPerSecond());
-            System.out.printf("%-22s %12.1f %14.0f%n", groups + " idle groups", idle.cpuPercent(), idle.messagesPerSecond());
-        } finally {
+            groups = count;
+            awaitLeaders(hosts, count);
+        }
+
+        long quiesced() throws Exception {
+            long n = 0;
+            for (long g = 1; g <= groups; g++) {
+                for (RaftHost h : hosts.values()) {
+                    n += h.inspect(g, r -> r.quiesced() ? 1 : 0).get(10, TimeUnit.SECONDS);
+                }
+            }
+            return n;
+        }
+
+        void awaitQuiesced(int count) throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (quiesced() < 3L * count) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("only " + quiesced() + " of " + 3 * count + " replicas quiesced");
+                }
+                Thread.sleep(100);
+            }
+        }
+
+        @Override
+        public void close() {
             hosts.values().forEach(RaftHost::close);
             fsync.shutdownNow();
         }
     }
 
-    private record Phase(double cpuPercent, double messagesPerSecond) {
+    private record Phase(double cpuPercent, double messagesPerSecond, long quiesced) {
     }
 
     /** CPU is in percent of one core: 200 would be both cores of this machine busy. */
-    private static Phase measure(OperatingSystemMXBean os, LongAdder messages, int seconds) throws InterruptedException {
+    private static Phase measure(OperatingSystemMXBean os, Nodes nodes, int seconds) throws Exception {
         long cpu0 = os.getProcessCpuTime();
-        long msg0 = messages.sum();
+        long msg0 = nodes.messages.sum();
         long t0 = System.nanoTime();
         Thread.sleep(seconds * 1000L);
         long wall = System.nanoTime() - t0;
-        return new Phase(100.0 * (os.getProcessCpuTime() - cpu0) / wall, (messages.sum() - msg0) * 1e9 / wall);
+        Phase p = new Phase(100.0 * (os.getProcessCpuTime() - cpu0) / wall, (nodes.messages.sum() - msg0) * 1e9 / wall,
+                nodes.quiesced());
+        return p;
     }
 
     private static void awaitLeaders(Map<Long, RaftHost> hosts, int groups) throws Exception {

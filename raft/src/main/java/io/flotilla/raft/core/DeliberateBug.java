@@ -12,5 +12,7 @@ public enum DeliberateBug {
     /** Lease as long as the election timeout, as if clocks never drifted. */
     LEASE_IGNORES_CLOCK_DRIFT,
     /** Grant votes to candidates whose log is behind the voter's. */
-    SKIP_LOG_UP_TO_DATE_CHECK
+    SKIP_LOG_UP_TO_DATE_CHECK,
+    /** A quiesced leader that wakes counts its lease from the moment it woke, as if waking were an answered round. */
+    LEASE_FROM_WAKING
 }

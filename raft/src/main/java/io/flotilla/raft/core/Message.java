@@ -36,8 +36,16 @@ public sealed interface Message {
                           long hintTerm, long round) implements Message {
     }
 
-    /** Keeps followers from campaigning and carries the commit index up to what they are known to hold. */
-    record Heartbeat(long from, long to, long term, long commit, long round) implements Message {
+    /**
+     * Keeps followers from campaigning and carries the commit index up to what they are known to hold.
+     * {@code quiesce} marks the last heartbeat of an idle group: a follower whose log ends at the
+     * commit index stops its election timer until the group has something to do.
+     */
+    record Heartbeat(long from, long to, long term, long commit, long round, boolean quiesce) implements Message {
+
+        public Heartbeat(long from, long to, long term, long commit, long round) {
+            this(from, to, term, commit, round, false);
+        }
     }
 
     record HeartbeatResponse(long from, long to, long term, long round) implements Message {

@@ -26,6 +26,8 @@ public final class Raft {
     private final RandomGenerator random;
     private final RaftLog log;
     private final MembershipHistory membership;
+    /** Null when this replica never quiesces: without node liveness, silence cannot be told from failure. */
+    private final Liveness liveness;
 
     private long term;
     private long vote;
@@ -47,6 +49,13 @@ public final class Raft {
     /** Set once a TimeoutNow went out: a forced election may win at any moment, so no lease for the rest of the term. */
     private boolean leaseRevoked;
     private final ReadQueue reads = new ReadQueue();
+    /**
+     * The group is idle: a leader sends no heartbeats, a follower runs no election timer, until a
+     * proposal, read or message wakes it (see docs/idle-groups.md).
+     */
+    private boolean quiesced;
+    /** When a quiesced leader last woke: no rounds went out while it slept, so CheckQuorum counts from here. */
+    private long wokeAt;
 
     // Output since the last Ready.
     private final List<Message> outbox = new ArrayList<>();
@@ -57,7 +66,18 @@ public final class Raft {
     /** Entries were appended since the last Ready: followers get them, coalesced, when it is built. */
     private boolean appendsPending;
 
+    /** A replica that never quiesces: it heartbeats (as leader) and keeps an election timer (as follower) while idle. */
     public Raft(Config config, Storage storage, LongSupplier monotonicClock, RandomGenerator random) {
+        this(config, storage, monotonicClock, random, null);
+    }
+
+    /**
+     * A replica that quiesces when its group is idle, relying on the node's failure detector to stand
+     * in for heartbeats; the host must call {@link #wake()} when the node its quiesced group follows
+     * stops being live.
+     */
+    public Raft(Config config, Storage storage, LongSupplier monotonicClock, RandomGenerator random, Liveness liveness) {
+        this.liveness = liveness;
         this.id = config.id();
         this.config = config;
         this.clock = monotonicClock;
@@ -88,6 +108,9 @@ public final class Raft {
     /** Lets time pass: elections, heartbeats, CheckQuorum and transfer timeouts happen here. */
     public void tick() {
         long now = clock.getAsLong();
+        if (quiesced) {
+            return;
+        }
         if (role == Role.LEADER) {
             tickLeader(now);
         } else if (now >= electionDeadline) {
@@ -104,6 +127,7 @@ public final class Raft {
         if (refused != null) {
             return refused;
         }
+        wakeLeader();
         return appendAsLeader(new Payload.Command(command));
     }
 
@@ -133,6 +157,7 @@ public final class Raft {
                 return new Proposal.Refused(Refusal.LEARNER_BEHIND, id);
             }
         }
+        wakeLeader();
         if (target.voters().equals(current.voters())) {
             return appendAsLeader(new Payload.Reconfiguration(target));
         }
@@ -148,6 +173,7 @@ public final class Raft {
         if (role != Role.LEADER) {
             return Optional.of(new Proposal.Refused(Refusal.NOT_LEADER, leader));
         }
+        wakeLeader();
         if (!committedInOwnTerm()) {
             // A new leader's commit index may lag what was committed before: wait for its own entry.
             reads.awaitOwnTermCommit(requestId);
@@ -175,6 +201,7 @@ public final class Raft {
         if (transferTarget == target) {
             return Optional.empty();
         }
+        wakeLeader();
         transferTarget = target;
         transferDeadline = clock.getAsLong() + config.electionTimeout();
         if (pr.match == log.lastIndex()) {
@@ -204,6 +231,9 @@ public final class Raft {
             throw new IllegalArgumentException("message for " + m.to() + " delivered to " + id);
         }
         long now = clock.getAsLong();
+        if (quiesced && wakesFromQuiescence(m)) {
+            wake(now);
+        }
         if (m.term() > term) {
             if (m instanceof Message.VoteRequest v && !v.transfer() && inLease(now)
                     && !config.has(DeliberateBug.VOTE_DESPITE_LEASE)) {
@@ -346,11 +376,29 @@ public final class Raft {
      * (re-asking after every input), which is what lets thousands of idle groups cost nothing.
      */
     public long nextTimerAt() {
+        if (quiesced) {
+            return Long.MAX_VALUE;
+        }
         if (role != Role.LEADER) {
             return electionDeadline;
         }
         long next = Math.min(nextHeartbeatAt, lastQuorumContact() + config.electionTimeout());
         return transferTarget != NodeIds.NONE ? Math.min(next, transferDeadline) : next;
+    }
+
+    /** Whether the group is idle here: no heartbeats or election timer until something wakes it. */
+    public boolean quiesced() {
+        return quiesced;
+    }
+
+    /**
+     * Ends quiescence: the host calls it when the node that leads this quiesced group stops being
+     * live, so the election timer runs again. Does nothing if not quiesced.
+     */
+    public void wake() {
+        if (quiesced) {
+            wake(clock.getAsLong());
+        }
     }
 
     /** Whether a lease read would be served locally right now. */
@@ -400,6 +448,7 @@ public final class Raft {
     private void becomeLeader(long now) {
         role = Role.LEADER;
         leader = id;
+        quiesced = false;
         becameLeaderAt = now;
         rounds.reset();
         rounds.start(now);
@@ -418,6 +467,7 @@ public final class Raft {
     }
 
     private void leaveLeadership() {
+        quiesced = false;
         progress.clear();
         rounds.reset();
         transferTarget = NodeIds.NONE;
@@ -441,12 +491,83 @@ public final class Raft {
         resetElectionDeadline(now);
     }
 
-    /** Whether a leader's lease this replica acknowledged (or its own) may still be valid. */
+    /**
+     * Whether a leader's lease this replica acknowledged (or its own) may still be valid. A quiesced
+     * follower defers to a leader whose node is live: refusing votes longer than a lease needs is
+     * always safe. (A quiesced leader wakes before it looks at a vote request, and counts from then.)
+     */
     private boolean inLease(long now) {
         if (role == Role.LEADER) {
             return now - lastQuorumContact() < config.electionTimeout();
         }
+        if (quiesced && leaderLive()) {
+            return true;
+        }
         return now - lastLeaderContact < config.electionTimeout();
+    }
+
+    private boolean leaderLive() {
+        return leader != NodeIds.NONE && liveness.isLive(leader);
+    }
+
+    // ------------------------------------------------------------------ quiescence
+
+    /**
+     * Which messages end quiescence. Answers never do (the quiescing round's answers arrive after
+     * it), nor the quiescing heartbeat. A quiesced follower also sleeps through a vote request from
+     * anyone but its leader while the leader's node is live, and refuses it: a replica that missed
+     * the quiescing heartbeat must not start elections in a healthy group. Its request to the
+     * leader wakes the leader, whose heartbeat brings it back.
+     */
+    private boolean wakesFromQuiescence(Message m) {
+        if (m instanceof Message.AppendResponse || m instanceof Message.HeartbeatResponse
+                || m instanceof Message.VoteResponse) {
+            return false;
+        }
+        if (role == Role.LEADER) {
+            return true;
+        }
+        if (m instanceof Message.Heartbeat h && h.quiesce() && h.from() == leader && h.term() == term) {
+            return false;
+        }
+        return !(m instanceof Message.VoteRequest && m.from() != leader && leaderLive());
+    }
+
+    private void wakeLeader() {
+        if (quiesced) {
+            wake(clock.getAsLong());
+        }
+    }
+
+    private void wake(long now) {
+        quiesced = false;
+        if (role == Role.LEADER) {
+            wokeAt = now;
+            nextHeartbeatAt = now + config.heartbeatInterval();
+            broadcastHeartbeat(now, false);
+        } else {
+            resetElectionDeadline(now);
+        }
+    }
+
+    /**
+     * A leader may quiesce once nothing is in flight: everything is committed, in its own term, every
+     * member holds all of it, and no read, transfer or membership change waits.
+     */
+    private boolean idle() {
+        if (liveness == null || transferTarget != NodeIds.NONE || !reads.isEmpty() || !committedInOwnTerm()
+                || log.committed() != log.lastIndex() || membership.currentIndex() > log.committed()
+                || membership.current().joint()) {
+            return false;
+        }
+        for (var e : progress.entrySet()) {
+            Progress pr = e.getValue();
+            if (e.getKey() != id && (pr.match != log.lastIndex() || pr.state != ProgressState.REPLICATE
+                    || pr.inflights.count() > 0)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     // ------------------------------------------------------------------ elections
@@ -556,6 +677,10 @@ public final class Raft {
 
     private void handleHeartbeat(Message.Heartbeat m) {
         log.commitTo(Math.min(m.commit(), log.lastIndex()));
+        if (m.quiesce() && liveness != null && m.commit() == log.lastIndex() && log.committed() == log.lastIndex()) {
+            // Our log ends where the leader's does and all of it is committed: nothing to wait for.
+            quiesced = true;
+        }
         send(new Message.HeartbeatResponse(id, m.from(), term, m.round()));
     }
 
@@ -610,13 +735,14 @@ public final class Raft {
         }
         if (now >= nextHeartbeatAt) {
             nextHeartbeatAt = now + config.heartbeatInterval();
-            broadcastHeartbeat(now);
+            quiesced = idle();
+            broadcastHeartbeat(now, quiesced);
         }
     }
 
-    /** The send time of the latest round a quorum answered; the leader's election counts as one. */
+    /** The send time of the latest round a quorum answered; the leader's election and waking count as one. */
     private long lastQuorumContact() {
-        return Math.max(becameLeaderAt, rounds.sentAt(quorumRound()));
+        return Math.max(Math.max(becameLeaderAt, wokeAt), rounds.sentAt(quorumRound()));
     }
 
     private long quorumRound() {
@@ -631,6 +757,9 @@ public final class Raft {
             return false;
         }
         long sent = rounds.sentAt(quorumRound());
+        if (config.has(DeliberateBug.LEASE_FROM_WAKING)) {
+            sent = Math.max(sent, wokeAt);
+        }
         return sent != Long.MIN_VALUE && now < sent + config.leaseDuration();
     }
 
@@ -644,7 +773,7 @@ public final class Raft {
             return;
         }
         // ReadIndex: a round sent after the read arrived must be answered by a quorum.
-        long round = broadcastHeartbeat(now);
+        long round = broadcastHeartbeat(now, false);
         reads.awaitRound(requestId, log.committed(), round);
         releaseReads();
     }
@@ -653,12 +782,12 @@ public final class Raft {
         reads.releaseUpTo(quorumRound(), readStates);
     }
 
-    private long broadcastHeartbeat(long now) {
+    private long broadcastHeartbeat(long now, boolean quiesce) {
         long round = rounds.start(now);
         for (var e : progress.entrySet()) {
             long peer = e.getKey();
             if (peer != id) {
-                send(new Message.Heartbeat(id, peer, term, Math.min(e.getValue().match, log.committed()), round));
+                send(new Message.Heartbeat(id, peer, term, Math.min(e.getValue().match, log.committed()), round, quiesce));
             }
         }
         return round;

@@ -49,6 +49,10 @@ final class ReadQueue {
         awaitingOwnTermCommit.clear();
     }
 
+    boolean isEmpty() {
+        return awaitingRound.isEmpty() && awaitingOwnTermCommit.isEmpty();
+    }
+
     boolean hasAbandoned() {
         return !abandoned.isEmpty();
     }

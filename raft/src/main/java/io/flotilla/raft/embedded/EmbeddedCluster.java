@@ -69,33 +69,43 @@ public final class EmbeddedCluster implements AutoCloseable {
         IN_MEMORY
     }
 
-    /** How the cluster runs; timeouts are short so that tests recover from faults quickly. */
+    /**
+     * How the cluster runs; timeouts are short so that tests recover from faults quickly.
+     *
+     * @param quiesce whether idle groups stop heartbeating and lean on node liveness instead (the
+     *        liveness timeout is the election timeout); on by default, as in a real cluster
+     */
     public record Options(int nodes, Network network, Logs logs, int workersPerNode, Duration electionTimeout,
-                          Duration heartbeatInterval, Duration maxClockDrift, long seed) {
+                          Duration heartbeatInterval, Duration maxClockDrift, long seed, boolean quiesce) {
 
         public static Options defaults(int nodes) {
             return new Options(nodes, Network.LOOPBACK, Logs.ON_DISK, 2, Duration.ofMillis(300), Duration.ofMillis(30),
-                    Duration.ofMillis(60), 1);
+                    Duration.ofMillis(60), 1, true);
         }
 
         public Options withSeed(long seed) {
             return new Options(nodes, network, logs, workersPerNode, electionTimeout, heartbeatInterval, maxClockDrift,
-                    seed);
+                    seed, quiesce);
         }
 
         public Options withNetwork(Network network) {
             return new Options(nodes, network, logs, workersPerNode, electionTimeout, heartbeatInterval, maxClockDrift,
-                    seed);
+                    seed, quiesce);
         }
 
         public Options withTimeouts(Duration electionTimeout, Duration heartbeatInterval, Duration maxClockDrift) {
             return new Options(nodes, network, logs, workersPerNode, electionTimeout, heartbeatInterval, maxClockDrift,
-                    seed);
+                    seed, quiesce);
         }
 
         public Options withLogs(Logs logs) {
             return new Options(nodes, network, logs, workersPerNode, electionTimeout, heartbeatInterval, maxClockDrift,
-                    seed);
+                    seed, quiesce);
+        }
+
+        public Options withQuiescence(boolean quiesce) {
+            return new Options(nodes, network, logs, workersPerNode, electionTimeout, heartbeatInterval, maxClockDrift,
+                    seed, quiesce);
         }
     }
 
@@ -383,9 +393,14 @@ public final class EmbeddedCluster implements AutoCloseable {
                                                         ReadableByteChannel image) {
                 return outbox[0].sendSnapshot(group, announcement, image);
             }
+
+            @Override
+            public void ping(long peer) {
+                outbox[0].ping(peer);
+            }
         };
         RaftHost host = new RaftHost(node, options.workersPerNode(), 1 << 16, forward, System::nanoTime,
-                options.seed() * 1_000_003 + node);
+                options.seed() * 1_000_003 + node, options.quiesce() ? options.electionTimeout().toNanos() : 0);
         try {
             outbox[0] = network.attach(node, host);
         } catch (IOException | RuntimeException e) {

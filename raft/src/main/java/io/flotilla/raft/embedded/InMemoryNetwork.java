@@ -37,7 +37,15 @@ final class InMemoryNetwork implements NodeNetwork {
     private void send(long from, long group, Message message) {
         RaftHost to = reachable.get(message.to());
         if (to != null && reachable.containsKey(from) && links.connected(from, message.to())) {
+            to.heard(from);
             to.deliver(group, message);
+        }
+    }
+
+    private void ping(long from, long node) {
+        RaftHost to = reachable.get(node);
+        if (to != null && reachable.containsKey(from) && links.connected(from, node)) {
+            to.heard(from);
         }
     }
 
@@ -54,6 +62,11 @@ final class InMemoryNetwork implements NodeNetwork {
             public CompletableFuture<Void> sendSnapshot(long group, Message.InstallSnapshot announcement,
                                                         ReadableByteChannel image) {
                 return CompletableFuture.runAsync(() -> stream(node, group, announcement, image), streams);
+            }
+
+            @Override
+            public void ping(long peer) {
+                InMemoryNetwork.this.ping(node, peer);
             }
         };
     }

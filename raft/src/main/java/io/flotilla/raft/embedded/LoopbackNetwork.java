@@ -5,6 +5,7 @@ import io.flotilla.raft.host.IncomingSnapshot;
 import io.flotilla.raft.host.Outbox;
 import io.flotilla.raft.host.RaftHost;
 import io.flotilla.raft.transport.AddressBook;
+import io.flotilla.raft.transport.InboundMessages;
 import io.flotilla.raft.transport.RaftTransport;
 import io.flotilla.raft.transport.SnapshotSink;
 import io.flotilla.raft.transport.TransportConfig;
@@ -37,7 +38,18 @@ final class LoopbackNetwork implements NodeNetwork {
     @Override
     public Outbox attach(long node, RaftHost host) throws IOException {
         TransportConfig config = TransportConfig.defaults(node, new InetSocketAddress("127.0.0.1", 0), book);
-        RaftTransport transport = RaftTransport.start(config, host::deliver, (group, announcement) -> {
+        InboundMessages inbound = new InboundMessages() {
+            @Override
+            public void deliver(long group, Message message) {
+                host.deliver(group, message);
+            }
+
+            @Override
+            public void heard(long peer) {
+                host.heard(peer);
+            }
+        };
+        RaftTransport transport = RaftTransport.start(config, inbound, (group, announcement) -> {
             IncomingSnapshot incoming = host.receiveSnapshot(group, announcement);
             return new SnapshotSink() {
                 @Override
@@ -74,6 +86,13 @@ final class LoopbackNetwork implements NodeNetwork {
                     return CompletableFuture.failedFuture(new IOException("link to node " + announcement.to() + " is cut"));
                 }
                 return transport.sendSnapshot(group, announcement, image);
+            }
+
+            @Override
+            public void ping(long peer) {
+                if (links.connected(node, peer)) {
+                    transport.ping(peer);
+                }
             }
         };
     }

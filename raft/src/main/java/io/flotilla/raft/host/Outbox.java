@@ -16,4 +16,11 @@ public interface Outbox {
      * completes once the receiver has all of it, or fails. Closes the image when done.
      */
     CompletableFuture<Void> sendSnapshot(long group, Message.InstallSnapshot announcement, ReadableByteChannel image);
+
+    /**
+     * Tells {@code node} this node is live, with the smallest thing the link carries; without
+     * blocking, and dropped like any message when it cannot go. The receiving host is told through
+     * {@link RaftHost#heard(long)}.
+     */
+    void ping(long node);
 }

@@ -30,6 +30,8 @@ public final class RaftHost implements AutoCloseable {
     private final long nodeId;
     private final List<Worker> workers = new ArrayList<>();
     private final Outbox outbox;
+    /** Null when groups here never quiesce. */
+    private final NodeLiveness liveness;
     private final LongSupplier clock;
     private final SplittableRandom seeds;
     /** Orders arriving snapshots against close, so a spooled image is never left behind. */
@@ -43,17 +45,40 @@ public final class RaftHost implements AutoCloseable {
      * @param seed seeds the cores' election jitter
      */
     public RaftHost(long nodeId, int workers, int queueCapacity, Outbox outbox, LongSupplier clock, long seed) {
+        this(nodeId, workers, queueCapacity, outbox, clock, seed, 0);
+    }
+
+    /**
+     * @param livenessTimeout nanoseconds after which a silent peer node counts as failed; when
+     *        positive, idle groups quiesce and this node pings its peers instead (see
+     *        docs/idle-groups.md), and the network must report arrivals through {@link #heard(long)}.
+     *        Zero: groups heartbeat while idle.
+     */
+    public RaftHost(long nodeId, int workers, int queueCapacity, Outbox outbox, LongSupplier clock, long seed,
+                    long livenessTimeout) {
         if (workers < 1) {
             throw new IllegalArgumentException("need at least one worker");
         }
+        if (livenessTimeout < 0) {
+            throw new IllegalArgumentException("the liveness timeout must not be negative");
+        }
         this.nodeId = nodeId;
-        this.outbox = outbox;
         this.clock = clock;
+        if (livenessTimeout > 0) {
+            this.liveness = new NodeLiveness(nodeId, livenessTimeout, clock, outbox, this::wakeFollowersOf);
+            this.outbox = new PeerTrackingOutbox(outbox, liveness);
+        } else {
+            this.liveness = null;
+            this.outbox = outbox;
+        }
         this.seeds = new SplittableRandom(seed);
         for (int i = 0; i < workers; i++) {
             Worker w = new Worker("raft-host-" + nodeId + "-worker-" + i, queueCapacity, clock);
             this.workers.add(w);
             w.start();
+        }
+        if (liveness != null) {
+            liveness.start();
         }
     }
 
@@ -86,7 +111,7 @@ public final class RaftHost implements AutoCloseable {
         } catch (IOException e) {
             return CompletableFuture.failedFuture(e);
         }
-        Raft raft = new Raft(config.withApplied(applied), log.storage(), clock, random);
+        Raft raft = new Raft(config.withApplied(applied), log.storage(), clock, random, liveness);
         Replica replica = new Replica(group, raft, log, stateMachine, outbox, applied);
         CompletableFuture<Void> done = new CompletableFuture<>();
         submit(new Task.Create(group, replica, done), done);
@@ -153,6 +178,22 @@ public final class RaftHost implements AutoCloseable {
         return done;
     }
 
+    /**
+     * Something arrived from {@code node}: any frame, a ping included. Feeds the failure detector
+     * that quiesced groups rely on; does nothing when groups here do not quiesce.
+     */
+    public void heard(long node) {
+        if (liveness != null) {
+            liveness.heard(node);
+        }
+    }
+
+    private void wakeFollowersOf(long node) {
+        for (Worker w : workers) {
+            w.complete(new Task.WakeFollowers(node));
+        }
+    }
+
     /** A message from another node; dropped (false) when the group's worker is overloaded. */
     public boolean deliver(long group, Message message) {
         return workerOf(group).offer(new Task.Deliver(group, message));
@@ -212,6 +253,9 @@ public final class RaftHost implements AutoCloseable {
     public void close() {
         synchronized (lifecycle) {
             closed = true;
+        }
+        if (liveness != null) {
+            liveness.close();
         }
         for (Worker w : workers) {
             w.stop();

@@ -46,4 +46,15 @@ sealed interface Task {
 
     record Remove(long group, CompletableFuture<Void> done) implements Task {
     }
+
+    /**
+     * The node {@code leaderNode} stopped being live: every group on the worker that quiesced under
+     * a leader there wakes up. Concerns no single group, so its group is 0 (no valid group id).
+     */
+    record WakeFollowers(long leaderNode) implements Task {
+        @Override
+        public long group() {
+            return 0;
+        }
+    }
 }

@@ -152,7 +152,10 @@ final class Worker implements Runnable {
         long at = r.raft.nextTimerAt();
         if (at != r.timerAt) {
             r.timerAt = at;
-            timers.add(new Timer(at, r));
+            if (at != Long.MAX_VALUE) {
+                // A quiesced group has no timer at all: it costs nothing until something wakes it.
+                timers.add(new Timer(at, r));
+            }
         }
     }
 
@@ -161,6 +164,10 @@ final class Worker implements Runnable {
             replicas.put(c.group(), c.replica());
             dirty.add(c.replica());
             c.done().complete(null);
+            return;
+        }
+        if (task instanceof Task.WakeFollowers w) {
+            wakeFollowers(w.leaderNode());
             return;
         }
         Replica r = replicas.get(task.group());
@@ -197,6 +204,15 @@ final class Worker implements Runnable {
             }
         } catch (RuntimeException e) {
             fail(r, e);
+        }
+    }
+
+    private void wakeFollowers(long leaderNode) {
+        for (Replica r : replicas.values()) {
+            if (!r.stopped() && r.raft.quiesced() && r.raft.leader() == leaderNode) {
+                r.raft.wake();
+                dirty.add(r);
+            }
         }
     }
 

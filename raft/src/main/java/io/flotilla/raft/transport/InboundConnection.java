@@ -50,6 +50,7 @@ final class InboundConnection extends SimpleChannelInboundHandler<Frame> {
             return;
         }
         counters.frames.incrementAndGet();
+        inbound.heard(peer);
         for (GroupMessage m : batch.messages()) {
             inbound.deliver(m.group(), m.message());
             counters.messages.incrementAndGet();

@@ -13,4 +13,11 @@ public interface InboundMessages {
      * it came from; the sender reconnects.
      */
     void deliver(long group, Message message);
+
+    /**
+     * A frame arrived from {@code node} on its message connection (before its messages are
+     * delivered): the node is live. Same thread and rules as {@link #deliver}.
+     */
+    default void heard(long node) {
+    }
 }

@@ -46,6 +46,7 @@ final class OutboundLink {
     private final int maxBatchBytes;
 
     private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    private volatile boolean pingRequested;
     /** Set while messages are being dropped, so a burst of drops logs once. */
     private final AtomicBoolean dropping = new AtomicBoolean();
     private final AtomicLong sentMessages = new AtomicLong();
@@ -101,6 +102,12 @@ final class OutboundLink {
         scheduleFlush();
     }
 
+    /** Sends an empty batch at the next flush unless something else goes out then anyway. */
+    void ping() {
+        pingRequested = true;
+        scheduleFlush();
+    }
+
     PeerStats stats() {
         return new PeerStats(queue.messages(), queue.bytes(), sentMessages.get(), sentFrames.get(),
                 droppedQueueFull.get(), droppedOversized.get(), connects.get());
@@ -141,6 +148,15 @@ final class OutboundLink {
             sentFrames.incrementAndGet();
             batch.clear();
             wrote = true;
+        }
+        if (pingRequested && ch.isWritable()) {
+            pingRequested = false;
+            if (!wrote) {
+                // Any frame shows the peer we are live; an empty batch is the smallest one.
+                ch.write(Frames.buffer(FrameCodec.encodeBatch(self, peer, List.of())), ch.voidPromise());
+                sentFrames.incrementAndGet();
+                wrote = true;
+            }
         }
         if (wrote) {
             ch.flush();

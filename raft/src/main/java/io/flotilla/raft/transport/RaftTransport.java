@@ -151,6 +151,18 @@ public final class RaftTransport implements AutoCloseable {
     }
 
     /**
+     * Tells {@code peer} this node is live: an empty batch, unless messages to it go out at the same
+     * flush anyway. Never blocks; callable from any thread.
+     */
+    public void ping(long peer) {
+        checkOpen();
+        if (peer == config.nodeId()) {
+            throw new IllegalArgumentException("node " + peer + " cannot ping itself");
+        }
+        link(peer).ping();
+    }
+
+    /**
      * Streams a snapshot image of {@code group} on a connection of its own. The transfer takes
      * ownership of {@code source} (a blocking channel, read on a snapshot thread) and closes it.
      * The future completes when the receiver has stored and verified every byte, and fails if

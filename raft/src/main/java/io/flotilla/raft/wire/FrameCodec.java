@@ -45,7 +45,8 @@ public final class FrameCodec {
         new GroupMessage(group, message); // the same argument checks as everywhere else
         if (message instanceof Message.Heartbeat h) {
             return new PreparedMessage(h.from(), h.to(), GroupHeartbeat.newBuilder()
-                    .setGroup(group).setTerm(h.term()).setCommit(h.commit()).setRound(h.round()).build(),
+                    .setGroup(group).setTerm(h.term()).setCommit(h.commit()).setRound(h.round())
+                    .setQuiesce(h.quiesce()).build(),
                     Batch.HEARTBEATS_FIELD_NUMBER);
         }
         if (message instanceof Message.HeartbeatResponse r) {
@@ -171,7 +172,7 @@ public final class FrameCodec {
                     new Message.Heartbeat(from, to,
                             Fields.unsigned(h.getTerm(), where + ".term"),
                             Fields.unsigned(h.getCommit(), where + ".commit"),
-                            Fields.unsigned(h.getRound(), where + ".round"))));
+                            Fields.unsigned(h.getRound(), where + ".round"), h.getQuiesce())));
         }
         for (int i = 0; i < p.getHeartbeatResponsesCount(); i++) {
             GroupHeartbeatResponse r = p.getHeartbeatResponses(i);

@@ -34,7 +34,8 @@ final class MessageCodec {
                     .setHintTerm(r.hintTerm())
                     .setRound(r.round()));
         } else if (m instanceof Message.Heartbeat h) {
-            b.setHeartbeat(RaftMessage.Heartbeat.newBuilder().setCommit(h.commit()).setRound(h.round()));
+            b.setHeartbeat(RaftMessage.Heartbeat.newBuilder().setCommit(h.commit()).setRound(h.round())
+                    .setQuiesce(h.quiesce()));
         } else if (m instanceof Message.HeartbeatResponse h) {
             b.setHeartbeatResponse(RaftMessage.HeartbeatResponse.newBuilder().setRound(h.round()));
         } else if (m instanceof Message.VoteRequest v) {
@@ -75,7 +76,7 @@ final class MessageCodec {
             }
             case HEARTBEAT -> new Message.Heartbeat(from, to, term,
                     Fields.unsigned(p.getHeartbeat().getCommit(), "heartbeat.commit"),
-                    Fields.unsigned(p.getHeartbeat().getRound(), "heartbeat.round"));
+                    Fields.unsigned(p.getHeartbeat().getRound(), "heartbeat.round"), p.getHeartbeat().getQuiesce());
             case HEARTBEAT_RESPONSE -> new Message.HeartbeatResponse(from, to, term,
                     Fields.unsigned(p.getHeartbeatResponse().getRound(), "heartbeat_response.round"));
             case VOTE_REQUEST -> {

@@ -29,14 +29,27 @@ public final class LocalCluster {
     private final Config template;
     private Predicate<Message> dropIf = m -> false;
     private long now;
+    private long messagesSent;
+    /** Whether replicas quiesce; a node counts as live to the others while it is not stopped. */
+    private boolean quiesce;
 
     public LocalCluster(int voters, long seed) {
         this(voters, seed, Config.of(1).withTimeouts(100, 10, 10));
     }
 
     public LocalCluster(int voters, long seed, Config template) {
+        this(voters, seed, template, false);
+    }
+
+    /** A group whose replicas quiesce when idle, with a liveness view in which stopped nodes are dead. */
+    public static LocalCluster quiescent(int voters, long seed) {
+        return new LocalCluster(voters, seed, Config.of(1).withTimeouts(100, 10, 10), true);
+    }
+
+    private LocalCluster(int voters, long seed, Config template, boolean quiesce) {
         this.random = new SplittableRandom(seed);
         this.template = template;
+        this.quiesce = quiesce;
         List<Long> ids = new ArrayList<>();
         for (long id = 1; id <= voters; id++) {
             ids.add(id);
@@ -51,11 +64,32 @@ public final class LocalCluster {
     public Raft add(long id, Membership membership) {
         MemoryStorage storage = new MemoryStorage(SnapshotMeta.bootstrap(membership));
         storages.put(id, storage);
-        Raft raft = new Raft(template.withId(id), storage, () -> now, random.split());
+        Raft raft = newReplica(id, storage);
         nodes.put(id, raft);
         applied.put(id, new ArrayList<>());
         reads.put(id, new ArrayList<>());
         return raft;
+    }
+
+    private Raft newReplica(long id, MemoryStorage storage) {
+        Liveness liveness = quiesce ? node -> !down.contains(node) : null;
+        return new Raft(template.withId(id), storage, () -> now, random.split(), liveness);
+    }
+
+    /**
+     * The node crashes and starts again from its storage (which holds everything it persisted, as
+     * every Ready is persisted when it is handed out). Returns the new replica.
+     */
+    public Raft restart(long id) {
+        Raft raft = newReplica(id, storages.get(id));
+        nodes.put(id, raft);
+        down.remove(id);
+        return raft;
+    }
+
+    /** Messages handed out by every replica so far. */
+    public long messagesSent() {
+        return messagesSent;
     }
 
     public Raft node(long id) {
@@ -130,6 +164,7 @@ public final class LocalCluster {
                     Ready ready = raft.ready();
                     storages.get(e.getKey()).persist(ready);
                     inFlight.addAll(ready.messages());
+                    messagesSent += ready.messages().size();
                     for (Message m : ready.messages()) {
                         if (m instanceof Message.Append) {
                             sentTo.merge(m.to(), 1L, Long::sum);

@@ -93,6 +93,14 @@ class RaftHostTest {
                     }
                 }, fsync);
             }
+
+            @Override
+            public void ping(long node) {
+                RaftHost to = hosts.get(node);
+                if (to != null && !cut.contains(node) && !cut.contains(from)) {
+                    to.heard(from);
+                }
+            }
         };
     }
 

@@ -14,10 +14,12 @@ import java.util.stream.LongStream;
 public final class Campaign {
 
     /** The outcome of a campaign; {@code failures} sorted by seed. */
-    public record Outcome(long seeds, long steps, List<SimulationResult> failures) {
+    public record Outcome(long seeds, long steps, List<SimulationResult> failures, long quiescentSeeds,
+                          long quiesceEvents) {
 
         public String summary() {
-            return "simulation: seeds=" + seeds + " steps=" + steps + " violations=" + failures.size();
+            return "simulation: seeds=" + seeds + " steps=" + steps + " violations=" + failures.size()
+                    + " (quiescence on in " + quiescentSeeds + " seeds; replicas quiesced " + quiesceEvents + " times)";
         }
     }
 
@@ -33,6 +35,8 @@ public final class Campaign {
         AtomicLong seedsRun = new AtomicLong();
         AtomicLong stepsRun = new AtomicLong();
         AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong quiescentSeeds = new AtomicLong();
+        AtomicLong quiesceEvents = new AtomicLong();
         List<SimulationResult> failures = new ArrayList<>();
         LongStream.range(firstSeed, firstSeed + count).parallel().forEach(seed -> {
             if (stop.get()) {
@@ -41,6 +45,10 @@ public final class Campaign {
             SimulationResult r = new Simulation(new SimulationConfig(seed, steps, bugs)).run();
             seedsRun.incrementAndGet();
             stepsRun.addAndGet(r.steps());
+            if (r.quiesce()) {
+                quiescentSeeds.incrementAndGet();
+                quiesceEvents.addAndGet(r.quiesceEvents());
+            }
             if (r.violation().isPresent()) {
                 synchronized (failures) {
                     failures.add(r);
@@ -51,7 +59,8 @@ public final class Campaign {
             }
         });
         failures.sort(Comparator.comparingLong(SimulationResult::seed));
-        return new Outcome(seedsRun.get(), stepsRun.get(), List.copyOf(failures));
+        return new Outcome(seedsRun.get(), stepsRun.get(), List.copyOf(failures), quiescentSeeds.get(),
+                quiesceEvents.get());
     }
 
     /** The command that replays one seed, printed with every failure. */

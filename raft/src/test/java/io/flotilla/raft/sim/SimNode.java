@@ -50,8 +50,15 @@ final class SimNode {
     private final long compactionThreshold;
     private Simulation.Scheduled timer;
     private long timerAt;
+    /** Whether the core may quiesce, leaning on this node's liveness view of the others. */
+    private final boolean quiesce;
+    /** When each other node was last heard from, on this node's clock; emptied by a crash. */
+    private final Map<Long, Long> lastHeard = new HashMap<>();
+    private final java.util.Set<Long> live = new java.util.HashSet<>();
+    private boolean wasQuiesced;
 
-    SimNode(long id, Simulation sim, Config config, SimStorage storage, SplittableRandom random) {
+    SimNode(long id, Simulation sim, Config config, SimStorage storage, SplittableRandom random, boolean quiesce) {
+        this.quiesce = quiesce;
         this.id = id;
         this.sim = sim;
         this.config = config;
@@ -77,7 +84,10 @@ final class SimNode {
         incarnation++;
         clock = new DriftingClock(sim::now, sim.now(), clockRate);
         store = new KvStore(storage.snapshotImage());
-        raft = new Raft(config.withApplied(store.applied()), storage, clock, random.split());
+        lastHeard.clear();
+        live.clear();
+        wasQuiesced = false;
+        raft = new Raft(config.withApplied(store.applied()), storage, clock, random.split(), quiesce ? this::isLive : null);
         armTimer();
     }
 
@@ -97,6 +107,38 @@ final class SimNode {
         }
     }
 
+    // ------------------------------------------------------------------ node liveness
+
+    /** A message or a ping from {@code node} arrived. */
+    void heard(long node) {
+        if (up) {
+            lastHeard.put(node, clock.getAsLong());
+            live.add(node);
+        }
+    }
+
+    boolean isLive(long node) {
+        Long at = lastHeard.get(node);
+        return node == id || (at != null && clock.getAsLong() - at < Simulation.ELECTION_TIMEOUT);
+    }
+
+    /** Wakes the group when the node it quiesced under stops being live, as the host does. */
+    void checkLiveness() {
+        if (!up) {
+            return;
+        }
+        for (java.util.Iterator<Long> it = live.iterator(); it.hasNext(); ) {
+            long node = it.next();
+            if (!isLive(node)) {
+                it.remove();
+                if (raft.quiesced() && raft.leader() == node) {
+                    raft.wake();
+                    afterInput();
+                }
+            }
+        }
+    }
+
     /** Ticks the core exactly when its next timer is due, as a host that sleeps between timers would. */
     private void armTimer() {
         long at = raft.nextTimerAt();
@@ -105,6 +147,12 @@ final class SimNode {
         }
         if (timer != null) {
             timer.cancelled = true;
+            timer = null;
+        }
+        if (at == Long.MAX_VALUE) {
+            // Quiesced: no timer until something wakes the core.
+            timerAt = at;
+            return;
         }
         int inc = incarnation;
         timerAt = at;
@@ -122,6 +170,9 @@ final class SimNode {
     void receive(Message m) {
         if (!up) {
             return;
+        }
+        if (quiesce) {
+            heard(m.from());
         }
         raft.step(m);
         afterInput();
@@ -186,8 +237,11 @@ final class SimNode {
     void setClockRate(double rate) {
         if (up) {
             clock.setRate(rate);
-            timer.cancelled = true;
-            timer = null;
+            if (timer != null) {
+                timer.cancelled = true;
+                timer = null;
+            }
+            timerAt = Long.MIN_VALUE;
             armTimer();
         }
     }
@@ -203,6 +257,10 @@ final class SimNode {
 
     private void afterInput() {
         sim.oracle().observe(id, raft);
+        if (raft.quiesced() && !wasQuiesced) {
+            sim.quiesceEvents++;
+        }
+        wasQuiesced = raft.quiesced();
         armTimer();
         if (persisting || !raft.hasReady()) {
             return;

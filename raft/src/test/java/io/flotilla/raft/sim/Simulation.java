@@ -69,6 +69,14 @@ public final class Simulation {
     private final List<ClientOp> history = new ArrayList<>();
     private final Config baseConfig;
     private final double nemesisRate;
+    /**
+     * A third of the seeds run with quiescence: idle groups stop heartbeating and nodes ping each
+     * other instead, and clients pause now and then so the group goes idle. Decided from the seed
+     * without drawing from {@code random}, so the other seeds replay exactly as before.
+     */
+    final boolean quiesce;
+    private final SplittableRandom idleness;
+    long quiesceEvents;
     private long now;
     private long seq;
     private long steps;
@@ -90,6 +98,8 @@ public final class Simulation {
     public Simulation(SimulationConfig settings) {
         this.settings = settings;
         this.random = new SplittableRandom(settings.seed());
+        this.quiesce = Long.remainderUnsigned(settings.seed() * 0x9E3779B97F4A7C15L >>> 7, 3) == 0;
+        this.idleness = new SplittableRandom(settings.seed() ^ 0x5DEECE66DL);
         this.network = new SimNetwork(random.split());
         this.nemesisRate = random.nextDouble(0.5, 2.0);
         Config c = Config.of(1)
@@ -116,6 +126,9 @@ public final class Simulation {
             schedule(random.nextLong(ELECTION_TIMEOUT), () -> nextOperation(client));
         }
         scheduleNemesis();
+        if (quiesce) {
+            schedulePings();
+        }
     }
 
     public SimulationResult run() {
@@ -151,7 +164,7 @@ public final class Simulation {
         }
         int unknown = (int) history.stream().filter(op -> op.status == ClientOp.Status.UNKNOWN).count();
         return new SimulationResult(settings.seed(), steps, Optional.ofNullable(oracle.violation()), history.size(),
-                unknown, maxTerm, committed);
+                unknown, maxTerm, committed, quiesce, quiesceEvents);
     }
 
     /** The journal of the run, oldest first: what happened before a violation. */
@@ -226,6 +239,31 @@ public final class Simulation {
         });
     }
 
+    /**
+     * The node-liveness layer of quiescent seeds: every node pings every other node four times per
+     * election timeout through the same faulty network as Raft's messages, then looks for lapses.
+     */
+    private void schedulePings() {
+        schedule(ELECTION_TIMEOUT / 4, () -> {
+            for (SimNode from : nodes.values()) {
+                if (!from.up()) {
+                    continue;
+                }
+                for (long to : nodes.keySet()) {
+                    if (to != from.id && network.copies(from.id, to) > 0) {
+                        schedule(network.latency(), () -> {
+                            if (network.connected(from.id, to)) {
+                                nodes.get(to).heard(from.id);
+                            }
+                        });
+                    }
+                }
+                from.checkLiveness();
+            }
+            schedulePings();
+        });
+    }
+
     /** A node passes a client's request on to the leader it knows of. */
     void forward(ClientOp op, long to, int hops) {
         schedule(network.latency(), () -> nodes.get(to).clientRequest(op, hops));
@@ -290,7 +328,10 @@ public final class Simulation {
         if (client.current == op) {
             client.current = null;
             client.timeout.cancelled = true;
-            schedule(random.nextLong(0, 20 * MS), () -> nextOperation(client));
+            long pause = quiesce && idleness.nextInt(4) == 0
+                    ? idleness.nextLong(ELECTION_TIMEOUT / 2, 5 * ELECTION_TIMEOUT)
+                    : random.nextLong(0, 20 * MS);
+            schedule(pause, () -> nextOperation(client));
         }
     }
 
@@ -572,7 +613,7 @@ public final class Simulation {
 
     private void addNode(long id, Membership membership) {
         SimStorage storage = new SimStorage(new KvStore.Image(SnapshotMeta.bootstrap(membership), Map.of()));
-        SimNode node = new SimNode(id, this, baseConfig.withId(id), storage, random.split());
+        SimNode node = new SimNode(id, this, baseConfig.withId(id), storage, random.split(), quiesce);
         nodes.put(id, node);
         node.start(clockRate());
     }

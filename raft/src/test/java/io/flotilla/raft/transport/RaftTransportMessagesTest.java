@@ -52,6 +52,18 @@ class RaftTransportMessagesTest {
     }
 
     @Test
+    void aPingIsAnEmptyFrameThatTellsThePeerWeAreLive() throws Exception {
+        var one = nodes.start(nodes.config(1), new RecordingInbound(), TestNodes.refusingSnapshots(), true);
+        var received = new RecordingInbound();
+        nodes.start(nodes.config(2), received, TestNodes.refusingSnapshots(), true);
+        one.ping(2);
+        assertEquals(0, received.awaitHeard(1, 1, TIMEOUT), "a ping delivers no message");
+        one.ping(2);
+        received.awaitHeard(1, 2, TIMEOUT);
+        assertThrows(IllegalArgumentException.class, () -> one.ping(1));
+    }
+
+    @Test
     void heartbeatsOfAllGroupsAreCoalescedAndExpandedBack() throws Exception {
         var one = nodes.start(nodes.config(1), new RecordingInbound(), TestNodes.refusingSnapshots(), true);
         var received = new RecordingInbound();

@@ -11,6 +11,7 @@ import java.util.function.Predicate;
 final class RecordingInbound implements InboundMessages {
 
     private final List<GroupMessage> received = new ArrayList<>();
+    private final List<Long> heard = new ArrayList<>();
     private volatile Runnable onDeliver = () -> { };
 
     @Override
@@ -18,6 +19,26 @@ final class RecordingInbound implements InboundMessages {
         received.add(new GroupMessage(group, message));
         onDeliver.run();
         notifyAll();
+    }
+
+    @Override
+    public synchronized void heard(long node) {
+        heard.add(node);
+        notifyAll();
+    }
+
+    /** Waits until frames from {@code node} arrived {@code count} times; returns how many messages came meanwhile. */
+    synchronized int awaitHeard(long node, int count, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (heard.stream().filter(n -> n == node).count() < count) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new AssertionError("heard from node " + node + " " + heard.size() + " times, not " + count);
+            }
+            Duration wait = Duration.ofNanos(left);
+            wait(wait.toMillis(), (int) (wait.toNanos() % 1_000_000));
+        }
+        return received.size();
     }
 
     /** Runs on the event loop after each delivery, e.g. to look at another component's progress. */

@@ -127,7 +127,7 @@ class FrameCodecRoundTripTest {
             return new Message.AppendResponse(from, to, r.term(), r.rejected(), r.index(), r.hintIndex(), r.hintTerm(),
                     r.round());
         } else if (m instanceof Message.Heartbeat h) {
-            return new Message.Heartbeat(from, to, h.term(), h.commit(), h.round());
+            return new Message.Heartbeat(from, to, h.term(), h.commit(), h.round(), h.quiesce());
         } else if (m instanceof Message.HeartbeatResponse h) {
             return new Message.HeartbeatResponse(from, to, h.term(), h.round());
         } else if (m instanceof Message.VoteRequest v) {

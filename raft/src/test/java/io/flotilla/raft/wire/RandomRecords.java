@@ -32,7 +32,7 @@ final class RandomRecords {
                 this::append,
                 () -> new Message.AppendResponse(id(), id(), counter(), rnd.nextBoolean(), counter(), counter(),
                         counter(), counter()),
-                () -> new Message.Heartbeat(id(), id(), counter(), counter(), counter()),
+                () -> new Message.Heartbeat(id(), id(), counter(), counter(), counter(), rnd.nextBoolean()),
                 () -> new Message.HeartbeatResponse(id(), id(), counter(), counter()),
                 () -> new Message.VoteRequest(id(), id(), counter(), rnd.nextBoolean(), counter(), counter(),
                         rnd.nextBoolean()),
