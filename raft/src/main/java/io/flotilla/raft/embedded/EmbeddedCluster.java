@@ -112,14 +112,14 @@ public final class EmbeddedCluster implements AutoCloseable {
     /** One group's replica on one node: its log outlives crashes, its state machine does not. */
     private static final class Replica {
         final Membership bootstrap;
-        final Supplier<StateMachine> machines;
+        final StateMachineFactory machines;
         /** On disk only: the files, which a crash cuts back to what was forced. */
         CrashableDirectory directory;
         DurableLog durable;
         GroupLog log;
         StateMachine machine;
 
-        Replica(Membership bootstrap, Supplier<StateMachine> machines) {
+        Replica(Membership bootstrap, StateMachineFactory machines) {
             this.bootstrap = bootstrap;
             this.machines = machines;
         }
@@ -137,6 +137,8 @@ public final class EmbeddedCluster implements AutoCloseable {
     /** On disk only: each running node's group-commit writer. */
     private final TreeMap<Long, GroupCommit> writers = new TreeMap<>();
     private final Path dataDirectory;
+    /** Where state machines keep durable state; made on first use. */
+    private Path stateRoot;
     private final TreeSet<Long> members = new TreeSet<>();
     private final Map<Long, Map<Long, Replica>> replicas = new TreeMap<>();
 
@@ -193,6 +195,12 @@ public final class EmbeddedCluster implements AutoCloseable {
 
     /** Starts a group on the given voters; each replica gets a state machine from the factory. */
     public synchronized void createGroup(long group, Set<Long> voters, Supplier<StateMachine> machines)
+            throws InterruptedException, IOException {
+        createGroup(group, voters, (node, g, directory) -> machines.get());
+    }
+
+    /** Creates a group whose state machines are opened per node (and reopened after restarts) by the factory. */
+    public synchronized void createGroup(long group, Set<Long> voters, StateMachineFactory machines)
             throws InterruptedException, IOException {
         Membership membership = Membership.of(voters, Set.of());
         for (long node : voters) {
@@ -289,6 +297,9 @@ public final class EmbeddedCluster implements AutoCloseable {
             writer.close();
         }
         for (Replica r : local.values()) {
+            if (r.machine instanceof DurableStateMachine durable) {
+                durable.crash();
+            }
             r.machine = null;
             if (r.durable != null) {
                 r.durable.close();
@@ -307,8 +318,7 @@ public final class EmbeddedCluster implements AutoCloseable {
         for (var e : replicas.get(node).entrySet()) {
             Replica r = e.getValue();
             openLog(node, e.getKey(), r);
-            r.machine = r.machines.get();
-            await(hosts.get(node).createGroup(e.getKey(), config(node), r.log, r.machine));
+            startMachine(node, e.getKey(), r);
         }
     }
 
@@ -316,6 +326,12 @@ public final class EmbeddedCluster implements AutoCloseable {
 
     /** Starts a replica of the group on the node and adds it as a learner through the leader. */
     public void addLearner(long group, long node, Supplier<StateMachine> machines, Duration timeout)
+            throws InterruptedException, TimeoutException, IOException {
+        addLearner(group, node, (n, g, directory) -> machines.get(), timeout);
+    }
+
+    /** Starts a replica of the group on the node, its state machine from the factory, and adds it as a learner. */
+    public void addLearner(long group, long node, StateMachineFactory machines, Duration timeout)
             throws InterruptedException, TimeoutException, IOException {
         synchronized (this) {
             startReplica(node, group, Membership.EMPTY, machines);
@@ -410,16 +426,24 @@ public final class EmbeddedCluster implements AutoCloseable {
         hosts.put(node, host);
     }
 
-    private void startReplica(long node, long group, Membership membership, Supplier<StateMachine> machines)
+    private void startReplica(long node, long group, Membership membership, StateMachineFactory machines)
             throws InterruptedException, IOException {
         if (!members.contains(node)) {
             throw new IllegalArgumentException("no node " + node);
         }
         Replica r = new Replica(membership, machines);
         openLog(node, group, r);
-        r.machine = machines.get();
         replicas.get(node).put(group, r);
-        await(host(node).createGroup(group, config(node), r.log, r.machine));
+        startMachine(node, group, r);
+    }
+
+    /** Opens the replica's state machine and starts the group on the node's host from where it is. */
+    private void startMachine(long node, long group, Replica r) throws InterruptedException, IOException {
+        Path directory = stateDirectory().resolve("node-" + node).resolve("group-" + group);
+        Files.createDirectories(directory);
+        r.machine = r.machines.open(node, group, directory);
+        long applied = r.machine instanceof DurableStateMachine durable ? durable.applied() : 0;
+        await(host(node).createGroup(group, config(node).withApplied(applied), r.log, r.machine));
     }
 
     /** Opens (or reopens, after a crash) a replica's log; recovery runs on the files as they are. */
@@ -438,6 +462,14 @@ public final class EmbeddedCluster implements AutoCloseable {
         r.durable = DurableLog.open(r.directory, writers.get(node), SnapshotMeta.bootstrap(r.bootstrap),
                 LogOptions.defaults());
         r.log = new DurableGroupLog(r.durable, dataDirectory.resolve("node-" + node).resolve("images-" + group));
+    }
+
+    private synchronized Path stateDirectory() throws IOException {
+        if (stateRoot == null) {
+            stateRoot = dataDirectory != null ? dataDirectory.resolve("state")
+                    : Files.createTempDirectory("flotilla-embedded-state-");
+        }
+        return stateRoot;
     }
 
     private Config config(long node) {
@@ -477,6 +509,13 @@ public final class EmbeddedCluster implements AutoCloseable {
         List<IOException> failures = new ArrayList<>();
         for (Map<Long, Replica> local : replicas.values()) {
             for (Replica r : local.values()) {
+                if (r.machine instanceof DurableStateMachine durable) {
+                    try {
+                        durable.close();
+                    } catch (RuntimeException e) {
+                        failures.add(new IOException("closing a state machine failed", e));
+                    }
+                }
                 if (r.durable != null) {
                     try {
                         r.durable.close();
@@ -489,6 +528,8 @@ public final class EmbeddedCluster implements AutoCloseable {
         fsync.shutdownNow();
         if (dataDirectory != null) {
             deleteRecursively(dataDirectory, failures);
+        } else if (stateRoot != null) {
+            deleteRecursively(stateRoot, failures);
         }
         if (!failures.isEmpty()) {
             IllegalStateException e = new IllegalStateException("closing the embedded cluster failed");

@@ -59,6 +59,9 @@ final class Replica {
     private final TreeMap<Long, PendingProposal> proposals = new TreeMap<>();
     private final Map<Long, PendingRead> reads = new HashMap<>();
     private final List<ReadState> confirmed = new ArrayList<>();
+    /** The role last reported to the state machine. */
+    private long reportedTerm = -1;
+    private boolean reportedLeader;
     /** The local time the worker's timer for this replica is armed for. */
     long timerAt = Long.MIN_VALUE;
 
@@ -115,7 +118,11 @@ final class Replica {
      * as a {@link Task.Persisted} through {@code completions}.
      */
     void flush(Consumer<Task> completions) {
-        if (stopped || persisting || !raft.hasReady()) {
+        if (stopped) {
+            return;
+        }
+        reportRole();
+        if (persisting || !raft.hasReady()) {
             return;
         }
         Ready ready = raft.ready();
@@ -152,6 +159,7 @@ final class Replica {
         for (SnapshotTransfer t : ready.snapshotTransfers()) {
             sendSnapshot(t, completions);
         }
+        reportRole();
         for (Entry e : ready.committed()) {
             apply(e);
         }
@@ -164,6 +172,15 @@ final class Replica {
             }
         }
         raft.advance(ready);
+    }
+
+    private void reportRole() {
+        boolean leader = raft.role() == io.flotilla.raft.core.Role.LEADER;
+        if (raft.term() != reportedTerm || leader != reportedLeader) {
+            reportedTerm = raft.term();
+            reportedLeader = leader;
+            stateMachine.roleChanged(reportedTerm, leader);
+        }
     }
 
     private void apply(Entry e) {

@@ -20,4 +20,13 @@ public interface StateMachine {
 
     /** Replaces the whole state with an image taken by {@link #snapshot()}, here or on another node. */
     void restore(ReadableByteChannel image) throws IOException;
+
+    /**
+     * This replica became leader of {@code term}, or stopped leading (then {@code leader} is
+     * false). Called on the group's thread as soon as the host sees the change, and always before
+     * it applies another entry: a state machine that holds work of its leadership (open
+     * transactions) must drop it here.
+     */
+    default void roleChanged(long term, boolean leader) {
+    }
 }

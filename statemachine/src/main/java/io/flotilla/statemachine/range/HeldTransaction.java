@@ -1,0 +1,156 @@
+package io.flotilla.statemachine.range;
+
+import io.flotilla.statemachine.changes.ChangeRecorder;
+import io.flotilla.statemachine.store.AppliedPosition;
+import io.flotilla.statemachine.store.AppliedTable;
+
+import org.h2.engine.Session;
+import org.h2.engine.SessionLocal;
+import org.h2.jdbc.JdbcConnection;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One transaction the leader runs for a client and holds open until Raft commits it: its H2
+ * session, its change recorder, and who may touch it when.
+ *
+ * <p>The client's thread runs statements in it while it is {@code OPEN}; once its change set is
+ * proposed it is {@code PROPOSED} and only the range's apply thread touches it, to commit it when
+ * its entry applies or to roll it back. The apply thread may also roll back an {@code OPEN}
+ * transaction (leadership lost, a schema change): it cancels the statement running in it, if any,
+ * and waits for the client's thread to let go. A rolled-back transaction keeps the reason, which
+ * the client's next statement or commit gets as a {@link SqlStates#ROLLED_BACK} error.
+ */
+final class HeldTransaction {
+
+    enum State { OPEN, PROPOSED, ENDED }
+
+    private final Connection connection;
+    private final ChangeRecorder recorder;
+    /** The leader term the transaction runs under; it can only commit as an entry of that term. */
+    final long term;
+    /** The schema version its statements saw; its change set is refused if DDL applied since. */
+    final long schemaVersion;
+    final byte[] proposalId;
+    private final ReentrantLock inUse = new ReentrantLock();
+    private volatile State state = State.OPEN;
+    private volatile String rolledBackBecause;
+
+    HeldTransaction(Connection connection, ChangeRecorder recorder, long term, long schemaVersion, byte[] proposalId) {
+        this.connection = connection;
+        this.recorder = recorder;
+        this.term = term;
+        this.schemaVersion = schemaVersion;
+        this.proposalId = proposalId;
+    }
+
+    State state() {
+        return state;
+    }
+
+    ChangeRecorder recorder() {
+        return recorder;
+    }
+
+    /** Runs client work in the transaction, on the client's thread. */
+    <T> T run(SqlWork<T> work) throws SQLException {
+        inUse.lock();
+        try {
+            requireOpen();
+            return work.run(connection);
+        } finally {
+            inUse.unlock();
+        }
+    }
+
+    /** The client is done with statements: from now on only the apply thread touches the transaction. */
+    void propose() throws SQLException {
+        inUse.lock();
+        try {
+            requireOpen();
+            state = State.PROPOSED;
+        } finally {
+            inUse.unlock();
+        }
+    }
+
+    /** On the apply thread: the transaction's own entry applied; make it durable with the bookkeeping. */
+    void commit(AppliedPosition position, SqlWork<Void> bookkeeping) throws SQLException {
+        inUse.lock();
+        try {
+            if (state != State.PROPOSED) {
+                throw new IllegalStateException("committing a transaction that is " + state);
+            }
+            AppliedTable.write(connection, position);
+            bookkeeping.run(connection);
+            connection.commit();
+            state = State.ENDED;
+            recorder.close();
+        } finally {
+            inUse.unlock();
+        }
+    }
+
+    /** The transaction wrote nothing that needs the log: commit it here (ends its read snapshot). */
+    void commitLocally() throws SQLException {
+        inUse.lock();
+        try {
+            requireOpen();
+            connection.commit();
+            state = State.ENDED;
+            recorder.close();
+        } finally {
+            inUse.unlock();
+        }
+    }
+
+    /**
+     * Rolls back, from any thread; a statement running in it is cancelled first. Idempotent. A
+     * failure to roll back is rethrown: the session is then unusable and its owner closes it.
+     */
+    void rollBack(String because) throws SQLException {
+        if (state == State.ENDED) {
+            return;
+        }
+        if (!inUse.tryLock()) {
+            // A client statement is running (perhaps waiting for a lock this range must release).
+            cancelRunningStatement();
+            inUse.lock();
+        }
+        try {
+            if (state == State.ENDED) {
+                return;
+            }
+            rolledBackBecause = because;
+            state = State.ENDED;
+            recorder.close();
+            connection.rollback();
+        } finally {
+            inUse.unlock();
+        }
+    }
+
+    private void cancelRunningStatement() throws SQLException {
+        Session session = connection.unwrap(JdbcConnection.class).getSession();
+        if (session instanceof SessionLocal local) {
+            local.cancel();
+        }
+    }
+
+    private void requireOpen() throws SQLException {
+        if (state == State.OPEN) {
+            return;
+        }
+        if (rolledBackBecause != null) {
+            throw new SQLException("the transaction was rolled back: " + rolledBackBecause, SqlStates.ROLLED_BACK);
+        }
+        throw new SQLException("the transaction is " + state.name().toLowerCase() + "; it takes no more statements",
+                SqlStates.INVALID_TRANSACTION_STATE);
+    }
+
+    String rolledBackBecause() {
+        return rolledBackBecause;
+    }
+}

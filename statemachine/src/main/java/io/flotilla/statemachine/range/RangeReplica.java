@@ -1,0 +1,535 @@
+package io.flotilla.statemachine.range;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.flotilla.raft.core.Entry;
+import io.flotilla.raft.core.Payload;
+import io.flotilla.raft.embedded.DurableStateMachine;
+import io.flotilla.raft.host.Committed;
+import io.flotilla.raft.host.GroupUnavailableException;
+import io.flotilla.statemachine.changes.ChangeCapture;
+import io.flotilla.statemachine.changes.ChangeRecorder;
+import io.flotilla.statemachine.changes.RowImages;
+import io.flotilla.statemachine.store.AppliedPosition;
+import io.flotilla.statemachine.store.AppliedTable;
+import io.flotilla.statemachine.store.RangeStore;
+import io.flotilla.statemachine.wire.ChangeSet;
+import io.flotilla.statemachine.wire.ClientSession;
+import io.flotilla.statemachine.wire.RangeCommand;
+import io.flotilla.statemachine.wire.SchemaChange;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One replica of a range: its H2 database as the Raft group's state machine, and, while this
+ * replica leads, the transactions it holds open for clients.
+ *
+ * <p>Every replica applies the range's log in order: a change set by writing its row images, a
+ * schema change by running it, each in one H2 transaction that also records the applied position
+ * and the client session's outcome. The leader applies its own change sets by committing the H2
+ * transaction it held for them instead; anything it holds when it stops leading, or when a schema
+ * change applies, is rolled back first. A leader serves clients only once it has applied an entry
+ * of its own term: before that its database may lack writes an earlier leader committed.
+ *
+ * <p>Threads: {@link #apply}, {@link #roleChanged}, {@link #snapshot} and {@link #restore} run on the
+ * group's worker thread; client sessions run on their own threads and reach the log through
+ * {@link #attach(Proposer) the proposer}.
+ */
+public final class RangeReplica implements DurableStateMachine {
+
+    private static final System.Logger LOG = System.getLogger(RangeReplica.class.getName());
+
+    /**
+     * @param maxChangeSetBytes the largest transaction, in bytes of row images; above it the commit
+     *        fails with {@link SqlStates#LIMIT_EXCEEDED} and nothing is written
+     * @param sessionTtl how long a client session's last outcome is kept for its retries
+     */
+    public record Options(long maxChangeSetBytes, Duration sessionTtl) {
+
+        public static Options defaults() {
+            return new Options(64L << 20, Duration.ofHours(1));
+        }
+    }
+
+    /** How a replica's client sessions reach the log: the host's propose for this range's group. */
+    @FunctionalInterface
+    public interface Proposer {
+        CompletableFuture<Committed> propose(byte[] command);
+    }
+
+    private final long range;
+    private final RangeStore store;
+    private final ChangeCapture capture;
+    private final Options options;
+    /** The apply thread's own session, auto-commit off. */
+    private Connection apply;
+    private volatile Proposer proposer;
+    private final Set<HeldTransaction> held = ConcurrentHashMap.newKeySet();
+    private final Map<ByteString, HeldTransaction> proposed = new ConcurrentHashMap<>();
+    private final byte[] incarnation = new byte[8];
+    private final AtomicLong proposals = new AtomicLong();
+    private volatile long term;
+    private volatile boolean leader;
+    /** Leader that applied an entry of its own term: its database holds everything committed before. */
+    private volatile boolean serving;
+    private volatile long applied;
+    private volatile long schemaVersion;
+
+    private RangeReplica(long range, RangeStore store, Options options) throws SQLException {
+        this.range = range;
+        this.store = store;
+        this.options = options;
+        this.capture = new ChangeCapture(options.maxChangeSetBytes());
+        new SecureRandom().nextBytes(incarnation);
+        openApplySession();
+    }
+
+    /** Opens (creating if need be) the replica kept in {@code directory}. */
+    public static RangeReplica open(long range, Path directory, Options options) throws IOException, SQLException {
+        RangeStore store = RangeStore.open(directory);
+        try {
+            return new RangeReplica(range, store, options);
+        } catch (SQLException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    private void openApplySession() throws SQLException {
+        apply = store.connect();
+        SessionTable.ensure(apply);
+        SchemaVersionTable.ensure(apply);
+        apply.setAutoCommit(false);
+        applied = AppliedTable.read(apply).index();
+        schemaVersion = SchemaVersionTable.read(apply);
+        apply.commit();
+    }
+
+    /** Connects client sessions to the log. Until then, commits fail as unavailable. */
+    public void attach(Proposer proposer) {
+        this.proposer = proposer;
+    }
+
+    public long range() {
+        return range;
+    }
+
+    @Override
+    public long applied() {
+        return applied;
+    }
+
+    /** Whether this replica leads the range and may run client transactions now. */
+    public boolean serving() {
+        return serving;
+    }
+
+    /** The store, for read-only sessions (follower reads) and checkpoints. */
+    public RangeStore store() {
+        return store;
+    }
+
+    /**
+     * Opens a client session on this replica; its transactions run only while it leads. The
+     * session id names the client's session for exactly-once retries (the same id may be used on
+     * another replica after a failover).
+     */
+    public RangeSession session(byte[] sessionId) throws SQLException {
+        return new RangeSession(this, store.connect(), sessionId);
+    }
+
+    // ------------------------------------------------------------------ leader side
+
+    /** Starts a held transaction in a client's session; refused unless this replica serves. */
+    HeldTransaction begin(Connection connection) throws SQLException {
+        long t = term;
+        if (!serving) {
+            throw new SQLException("range " + range + ": this replica does not lead it (or not yet)", SqlStates.NOT_LEADER);
+        }
+        connection.setAutoCommit(false);
+        ChangeRecorder recorder = capture.record(connection);
+        byte[] id = ByteBuffer.allocate(16).put(incarnation).putLong(proposals.incrementAndGet()).array();
+        HeldTransaction tx = new HeldTransaction(connection, recorder, t, schemaVersion, id);
+        held.add(tx);
+        if (term != t || !serving) {
+            // Leadership moved while we set up: roleChanged may have missed this one.
+            tx.rollBack("leadership changed");
+            held.remove(tx);
+            throw new SQLException("range " + range + ": leadership changed", SqlStates.NOT_LEADER);
+        }
+        return tx;
+    }
+
+    /**
+     * Proposes a held transaction's change set; completes once its entry applied here (with the
+     * outcome every replica reached) or with the error that ended it.
+     */
+    CompletableFuture<Outcome> propose(HeldTransaction tx, ChangeSet changes, byte[] session, long sequence) {
+        try {
+            Optional<Outcome> answered = tx.run(c -> SessionTable.answered(c, range, session, sequence));
+            if (answered.isPresent()) {
+                release(tx, "a retry of a write whose outcome is known");
+                return CompletableFuture.completedFuture(answered.get());
+            }
+            tx.propose();
+        } catch (SQLException e) {
+            release(tx, "the commit failed: " + e.getMessage());
+            return CompletableFuture.failedFuture(e);
+        }
+        RangeCommand command = RangeCommand.newBuilder()
+                .setProposerTerm(tx.term)
+                .setProposalId(ByteString.copyFrom(tx.proposalId))
+                .setSession(ClientSession.newBuilder().setId(ByteString.copyFrom(session)).setSequence(sequence))
+                .setChangeSet(changes)
+                .setProposedAtMillis(System.currentTimeMillis())
+                .build();
+        proposed.put(command.getProposalId(), tx);
+        return submit(command, failure -> release(tx, "its entry was not applied: " + failure.getMessage()));
+    }
+
+    /** Proposes a schema change; the leader checks it on a copy of the schema first. */
+    CompletableFuture<Outcome> proposeSchemaChange(Connection connection, String ddl, byte[] session, long sequence) {
+        try {
+            if (!serving) {
+                throw new SQLException("range " + range + ": this replica does not lead it (or not yet)", SqlStates.NOT_LEADER);
+            }
+            SchemaDryRun.check(connection, ddl);
+        } catch (SQLException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        RangeCommand command = RangeCommand.newBuilder()
+                .setProposerTerm(term)
+                .setSession(ClientSession.newBuilder().setId(ByteString.copyFrom(session)).setSequence(sequence))
+                .setSchemaChange(SchemaChange.newBuilder().setSql(ddl))
+                .setProposedAtMillis(System.currentTimeMillis())
+                .build();
+        return submit(command, failure -> { });
+    }
+
+    private CompletableFuture<Outcome> submit(RangeCommand command, java.util.function.Consumer<Throwable> onFailure) {
+        Proposer p = proposer;
+        if (p == null) {
+            onFailure.accept(new IllegalStateException("not attached"));
+            return CompletableFuture.failedFuture(new SQLException("range " + range + " is not attached to its group",
+                    SqlStates.UNAVAILABLE));
+        }
+        return p.propose(command.toByteArray()).handle((committed, failure) -> {
+            if (failure == null) {
+                return (Outcome) committed.result();
+            }
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            onFailure.accept(cause);
+            throw new CompletionException(translate(cause));
+        });
+    }
+
+    private SQLException translate(Throwable failure) {
+        if (failure instanceof GroupUnavailableException g) {
+            return switch (g.reason()) {
+                case REFUSED -> new SQLException("range " + range + ": not the leader"
+                        + (g.leaderHint() != 0 ? " (leader: node " + g.leaderHint() + ")" : ""), SqlStates.NOT_LEADER, g);
+                case OVERWRITTEN -> new SQLException("range " + range + ": the transaction lost its place in the log "
+                        + "to another leader's entry and was not applied; retry it", SqlStates.ROLLED_BACK, g);
+                case OUTCOME_UNKNOWN -> new SQLException("range " + range + ": the commit's outcome is unknown; retry "
+                        + "with the same session sequence to learn it", SqlStates.OUTCOME_UNKNOWN, g);
+                case OVERLOADED, STOPPED -> new SQLException("range " + range + " is unavailable: " + g.getMessage(),
+                        SqlStates.UNAVAILABLE, g);
+            };
+        }
+        return new SQLException("range " + range + ": the commit's outcome is unknown: " + failure, SqlStates.OUTCOME_UNKNOWN, failure);
+    }
+
+    /** A held transaction ends without its entry: roll it back and forget it. */
+    void release(HeldTransaction tx, String because) {
+        proposed.remove(ByteString.copyFrom(tx.proposalId));
+        held.remove(tx);
+        try {
+            tx.rollBack(because);
+        } catch (SQLException e) {
+            LOG.log(System.Logger.Level.WARNING, "range " + range + ": rolling back a transaction failed", e);
+        }
+    }
+
+    private void rollBackAll(String because) {
+        for (HeldTransaction tx : new ArrayList<>(held)) {
+            // Proposed ones first release the row locks that running statements may wait for.
+            if (tx.state() == HeldTransaction.State.PROPOSED) {
+                release(tx, because);
+            }
+        }
+        for (HeldTransaction tx : new ArrayList<>(held)) {
+            release(tx, because);
+        }
+    }
+
+    void forget(HeldTransaction tx) {
+        held.remove(tx);
+    }
+
+    // ------------------------------------------------------------------ StateMachine
+
+    @Override
+    public void roleChanged(long newTerm, boolean nowLeader) {
+        serving = false;
+        term = newTerm;
+        leader = nowLeader;
+        rollBackAll(nowLeader ? "a new term began" : "this replica stopped leading the range");
+    }
+
+    @Override
+    public Object apply(Entry e) {
+        if (e.index() <= applied) {
+            throw new IllegalStateException("range " + range + " already applied " + applied + ", given " + e.index());
+        }
+        Object result;
+        try {
+            if (e.payload() instanceof Payload.Command c) {
+                result = applyCommand(e, RangeCommand.parseFrom(c.data()));
+            } else {
+                AppliedTable.write(apply, new AppliedPosition(e.index(), e.term()));
+                apply.commit();
+                result = null;
+            }
+        } catch (SQLException | InvalidProtocolBufferException failure) {
+            // The replica cannot follow its log: it must stop rather than diverge.
+            throw new IllegalStateException("range " + range + " cannot apply entry " + e.index(), failure);
+        }
+        applied = e.index();
+        if (leader && e.term() == term) {
+            serving = true;
+        }
+        return result;
+    }
+
+    private Outcome applyCommand(Entry e, RangeCommand command) throws SQLException {
+        HeldTransaction own = command.getProposalId().isEmpty() ? null : proposed.remove(command.getProposalId());
+        AppliedPosition at = new AppliedPosition(e.index(), e.term());
+        byte[] session = command.getSession().getId().toByteArray();
+        long sequence = command.getSession().getSequence();
+        boolean hasSession = command.hasSession();
+        if (hasSession) {
+            Optional<Outcome> answered = SessionTable.answered(apply, range, session, sequence);
+            if (answered.isPresent()) {
+                // A retry that reached the log twice: the first one's outcome stands, nothing applies.
+                finishWithout(own, "its write was already applied", at);
+                return answered.get();
+            }
+        }
+        Outcome.Refused refusal = null;
+        if (command.getProposerTerm() != e.term()) {
+            refusal = new Outcome.Refused(SqlStates.ROLLED_BACK, "proposed in term " + command.getProposerTerm()
+                    + " but appended in term " + e.term() + "; retry it");
+        } else if (command.hasChangeSet() && command.getChangeSet().getSchemaVersion() != schemaVersion) {
+            refusal = new Outcome.Refused(SqlStates.ROLLED_BACK, "the schema changed (at index " + schemaVersion
+                    + ") while the transaction ran; retry it");
+        }
+        if (refusal != null) {
+            Outcome.Refused refused = refusal;
+            SqlWork<Void> bookkeeping = !hasSession ? null : c -> {
+                record(c, session, sequence, refused, e, command);
+                return null;
+            };
+            finishWithout(own, refusal.message(), at, bookkeeping);
+            return refusal;
+        }
+        if (command.hasSchemaChange()) {
+            return applySchemaChange(at, command, session, sequence, hasSession);
+        }
+        Outcome done = new Outcome.Applied(range, e.index());
+        SqlWork<Void> bookkeeping = c -> {
+            if (hasSession) {
+                record(c, session, sequence, done, e, command);
+            }
+            return null;
+        };
+        if (own != null && own.term == e.term()) {
+            held.remove(own);
+            own.commit(at, bookkeeping);
+            return done;
+        }
+        if (own != null) {
+            release(own, "another replica's entry took its place");
+        }
+        try {
+            RowImages.apply(apply, command.getChangeSet());
+            bookkeeping.run(apply);
+            AppliedTable.write(apply, at);
+            apply.commit();
+        } catch (SQLException failure) {
+            apply.rollback();
+            throw failure;
+        }
+        return done;
+    }
+
+    private void record(Connection c, byte[] session, long sequence, Outcome outcome, Entry e, RangeCommand command)
+            throws SQLException {
+        long now = command.getProposedAtMillis();
+        SessionTable.record(c, session, sequence, outcome, e.index(), now);
+        // Expiry runs at fixed indexes, so every replica deletes the same rows at the same point.
+        if (e.index() % 1024 == 0) {
+            SessionTable.expire(c, now, options.sessionTtl().toMillis());
+        }
+    }
+
+    private void finishWithout(HeldTransaction own, String because, AppliedPosition at) throws SQLException {
+        finishWithout(own, because, at, null);
+    }
+
+    /** The entry applies nothing: roll back the leader's transaction for it, record the position. */
+    private void finishWithout(HeldTransaction own, String because, AppliedPosition at, SqlWork<Void> bookkeeping)
+            throws SQLException {
+        if (own != null) {
+            release(own, because);
+        }
+        if (bookkeeping != null) {
+            bookkeeping.run(apply);
+        }
+        AppliedTable.write(apply, at);
+        apply.commit();
+    }
+
+    private Outcome applySchemaChange(AppliedPosition at, RangeCommand command, byte[] session, long sequence,
+                                      boolean hasSession) throws SQLException {
+        // Held transactions would block the DDL on their locks, and their row images were made for
+        // the old schema: they end here, before the DDL waits on anything.
+        rollBackAll("a schema change applied (index " + at.index() + ")");
+        Outcome outcome;
+        Set<String> before = ReplicatedTables.names(apply);
+        try (Statement s = apply.createStatement()) {
+            s.execute(command.getSchemaChange().getSql());
+            outcome = installCapture(before);
+        } catch (SQLException failure) {
+            apply.rollback();
+            outcome = new Outcome.Refused(failure.getSQLState() == null ? "42000" : failure.getSQLState(),
+                    failure.getMessage());
+        }
+        if (outcome instanceof Outcome.Applied) {
+            schemaVersion = at.index();
+            SchemaVersionTable.write(apply, schemaVersion);
+        }
+        if (hasSession) {
+            SessionTable.record(apply, session, sequence, outcome, at.index(), command.getProposedAtMillis());
+        }
+        AppliedTable.write(apply, at);
+        apply.commit();
+        return outcome;
+    }
+
+    /**
+     * Puts capture on the tables a schema change created. One without a primary key cannot be
+     * replicated: it is dropped again, the same way on every replica, and the change refused.
+     */
+    private Outcome installCapture(Set<String> before) throws SQLException {
+        try {
+            capture.installAll(apply);
+            return new Outcome.Applied(range, 0);
+        } catch (SQLException failure) {
+            if (!ChangeCapture.NOT_SUPPORTED.equals(failure.getSQLState())) {
+                throw failure;
+            }
+            for (String table : ReplicatedTables.names(apply)) {
+                if (!before.contains(table)) {
+                    try (Statement s = apply.createStatement()) {
+                        s.execute("DROP TABLE " + table + " CASCADE");
+                    }
+                }
+            }
+            capture.installAll(apply);
+            return new Outcome.Refused(failure.getSQLState(), failure.getMessage());
+        }
+    }
+
+    @Override
+    public ReadableByteChannel snapshot() throws IOException {
+        try {
+            // Forced first, so a restart finds H2 at least this far and need not install the image.
+            store.checkpoint();
+            return store.snapshot();
+        } catch (SQLException e) {
+            throw new IOException("range " + range + ": taking a snapshot failed", e);
+        }
+    }
+
+    @Override
+    public void restore(ReadableByteChannel image) throws IOException {
+        rollBackAll("the replica is replaced by a snapshot");
+        try {
+            closeApplySession();
+            store.install(image);
+            openApplySession();
+        } catch (SQLException e) {
+            throw new IOException("range " + range + ": installing a snapshot failed", e);
+        }
+    }
+
+    private void closeApplySession() throws SQLException {
+        if (apply != null && !apply.isClosed()) {
+            apply.rollback();
+            apply.close();
+        }
+    }
+
+    /** A node crash: everything stops, and what H2 had not written is lost (as after kill -9). */
+    @Override
+    public void crash() {
+        rollBackQuietly();
+        try (Statement s = apply.createStatement()) {
+            s.execute("SHUTDOWN IMMEDIATELY");
+        } catch (SQLException e) {
+            // SHUTDOWN IMMEDIATELY breaks the connection it runs on; that is the point.
+            LOG.log(System.Logger.Level.DEBUG, "range " + range + " shut down immediately", e);
+        }
+        closeStoreQuietly();
+    }
+
+    @Override
+    public void close() {
+        rollBackQuietly();
+        try {
+            closeApplySession();
+        } catch (SQLException e) {
+            throw new UncheckedIOException(new IOException("range " + range + ": closing failed", e));
+        }
+        closeStoreQuietly();
+    }
+
+    private void rollBackQuietly() {
+        serving = false;
+        leader = false;
+        rollBackAll("the replica is closing");
+    }
+
+    private void closeStoreQuietly() {
+        try {
+            store.close();
+        } catch (SQLException e) {
+            LOG.log(System.Logger.Level.WARNING, "range " + range + ": closing the store failed", e);
+        }
+    }
+
+    long term() {
+        return term;
+    }
+
+    long schemaVersion() {
+        return schemaVersion;
+    }
+}

@@ -1,0 +1,112 @@
+package io.flotilla.statemachine.range;
+
+import io.flotilla.statemachine.wire.ChangeSet;
+import org.h2.engine.Session;
+import org.h2.engine.SessionLocal;
+import org.h2.jdbc.JdbcConnection;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A client's session on the range's leader: statements run in a held H2 transaction that begins
+ * with the first statement after a commit or rollback; the commit replicates its change set and
+ * completes once the range applied it. DDL is replicated as text and needs no open transaction.
+ *
+ * <p>Writes are numbered by the client ({@code sequence}, 1, 2, 3, ... per session id): a retry of
+ * a commit with the same number, here or on another replica after a failover, gets the first
+ * attempt's outcome and is never applied twice.
+ *
+ * <p>Used by one client thread at a time. The range may roll the transaction back under it
+ * (leadership lost, a schema change); then every statement and the commit fail with
+ * {@link SqlStates#ROLLED_BACK} until the client rolls back.
+ */
+public final class RangeSession implements AutoCloseable {
+
+    private final RangeReplica range;
+    private final Connection connection;
+    private final byte[] sessionId;
+    private HeldTransaction current;
+
+    RangeSession(RangeReplica range, Connection connection, byte[] sessionId) throws SQLException {
+        this.range = range;
+        this.connection = connection;
+        this.sessionId = sessionId.clone();
+        connection.setAutoCommit(false);
+    }
+
+    /** How the statement must travel; parses it without running it. */
+    public StatementKind classify(String sql) throws SQLException {
+        Session session = connection.unwrap(JdbcConnection.class).getSession();
+        try {
+            return StatementKind.of(((SessionLocal) session).prepare(sql));
+        } catch (org.h2.message.DbException e) {
+            throw org.h2.message.DbException.toSQLException(e);
+        }
+    }
+
+    /** Runs queries or DML in the session's transaction, beginning one if none is open. */
+    public <T> T run(SqlWork<T> work) throws SQLException {
+        if (current == null) {
+            current = range.begin(connection);
+        }
+        return current.run(work);
+    }
+
+    /** Whether a transaction is open (statements ran since the last commit or rollback). */
+    public boolean inTransaction() {
+        return current != null;
+    }
+
+    /**
+     * Commits the open transaction: replicates its changes and completes with the outcome once this
+     * replica applied them. A transaction that changed nothing commits locally.
+     */
+    public CompletableFuture<Outcome> commit(long sequence) {
+        HeldTransaction tx = current;
+        current = null;
+        if (tx == null) {
+            return CompletableFuture.completedFuture(new Outcome.Applied(range.range(), range.applied()));
+        }
+        try {
+            ChangeSet changes = tx.recorder().changeSet(tx.schemaVersion);
+            if (changes.getChangesCount() == 0 && changes.getSequencesCount() == 0) {
+                tx.commitLocally();
+                range.forget(tx);
+                return CompletableFuture.completedFuture(new Outcome.Applied(range.range(), range.applied()));
+            }
+            return range.propose(tx, changes, sessionId, sequence);
+        } catch (SQLException e) {
+            SQLException failure = tx.rolledBackBecause() != null
+                    ? new SQLException("the transaction was rolled back: " + tx.rolledBackBecause(), SqlStates.ROLLED_BACK, e)
+                    : e;
+            range.release(tx, "its commit failed: " + e.getMessage());
+            return CompletableFuture.failedFuture(failure);
+        }
+    }
+
+    /** Rolls back the open transaction, if any. */
+    public void rollback() {
+        HeldTransaction tx = current;
+        current = null;
+        if (tx != null) {
+            range.release(tx, "rolled back by the client");
+        }
+    }
+
+    /** Replicates a DDL statement; completes once this replica applied it. Needs no open transaction. */
+    public CompletableFuture<Outcome> schemaChange(String ddl, long sequence) {
+        if (current != null) {
+            return CompletableFuture.failedFuture(new SQLException(
+                    "DDL cannot run inside a transaction: commit or roll back first", SqlStates.INVALID_TRANSACTION_STATE));
+        }
+        return range.proposeSchemaChange(connection, ddl, sessionId, sequence);
+    }
+
+    @Override
+    public void close() throws SQLException {
+        rollback();
+        connection.close();
+    }
+}

@@ -1,0 +1,32 @@
+package io.flotilla.statemachine.range;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** The tables whose rows a range replicates: base tables outside INFORMATION_SCHEMA and FLOTILLA. */
+final class ReplicatedTables {
+
+    private ReplicatedTables() {
+    }
+
+    /** Their names, schema-qualified and quoted, ready to go into SQL. */
+    static Set<String> names(Connection connection) throws SQLException {
+        Set<String> names = new TreeSet<>();
+        try (Statement s = connection.createStatement();
+             ResultSet rows = s.executeQuery("SELECT TABLE_SCHEMA, TABLE_NAME FROM INFORMATION_SCHEMA.TABLES "
+                     + "WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN ('INFORMATION_SCHEMA', 'FLOTILLA')")) {
+            while (rows.next()) {
+                names.add(quote(rows.getString(1)) + "." + quote(rows.getString(2)));
+            }
+        }
+        return names;
+    }
+
+    private static String quote(String identifier) {
+        return '"' + identifier.replace("\"", "\"\"") + '"';
+    }
+}

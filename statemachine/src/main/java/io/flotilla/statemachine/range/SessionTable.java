@@ -1,0 +1,95 @@
+package io.flotilla.statemachine.range;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Optional;
+
+/**
+ * {@code FLOTILLA.SESSIONS}: for each client session, the sequence number of its last write and
+ * that write's outcome. Part of the replicated state (written in the same H2 transaction as the
+ * write's effects), so any replica that becomes leader answers a retry with the original outcome
+ * instead of applying it again.
+ *
+ * <p>A session's writes are numbered 1, 2, 3, ... and a client retries a write until it learns its
+ * outcome before it sends the next. Sessions idle for longer than the time-to-live (on the
+ * proposing leaders' clocks, carried in the log, so every replica expires the same rows) are
+ * forgotten. A write of a forgotten session other than its first is refused as outcome-unknown
+ * rather than applied: it may be the retry of a write that was applied before the session expired.
+ */
+final class SessionTable {
+
+    private SessionTable() {
+    }
+
+    static void ensure(Connection connection) throws SQLException {
+        try (Statement s = connection.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS FLOTILLA.SESSIONS("
+                    + "SESSION_ID VARBINARY(64) PRIMARY KEY, SEQUENCE BIGINT NOT NULL, "
+                    + "SQL_STATE VARCHAR(5), MESSAGE VARCHAR(4096), APPLIED_INDEX BIGINT NOT NULL, "
+                    + "LAST_USED_MILLIS BIGINT NOT NULL)");
+            s.execute("CREATE INDEX IF NOT EXISTS FLOTILLA.SESSIONS_LAST_USED ON FLOTILLA.SESSIONS(LAST_USED_MILLIS)");
+        }
+    }
+
+    /**
+     * The outcome a write must get without being applied, if any: the stored outcome for a retry
+     * of the session's last write, a refusal for anything older or for a forgotten session.
+     */
+    static Optional<Outcome> answered(Connection connection, long range, byte[] session, long sequence)
+            throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT SEQUENCE, SQL_STATE, MESSAGE, APPLIED_INDEX FROM FLOTILLA.SESSIONS WHERE SESSION_ID = ?")) {
+            select.setBytes(1, session);
+            try (ResultSet row = select.executeQuery()) {
+                if (!row.next()) {
+                    return sequence == 1 ? Optional.empty() : Optional.of(new Outcome.Refused(SqlStates.OUTCOME_UNKNOWN,
+                            "session unknown to the range (expired?): the outcome of write " + sequence
+                                    + " and earlier ones cannot be told; start a new session"));
+                }
+                long last = row.getLong(1);
+                if (sequence > last) {
+                    return Optional.empty();
+                }
+                if (sequence < last) {
+                    return Optional.of(new Outcome.Refused(SqlStates.OUTCOME_UNKNOWN, "write " + sequence
+                            + " of this session was superseded by write " + last + "; its outcome is no longer kept"));
+                }
+                String state = row.getString(2);
+                return Optional.of(state == null ? new Outcome.Applied(range, row.getLong(4))
+                        : new Outcome.Refused(state, row.getString(3)));
+            }
+        }
+    }
+
+    static void record(Connection connection, byte[] session, long sequence, Outcome outcome, long index,
+                       long nowMillis) throws SQLException {
+        try (PreparedStatement merge = connection.prepareStatement(
+                "MERGE INTO FLOTILLA.SESSIONS KEY(SESSION_ID) VALUES (?, ?, ?, ?, ?, ?)")) {
+            merge.setBytes(1, session);
+            merge.setLong(2, sequence);
+            if (outcome instanceof Outcome.Refused r) {
+                merge.setString(3, r.sqlState());
+                String message = r.message();
+                merge.setString(4, message.length() > 4096 ? message.substring(0, 4096) : message);
+            } else {
+                merge.setString(3, null);
+                merge.setString(4, null);
+            }
+            merge.setLong(5, index);
+            merge.setLong(6, nowMillis);
+            merge.executeUpdate();
+        }
+    }
+
+    /** Forgets sessions last used before {@code nowMillis - ttlMillis}. */
+    static void expire(Connection connection, long nowMillis, long ttlMillis) throws SQLException {
+        try (PreparedStatement delete = connection.prepareStatement(
+                "DELETE FROM FLOTILLA.SESSIONS WHERE LAST_USED_MILLIS < ?")) {
+            delete.setLong(1, nowMillis - ttlMillis);
+            delete.executeUpdate();
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package io.flotilla.statemachine.range;
+
+/**
+ * The SQLSTATEs Flotilla itself raises. Standard codes where the standard has one; the rest in
+ * class 08 (connection exception) with an {@code F} subclass, which no standard or H2 code uses.
+ */
+public final class SqlStates {
+
+    /** The transaction was rolled back and may be retried as a whole (serialization failure). */
+    public static final String ROLLED_BACK = "40001";
+    /** The commit may or may not have happened; a retry with the same session sequence is exactly-once. */
+    public static final String OUTCOME_UNKNOWN = "40003";
+    /** This replica does not lead the range (or is not ready to serve yet); the message names the leader if known. */
+    public static final String NOT_LEADER = "08F01";
+    /** The range cannot serve: no quorum, stopped, or overloaded. */
+    public static final String UNAVAILABLE = "08F02";
+    /** A statement or transaction exceeded a configured size. */
+    public static final String LIMIT_EXCEEDED = "54000";
+    public static final String NOT_SUPPORTED = "0A000";
+    /** An operation that needs an open transaction, or none, found the other. */
+    public static final String INVALID_TRANSACTION_STATE = "25000";
+
+    private SqlStates() {
+    }
+}

@@ -1,0 +1,359 @@
+package io.flotilla.statemachine.store;
+
+import java.io.IOException;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The directory and H2 database of one range replica.
+ *
+ * <p>Connections handed out by {@link #connect()} belong to the live database. {@link #install}
+ * and {@link #close} close every one of them: callers must not hold a connection across an
+ * install, and must be ready for a closed connection afterwards.
+ *
+ * <p>Thread-safe. Installs run one at a time; while one builds its new database, everything
+ * else keeps working on the live one, and only the switch itself (closing the old database,
+ * opening the new) excludes other calls for a moment.
+ */
+public final class RangeStore implements AutoCloseable {
+
+    private final StoreLayout layout;
+    private final Set<Connection> handedOut = ConcurrentHashMap.newKeySet();
+    /** Guards which database is live: read to use it, write to close or switch it. */
+    private final ReadWriteLock liveLock = new ReentrantReadWriteLock();
+    private final Object installs = new Object();
+    private volatile InstallHook installHook = InstallHook.NONE;
+    private int liveNumber;
+    private Connection anchor;
+
+    private RangeStore(StoreLayout layout) {
+        this.layout = layout;
+    }
+
+    /**
+     * Opens the replica in {@code directory}, creating it (with an empty database that has applied
+     * nothing) if it holds none, and removing what an interrupted install left behind.
+     *
+     * @throws CorruptStoreException if {@code CURRENT} names no database
+     */
+    public static RangeStore open(Path directory) throws IOException, SQLException {
+        Files.createDirectories(directory);
+        RangeStore store = new RangeStore(new StoreLayout(directory));
+        store.openLive();
+        return store;
+    }
+
+    private void openLive() throws IOException, SQLException {
+        OptionalInt current = layout.current();
+        // Without CURRENT nothing was ever made live: any database directory is a creation that
+        // crashed before it finished.
+        layout.removeLeftovers(current);
+        if (current.isPresent()) {
+            attach(current.getAsInt(), DatabaseUrl.existing(layout.databaseDirectory(current.getAsInt())));
+            AppliedTable.read(anchor);
+            return;
+        }
+        int number = layout.nextNumber();
+        Path directory = layout.databaseDirectory(number);
+        try (Connection creating = DriverManager.getConnection(DatabaseUrl.creating(directory),
+                DatabaseUrl.USER, DatabaseUrl.PASSWORD)) {
+            AppliedTable.ensure(creating);
+            shutdown(creating);
+        }
+        DurableFiles.syncTree(directory);
+        layout.prepareSwitch(number);
+        layout.commitSwitch();
+        attach(number, DatabaseUrl.existing(directory));
+    }
+
+    private void attach(int number, String url) throws SQLException {
+        // The anchor keeps the database open while no one else holds a connection; H2 would
+        // otherwise close and reopen it around every short-lived session.
+        anchor = DriverManager.getConnection(url, DatabaseUrl.USER, DatabaseUrl.PASSWORD);
+        liveNumber = number;
+    }
+
+    /** The directory of the live H2 database. */
+    public Path databaseDirectory() {
+        liveLock.readLock().lock();
+        try {
+            return layout.databaseDirectory(liveNumber);
+        } finally {
+            liveLock.readLock().unlock();
+        }
+    }
+
+    /** A new session on the live database; the caller closes it, or install and close do. */
+    public Connection connect() throws SQLException {
+        liveLock.readLock().lock();
+        try {
+            Connection connection = newSession();
+            // Registered under the lock, so a switch that closes the old database closes it too.
+            handedOut.add(connection);
+            handedOut.removeIf(RangeStore::isClosedQuietly);
+            return connection;
+        } finally {
+            liveLock.readLock().unlock();
+        }
+    }
+
+    /** The applied index of the live database, as committed (not necessarily durable). */
+    public long appliedIndex() throws SQLException {
+        return appliedPosition().index();
+    }
+
+    /** The applied position of the live database, as committed (not necessarily durable). */
+    public AppliedPosition appliedPosition() throws SQLException {
+        liveLock.readLock().lock();
+        try {
+            return AppliedTable.read(live());
+        } finally {
+            liveLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Forces everything H2 has committed to disk and returns the applied position now durable:
+     * the log may be truncated up to its index, no further.
+     */
+    public AppliedPosition checkpoint() throws SQLException {
+        liveLock.readLock().lock();
+        try {
+            Connection live = live();
+            // Read before the sync: whatever was committed when it was read is in what the sync forces.
+            AppliedPosition position = AppliedTable.read(live);
+            try (Statement statement = live.createStatement()) {
+                statement.execute("CHECKPOINT SYNC");
+            }
+            return position;
+        } finally {
+            liveLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * An image of the database exactly at the applied position it reports, read from inside the
+     * image's own MVCC snapshot. Rows are produced as the channel is read, on the reader's thread,
+     * while writers continue; the caller must close it. No DDL may run during this call; DDL on a
+     * table the image has not read yet fails the image with {@link ImageInvalidatedException}.
+     */
+    public SnapshotImage snapshot() throws SQLException, IOException {
+        liveLock.readLock().lock();
+        try {
+            Connection session = newSession();
+            try (Connection scripting = newSession()) {
+                ByteSink produced = new ByteSink();
+                return new SnapshotImage(ImageProducer.start(scripting, session, produced), produced);
+            } catch (SQLException | IOException | RuntimeException failure) {
+                closeAfterFailure(session, failure);
+                throw failure;
+            }
+        } finally {
+            liveLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Replaces the whole database with an image taken by {@link #snapshot()}: builds it in a new
+     * directory, verifies and forces it, then makes it live with one atomic rename. Every
+     * connection handed out before is closed. On failure the old database stays live and usable;
+     * after a crash at any point, {@link #open} finds either the old or the new database.
+     * The channel is read to its end but not closed.
+     *
+     * @return the applied position of the installed image
+     * @throws CorruptImageException if the image is truncated or damaged
+     */
+    public AppliedPosition install(ReadableByteChannel image) throws IOException, SQLException {
+        synchronized (installs) {
+            liveLock.readLock().lock();
+            try {
+                live();
+            } finally {
+                liveLock.readLock().unlock();
+            }
+            int number = layout.nextNumber();
+            Path directory = layout.databaseDirectory(number);
+            AppliedPosition position = buildDurably(image, directory);
+            liveLock.writeLock().lock();
+            try {
+                switchTo(number);
+            } finally {
+                liveLock.writeLock().unlock();
+            }
+            return position;
+        }
+    }
+
+    /** Builds and forces the new database; on failure deletes it, leaving the live one untouched. */
+    private AppliedPosition buildDurably(ReadableByteChannel image, Path directory) throws IOException, SQLException {
+        try {
+            AppliedPosition position = build(image, directory);
+            DurableFiles.syncTree(directory);
+            installHook.reached(InstallStage.SYNCED);
+            return position;
+        } catch (IOException | SQLException | RuntimeException failure) {
+            try {
+                DurableFiles.deleteTree(directory);
+            } catch (IOException cleanup) {
+                failure.addSuppressed(cleanup);
+            }
+            throw failure;
+        }
+    }
+
+    private void switchTo(int number) throws IOException, SQLException {
+        if (anchor == null) {
+            SQLException closed = new SQLException("range store in " + layout.root() + " was closed during the install", "08003");
+            try {
+                DurableFiles.deleteTree(layout.databaseDirectory(number));
+            } catch (IOException cleanup) {
+                closed.addSuppressed(cleanup);
+            }
+            throw closed;
+        }
+        int old = liveNumber;
+        closeLive();
+        installHook.reached(InstallStage.OLD_CLOSED);
+        try {
+            layout.prepareSwitch(number);
+            installHook.reached(InstallStage.SWITCH_PREPARED);
+            layout.commitSwitch();
+        } catch (IOException failure) {
+            reopenAfterFailedSwitch(old, failure);
+            throw failure;
+        }
+        installHook.reached(InstallStage.SWITCHED);
+        attach(number, DatabaseUrl.existing(layout.databaseDirectory(number)));
+        installHook.reached(InstallStage.REOPENED);
+        DurableFiles.deleteTree(layout.databaseDirectory(old));
+    }
+
+    private AppliedPosition build(ReadableByteChannel image, Path directory) throws IOException, SQLException {
+        try (Connection building = DriverManager.getConnection(DatabaseUrl.creating(directory),
+                DatabaseUrl.USER, DatabaseUrl.PASSWORD)) {
+            try {
+                AppliedPosition position = ImageLoader.load(image, building, installHook);
+                installHook.reached(InstallStage.LOADED);
+                shutdown(building);
+                return position;
+            } catch (IOException | SQLException | RuntimeException failure) {
+                // Closes the half-built database now, so its directory can be deleted.
+                try (Statement statement = building.createStatement()) {
+                    statement.execute("SHUTDOWN IMMEDIATELY");
+                } catch (SQLException shutdown) {
+                    failure.addSuppressed(shutdown);
+                }
+                throw failure;
+            }
+        }
+    }
+
+    private void reopenAfterFailedSwitch(int old, IOException failure) {
+        try {
+            Files.deleteIfExists(layout.root().resolve(StoreLayout.CURRENT_TEMPORARY));
+            attach(old, DatabaseUrl.existing(layout.databaseDirectory(old)));
+        } catch (IOException | SQLException reopen) {
+            failure.addSuppressed(reopen);
+        }
+    }
+
+    /** Closes the database and every connection handed out. */
+    @Override
+    public void close() throws SQLException {
+        liveLock.writeLock().lock();
+        try {
+            closeLive();
+        } finally {
+            liveLock.writeLock().unlock();
+        }
+    }
+
+    private void closeLive() throws SQLException {
+        if (anchor == null) {
+            return;
+        }
+        List<SQLException> failures = new ArrayList<>();
+        try {
+            // SHUTDOWN ends every session at once, including those of open snapshot images,
+            // and writes the store cleanly.
+            shutdown(anchor);
+        } catch (SQLException failure) {
+            failures.add(failure);
+        }
+        for (Connection connection : handedOut) {
+            try {
+                connection.close();
+            } catch (SQLException failure) {
+                failures.add(failure);
+            }
+        }
+        handedOut.clear();
+        try {
+            anchor.close();
+        } catch (SQLException failure) {
+            failures.add(failure);
+        }
+        anchor = null;
+        if (!failures.isEmpty()) {
+            SQLException first = failures.get(0);
+            for (int i = 1; i < failures.size(); i++) {
+                first.addSuppressed(failures.get(i));
+            }
+            throw first;
+        }
+    }
+
+    private Connection live() throws SQLException {
+        if (anchor == null) {
+            throw new SQLException("range store in " + layout.root() + " is closed", "08003");
+        }
+        return anchor;
+    }
+
+    /** Callers hold the live lock. */
+    private Connection newSession() throws SQLException {
+        live();
+        return DriverManager.getConnection(DatabaseUrl.existing(layout.databaseDirectory(liveNumber)),
+                DatabaseUrl.USER, DatabaseUrl.PASSWORD);
+    }
+
+    private static void shutdown(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("SHUTDOWN");
+        }
+    }
+
+    private static void closeAfterFailure(Connection connection, Exception failure) {
+        try {
+            connection.close();
+        } catch (SQLException close) {
+            failure.addSuppressed(close);
+        }
+    }
+
+    private static boolean isClosedQuietly(Connection connection) {
+        try {
+            return connection.isClosed();
+        } catch (SQLException unknowable) {
+            // isClosed does not fail in H2; if it did, keep tracking the connection.
+            return false;
+        }
+    }
+
+    /** Test hook: interrupt installs at chosen stages. */
+    void onInstallStage(InstallHook hook) {
+        this.installHook = hook;
+    }
+}
