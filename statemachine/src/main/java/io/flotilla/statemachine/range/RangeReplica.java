@@ -247,10 +247,12 @@ public final class RangeReplica implements DurableStateMachine {
                         + (g.leaderHint() != 0 ? " (leader: node " + g.leaderHint() + ")" : ""), SqlStates.NOT_LEADER, g);
                 case OVERWRITTEN -> new SQLException("range " + range + ": the transaction lost its place in the log "
                         + "to another leader's entry and was not applied; retry it", SqlStates.ROLLED_BACK, g);
-                case OUTCOME_UNKNOWN -> new SQLException("range " + range + ": the commit's outcome is unknown; retry "
-                        + "with the same session sequence to learn it", SqlStates.OUTCOME_UNKNOWN, g);
-                case OVERLOADED, STOPPED -> new SQLException("range " + range + " is unavailable: " + g.getMessage(),
+                // Refused before it reached the log: certainly not applied.
+                case OVERLOADED -> new SQLException("range " + range + " is unavailable: " + g.getMessage(),
                         SqlStates.UNAVAILABLE, g);
+                // The entry may be in the log already and commit without us.
+                case OUTCOME_UNKNOWN, STOPPED -> new SQLException("range " + range + ": the commit's outcome is unknown ("
+                        + g.getMessage() + "); retry with the same session sequence to learn it", SqlStates.OUTCOME_UNKNOWN, g);
             };
         }
         return new SQLException("range " + range + ": the commit's outcome is unknown: " + failure, SqlStates.OUTCOME_UNKNOWN, failure);
@@ -491,13 +493,11 @@ public final class RangeReplica implements DurableStateMachine {
     @Override
     public void crash() {
         rollBackQuietly();
-        try (Statement s = apply.createStatement()) {
-            s.execute("SHUTDOWN IMMEDIATELY");
+        try {
+            store.crash();
         } catch (SQLException e) {
-            // SHUTDOWN IMMEDIATELY breaks the connection it runs on; that is the point.
-            LOG.log(System.Logger.Level.DEBUG, "range " + range + " shut down immediately", e);
+            LOG.log(System.Logger.Level.WARNING, "range " + range + ": crashing the store failed", e);
         }
-        closeStoreQuietly();
     }
 
     @Override

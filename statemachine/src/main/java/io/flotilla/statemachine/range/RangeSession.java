@@ -50,6 +50,9 @@ public final class RangeSession implements AutoCloseable {
     public <T> T run(SqlWork<T> work) throws SQLException {
         if (current == null) {
             current = range.begin(connection);
+        } else if (current.state() == HeldTransaction.State.OPEN && (range.term() != current.term || !range.serving())) {
+            // Its term is over: it could never commit, so it ends now rather than at the commit.
+            range.release(current, "this replica stopped leading the range");
         }
         return current.run(work);
     }
@@ -68,6 +71,11 @@ public final class RangeSession implements AutoCloseable {
         current = null;
         if (tx == null) {
             return CompletableFuture.completedFuture(new Outcome.Applied(range.range(), range.applied()));
+        }
+        if (tx.state() != HeldTransaction.State.OPEN) {
+            range.release(tx, "it had ended");
+            return CompletableFuture.failedFuture(new SQLException("the transaction was rolled back: "
+                    + tx.rolledBackBecause(), SqlStates.ROLLED_BACK));
         }
         try {
             ChangeSet changes = tx.recorder().changeSet(tx.schemaVersion);

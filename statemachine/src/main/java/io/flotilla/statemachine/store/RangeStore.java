@@ -280,17 +280,40 @@ public final class RangeStore implements AutoCloseable {
         }
     }
 
+    /**
+     * A fault hook for crash tests: stops the database at once without writing what H2 still holds
+     * in memory (commits since its last background write are lost, as in a killed process), and
+     * closes every connection.
+     */
+    public void crash() throws SQLException {
+        liveLock.writeLock().lock();
+        try {
+            closeLive(true);
+        } finally {
+            liveLock.writeLock().unlock();
+        }
+    }
+
     private void closeLive() throws SQLException {
+        closeLive(false);
+    }
+
+    private void closeLive(boolean immediately) throws SQLException {
         if (anchor == null) {
             return;
         }
         List<SQLException> failures = new ArrayList<>();
         try {
             // SHUTDOWN ends every session at once, including those of open snapshot images,
-            // and writes the store cleanly.
-            shutdown(anchor);
+            // and writes the store cleanly; SHUTDOWN IMMEDIATELY writes nothing.
+            try (Statement statement = anchor.createStatement()) {
+                statement.execute(immediately ? "SHUTDOWN IMMEDIATELY" : "SHUTDOWN");
+            }
         } catch (SQLException failure) {
-            failures.add(failure);
+            // Shutting down immediately may break the very connection that asked for it.
+            if (!immediately || failure.getErrorCode() != org.h2.api.ErrorCode.DATABASE_CALLED_AT_SHUTDOWN) {
+                failures.add(failure);
+            }
         }
         for (Connection connection : handedOut) {
             try {
