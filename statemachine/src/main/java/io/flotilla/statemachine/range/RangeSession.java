@@ -57,6 +57,19 @@ public final class RangeSession implements AutoCloseable {
         return current.run(work);
     }
 
+    /**
+     * Sets the isolation level of the session's next transactions, one of JDBC's
+     * {@code Connection.TRANSACTION_*} levels; H2 implements each among the leader's held
+     * transactions (docs/statemachine.md has the mapping). Only between transactions.
+     */
+    public void setIsolation(int level) throws SQLException {
+        if (current != null) {
+            throw new SQLException("the isolation level changes only between transactions",
+                    SqlStates.INVALID_TRANSACTION_STATE);
+        }
+        connection.setTransactionIsolation(level);
+    }
+
     /** Whether a transaction is open (statements ran since the last commit or rollback). */
     public boolean inTransaction() {
         return current != null;

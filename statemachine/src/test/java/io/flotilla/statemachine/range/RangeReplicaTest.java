@@ -88,6 +88,35 @@ class RangeReplicaTest {
     }
 
     @Test
+    void isolationLevelsAreH2sAmongTheLeadersHeldTransactions() throws Exception {
+        try (RangeCluster rc = start()) {
+            RangeReplica leader = rc.replica(rc.awaitServing(WAIT));
+            try (RangeSession reader = leader.session(new byte[] {4}); RangeSession writer = leader.session(new byte[] {5})) {
+                await(writer.schemaChange("CREATE TABLE T(ID INT PRIMARY KEY, V INT)", 1));
+                update(writer, "INSERT INTO T VALUES (1, 1)");
+                await(writer.commit(2));
+
+                reader.setIsolation(java.sql.Connection.TRANSACTION_REPEATABLE_READ);
+                assertEquals(1, count(reader, "SELECT V FROM T WHERE ID = 1"));
+                update(writer, "UPDATE T SET V = 2 WHERE ID = 1");
+                await(writer.commit(3));
+                assertEquals(1, count(reader, "SELECT V FROM T WHERE ID = 1"), "repeatable read keeps its snapshot");
+                await(reader.commit(1));
+
+                reader.setIsolation(java.sql.Connection.TRANSACTION_READ_COMMITTED);
+                assertEquals(2, count(reader, "SELECT V FROM T WHERE ID = 1"));
+                update(writer, "UPDATE T SET V = 3 WHERE ID = 1");
+                await(writer.commit(4));
+                assertEquals(3, count(reader, "SELECT V FROM T WHERE ID = 1"), "read committed sees the new commit");
+                SQLException midway = assertThrows(SQLException.class,
+                        () -> reader.setIsolation(java.sql.Connection.TRANSACTION_SERIALIZABLE));
+                assertEquals(SqlStates.INVALID_TRANSACTION_STATE, midway.getSQLState());
+                reader.rollback();
+            }
+        }
+    }
+
+    @Test
     void aTableWithoutAPrimaryKeyIsRefusedAndNothingReachesTheLog() throws Exception {
         try (RangeCluster rc = start()) {
             RangeReplica leader = rc.replica(rc.awaitServing(WAIT));
