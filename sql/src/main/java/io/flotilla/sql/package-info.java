@@ -1,2 +1,0 @@
-/** The node server and the JDBC driver. Not yet built. */
-package io.flotilla.sql;
