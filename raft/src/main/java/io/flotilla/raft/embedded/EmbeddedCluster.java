@@ -2,7 +2,6 @@ package io.flotilla.raft.embedded;
 
 import io.flotilla.raft.core.Config;
 import io.flotilla.raft.core.Membership;
-import io.flotilla.raft.core.Message;
 import io.flotilla.raft.core.Proposal;
 import io.flotilla.raft.core.Raft;
 import io.flotilla.raft.core.Refusal;
@@ -11,8 +10,8 @@ import io.flotilla.raft.core.SnapshotMeta;
 import io.flotilla.raft.host.DurableGroupLog;
 import io.flotilla.raft.host.GroupLog;
 import io.flotilla.raft.host.MemoryGroupLog;
-import io.flotilla.raft.host.Outbox;
 import io.flotilla.raft.host.RaftHost;
+import io.flotilla.raft.node.DeferredOutbox;
 import io.flotilla.raft.host.StateMachine;
 import io.flotilla.raft.log.DurableLog;
 import io.flotilla.raft.log.FileSystemDirectory;
@@ -20,7 +19,6 @@ import io.flotilla.raft.log.GroupCommit;
 import io.flotilla.raft.log.LogOptions;
 
 import java.io.IOException;
-import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +30,6 @@ import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -384,7 +381,8 @@ public final class EmbeddedCluster implements AutoCloseable {
      */
     public SnapshotMeta compact(long group, long node) throws InterruptedException, IOException {
         try {
-            return host(node).compact(group).get(30, TimeUnit.SECONDS);
+            // Generous: compaction writes a whole image of the state machine, which may be gigabytes.
+            return host(node).compact(group).get(10, TimeUnit.MINUTES);
         } catch (ExecutionException | TimeoutException e) {
             throw new IOException("compacting group " + group + " on node " + node + " failed", e);
         }
@@ -396,29 +394,12 @@ public final class EmbeddedCluster implements AutoCloseable {
         if (dataDirectory != null) {
             writers.put(node, GroupCommit.start("embedded-node-" + node + "-log"));
         }
-        // The host needs its outbox, the network needs the host: a forwarding outbox breaks the cycle.
-        Outbox[] outbox = new Outbox[1];
-        Outbox forward = new Outbox() {
-            @Override
-            public void send(long group, Message message) {
-                outbox[0].send(group, message);
-            }
-
-            @Override
-            public CompletableFuture<Void> sendSnapshot(long group, Message.InstallSnapshot announcement,
-                                                        ReadableByteChannel image) {
-                return outbox[0].sendSnapshot(group, announcement, image);
-            }
-
-            @Override
-            public void ping(long peer) {
-                outbox[0].ping(peer);
-            }
-        };
+        // The host needs its outbox, the network needs the host: a deferred outbox breaks the cycle.
+        DeferredOutbox forward = new DeferredOutbox();
         RaftHost host = new RaftHost(node, options.workersPerNode(), 1 << 16, forward, System::nanoTime,
                 options.seed() * 1_000_003 + node, options.quiesce() ? options.electionTimeout().toNanos() : 0);
         try {
-            outbox[0] = network.attach(node, host);
+            forward.set(network.attach(node, host));
         } catch (IOException | RuntimeException e) {
             host.close();
             throw e;

@@ -60,6 +60,13 @@ final class HeldTransaction {
         try {
             requireOpen();
             return work.run(connection);
+        } catch (SQLException e) {
+            String reason = rolledBackBecause;
+            if (reason != null) {
+                // Cancelled because the range rolled the transaction back under it.
+                throw new SQLException("the transaction was rolled back: " + reason, SqlStates.ROLLED_BACK, e);
+            }
+            throw e;
         } finally {
             inUse.unlock();
         }
@@ -115,7 +122,9 @@ final class HeldTransaction {
             return;
         }
         if (!inUse.tryLock()) {
-            // A client statement is running (perhaps waiting for a lock this range must release).
+            // A client statement is running (perhaps waiting for a lock this range must release);
+            // the reason is set first, so the statement's failure reports it.
+            rolledBackBecause = because;
             cancelRunningStatement();
             inUse.lock();
         }

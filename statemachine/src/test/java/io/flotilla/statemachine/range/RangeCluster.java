@@ -3,6 +3,8 @@ package io.flotilla.statemachine.range;
 import io.flotilla.raft.embedded.EmbeddedCluster;
 import io.flotilla.statemachine.changes.ContentDigest;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -15,24 +17,39 @@ final class RangeCluster implements AutoCloseable {
 
     final EmbeddedCluster cluster;
     final long range;
+    private final RangeReplica.Options replicaOptions;
 
     RangeCluster(EmbeddedCluster.Options options, long range, RangeReplica.Options replicaOptions) throws Exception {
         this.cluster = EmbeddedCluster.start(options);
         this.range = range;
+        this.replicaOptions = replicaOptions;
         try {
-            cluster.createGroup(range, cluster.nodes(), (node, group, directory) -> {
-                try {
-                    RangeReplica replica = RangeReplica.open(group, directory, replicaOptions);
-                    replica.attach(command -> cluster.host(node).propose(group, command));
-                    return replica;
-                } catch (SQLException e) {
-                    throw new java.io.IOException("opening range " + group + " on node " + node + " failed", e);
-                }
-            });
+            cluster.createGroup(range, cluster.nodes(), this::openReplica);
         } catch (Exception e) {
             cluster.close();
             throw e;
         }
+    }
+
+    /** The state machine factory of every replica of the range, initial or added later. */
+    private RangeReplica openReplica(long node, long group, Path directory) throws IOException {
+        try {
+            RangeReplica replica = RangeReplica.open(group, directory, replicaOptions);
+            replica.attach(command -> cluster.host(node).propose(group, command));
+            return replica;
+        } catch (SQLException e) {
+            throw new IOException("opening range " + group + " on node " + node + " failed", e);
+        }
+    }
+
+    /**
+     * Starts a new node with an empty replica of the range and adds it as a learner through the
+     * leader; returns the node. It catches up from the leader (by snapshot, if the log was compacted).
+     */
+    long addLearner(Duration timeout) throws Exception {
+        long node = cluster.addNode();
+        cluster.addLearner(range, node, this::openReplica, timeout);
+        return node;
     }
 
     RangeReplica replica(long node) {
