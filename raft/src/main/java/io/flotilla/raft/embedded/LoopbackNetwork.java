@@ -1,18 +1,15 @@
 package io.flotilla.raft.embedded;
 
 import io.flotilla.raft.core.Message;
-import io.flotilla.raft.host.IncomingSnapshot;
 import io.flotilla.raft.host.Outbox;
 import io.flotilla.raft.host.RaftHost;
+import io.flotilla.raft.node.HostEndpoints;
 import io.flotilla.raft.transport.AddressBook;
-import io.flotilla.raft.transport.InboundMessages;
 import io.flotilla.raft.transport.RaftTransport;
-import io.flotilla.raft.transport.SnapshotSink;
 import io.flotilla.raft.transport.TransportConfig;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.util.Map;
 import java.util.Random;
@@ -38,36 +35,8 @@ final class LoopbackNetwork implements NodeNetwork {
     @Override
     public Outbox attach(long node, RaftHost host) throws IOException {
         TransportConfig config = TransportConfig.defaults(node, new InetSocketAddress("127.0.0.1", 0), book);
-        InboundMessages inbound = new InboundMessages() {
-            @Override
-            public void deliver(long group, Message message) {
-                host.deliver(group, message);
-            }
-
-            @Override
-            public void heard(long peer) {
-                host.heard(peer);
-            }
-        };
-        RaftTransport transport = RaftTransport.start(config, inbound, (group, announcement) -> {
-            IncomingSnapshot incoming = host.receiveSnapshot(group, announcement);
-            return new SnapshotSink() {
-                @Override
-                public void accept(ByteBuffer chunk) throws IOException {
-                    incoming.accept(chunk);
-                }
-
-                @Override
-                public void complete() throws IOException {
-                    incoming.complete();
-                }
-
-                @Override
-                public void abort(Throwable cause) {
-                    incoming.abort(cause);
-                }
-            };
-        }, new Random(seed * 31 + node));
+        RaftTransport transport = RaftTransport.start(config, HostEndpoints.inbound(host), HostEndpoints.snapshots(host),
+                new Random(seed * 31 + node));
         transports.put(node, transport);
         book.put(node, transport.localAddress());
         return new Outbox() {
