@@ -22,6 +22,13 @@ public final class AddressBook {
         initial.forEach(this::put);
     }
 
+    /** Records where a node is unless its address is known already (configured addresses win). */
+    public void learn(long node, InetSocketAddress address) {
+        if (node > 0 && address != null) {
+            addresses.putIfAbsent(node, address);
+        }
+    }
+
     public void put(long node, InetSocketAddress address) {
         if (node <= 0) {
             throw new IllegalArgumentException("not a node id: " + node);

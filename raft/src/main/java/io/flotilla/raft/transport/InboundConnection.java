@@ -23,11 +23,13 @@ final class InboundConnection extends SimpleChannelInboundHandler<Frame> {
     private final InboundCounters counters;
     private final SnapshotSinks snapshots;
     private final EventExecutorGroup snapshotThreads;
+    private final AddressBook peers;
     /** The node at the other end, once its Hello arrived; 0 before. */
     private long peer;
 
     InboundConnection(long self, InboundMessages inbound, InboundCounters counters, SnapshotSinks snapshots,
-                      EventExecutorGroup snapshotThreads) {
+                      EventExecutorGroup snapshotThreads, AddressBook peers) {
+        this.peers = peers;
         this.self = self;
         this.inbound = inbound;
         this.counters = counters;
@@ -57,6 +59,20 @@ final class InboundConnection extends SimpleChannelInboundHandler<Frame> {
         }
     }
 
+    /** A node that joined later tells where it listens; configured addresses are never overwritten. */
+    private void learnAddress(Frame.Hello hello) {
+        String a = hello.listenAddress();
+        int colon = a.lastIndexOf(':');
+        if (colon > 0) {
+            try {
+                peers.learn(hello.from(), new java.net.InetSocketAddress(a.substring(0, colon),
+                        Integer.parseInt(a.substring(colon + 1))));
+            } catch (IllegalArgumentException e) {
+                LOG.log(System.Logger.Level.WARNING, "node " + hello.from() + " advertised an unusable address " + a);
+            }
+        }
+    }
+
     private void opening(ChannelHandlerContext ctx, Frame frame) {
         if (frame instanceof Frame.Hello hello) {
             if (hello.to() != self) {
@@ -66,6 +82,7 @@ final class InboundConnection extends SimpleChannelInboundHandler<Frame> {
                 reject(ctx, "hello claims to come from this node");
             } else {
                 peer = hello.from();
+                learnAddress(hello);
             }
         } else if (frame instanceof Frame.SnapshotHeader) {
             // Sinks may block on disk, so the stream moves off this event loop, which carries heartbeats.

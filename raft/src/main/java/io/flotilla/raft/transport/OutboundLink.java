@@ -55,13 +55,17 @@ final class OutboundLink {
     private final AtomicLong droppedOversized = new AtomicLong();
     private final AtomicLong connects = new AtomicLong();
     private volatile boolean closed;
+    /** Sent in the Hello, so the peer can reach this node even if it was not configured with its address. */
+    private final String listenAddress;
 
     // Confined to the event loop.
     private Channel channel;
     private boolean connecting;
     private ScheduledFuture<?> reconnect;
 
-    OutboundLink(TransportConfig config, long peer, EventLoop loop, Bootstrap template, Backoff backoff) {
+    OutboundLink(TransportConfig config, long peer, EventLoop loop, Bootstrap template, Backoff backoff,
+                 String listenAddress) {
+        this.listenAddress = listenAddress;
         this.self = config.nodeId();
         this.peer = peer;
         this.peers = config.peers();
@@ -189,7 +193,7 @@ final class OutboundLink {
             retryLater();
             return;
         }
-        ch.write(Frames.buffer(FrameCodec.encode(new Frame.Hello(self, peer))), ch.voidPromise());
+        ch.write(Frames.buffer(FrameCodec.encode(new Frame.Hello(self, peer, listenAddress))), ch.voidPromise());
         channel = ch;
         backoff.reset();
         connects.incrementAndGet();

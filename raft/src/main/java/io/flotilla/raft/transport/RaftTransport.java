@@ -96,7 +96,7 @@ public final class RaftTransport implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         Frames.install(ch.pipeline(), config.maxFrameBytes());
                         ch.pipeline().addLast(new InboundConnection(config.nodeId(), inbound, inboundCounters,
-                                snapshots, snapshotLoops));
+                                snapshots, snapshotLoops, config.peers()));
                     }
                 });
         ChannelFuture bound = serverBootstrap.bind(config.listenAddress()).awaitUninterruptibly();
@@ -246,7 +246,13 @@ public final class RaftTransport implements AutoCloseable {
 
     private OutboundLink link(long peer) {
         return links.computeIfAbsent(peer, p -> new OutboundLink(config, p, messageLoops.next(), messageBootstrap,
-                new Backoff(config.reconnectMin(), config.reconnectMax(), random)));
+                new Backoff(config.reconnectMin(), config.reconnectMax(), random), advertisedAddress()));
+    }
+
+    /** Where peers can reach this node, unless it listens on every interface (then they must be told). */
+    private String advertisedAddress() {
+        InetSocketAddress a = localAddress();
+        return a.getAddress() == null || a.getAddress().isAnyLocalAddress() ? "" : a.getHostString() + ":" + a.getPort();
     }
 
     private void checkOpen() {

@@ -11,8 +11,15 @@ import java.util.Objects;
  */
 public sealed interface Frame {
 
-    /** Opens a message connection from {@code from} to {@code to}. */
-    record Hello(long from, long to) implements Frame {
+    /**
+     * Opens a message connection from {@code from} to {@code to}; {@code listenAddress} is where
+     * the dialer accepts connections ("host:port"), or empty.
+     */
+    record Hello(long from, long to, String listenAddress) implements Frame {
+
+        public Hello(long from, long to) {
+            this(from, to, "");
+        }
     }
 
     /**

@@ -84,7 +84,8 @@ public final class FrameCodec {
         var f = io.flotilla.raft.wire.proto.Frame.newBuilder();
         // Java 17 has no pattern switch; FrameCodecRoundTripTest covers every permitted subclass.
         if (frame instanceof Frame.Hello h) {
-            f.setHello(Hello.newBuilder().setVersion(VERSION).setFrom(h.from()).setTo(h.to()));
+            f.setHello(Hello.newBuilder().setVersion(VERSION).setFrom(h.from()).setTo(h.to())
+                    .setListenAddress(h.listenAddress()));
         } else if (frame instanceof Frame.Batch b) {
             List<PreparedMessage> prepared = new ArrayList<>(b.messages().size());
             for (GroupMessage m : b.messages()) {
@@ -142,7 +143,8 @@ public final class FrameCodec {
             throw new MalformedMessageException("hello speaks protocol version " + Integer.toUnsignedString(p.getVersion())
                     + ", this node only " + VERSION);
         }
-        return new Frame.Hello(Fields.nodeId(p.getFrom(), "hello.from"), Fields.nodeId(p.getTo(), "hello.to"));
+        return new Frame.Hello(Fields.nodeId(p.getFrom(), "hello.from"), Fields.nodeId(p.getTo(), "hello.to"),
+                p.getListenAddress());
     }
 
     private static Frame.Batch batch(Batch p) throws MalformedMessageException {
