@@ -51,14 +51,23 @@ final class ValueCodec {
      */
     static byte[] encode(Value value, ChangeSetBudget budget) throws SQLException {
         Value inlined = inline(value, budget);
-        WriteBuffer buffer = new WriteBuffer(32);
+        // One buffer per thread: H2's WriteBuffer grows by at least 1 MiB at a time, so a fresh
+        // buffer per value would allocate (and zero) a megabyte for every string of a dozen chars.
+        WriteBuffer buffer = BUFFER.get();
+        buffer.clear();
         WRITER.write(buffer, inlined);
         ByteBuffer bytes = buffer.getBuffer();
         bytes.flip();
         byte[] result = new byte[bytes.remaining()];
         bytes.get(result);
+        if (buffer.capacity() > MAX_KEPT_BUFFER) {
+            BUFFER.remove();
+        }
         return result;
     }
+
+    private static final int MAX_KEPT_BUFFER = 4 << 20;
+    private static final ThreadLocal<WriteBuffer> BUFFER = ThreadLocal.withInitial(() -> new WriteBuffer(1 << 16));
 
     /** An upper bound of the encoded length of a value that does not read LOB content. */
     static long encodedLengthBound(Value value) throws SQLException {
@@ -72,6 +81,11 @@ final class ValueCodec {
                 total += encodedLengthBound(element);
             }
             return total;
+        }
+        int type = value.getValueType();
+        if (type == Value.VARCHAR || type == Value.CHAR || type == Value.VARCHAR_IGNORECASE) {
+            // Tag, length varint, and at most 3 bytes of modified UTF-8 per char: no need to encode.
+            return 1 + 5 + 3L * value.getString().length();
         }
         return encode(value, null).length;
     }
