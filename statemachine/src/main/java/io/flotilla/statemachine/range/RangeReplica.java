@@ -424,6 +424,7 @@ public final class RangeReplica implements DurableStateMachine {
                     failure.getMessage());
         }
         if (outcome instanceof Outcome.Applied) {
+            outcome = new Outcome.Applied(range, at.index());
             schemaVersion = at.index();
             SchemaVersionTable.write(apply, schemaVersion);
         }

@@ -1,5 +1,6 @@
 package io.flotilla.statemachine.range;
 
+import org.h2.command.CommandInterface;
 import org.h2.command.Prepared;
 import org.h2.command.ddl.DefineCommand;
 import org.h2.command.dml.TransactionCommand;
@@ -21,12 +22,24 @@ public enum StatementKind {
         if (prepared instanceof DefineCommand) {
             return DDL;
         }
-        if (prepared instanceof TransactionCommand) {
-            return TRANSACTION;
+        if (prepared instanceof org.h2.command.dml.ScriptCommand) {
+            // SCRIPT commits the session's transaction (held writes would become local, unreplicated
+            // commits) and can write files on the node.
+            return OTHER;
+        }
+        if (prepared instanceof TransactionCommand command) {
+            // H2 files SHUTDOWN, CHECKPOINT and two-phase commit under transaction commands too:
+            // only the session's own transaction control counts as one here.
+            return switch (command.getType()) {
+                case CommandInterface.COMMIT, CommandInterface.ROLLBACK, CommandInterface.SAVEPOINT,
+                     CommandInterface.ROLLBACK_TO_SAVEPOINT, CommandInterface.BEGIN -> TRANSACTION;
+                default -> OTHER;
+            };
         }
         if (prepared.isQuery()) {
             return QUERY;
         }
-        return prepared.isTransactional() ? DML : OTHER;
+        // Only data changes count as DML: H2 calls other things transactional too (BACKUP, for one).
+        return prepared instanceof org.h2.command.dml.DataChangeStatement ? DML : OTHER;
     }
 }

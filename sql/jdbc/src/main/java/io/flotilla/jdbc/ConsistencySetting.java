@@ -1,0 +1,62 @@
+package io.flotilla.jdbc;
+
+import io.flotilla.jdbc.protocol.Consistency;
+import io.flotilla.jdbc.wire.SqlStates;
+import java.sql.SQLException;
+import java.util.Locale;
+
+/**
+ * A read consistency level as users write it: {@code linearizable}, {@code session}, {@code stale}
+ * or {@code bounded:<millis>} (also {@code bounded(<millis>)}).
+ */
+record ConsistencySetting(Consistency.Level level, long maxStalenessMillis) {
+
+    static final ConsistencySetting LINEARIZABLE = new ConsistencySetting(Consistency.Level.LINEARIZABLE, 0);
+
+    static ConsistencySetting parse(String text) throws SQLException {
+        String s = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
+        switch (s) {
+            case "linearizable":
+                return LINEARIZABLE;
+            case "session":
+                return new ConsistencySetting(Consistency.Level.SESSION, 0);
+            case "stale":
+                return new ConsistencySetting(Consistency.Level.STALE, 0);
+            default:
+                break;
+        }
+        String millis = null;
+        if (s.startsWith("bounded:")) {
+            millis = s.substring("bounded:".length());
+        } else if (s.startsWith("bounded(") && s.endsWith(")")) {
+            millis = s.substring("bounded(".length(), s.length() - 1);
+        }
+        if (millis != null) {
+            try {
+                long value = Long.parseLong(millis.trim());
+                if (value >= 0) {
+                    return new ConsistencySetting(Consistency.Level.BOUNDED, value);
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below with the accepted forms
+            }
+        }
+        throw new SQLException("unknown consistency '" + text
+                + "': expected linearizable, session, stale or bounded:<millis>", SqlStates.INVALID_PARAMETER_VALUE);
+    }
+
+    /** The protocol message; min_lsn is the caller's to add, as it changes with every commit. */
+    Consistency.Builder toProtocol() {
+        Consistency.Builder b = Consistency.newBuilder().setLevel(level);
+        if (level == Consistency.Level.BOUNDED) {
+            b.setMaxStalenessMillis(maxStalenessMillis);
+        }
+        return b;
+    }
+
+    @Override
+    public String toString() {
+        return level == Consistency.Level.BOUNDED ? "bounded:" + maxStalenessMillis
+                : level.name().toLowerCase(Locale.ROOT);
+    }
+}

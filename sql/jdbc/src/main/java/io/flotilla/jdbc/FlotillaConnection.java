@@ -1,0 +1,881 @@
+package io.flotilla.jdbc;
+
+import io.flotilla.jdbc.protocol.Cancel;
+import io.flotilla.jdbc.protocol.CloseCursor;
+import io.flotilla.jdbc.protocol.Commit;
+import io.flotilla.jdbc.protocol.Consistency;
+import io.flotilla.jdbc.protocol.Error;
+import io.flotilla.jdbc.protocol.Execute;
+import io.flotilla.jdbc.protocol.ExecuteResult;
+import io.flotilla.jdbc.protocol.Fetch;
+import io.flotilla.jdbc.protocol.Hello;
+import io.flotilla.jdbc.protocol.Lsn;
+import io.flotilla.jdbc.protocol.Ping;
+import io.flotilla.jdbc.protocol.Request;
+import io.flotilla.jdbc.protocol.Response;
+import io.flotilla.jdbc.protocol.Rollback;
+import io.flotilla.jdbc.protocol.RowBatch;
+import io.flotilla.jdbc.wire.HostAddress;
+import io.flotilla.jdbc.wire.NodeConnection;
+import io.flotilla.jdbc.wire.NodeConnectionException;
+import io.flotilla.jdbc.wire.SqlErrors;
+import io.flotilla.jdbc.wire.SqlStates;
+import com.google.protobuf.ByteString;
+import java.security.SecureRandom;
+import java.sql.Array;
+import java.sql.Blob;
+import java.sql.CallableStatement;
+import java.sql.ClientInfoStatus;
+import java.sql.Clob;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.NClob;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLClientInfoException;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransactionRollbackException;
+import java.sql.SQLWarning;
+import java.sql.SQLXML;
+import java.sql.Savepoint;
+import java.sql.Statement;
+import java.sql.Struct;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A JDBC session with a Flotilla cluster. It survives node failures: outside a transaction a
+ * request is resent, unchanged, to another node; inside one the transaction is reported lost
+ * (40001), and a commit cut off before its answer is reported as "outcome unknown" (40003).
+ *
+ * <p>Writes outside a transaction, and commits, carry the session's next sequence number, which
+ * with the session id lets the nodes apply a resent write exactly once.
+ */
+public class FlotillaConnection implements Connection {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final String url;
+    private final DriverConfig config;
+    private final byte[] sessionId;
+    private final NodeChannel channel;
+    private final LsnTracker lsns = new LsnTracker();
+    private final Set<FlotillaStatement> statements = ConcurrentHashMap.newKeySet();
+
+    private volatile ConsistencySetting consistency;
+    private boolean autoCommit = true;
+    /** A statement of the current transaction reached a node: from now on it cannot move. */
+    private boolean transactionOpen;
+    /** The last sequence number used by a write or commit of this session. */
+    private long sequence;
+    private int isolation = TRANSACTION_READ_COMMITTED;
+    private boolean isolationSet;
+    /** Set through setSchema, and restored on every new node link. */
+    private String schema;
+    private boolean readOnly;
+    private int savepoints;
+    private volatile boolean closed;
+    private SQLWarning warnings;
+    private Map<String, Class<?>> typeMap = new HashMap<>();
+    private final Properties clientInfo = new Properties();
+
+    FlotillaConnection(String url, DriverConfig config) throws SQLException {
+        this.url = url;
+        this.config = config;
+        this.consistency = config.consistency();
+        this.readOnly = config.readOnly();
+        this.sessionId = new byte[16];
+        RANDOM.nextBytes(sessionId);
+        this.channel = new NodeChannel(config, sessionId, this::prepareLink);
+        channel.link();
+    }
+
+    // ---------------------------------------------------------------- Flotilla-specific API
+
+    /**
+     * Changes the read consistency of this connection's reads outside transactions:
+     * linearizable, session, stale or bounded:&lt;millis&gt;.
+     */
+    public void setConsistency(String level) throws SQLException {
+        checkOpen();
+        this.consistency = ConsistencySetting.parse(level);
+    }
+
+    public String getConsistency() {
+        return consistency.toString();
+    }
+
+    /** The highest log index this session has seen for the range (its session token), 0 if none. */
+    public long getHighestLsn(long range) {
+        return lsns.highest(range);
+    }
+
+    /** Every node this connection may fail over to: the URL's, then those the cluster reported. */
+    public List<HostAddress> getKnownNodes() {
+        return channel.knownHosts();
+    }
+
+    /** The node the connection is talking to now, or null between a failure and the next request. */
+    public HostAddress getCurrentNode() {
+        return channel.linkAddress();
+    }
+
+    // ---------------------------------------------------------------- used by statements and result sets
+
+    int defaultFetchSize() {
+        return config.fetchSize();
+    }
+
+    long linkEpoch() {
+        return channel.epoch();
+    }
+
+    /**
+     * Runs one Execute. Outside a transaction writes get the next sequence number and reads the
+     * consistency level; the whole request is resent unchanged after a failover.
+     */
+    /** An Execute's answer and the link epoch it came from (its cursor lives on that link). */
+    record Executed(ExecuteResult result, long epoch) {
+    }
+
+    synchronized Executed execute(Execute.Builder execute, ConsistencySetting statementConsistency,
+                                       int timeoutMillis) throws SQLException {
+        checkOpen();
+        execute.setAutoCommit(autoCommit);
+        boolean retryable;
+        if (autoCommit) {
+            if (SqlText.isRead(execute.getSql())) {
+                execute.setConsistency(consistencyFor(statementConsistency));
+            } else {
+                execute.setSequence(++sequence);
+            }
+            retryable = true;
+        } else {
+            // Until a statement of the transaction reached a node there is nothing to lose.
+            retryable = !transactionOpen;
+        }
+        Response response = send(Request.newBuilder().setExecute(execute), retryable, timeoutMillis);
+        if (!response.hasExecute()) {
+            throw unexpected(response, "Execute");
+        }
+        ExecuteResult result = response.getExecute();
+        if (result.hasLsn()) {
+            lsns.observe(result.getLsn());
+        }
+        return new Executed(result, channel.epoch());
+    }
+
+    /** The next page of a cursor. Cursors live on one node link: after a failover they are gone. */
+    synchronized RowBatch fetch(long cursor, int fetchSize, long epoch) throws SQLException {
+        checkOpen();
+        if (epoch != channel.epoch()) {
+            throw cursorLost();
+        }
+        Response response = send(Request.newBuilder().setFetch(Fetch.newBuilder().setCursor(cursor)
+                .setFetchSize(fetchSize)), false, 0);
+        if (!response.hasRows()) {
+            throw unexpected(response, "Fetch");
+        }
+        return response.getRows();
+    }
+
+    /** Best effort: a cursor whose link is gone was closed with it. */
+    synchronized void closeCursor(long cursor, long epoch) throws SQLException {
+        if (closed || epoch != channel.epoch() || channel.linkAddress() == null) {
+            return;
+        }
+        send(Request.newBuilder().setCloseCursor(CloseCursor.newBuilder().setCursor(cursor)), false, 0);
+    }
+
+    /**
+     * Sends Cancel on a second connection with the same session id, to the node running the
+     * statement; deliberately not synchronized, as the statement's thread holds the connection.
+     */
+    void cancelRunningStatement() throws SQLException {
+        HostAddress node = channel.linkAddress();
+        if (node == null || closed) {
+            return;
+        }
+        Hello hello = Hello.newBuilder().setSessionId(ByteString.copyFrom(sessionId)).setDatabase(config.database())
+                .setReadOnly(readOnly).setClient("flotilla-jdbc " + FlotillaDriver.VERSION + " cancel").build();
+        int timeout = config.connectTimeoutMillis();
+        try (NodeConnection side = NodeConnection.open(node, hello, timeout, timeout)) {
+            Response response = side.call(Request.newBuilder().setCancel(Cancel.getDefaultInstance()));
+            if (response.hasError()) {
+                throw SqlErrors.toException(response.getError());
+            }
+        }
+    }
+
+    void statementClosed(FlotillaStatement statement) {
+        statements.remove(statement);
+    }
+
+    // ---------------------------------------------------------------- statements
+
+    @Override
+    public Statement createStatement() throws SQLException {
+        return createStatement(ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
+    }
+
+    @Override
+    public Statement createStatement(int resultSetType, int resultSetConcurrency) throws SQLException {
+        return createStatement(resultSetType, resultSetConcurrency, ResultSet.CLOSE_CURSORS_AT_COMMIT);
+    }
+
+    @Override
+    public Statement createStatement(int resultSetType, int resultSetConcurrency, int resultSetHoldability)
+            throws SQLException {
+        checkOpen();
+        checkResultSetOptions(resultSetType, resultSetConcurrency);
+        return register(new FlotillaStatement(this));
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql) throws SQLException {
+        return prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int resultSetType, int resultSetConcurrency)
+            throws SQLException {
+        return prepareStatement(sql, resultSetType, resultSetConcurrency, ResultSet.CLOSE_CURSORS_AT_COMMIT);
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int resultSetType, int resultSetConcurrency,
+                                              int resultSetHoldability) throws SQLException {
+        checkOpen();
+        checkResultSetOptions(resultSetType, resultSetConcurrency);
+        return register(new FlotillaPreparedStatement(this, sql, null));
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int autoGeneratedKeys) throws SQLException {
+        checkOpen();
+        GeneratedKeyRequest keys = autoGeneratedKeys == Statement.RETURN_GENERATED_KEYS
+                ? GeneratedKeyRequest.DEFAULT : null;
+        return register(new FlotillaPreparedStatement(this, sql, keys));
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int[] columnIndexes) throws SQLException {
+        throw new SQLFeatureNotSupportedException(
+                "generated keys by column index: the protocol names key columns; use column names");
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, String[] columnNames) throws SQLException {
+        checkOpen();
+        return register(new FlotillaPreparedStatement(this, sql, GeneratedKeyRequest.of(columnNames)));
+    }
+
+    @Override
+    public CallableStatement prepareCall(String sql) throws SQLException {
+        throw new SQLFeatureNotSupportedException("callable statements are not supported");
+    }
+
+    @Override
+    public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency) throws SQLException {
+        throw new SQLFeatureNotSupportedException("callable statements are not supported");
+    }
+
+    @Override
+    public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency,
+                                         int resultSetHoldability) throws SQLException {
+        throw new SQLFeatureNotSupportedException("callable statements are not supported");
+    }
+
+    @Override
+    public String nativeSQL(String sql) throws SQLException {
+        checkOpen();
+        return sql;
+    }
+
+    // ---------------------------------------------------------------- transactions
+
+    @Override
+    public synchronized void setAutoCommit(boolean autoCommit) throws SQLException {
+        checkOpen();
+        if (autoCommit && !this.autoCommit) {
+            // JDBC: switching auto-commit on commits the open transaction.
+            commit();
+        }
+        this.autoCommit = autoCommit;
+    }
+
+    @Override
+    public synchronized boolean getAutoCommit() throws SQLException {
+        checkOpen();
+        return autoCommit;
+    }
+
+    /**
+     * Commits with the session's next sequence number. A commit cut off before its answer may or
+     * may not have been applied: that is reported as 40003, never retried blindly, because after a
+     * reconnect the transaction's statements are gone and a resent Commit could not be told apart
+     * from an empty one.
+     */
+    @Override
+    public synchronized void commit() throws SQLException {
+        checkOpen();
+        if (autoCommit) {
+            throw new SQLException("commit() while auto-commit is on", SqlStates.INVALID_TRANSACTION_STATE);
+        }
+        if (!transactionOpen) {
+            return;   // nothing reached a node: nothing to commit, no sequence number spent
+        }
+        long seq = ++sequence;
+        transactionOpen = false;
+        Response response;
+        try {
+            response = channel.callOnce(Request.newBuilder().setCommit(Commit.newBuilder().setSequence(seq)));
+        } catch (NodeConnectionException e) {
+            if (e.timedOut()) {
+                closeAfterNetworkTimeout();
+            }
+            throw new SQLTransactionRollbackException("commit outcome unknown: the connection to node " + e.node()
+                    + " failed before the answer, so the transaction may or may not have been applied (sequence "
+                    + seq + ")", SqlStates.OUTCOME_UNKNOWN, e);
+        }
+        if (response.hasError()) {
+            Error error = response.getError();
+            if (SqlStates.NOT_LEADER.equals(error.getSqlState())) {
+                // A node that is not the leader holds no transaction: nothing was proposed.
+                channel.drop();
+                throw transactionLost(SqlErrors.toException(error));
+            }
+            if (SqlStates.UNAVAILABLE.equals(error.getSqlState())) {
+                // The range may have lost its quorum after the proposal: the entry may still commit.
+                channel.drop();
+                throw new SQLTransactionRollbackException("commit outcome unknown: " + error.getMessage(),
+                        SqlStates.OUTCOME_UNKNOWN, SqlErrors.toException(error));
+            }
+            throw SqlErrors.toException(error);
+        }
+        if (!response.hasCommit()) {
+            throw unexpected(response, "Commit");
+        }
+        lsns.observe(response.getCommit().getLsn());
+    }
+
+    /** A rollback whose link is gone has happened anyway: the node dropped the transaction with it. */
+    @Override
+    public synchronized void rollback() throws SQLException {
+        checkOpen();
+        if (autoCommit) {
+            throw new SQLException("rollback() while auto-commit is on", SqlStates.INVALID_TRANSACTION_STATE);
+        }
+        if (!transactionOpen) {
+            return;
+        }
+        transactionOpen = false;
+        Response response;
+        try {
+            response = channel.callOnce(Request.newBuilder().setRollback(Rollback.getDefaultInstance()));
+        } catch (NodeConnectionException e) {
+            return;
+        }
+        if (response.hasError()) {
+            if (SqlStates.isFailover(response.getError().getSqlState())) {
+                channel.drop();
+                return;
+            }
+            throw SqlErrors.toException(response.getError());
+        }
+    }
+
+    @Override
+    public Savepoint setSavepoint() throws SQLException {
+        int id;
+        synchronized (this) {
+            id = ++savepoints;
+        }
+        return setSavepoint(new FlotillaSavepoint(id, "FLOTILLA_SAVEPOINT_" + id, false));
+    }
+
+    @Override
+    public Savepoint setSavepoint(String name) throws SQLException {
+        if (name == null || name.isEmpty()) {
+            throw new SQLException("savepoint name is empty", SqlStates.INVALID_PARAMETER_VALUE);
+        }
+        return setSavepoint(new FlotillaSavepoint(0, name, true));
+    }
+
+    private synchronized Savepoint setSavepoint(FlotillaSavepoint savepoint) throws SQLException {
+        checkOpen();
+        if (autoCommit) {
+            throw new SQLException("savepoints need auto-commit off", SqlStates.INVALID_TRANSACTION_STATE);
+        }
+        runInternal("SAVEPOINT " + SqlText.quoteIdentifier(savepoint.sqlName()));
+        return savepoint;
+    }
+
+    @Override
+    public synchronized void rollback(Savepoint savepoint) throws SQLException {
+        checkOpen();
+        if (autoCommit) {
+            throw new SQLException("rollback to a savepoint needs auto-commit off", SqlStates.INVALID_TRANSACTION_STATE);
+        }
+        runInternal("ROLLBACK TO SAVEPOINT " + SqlText.quoteIdentifier(savepointOf(savepoint).sqlName()));
+    }
+
+    @Override
+    public synchronized void releaseSavepoint(Savepoint savepoint) throws SQLException {
+        checkOpen();
+        runInternal("RELEASE SAVEPOINT " + SqlText.quoteIdentifier(savepointOf(savepoint).sqlName()));
+    }
+
+    private static FlotillaSavepoint savepointOf(Savepoint savepoint) throws SQLException {
+        if (!(savepoint instanceof FlotillaSavepoint)) {
+            throw new SQLException("not a savepoint of this driver: " + savepoint, SqlStates.INVALID_PARAMETER_VALUE);
+        }
+        return (FlotillaSavepoint) savepoint;
+    }
+
+    @Override
+    public synchronized void setTransactionIsolation(int level) throws SQLException {
+        checkOpen();
+        if (transactionOpen) {
+            throw new SQLException("cannot change the isolation level inside a transaction", SqlStates.ACTIVE_TRANSACTION);
+        }
+        isolationStatement(level);   // validates before anything is sent
+        runInternal(isolationStatement(level));
+        isolation = level;
+        isolationSet = true;
+    }
+
+    private static String isolationStatement(int level) throws SQLException {
+        String name;
+        switch (level) {
+            case TRANSACTION_READ_UNCOMMITTED:
+                name = "READ UNCOMMITTED";
+                break;
+            case TRANSACTION_READ_COMMITTED:
+                name = "READ COMMITTED";
+                break;
+            case TRANSACTION_REPEATABLE_READ:
+                name = "REPEATABLE READ";
+                break;
+            case TRANSACTION_SERIALIZABLE:
+                name = "SERIALIZABLE";
+                break;
+            default:
+                throw new SQLException("unknown transaction isolation level " + level, SqlStates.INVALID_PARAMETER_VALUE);
+        }
+        return "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL " + name;
+    }
+
+    @Override
+    public synchronized int getTransactionIsolation() throws SQLException {
+        checkOpen();
+        return isolation;
+    }
+
+    // ---------------------------------------------------------------- session settings
+
+    @Override
+    public synchronized void setReadOnly(boolean readOnly) throws SQLException {
+        checkOpen();
+        if (transactionOpen) {
+            throw new SQLException("cannot change read-only inside a transaction", SqlStates.ACTIVE_TRANSACTION);
+        }
+        this.readOnly = readOnly;
+        channel.setReadOnly(readOnly);
+    }
+
+    @Override
+    public synchronized boolean isReadOnly() throws SQLException {
+        checkOpen();
+        return readOnly;
+    }
+
+    @Override
+    public synchronized void setSchema(String schema) throws SQLException {
+        checkOpen();
+        if (schema == null) {
+            throw new SQLException("schema is null", SqlStates.INVALID_PARAMETER_VALUE);
+        }
+        runInternal("SET SCHEMA " + SqlText.quoteIdentifier(schema));
+        this.schema = schema;
+    }
+
+    @Override
+    public String getSchema() throws SQLException {
+        return queryString("SELECT CURRENT_SCHEMA");
+    }
+
+    /** H2 names the catalog after the database. */
+    @Override
+    public String getCatalog() throws SQLException {
+        return queryString("SELECT CURRENT_CATALOG");
+    }
+
+    /** Flotilla has one catalog per cluster: JDBC asks drivers without catalogs to ignore this. */
+    @Override
+    public void setCatalog(String catalog) throws SQLException {
+        checkOpen();
+    }
+
+    @Override
+    public synchronized int getNetworkTimeout() throws SQLException {
+        checkOpen();
+        return channel.networkTimeout();
+    }
+
+    @Override
+    public synchronized void setNetworkTimeout(Executor executor, int milliseconds) throws SQLException {
+        checkOpen();
+        if (milliseconds < 0) {
+            throw new SQLException("negative network timeout", SqlStates.INVALID_PARAMETER_VALUE);
+        }
+        channel.setNetworkTimeout(milliseconds);
+    }
+
+    @Override
+    public boolean isValid(int timeoutSeconds) throws SQLException {
+        if (timeoutSeconds < 0) {
+            throw new SQLException("negative timeout", SqlStates.INVALID_PARAMETER_VALUE);
+        }
+        if (closed) {
+            return false;
+        }
+        synchronized (this) {
+            if (transactionOpen) {
+                // Only the current link may answer: moving would lose the transaction.
+                try {
+                    return !channel.callOnce(Request.newBuilder().setPing(Ping.getDefaultInstance())).hasError();
+                } catch (SQLException e) {
+                    return false;
+                }
+            }
+            long timeoutMillis = timeoutSeconds == 0 ? config.failoverTimeoutMillis() : timeoutSeconds * 1000L;
+            try {
+                Response r = channel.callWithFailover(Request.newBuilder().setPing(Ping.getDefaultInstance()),
+                        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
+                return !r.hasError();
+            } catch (SQLException e) {
+                return false;
+            }
+        }
+    }
+
+    @Override
+    public DatabaseMetaData getMetaData() throws SQLException {
+        checkOpen();
+        return new FlotillaDatabaseMetaData(this);
+    }
+
+    String url() {
+        return url;
+    }
+
+    // ---------------------------------------------------------------- warnings, close, misc
+
+    @Override
+    public synchronized SQLWarning getWarnings() throws SQLException {
+        checkOpen();
+        return warnings;
+    }
+
+    @Override
+    public synchronized void clearWarnings() throws SQLException {
+        checkOpen();
+        warnings = null;
+    }
+
+    /** Closes statements and result sets; an open transaction is rolled back, not committed. */
+    @Override
+    public void close() throws SQLException {
+        if (closed) {
+            return;
+        }
+        for (FlotillaStatement s : List.copyOf(statements)) {
+            try {
+                s.close();
+            } catch (SQLException ignored) {
+                // closing is best effort: the link closes below and takes the cursors with it
+            }
+        }
+        synchronized (this) {
+            if (transactionOpen) {
+                try {
+                    rollback();
+                } catch (SQLException ignored) {
+                    // the node rolls back a transaction whose connection closes
+                }
+            }
+            closed = true;
+            channel.drop();
+        }
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public void abort(Executor executor) throws SQLException {
+        if (executor == null) {
+            throw new SQLException("executor is null", SqlStates.INVALID_PARAMETER_VALUE);
+        }
+        closed = true;
+        // Unblocks a statement in progress at once; no lock, as its thread may hold the connection.
+        executor.execute(channel::abort);
+    }
+
+    @Override
+    public Map<String, Class<?>> getTypeMap() throws SQLException {
+        checkOpen();
+        return typeMap;
+    }
+
+    @Override
+    public void setTypeMap(Map<String, Class<?>> map) throws SQLException {
+        checkOpen();
+        typeMap = map == null ? new HashMap<>() : map;
+    }
+
+    @Override
+    public void setHoldability(int holdability) throws SQLException {
+        checkOpen();
+        if (holdability != ResultSet.CLOSE_CURSORS_AT_COMMIT && holdability != ResultSet.HOLD_CURSORS_OVER_COMMIT) {
+            throw new SQLException("unknown holdability " + holdability, SqlStates.INVALID_PARAMETER_VALUE);
+        }
+    }
+
+    @Override
+    public int getHoldability() throws SQLException {
+        checkOpen();
+        return ResultSet.CLOSE_CURSORS_AT_COMMIT;
+    }
+
+    @Override
+    public Clob createClob() throws SQLException {
+        checkOpen();
+        return new javax.sql.rowset.serial.SerialClob(new char[0]);
+    }
+
+    @Override
+    public Blob createBlob() throws SQLException {
+        checkOpen();
+        return new javax.sql.rowset.serial.SerialBlob(new byte[0]);
+    }
+
+    @Override
+    public NClob createNClob() throws SQLException {
+        throw new SQLFeatureNotSupportedException("NClob is not supported");
+    }
+
+    @Override
+    public SQLXML createSQLXML() throws SQLException {
+        throw new SQLFeatureNotSupportedException("SQLXML is not supported");
+    }
+
+    @Override
+    public Array createArrayOf(String typeName, Object[] elements) throws SQLException {
+        checkOpen();
+        return new FlotillaArray(typeName, java.sql.Types.OTHER, elements);
+    }
+
+    @Override
+    public Struct createStruct(String typeName, Object[] attributes) throws SQLException {
+        throw new SQLFeatureNotSupportedException("Struct is not supported");
+    }
+
+    @Override
+    public void setClientInfo(String name, String value) throws SQLClientInfoException {
+        if (closed) {
+            throw new SQLClientInfoException("connection is closed", SqlStates.CONNECTION_DOES_NOT_EXIST, 0,
+                    Map.of(name, ClientInfoStatus.REASON_UNKNOWN));
+        }
+        if (value == null) {
+            clientInfo.remove(name);
+        } else {
+            clientInfo.setProperty(name, value);
+        }
+    }
+
+    @Override
+    public void setClientInfo(Properties properties) throws SQLClientInfoException {
+        for (String name : properties.stringPropertyNames()) {
+            setClientInfo(name, properties.getProperty(name));
+        }
+    }
+
+    /** Client info stays in the driver: the protocol has no place for it. */
+    @Override
+    public String getClientInfo(String name) throws SQLException {
+        checkOpen();
+        return clientInfo.getProperty(name);
+    }
+
+    @Override
+    public Properties getClientInfo() throws SQLException {
+        checkOpen();
+        Properties copy = new Properties();
+        copy.putAll(clientInfo);
+        return copy;
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        if (iface.isInstance(this)) {
+            return iface.cast(this);
+        }
+        throw new SQLException("not a wrapper for " + iface.getName(), SqlStates.GENERAL_ERROR);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) {
+        return iface.isInstance(this);
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    private void checkOpen() throws SQLException {
+        if (closed) {
+            throw new SQLNonTransientConnectionException("connection is closed", SqlStates.CONNECTION_DOES_NOT_EXIST);
+        }
+    }
+
+    private static void checkResultSetOptions(int type, int concurrency) throws SQLException {
+        if (type != ResultSet.TYPE_FORWARD_ONLY) {
+            throw new SQLFeatureNotSupportedException("only forward-only result sets are supported");
+        }
+        if (concurrency != ResultSet.CONCUR_READ_ONLY) {
+            throw new SQLFeatureNotSupportedException("only read-only result sets are supported");
+        }
+    }
+
+    private <S extends FlotillaStatement> S register(S statement) {
+        statements.add(statement);
+        return statement;
+    }
+
+    private Consistency.Builder consistencyFor(ConsistencySetting statementConsistency) {
+        ConsistencySetting setting = statementConsistency != null ? statementConsistency : consistency;
+        Consistency.Builder b = setting.toProtocol();
+        if (setting.level() == Consistency.Level.SESSION) {
+            Lsn latest = lsns.latest();
+            if (latest != null) {
+                b.setMinLsn(latest);
+            }
+        }
+        return b;
+    }
+
+    /**
+     * Sends a request; retryable ones go through failover. Applies what a failure means for the
+     * transaction: once a statement of it reached a node, losing that node loses the transaction.
+     */
+    private Response send(Request.Builder request, boolean retryable, int timeoutMillis) throws SQLException {
+        Response response;
+        try {
+            response = retryable ? channel.callWithFailover(request, deadline(timeoutMillis)) : channel.callOnce(request);
+        } catch (SQLException e) {
+            throw afterLinkFailure(e);
+        }
+        if (response.hasError()) {
+            Error error = response.getError();
+            if (SqlStates.isFailover(error.getSqlState())) {
+                // Only a non-retryable request gets here: inside a transaction, or a cursor's fetch.
+                channel.drop();
+                throw afterLinkFailure(SqlErrors.toException(error));
+            }
+            if (!autoCommit) {
+                // A failed statement leaves the transaction open on the node unless it rolled it back.
+                transactionOpen = !error.getSqlState().startsWith("40");
+            }
+            throw SqlErrors.toException(error);
+        }
+        if (!autoCommit) {
+            transactionOpen = true;
+        }
+        return response;
+    }
+
+    private SQLException afterLinkFailure(SQLException e) {
+        if (e instanceof NodeConnectionException && ((NodeConnectionException) e).timedOut()
+                && SqlStates.CONNECTION_FAILURE.equals(e.getSQLState())) {
+            // JDBC's network timeout: the connection is closed, the node may still be working.
+            transactionOpen = false;
+            closeAfterNetworkTimeout();
+            return e;
+        }
+        if (transactionOpen) {
+            return transactionLost(e);
+        }
+        return e;
+    }
+
+    private SQLTransactionRollbackException transactionLost(SQLException cause) {
+        transactionOpen = false;
+        return new SQLTransactionRollbackException("transaction rolled back: its node connection failed ("
+                + cause.getMessage() + "); its statements are lost, retry the transaction",
+                SqlStates.TRANSACTION_ROLLBACK, cause);
+    }
+
+    private void closeAfterNetworkTimeout() {
+        closed = true;
+        channel.drop();
+    }
+
+    private long deadline(int timeoutMillis) {
+        long millis = timeoutMillis > 0 ? timeoutMillis : config.failoverTimeoutMillis();
+        return System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    }
+
+    private static SQLException unexpected(Response response, String request) {
+        return new SQLNonTransientConnectionException("protocol violation: " + request + " answered with "
+                + response.getKindCase(), SqlStates.PROTOCOL_VIOLATION);
+    }
+
+    private static SQLException cursorLost() {
+        return new SQLNonTransientConnectionException(
+                "result set lost: the connection moved to another node, and cursors live on one node",
+                SqlStates.CONNECTION_FAILURE);
+    }
+
+    /** A statement of the driver's own (settings, savepoints), not counted as a write. */
+    private void runInternal(String sql) throws SQLException {
+        Execute.Builder execute = Execute.newBuilder().setSql(sql).setAutoCommit(autoCommit);
+        Response response = send(Request.newBuilder().setExecute(execute), !transactionOpen, 0);
+        if (!response.hasExecute()) {
+            throw unexpected(response, "Execute");
+        }
+    }
+
+    private String queryString(String sql) throws SQLException {
+        checkOpen();
+        try (Statement s = createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    /** Restores the session's settings on a new node link: the node forgot them with the old one. */
+    private void prepareLink(NodeConnection link) throws SQLException {
+        if (schema != null) {
+            runOnLink(link, "SET SCHEMA " + SqlText.quoteIdentifier(schema));
+        }
+        if (isolationSet) {
+            runOnLink(link, isolationStatement(isolation));
+        }
+    }
+
+    private static void runOnLink(NodeConnection link, String sql) throws SQLException {
+        Response response = link.call(Request.newBuilder().setExecute(
+                Execute.newBuilder().setSql(sql).setAutoCommit(true)));
+        if (response.hasError()) {
+            throw SqlErrors.toException(response.getError());
+        }
+    }
+}

@@ -1,0 +1,550 @@
+package io.flotilla.jdbc;
+
+import io.flotilla.jdbc.wire.SqlStates;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.RowIdLifetime;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Database metadata. Catalog questions are answered by queries on H2 2.x's INFORMATION_SCHEMA sent
+ * through the connection (the node just runs them), renamed to the columns JDBC specifies.
+ */
+public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers {
+    private static final String NULL_TEXT = "CAST(NULL AS VARCHAR)";
+    private static final String NULL_INT = "CAST(NULL AS INTEGER)";
+    private static final String NULL_SHORT = "CAST(NULL AS SMALLINT)";
+
+    private final FlotillaConnection connection;
+
+    FlotillaDatabaseMetaData(FlotillaConnection connection) {
+        this.connection = connection;
+    }
+
+    // ---------------------------------------------------------------- identity
+
+    @Override
+    public String getDatabaseProductName() {
+        return "Flotilla";
+    }
+
+    @Override
+    public String getDatabaseProductVersion() {
+        return FlotillaDriver.VERSION;
+    }
+
+    @Override
+    public int getDatabaseMajorVersion() {
+        return FlotillaDriver.MAJOR_VERSION;
+    }
+
+    @Override
+    public int getDatabaseMinorVersion() {
+        return FlotillaDriver.MINOR_VERSION;
+    }
+
+    @Override
+    public String getDriverName() {
+        return FlotillaDriver.NAME;
+    }
+
+    @Override
+    public String getDriverVersion() {
+        return FlotillaDriver.VERSION;
+    }
+
+    @Override
+    public int getDriverMajorVersion() {
+        return FlotillaDriver.MAJOR_VERSION;
+    }
+
+    @Override
+    public int getDriverMinorVersion() {
+        return FlotillaDriver.MINOR_VERSION;
+    }
+
+    @Override
+    public String getURL() {
+        return connection.url();
+    }
+
+    /** Flotilla has no users yet. */
+    @Override
+    public String getUserName() {
+        return "";
+    }
+
+    @Override
+    public boolean isReadOnly() throws SQLException {
+        return connection.isReadOnly();
+    }
+
+    @Override
+    public Connection getConnection() {
+        return connection;
+    }
+
+    // ---------------------------------------------------------------- where the driver differs from H2's
+
+    /** No CallableStatement. */
+    @Override
+    public boolean allProceduresAreCallable() {
+        return false;
+    }
+
+    @Override
+    public boolean supportsStoredFunctionsUsingCallSyntax() {
+        return false;
+    }
+
+    /** The client keeps nothing on disk. */
+    @Override
+    public boolean usesLocalFiles() {
+        return false;
+    }
+
+    @Override
+    public boolean supportsResultSetType(int type) {
+        return type == ResultSet.TYPE_FORWARD_ONLY;
+    }
+
+    @Override
+    public boolean supportsResultSetConcurrency(int type, int concurrency) {
+        return type == ResultSet.TYPE_FORWARD_ONLY && concurrency == ResultSet.CONCUR_READ_ONLY;
+    }
+
+    @Override
+    public boolean supportsResultSetHoldability(int holdability) {
+        return holdability == ResultSet.CLOSE_CURSORS_AT_COMMIT;
+    }
+
+    @Override
+    public boolean supportsTransactionIsolationLevel(int level) {
+        return level == Connection.TRANSACTION_READ_UNCOMMITTED || level == Connection.TRANSACTION_READ_COMMITTED
+                || level == Connection.TRANSACTION_REPEATABLE_READ || level == Connection.TRANSACTION_SERIALIZABLE;
+    }
+
+    /** H2 converts between all its types with CAST. */
+    @Override
+    public boolean supportsConvert(int fromType, int toType) {
+        return true;
+    }
+
+    @Override
+    public boolean ownUpdatesAreVisible(int type) {
+        return false;
+    }
+
+    @Override
+    public boolean ownDeletesAreVisible(int type) {
+        return false;
+    }
+
+    @Override
+    public boolean ownInsertsAreVisible(int type) {
+        return false;
+    }
+
+    @Override
+    public boolean othersUpdatesAreVisible(int type) {
+        return false;
+    }
+
+    @Override
+    public boolean othersDeletesAreVisible(int type) {
+        return false;
+    }
+
+    @Override
+    public boolean othersInsertsAreVisible(int type) {
+        return false;
+    }
+
+    @Override
+    public boolean updatesAreDetected(int type) {
+        return false;
+    }
+
+    @Override
+    public boolean deletesAreDetected(int type) {
+        return false;
+    }
+
+    @Override
+    public boolean insertsAreDetected(int type) {
+        return false;
+    }
+
+    @Override
+    public RowIdLifetime getRowIdLifetime() {
+        return RowIdLifetime.ROWID_UNSUPPORTED;
+    }
+
+    // ---------------------------------------------------------------- catalog queries
+
+    @Override
+    public ResultSet getTables(String catalog, String schemaPattern, String tableNamePattern, String[] types)
+            throws SQLException {
+        Query q = new Query("SELECT TABLE_CATALOG AS TABLE_CAT, TABLE_SCHEMA AS TABLE_SCHEM, TABLE_NAME, TABLE_TYPE,"
+                + " REMARKS, " + NULL_TEXT + " AS TYPE_CAT, " + NULL_TEXT + " AS TYPE_SCHEM, " + NULL_TEXT
+                + " AS TYPE_NAME, " + NULL_TEXT + " AS SELF_REFERENCING_COL_NAME, " + NULL_TEXT
+                + " AS REF_GENERATION FROM INFORMATION_SCHEMA.TABLES WHERE TRUE");
+        q.equal("TABLE_CATALOG", catalog).like("TABLE_SCHEMA", schemaPattern).like("TABLE_NAME", tableNamePattern);
+        if (types != null) {
+            List<String> wanted = new ArrayList<>();
+            for (String t : types) {
+                // Tools ask for JDBC's "TABLE"; H2 calls it "BASE TABLE" (and accepts both).
+                wanted.add(t.equalsIgnoreCase("TABLE") ? "BASE TABLE" : t.toUpperCase(Locale.ROOT));
+            }
+            q.in("TABLE_TYPE", wanted);
+        }
+        return q.orderBy("TABLE_TYPE, TABLE_CATALOG, TABLE_SCHEMA, TABLE_NAME").run();
+    }
+
+    @Override
+    public ResultSet getTableTypes() throws SQLException {
+        LocalRows rows = new LocalRows().columns(LocalRows.column("TABLE_TYPE", Types.VARCHAR, "CHARACTER VARYING"));
+        for (String type : new String[] {"BASE TABLE", "GLOBAL TEMPORARY", "LOCAL TEMPORARY", "SYNONYM", "VIEW"}) {
+            rows.row(type);
+        }
+        return rows.toResultSet();
+    }
+
+    @Override
+    public ResultSet getSchemas() throws SQLException {
+        return getSchemas(null, null);
+    }
+
+    @Override
+    public ResultSet getSchemas(String catalog, String schemaPattern) throws SQLException {
+        return new Query("SELECT SCHEMA_NAME AS TABLE_SCHEM, CATALOG_NAME AS TABLE_CATALOG"
+                + " FROM INFORMATION_SCHEMA.SCHEMATA WHERE TRUE")
+                .equal("CATALOG_NAME", catalog).like("SCHEMA_NAME", schemaPattern)
+                .orderBy("TABLE_CATALOG, TABLE_SCHEM").run();
+    }
+
+    @Override
+    public ResultSet getCatalogs() throws SQLException {
+        return new Query("SELECT CURRENT_CATALOG AS TABLE_CAT").run();
+    }
+
+    @Override
+    public ResultSet getColumns(String catalog, String schemaPattern, String tableNamePattern,
+                                String columnNamePattern) throws SQLException {
+        Query q = new Query("SELECT TABLE_CATALOG AS TABLE_CAT, TABLE_SCHEMA AS TABLE_SCHEM, TABLE_NAME, COLUMN_NAME,"
+                + " " + H2TypeInfo.jdbcTypeCase("DATA_TYPE") + " AS DATA_TYPE, DATA_TYPE AS TYPE_NAME,"
+                + " CAST(LEAST(COALESCE(CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, DATETIME_PRECISION,"
+                + " MAXIMUM_CARDINALITY, 0), 2147483647) AS INTEGER) AS COLUMN_SIZE,"
+                + " " + NULL_INT + " AS BUFFER_LENGTH,"
+                + " CAST(COALESCE(NUMERIC_SCALE, DATETIME_PRECISION) AS INTEGER) AS DECIMAL_DIGITS,"
+                + " CAST(NUMERIC_PRECISION_RADIX AS INTEGER) AS NUM_PREC_RADIX,"
+                + " CASE IS_NULLABLE WHEN 'YES' THEN " + java.sql.DatabaseMetaData.columnNullable
+                + " ELSE " + java.sql.DatabaseMetaData.columnNoNulls + " END AS NULLABLE,"
+                + " REMARKS, COLUMN_DEFAULT AS COLUMN_DEF, " + NULL_INT + " AS SQL_DATA_TYPE, "
+                + NULL_INT + " AS SQL_DATETIME_SUB,"
+                + " CAST(LEAST(CHARACTER_OCTET_LENGTH, 2147483647) AS INTEGER) AS CHAR_OCTET_LENGTH,"
+                + " CAST(ORDINAL_POSITION AS INTEGER) AS ORDINAL_POSITION, IS_NULLABLE,"
+                + " " + NULL_TEXT + " AS SCOPE_CATALOG, " + NULL_TEXT + " AS SCOPE_SCHEMA, "
+                + NULL_TEXT + " AS SCOPE_TABLE, " + NULL_SHORT + " AS SOURCE_DATA_TYPE,"
+                + " CASE WHEN IS_IDENTITY = 'YES' THEN 'YES' ELSE 'NO' END AS IS_AUTOINCREMENT,"
+                + " CASE WHEN IS_GENERATED = 'ALWAYS' THEN 'YES' ELSE 'NO' END AS IS_GENERATEDCOLUMN"
+                + " FROM INFORMATION_SCHEMA.COLUMNS WHERE TRUE");
+        q.equal("TABLE_CATALOG", catalog).like("TABLE_SCHEMA", schemaPattern).like("TABLE_NAME", tableNamePattern)
+                .like("COLUMN_NAME", columnNamePattern);
+        return q.orderBy("TABLE_CATALOG, TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION").run();
+    }
+
+    @Override
+    public ResultSet getPrimaryKeys(String catalog, String schema, String table) throws SQLException {
+        Query q = new Query("SELECT K.TABLE_CATALOG AS TABLE_CAT, K.TABLE_SCHEMA AS TABLE_SCHEM, K.TABLE_NAME,"
+                + " K.COLUMN_NAME, CAST(K.ORDINAL_POSITION AS SMALLINT) AS KEY_SEQ, C.CONSTRAINT_NAME AS PK_NAME"
+                + " FROM INFORMATION_SCHEMA.TABLE_CONSTRAINTS C JOIN INFORMATION_SCHEMA.KEY_COLUMN_USAGE K"
+                + " ON K.CONSTRAINT_CATALOG = C.CONSTRAINT_CATALOG AND K.CONSTRAINT_SCHEMA = C.CONSTRAINT_SCHEMA"
+                + " AND K.CONSTRAINT_NAME = C.CONSTRAINT_NAME WHERE C.CONSTRAINT_TYPE = 'PRIMARY KEY'");
+        q.equal("K.TABLE_CATALOG", catalog).equal("K.TABLE_SCHEMA", schema).equal("K.TABLE_NAME", table);
+        return q.orderBy("COLUMN_NAME").run();
+    }
+
+    @Override
+    public ResultSet getIndexInfo(String catalog, String schema, String table, boolean unique, boolean approximate)
+            throws SQLException {
+        Query q = new Query("SELECT C.TABLE_CATALOG AS TABLE_CAT, C.TABLE_SCHEMA AS TABLE_SCHEM, C.TABLE_NAME,"
+                + " NOT C.IS_UNIQUE AS NON_UNIQUE, C.INDEX_CATALOG AS INDEX_QUALIFIER, C.INDEX_NAME,"
+                + " CAST(" + java.sql.DatabaseMetaData.tableIndexOther + " AS SMALLINT) AS TYPE,"
+                + " CAST(C.ORDINAL_POSITION AS SMALLINT) AS ORDINAL_POSITION, C.COLUMN_NAME,"
+                + " CASE C.ORDERING_SPECIFICATION WHEN 'DESC' THEN 'D' ELSE 'A' END AS ASC_OR_DESC,"
+                + " CAST(0 AS BIGINT) AS CARDINALITY, CAST(0 AS BIGINT) AS PAGES, " + NULL_TEXT
+                + " AS FILTER_CONDITION FROM INFORMATION_SCHEMA.INDEX_COLUMNS C WHERE TRUE");
+        q.equal("C.TABLE_CATALOG", catalog).equal("C.TABLE_SCHEMA", schema).equal("C.TABLE_NAME", table);
+        if (unique) {
+            q.where("C.IS_UNIQUE");
+        }
+        return q.orderBy("NON_UNIQUE, TYPE, INDEX_NAME, ORDINAL_POSITION").run();
+    }
+
+    @Override
+    public ResultSet getImportedKeys(String catalog, String schema, String table) throws SQLException {
+        Query q = foreignKeys();
+        q.equal("FK.TABLE_CATALOG", catalog).equal("FK.TABLE_SCHEMA", schema).equal("FK.TABLE_NAME", table);
+        return q.orderBy("PKTABLE_CAT, PKTABLE_SCHEM, PKTABLE_NAME, KEY_SEQ").run();
+    }
+
+    @Override
+    public ResultSet getExportedKeys(String catalog, String schema, String table) throws SQLException {
+        Query q = foreignKeys();
+        q.equal("PK.TABLE_CATALOG", catalog).equal("PK.TABLE_SCHEMA", schema).equal("PK.TABLE_NAME", table);
+        return q.orderBy("FKTABLE_CAT, FKTABLE_SCHEM, FKTABLE_NAME, KEY_SEQ").run();
+    }
+
+    @Override
+    public ResultSet getCrossReference(String parentCatalog, String parentSchema, String parentTable,
+                                       String foreignCatalog, String foreignSchema, String foreignTable)
+            throws SQLException {
+        Query q = foreignKeys();
+        q.equal("PK.TABLE_CATALOG", parentCatalog).equal("PK.TABLE_SCHEMA", parentSchema)
+                .equal("PK.TABLE_NAME", parentTable).equal("FK.TABLE_CATALOG", foreignCatalog)
+                .equal("FK.TABLE_SCHEMA", foreignSchema).equal("FK.TABLE_NAME", foreignTable);
+        return q.orderBy("FKTABLE_CAT, FKTABLE_SCHEM, FKTABLE_NAME, KEY_SEQ").run();
+    }
+
+    /** Foreign key columns joined to the unique key columns they reference, position by position. */
+    private Query foreignKeys() {
+        return new Query("SELECT PK.TABLE_CATALOG AS PKTABLE_CAT, PK.TABLE_SCHEMA AS PKTABLE_SCHEM,"
+                + " PK.TABLE_NAME AS PKTABLE_NAME, PK.COLUMN_NAME AS PKCOLUMN_NAME,"
+                + " FK.TABLE_CATALOG AS FKTABLE_CAT, FK.TABLE_SCHEMA AS FKTABLE_SCHEM,"
+                + " FK.TABLE_NAME AS FKTABLE_NAME, FK.COLUMN_NAME AS FKCOLUMN_NAME,"
+                + " CAST(FK.ORDINAL_POSITION AS SMALLINT) AS KEY_SEQ,"
+                + " CAST(" + ruleCase("R.UPDATE_RULE") + " AS SMALLINT) AS UPDATE_RULE,"
+                + " CAST(" + ruleCase("R.DELETE_RULE") + " AS SMALLINT) AS DELETE_RULE,"
+                + " R.CONSTRAINT_NAME AS FK_NAME, R.UNIQUE_CONSTRAINT_NAME AS PK_NAME,"
+                + " CAST(" + java.sql.DatabaseMetaData.importedKeyNotDeferrable + " AS SMALLINT) AS DEFERRABILITY"
+                + " FROM INFORMATION_SCHEMA.REFERENTIAL_CONSTRAINTS R"
+                + " JOIN INFORMATION_SCHEMA.KEY_COLUMN_USAGE FK ON FK.CONSTRAINT_CATALOG = R.CONSTRAINT_CATALOG"
+                + " AND FK.CONSTRAINT_SCHEMA = R.CONSTRAINT_SCHEMA AND FK.CONSTRAINT_NAME = R.CONSTRAINT_NAME"
+                + " JOIN INFORMATION_SCHEMA.KEY_COLUMN_USAGE PK ON PK.CONSTRAINT_CATALOG = R.UNIQUE_CONSTRAINT_CATALOG"
+                + " AND PK.CONSTRAINT_SCHEMA = R.UNIQUE_CONSTRAINT_SCHEMA"
+                + " AND PK.CONSTRAINT_NAME = R.UNIQUE_CONSTRAINT_NAME"
+                + " AND PK.ORDINAL_POSITION = FK.POSITION_IN_UNIQUE_CONSTRAINT WHERE TRUE");
+    }
+
+    private static String ruleCase(String column) {
+        return "CASE " + column
+                + " WHEN 'CASCADE' THEN " + java.sql.DatabaseMetaData.importedKeyCascade
+                + " WHEN 'RESTRICT' THEN " + java.sql.DatabaseMetaData.importedKeyRestrict
+                + " WHEN 'SET NULL' THEN " + java.sql.DatabaseMetaData.importedKeySetNull
+                + " WHEN 'SET DEFAULT' THEN " + java.sql.DatabaseMetaData.importedKeySetDefault
+                + " ELSE " + java.sql.DatabaseMetaData.importedKeyNoAction + " END";
+    }
+
+    @Override
+    public ResultSet getTypeInfo() throws SQLException {
+        LocalRows rows = new LocalRows().columns(H2TypeInfo.COLUMNS);
+        for (Object[] row : H2TypeInfo.ROWS) {
+            rows.row(row);
+        }
+        return rows.toResultSet();
+    }
+
+    // ---------------------------------------------------------------- empty answers, with JDBC's columns
+
+    @Override
+    public ResultSet getProcedures(String catalog, String schemaPattern, String procedureNamePattern)
+            throws SQLException {
+        return empty("PROCEDURE_CAT", "PROCEDURE_SCHEM", "PROCEDURE_NAME", "RESERVED1", "RESERVED2", "RESERVED3",
+                "REMARKS", "PROCEDURE_TYPE:SMALLINT", "SPECIFIC_NAME");
+    }
+
+    @Override
+    public ResultSet getProcedureColumns(String catalog, String schemaPattern, String procedureNamePattern,
+                                         String columnNamePattern) throws SQLException {
+        return empty("PROCEDURE_CAT", "PROCEDURE_SCHEM", "PROCEDURE_NAME", "COLUMN_NAME", "COLUMN_TYPE:SMALLINT",
+                "DATA_TYPE:INTEGER", "TYPE_NAME", "PRECISION:INTEGER", "LENGTH:INTEGER", "SCALE:SMALLINT",
+                "RADIX:SMALLINT", "NULLABLE:SMALLINT", "REMARKS", "COLUMN_DEF", "SQL_DATA_TYPE:INTEGER",
+                "SQL_DATETIME_SUB:INTEGER", "CHAR_OCTET_LENGTH:INTEGER", "ORDINAL_POSITION:INTEGER", "IS_NULLABLE",
+                "SPECIFIC_NAME");
+    }
+
+    @Override
+    public ResultSet getColumnPrivileges(String catalog, String schema, String table, String columnNamePattern)
+            throws SQLException {
+        return empty("TABLE_CAT", "TABLE_SCHEM", "TABLE_NAME", "COLUMN_NAME", "GRANTOR", "GRANTEE", "PRIVILEGE",
+                "IS_GRANTABLE");
+    }
+
+    @Override
+    public ResultSet getTablePrivileges(String catalog, String schemaPattern, String tableNamePattern)
+            throws SQLException {
+        return empty("TABLE_CAT", "TABLE_SCHEM", "TABLE_NAME", "GRANTOR", "GRANTEE", "PRIVILEGE", "IS_GRANTABLE");
+    }
+
+    @Override
+    public ResultSet getBestRowIdentifier(String catalog, String schema, String table, int scope, boolean nullable)
+            throws SQLException {
+        return empty("SCOPE:SMALLINT", "COLUMN_NAME", "DATA_TYPE:INTEGER", "TYPE_NAME", "COLUMN_SIZE:INTEGER",
+                "BUFFER_LENGTH:INTEGER", "DECIMAL_DIGITS:SMALLINT", "PSEUDO_COLUMN:SMALLINT");
+    }
+
+    @Override
+    public ResultSet getVersionColumns(String catalog, String schema, String table) throws SQLException {
+        return empty("SCOPE:SMALLINT", "COLUMN_NAME", "DATA_TYPE:INTEGER", "TYPE_NAME", "COLUMN_SIZE:INTEGER",
+                "BUFFER_LENGTH:INTEGER", "DECIMAL_DIGITS:SMALLINT", "PSEUDO_COLUMN:SMALLINT");
+    }
+
+    @Override
+    public ResultSet getUDTs(String catalog, String schemaPattern, String typeNamePattern, int[] types)
+            throws SQLException {
+        return empty("TYPE_CAT", "TYPE_SCHEM", "TYPE_NAME", "CLASS_NAME", "DATA_TYPE:INTEGER", "REMARKS",
+                "BASE_TYPE:SMALLINT");
+    }
+
+    @Override
+    public ResultSet getSuperTypes(String catalog, String schemaPattern, String typeNamePattern) throws SQLException {
+        return empty("TYPE_CAT", "TYPE_SCHEM", "TYPE_NAME", "SUPERTYPE_CAT", "SUPERTYPE_SCHEM", "SUPERTYPE_NAME");
+    }
+
+    @Override
+    public ResultSet getSuperTables(String catalog, String schemaPattern, String tableNamePattern)
+            throws SQLException {
+        return empty("TABLE_CAT", "TABLE_SCHEM", "TABLE_NAME", "SUPERTABLE_NAME");
+    }
+
+    @Override
+    public ResultSet getAttributes(String catalog, String schemaPattern, String typeNamePattern,
+                                   String attributeNamePattern) throws SQLException {
+        return empty("TYPE_CAT", "TYPE_SCHEM", "TYPE_NAME", "ATTR_NAME", "DATA_TYPE:INTEGER", "ATTR_TYPE_NAME",
+                "ATTR_SIZE:INTEGER", "DECIMAL_DIGITS:INTEGER", "NUM_PREC_RADIX:INTEGER", "NULLABLE:INTEGER",
+                "REMARKS", "ATTR_DEF", "SQL_DATA_TYPE:INTEGER", "SQL_DATETIME_SUB:INTEGER",
+                "CHAR_OCTET_LENGTH:INTEGER", "ORDINAL_POSITION:INTEGER", "IS_NULLABLE", "SCOPE_CATALOG",
+                "SCOPE_SCHEMA", "SCOPE_TABLE", "SOURCE_DATA_TYPE:SMALLINT");
+    }
+
+    @Override
+    public ResultSet getClientInfoProperties() throws SQLException {
+        return empty("NAME", "MAX_LEN:INTEGER", "DEFAULT_VALUE", "DESCRIPTION");
+    }
+
+    @Override
+    public ResultSet getFunctions(String catalog, String schemaPattern, String functionNamePattern)
+            throws SQLException {
+        return empty("FUNCTION_CAT", "FUNCTION_SCHEM", "FUNCTION_NAME", "REMARKS", "FUNCTION_TYPE:SMALLINT",
+                "SPECIFIC_NAME");
+    }
+
+    @Override
+    public ResultSet getFunctionColumns(String catalog, String schemaPattern, String functionNamePattern,
+                                        String columnNamePattern) throws SQLException {
+        return empty("FUNCTION_CAT", "FUNCTION_SCHEM", "FUNCTION_NAME", "COLUMN_NAME", "COLUMN_TYPE:SMALLINT",
+                "DATA_TYPE:INTEGER", "TYPE_NAME", "PRECISION:INTEGER", "LENGTH:INTEGER", "SCALE:SMALLINT",
+                "RADIX:SMALLINT", "NULLABLE:SMALLINT", "REMARKS", "CHAR_OCTET_LENGTH:INTEGER",
+                "ORDINAL_POSITION:INTEGER", "IS_NULLABLE", "SPECIFIC_NAME");
+    }
+
+    @Override
+    public ResultSet getPseudoColumns(String catalog, String schemaPattern, String tableNamePattern,
+                                      String columnNamePattern) throws SQLException {
+        return empty("TABLE_CAT", "TABLE_SCHEM", "TABLE_NAME", "COLUMN_NAME", "DATA_TYPE:INTEGER",
+                "COLUMN_SIZE:INTEGER", "DECIMAL_DIGITS:INTEGER", "NUM_PREC_RADIX:INTEGER", "COLUMN_USAGE",
+                "REMARKS", "CHAR_OCTET_LENGTH:INTEGER", "IS_NULLABLE");
+    }
+
+    /** An empty result with the given columns; "NAME:TYPE" for non-text ones. */
+    private static ResultSet empty(String... columns) {
+        LocalRows rows = new LocalRows();
+        for (String c : columns) {
+            int colon = c.indexOf(':');
+            if (colon < 0) {
+                rows.columns(LocalRows.column(c, Types.VARCHAR, "CHARACTER VARYING"));
+            } else {
+                String type = c.substring(colon + 1);
+                int jdbc = type.equals("SMALLINT") ? Types.SMALLINT : Types.INTEGER;
+                rows.columns(LocalRows.column(c.substring(0, colon), jdbc, type));
+            }
+        }
+        return rows.toResultSet();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        if (iface.isInstance(this)) {
+            return iface.cast(this);
+        }
+        throw new SQLException("not a wrapper for " + iface.getName(), SqlStates.GENERAL_ERROR);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) {
+        return iface.isInstance(this);
+    }
+
+    /**
+     * A metadata query with its bound parameters. JDBC's conventions: a null argument does not
+     * filter; a pattern is matched with LIKE and '\' as the escape.
+     */
+    private final class Query {
+        private final StringBuilder sql;
+        private final List<String> parameters = new ArrayList<>();
+
+        Query(String select) {
+            this.sql = new StringBuilder(select);
+        }
+
+        Query equal(String column, String value) {
+            if (value != null) {
+                sql.append(" AND ").append(column).append(" = ?");
+                parameters.add(value);
+            }
+            return this;
+        }
+
+        Query like(String column, String pattern) {
+            if (pattern != null && !pattern.equals("%")) {
+                sql.append(" AND ").append(column).append(" LIKE ? ESCAPE '\\'");
+                parameters.add(pattern);
+            }
+            return this;
+        }
+
+        Query in(String column, List<String> values) {
+            sql.append(" AND ").append(column).append(" IN (");
+            for (int i = 0; i < values.size(); i++) {
+                sql.append(i == 0 ? "?" : ", ?");
+                parameters.add(values.get(i));
+            }
+            if (values.isEmpty()) {
+                sql.append("NULL");
+            }
+            sql.append(')');
+            return this;
+        }
+
+        Query where(String condition) {
+            sql.append(" AND ").append(condition);
+            return this;
+        }
+
+        Query orderBy(String columns) {
+            sql.append(" ORDER BY ").append(columns);
+            return this;
+        }
+
+        /** The statement closes with its result set: the caller owns only the result set. */
+        ResultSet run() throws SQLException {
+            PreparedStatement ps = connection.prepareStatement(sql.toString());
+            try {
+                for (int i = 0; i < parameters.size(); i++) {
+                    ps.setString(i + 1, parameters.get(i));
+                }
+                ps.closeOnCompletion();
+                return ps.executeQuery();
+            } catch (SQLException e) {
+                ps.close();
+                throw e;
+            }
+        }
+    }
+}

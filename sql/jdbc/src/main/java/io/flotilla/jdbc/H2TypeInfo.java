@@ -1,0 +1,96 @@
+package io.flotilla.jdbc;
+
+import io.flotilla.jdbc.protocol.Column;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * DatabaseMetaData.getTypeInfo, as H2 2.3.232's driver answers it: H2 2.x has no INFORMATION_SCHEMA
+ * table to query for it, and the types are H2's.
+ */
+final class H2TypeInfo {
+    static final Column[] COLUMNS = {
+            LocalRows.column("TYPE_NAME", 12, "CHARACTER VARYING"),
+            LocalRows.column("DATA_TYPE", 4, "INTEGER"),
+            LocalRows.column("PRECISION", 4, "INTEGER"),
+            LocalRows.column("LITERAL_PREFIX", 12, "CHARACTER VARYING"),
+            LocalRows.column("LITERAL_SUFFIX", 12, "CHARACTER VARYING"),
+            LocalRows.column("CREATE_PARAMS", 12, "CHARACTER VARYING"),
+            LocalRows.column("NULLABLE", 5, "SMALLINT"),
+            LocalRows.column("CASE_SENSITIVE", 16, "BOOLEAN"),
+            LocalRows.column("SEARCHABLE", 5, "SMALLINT"),
+            LocalRows.column("UNSIGNED_ATTRIBUTE", 16, "BOOLEAN"),
+            LocalRows.column("FIXED_PREC_SCALE", 16, "BOOLEAN"),
+            LocalRows.column("AUTO_INCREMENT", 16, "BOOLEAN"),
+            LocalRows.column("LOCAL_TYPE_NAME", 12, "CHARACTER VARYING"),
+            LocalRows.column("MINIMUM_SCALE", 5, "SMALLINT"),
+            LocalRows.column("MAXIMUM_SCALE", 5, "SMALLINT"),
+            LocalRows.column("SQL_DATA_TYPE", 4, "INTEGER"),
+            LocalRows.column("SQL_DATETIME_SUB", 4, "INTEGER"),
+            LocalRows.column("NUM_PREC_RADIX", 4, "INTEGER"),
+    };
+
+    static final Object[][] ROWS = {
+            {"TINYINT", -6, 8, null, null, null, 1, false, 3, false, false, true, "TINYINT", 0, 0, null, null, 2},
+            {"BIGINT", -5, 64, null, null, null, 1, false, 3, false, false, true, "BIGINT", 0, 0, null, null, 2},
+            {"BINARY VARYING", -3, 1000000000, "X'", "'", "LENGTH", 1, false, 3, false, false, false, "BINARY VARYING", 0, 0, null, null, null},
+            {"BINARY", -2, 1000000000, "X'", "'", "LENGTH", 1, false, 3, false, false, false, "BINARY", 0, 0, null, null, null},
+            {"UUID", -2, 16, "'", "'", null, 1, false, 3, false, false, false, "UUID", 0, 0, null, null, null},
+            {"CHARACTER", 1, 1000000000, "'", "'", "LENGTH", 1, true, 3, false, false, false, "CHARACTER", 0, 0, null, null, null},
+            {"NUMERIC", 2, 100000, null, null, "PRECISION,SCALE", 1, false, 3, false, true, true, "NUMERIC", 0, 32767, null, null, 10},
+            {"DECFLOAT", 2, 100000, null, null, "PRECISION", 1, false, 3, false, false, true, "DECFLOAT", 0, 0, null, null, 10},
+            {"INTEGER", 4, 32, null, null, null, 1, false, 3, false, false, true, "INTEGER", 0, 0, null, null, 2},
+            {"SMALLINT", 5, 16, null, null, null, 1, false, 3, false, false, true, "SMALLINT", 0, 0, null, null, 2},
+            {"REAL", 7, 24, null, null, null, 1, false, 3, false, false, true, "REAL", 0, 0, null, null, 2},
+            {"DOUBLE PRECISION", 8, 53, null, null, null, 1, false, 3, false, false, true, "DOUBLE PRECISION", 0, 0, null, null, 2},
+            {"CHARACTER VARYING", 12, 1000000000, "'", "'", "LENGTH", 1, true, 3, false, false, false, "CHARACTER VARYING", 0, 0, null, null, null},
+            {"VARCHAR_IGNORECASE", 12, 1000000000, "'", "'", "LENGTH", 1, false, 3, false, false, false, "VARCHAR_IGNORECASE", 0, 0, null, null, null},
+            {"BOOLEAN", 16, 1, null, null, null, 1, false, 3, false, false, false, "BOOLEAN", 0, 0, null, null, null},
+            {"DATE", 91, 10, "DATE '", "'", null, 1, false, 3, false, false, false, "DATE", 0, 0, null, null, null},
+            {"TIME", 92, 18, "TIME '", "'", "SCALE", 1, false, 3, false, false, false, "TIME", 0, 9, null, null, null},
+            {"TIMESTAMP", 93, 29, "TIMESTAMP '", "'", "SCALE", 1, false, 3, false, false, false, "TIMESTAMP", 0, 9, null, null, null},
+            {"INTERVAL YEAR", 1111, 18, "INTERVAL '", "' YEAR", "PRECISION", 1, false, 3, false, false, false, "INTERVAL YEAR", 0, 0, null, null, null},
+            {"INTERVAL MONTH", 1111, 18, "INTERVAL '", "' MONTH", "PRECISION", 1, false, 3, false, false, false, "INTERVAL MONTH", 0, 0, null, null, null},
+            {"INTERVAL DAY", 1111, 18, "INTERVAL '", "' DAY", "PRECISION", 1, false, 3, false, false, false, "INTERVAL DAY", 0, 0, null, null, null},
+            {"INTERVAL HOUR", 1111, 18, "INTERVAL '", "' HOUR", "PRECISION", 1, false, 3, false, false, false, "INTERVAL HOUR", 0, 0, null, null, null},
+            {"INTERVAL MINUTE", 1111, 18, "INTERVAL '", "' MINUTE", "PRECISION", 1, false, 3, false, false, false, "INTERVAL MINUTE", 0, 0, null, null, null},
+            {"INTERVAL SECOND", 1111, 18, "INTERVAL '", "' SECOND", "PRECISION,SCALE", 1, false, 3, false, false, false, "INTERVAL SECOND", 0, 9, null, null, null},
+            {"INTERVAL YEAR TO MONTH", 1111, 18, "INTERVAL '", "' YEAR TO MONTH", "PRECISION", 1, false, 3, false, false, false, "INTERVAL YEAR TO MONTH", 0, 0, null, null, null},
+            {"INTERVAL DAY TO HOUR", 1111, 18, "INTERVAL '", "' DAY TO HOUR", "PRECISION", 1, false, 3, false, false, false, "INTERVAL DAY TO HOUR", 0, 0, null, null, null},
+            {"INTERVAL DAY TO MINUTE", 1111, 18, "INTERVAL '", "' DAY TO MINUTE", "PRECISION", 1, false, 3, false, false, false, "INTERVAL DAY TO MINUTE", 0, 0, null, null, null},
+            {"INTERVAL DAY TO SECOND", 1111, 18, "INTERVAL '", "' DAY TO SECOND", "PRECISION,SCALE", 1, false, 3, false, false, false, "INTERVAL DAY TO SECOND", 0, 9, null, null, null},
+            {"INTERVAL HOUR TO MINUTE", 1111, 18, "INTERVAL '", "' HOUR TO MINUTE", "PRECISION", 1, false, 3, false, false, false, "INTERVAL HOUR TO MINUTE", 0, 0, null, null, null},
+            {"INTERVAL HOUR TO SECOND", 1111, 18, "INTERVAL '", "' HOUR TO SECOND", "PRECISION,SCALE", 1, false, 3, false, false, false, "INTERVAL HOUR TO SECOND", 0, 9, null, null, null},
+            {"INTERVAL MINUTE TO SECOND", 1111, 18, "INTERVAL '", "' MINUTE TO SECOND", "PRECISION,SCALE", 1, false, 3, false, false, false, "INTERVAL MINUTE TO SECOND", 0, 9, null, null, null},
+            {"ENUM", 1111, 1000000000, "'", "'", "ELEMENT [,...]", 1, false, 3, false, false, false, "ENUM", 0, 0, null, null, null},
+            {"GEOMETRY", 1111, 2147483647, "'", "'", "TYPE,SRID", 1, false, 3, false, false, false, "GEOMETRY", 0, 0, null, null, null},
+            {"JSON", 1111, 1000000000, "JSON '", "'", "LENGTH", 1, true, 3, false, false, false, "JSON", 0, 0, null, null, null},
+            {"ROW", 1111, 0, "ROW(", ")", "NAME DATA_TYPE [,...]", 1, false, 3, false, false, false, "ROW", 0, 0, null, null, null},
+            {"JAVA_OBJECT", 2000, 1000000000, "X'", "'", "LENGTH", 1, false, 3, false, false, false, "JAVA_OBJECT", 0, 0, null, null, null},
+            {"ARRAY", 2003, 65536, "ARRAY[", "]", "CARDINALITY", 1, false, 3, false, false, false, "ARRAY", 0, 0, null, null, null},
+            {"BINARY LARGE OBJECT", 2004, 2147483647, "X'", "'", "LENGTH", 1, false, 3, false, false, false, "BINARY LARGE OBJECT", 0, 0, null, null, null},
+            {"CHARACTER LARGE OBJECT", 2005, 2147483647, "'", "'", "LENGTH", 1, true, 3, false, false, false, "CHARACTER LARGE OBJECT", 0, 0, null, null, null},
+            {"TIME WITH TIME ZONE", 2013, 24, "TIME WITH TIME ZONE '", "'", "SCALE", 1, false, 3, false, false, false, "TIME WITH TIME ZONE", 0, 9, null, null, null},
+            {"TIMESTAMP WITH TIME ZONE", 2014, 35, "TIMESTAMP WITH TIME ZONE '", "'", "SCALE", 1, false, 3, false, false, false, "TIMESTAMP WITH TIME ZONE", 0, 9, null, null, null},
+    };
+
+    private static final Map<String, Integer> JDBC_TYPES = new HashMap<>();
+
+    static {
+        for (Object[] row : ROWS) {
+            JDBC_TYPES.putIfAbsent((String) row[0], (Integer) row[1]);
+        }
+    }
+
+    private H2TypeInfo() {
+    }
+
+    /** An SQL CASE turning an H2 data type name column into its java.sql.Types number. */
+    static String jdbcTypeCase(String typeNameColumn) {
+        StringBuilder sql = new StringBuilder("CASE ").append(typeNameColumn);
+        for (Map.Entry<String, Integer> e : JDBC_TYPES.entrySet()) {
+            sql.append(" WHEN '").append(e.getKey()).append("' THEN ").append(e.getValue());
+        }
+        return sql.append(" ELSE ").append(java.sql.Types.OTHER).append(" END").toString();
+    }
+}

@@ -1,0 +1,269 @@
+package io.flotilla.jdbc;
+
+import com.google.protobuf.ByteString;
+import io.flotilla.jdbc.protocol.Error;
+import io.flotilla.jdbc.protocol.Hello;
+import io.flotilla.jdbc.protocol.NodeAddress;
+import io.flotilla.jdbc.protocol.Request;
+import io.flotilla.jdbc.protocol.Response;
+import io.flotilla.jdbc.wire.HostAddress;
+import io.flotilla.jdbc.wire.NodeConnection;
+import io.flotilla.jdbc.wire.NodeConnectionException;
+import io.flotilla.jdbc.wire.SqlErrors;
+import io.flotilla.jdbc.wire.SqlStates;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A session's link to the cluster: the current {@link NodeConnection}, the nodes it may move to,
+ * and the retry loop that moves it. It knows nothing of transactions; the connection decides
+ * which requests may be retried.
+ */
+final class NodeChannel {
+
+    /** Restores session state (schema, isolation) on a fresh link before any request uses it. */
+    interface LinkSetup {
+        void prepare(NodeConnection link) throws SQLException;
+    }
+
+    private static final long MAX_BACKOFF_MILLIS = 1000;
+    private static final String CLIENT_NAME = "flotilla-jdbc " + FlotillaDriver.VERSION;
+
+    private final DriverConfig config;
+    private final byte[] sessionId;
+    private final LinkSetup setup;
+    /** The URL's hosts in order, then the nodes learned from HelloResults. */
+    private final List<HostAddress> hosts;
+    private volatile NodeConnection link;
+    /** The current link's node, readable by cancel() while a call holds the link. */
+    private volatile HostAddress linkAddress;
+    private int nextHost;
+    /** Bumped with every new link: cursors and transactions live within one link. */
+    private volatile long epoch;
+    private boolean readOnly;
+    private int networkTimeoutMillis;
+
+    NodeChannel(DriverConfig config, byte[] sessionId, LinkSetup setup) {
+        this.config = config;
+        this.sessionId = sessionId.clone();
+        this.setup = setup;
+        this.hosts = new ArrayList<>(config.hosts());
+        this.readOnly = config.readOnly();
+        this.networkTimeoutMillis = config.socketTimeoutMillis();
+    }
+
+    long epoch() {
+        return epoch;
+    }
+
+    HostAddress linkAddress() {
+        return linkAddress;
+    }
+
+    synchronized List<HostAddress> knownHosts() {
+        return List.copyOf(hosts);
+    }
+
+    /** The current link, connecting to the first reachable node if there is none. */
+    synchronized NodeConnection link() throws SQLException {
+        if (link == null || link.isBroken()) {
+            connect(null);
+        }
+        return link;
+    }
+
+    /** Closes the current link; the next request opens a new one (and a new epoch). */
+    synchronized void drop() {
+        if (link != null) {
+            HostAddress failed = link.address();
+            link.close();
+            link = null;
+            linkAddress = null;
+            int i = hosts.indexOf(failed);
+            nextHost = i < 0 ? 0 : (i + 1) % hosts.size();
+        }
+    }
+
+    /** Closes the current link without waiting for the call in progress, which then fails. */
+    void abort() {
+        NodeConnection l = link;
+        if (l != null) {
+            l.close();
+        }
+    }
+
+    /** The Hello's read-only flag changes only with a new Hello, so the link is replaced. */
+    synchronized void setReadOnly(boolean readOnly) {
+        if (this.readOnly != readOnly) {
+            this.readOnly = readOnly;
+            if (link != null) {
+                link.close();
+                link = null;
+                linkAddress = null;
+            }
+        }
+    }
+
+    synchronized void setNetworkTimeout(int millis) throws SQLException {
+        networkTimeoutMillis = millis;
+        if (link != null && !link.isBroken()) {
+            link.setSocketTimeout(millis);
+        }
+    }
+
+    synchronized int networkTimeout() {
+        return networkTimeoutMillis;
+    }
+
+    /** One attempt on the current link. An Error answer is returned; an I/O failure drops the link. */
+    synchronized Response callOnce(Request.Builder request) throws SQLException {
+        NodeConnection l = link();
+        try {
+            return l.call(request);
+        } catch (NodeConnectionException e) {
+            drop();
+            throw e;
+        }
+    }
+
+    /**
+     * Sends the request, and after an I/O failure or a "not leader"/"unavailable" answer resends the
+     * very same request (same sequence number) on another node: the leader the error named, else
+     * the next host. Gives up at the deadline with the last failure. A network timeout is not
+     * retried: the node may still be executing the request.
+     */
+    synchronized Response callWithFailover(Request.Builder request, long deadlineNanos) throws SQLException {
+        HostAddress preferred = null;
+        for (int attempt = 0; ; attempt++) {
+            SQLException failure;
+            try {
+                NodeConnection l = (preferred != null || link == null || link.isBroken()) ? connect(preferred) : link;
+                Response response = l.call(request);
+                if (!response.hasError() || !SqlStates.isFailover(response.getError().getSqlState())) {
+                    return response;
+                }
+                Error error = response.getError();
+                failure = SqlErrors.toException(error);
+                preferred = leaderOf(error);
+                drop();
+            } catch (NodeConnectionException e) {
+                if (e.timedOut() && SqlStates.CONNECTION_FAILURE.equals(e.getSQLState())) {
+                    drop();
+                    throw e;
+                }
+                failure = e;
+                preferred = null;
+                drop();
+            }
+            // The first retry towards a named leader goes at once; blind retries back off.
+            long backoffMillis = preferred != null && attempt == 0 ? 0
+                    : Math.min(MAX_BACKOFF_MILLIS, 25L << Math.min(attempt, 6));
+            if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMillis) - deadlineNanos > 0) {
+                throw failure;
+            }
+            sleep(backoffMillis, failure);
+        }
+    }
+
+    /**
+     * Opens a link, trying the preferred node first, then every known node once starting after the
+     * one that failed last.
+     */
+    private NodeConnection connect(HostAddress preferred) throws SQLException {
+        if (link != null) {
+            link.close();
+            link = null;
+            linkAddress = null;
+        }
+        List<HostAddress> candidates = new ArrayList<>();
+        if (preferred != null) {
+            candidates.add(preferred);
+            if (!hosts.contains(preferred)) {
+                hosts.add(preferred);
+            }
+        }
+        for (int i = 0; i < hosts.size(); i++) {
+            HostAddress h = hosts.get((nextHost + i) % hosts.size());
+            if (!candidates.contains(h)) {
+                candidates.add(h);
+            }
+        }
+        Hello hello = Hello.newBuilder()
+                .setSessionId(ByteString.copyFrom(sessionId))
+                .setDatabase(config.database())
+                .setReadOnly(readOnly)
+                .setClient(CLIENT_NAME)
+                .build();
+        NodeConnectionException last = null;
+        List<NodeConnectionException> failures = new ArrayList<>();
+        for (HostAddress candidate : candidates) {
+            NodeConnection c = null;
+            try {
+                c = NodeConnection.open(candidate, hello, config.connectTimeoutMillis(), networkTimeoutMillis);
+                learn(c);
+                setup.prepare(c);
+                link = c;
+                linkAddress = candidate;
+                epoch++;
+                nextHost = Math.max(0, hosts.indexOf(candidate));
+                return c;
+            } catch (NodeConnectionException e) {
+                if (c != null) {
+                    c.close();
+                }
+                last = e;
+                failures.add(e);
+            } catch (SQLException e) {
+                if (c != null) {
+                    c.close();
+                }
+                throw e;
+            }
+        }
+        NodeConnectionException e = new NodeConnectionException("no Flotilla node reachable among " + candidates
+                + (last != null ? "; last failure: " + last.getMessage() : ""),
+                SqlStates.UNABLE_TO_CONNECT, last != null ? last.node() : null, false, last);
+        for (NodeConnectionException f : failures) {
+            if (f != last) {
+                e.addSuppressed(f);
+            }
+        }
+        throw e;
+    }
+
+    /** Remembers every node the cluster reports, so failover works beyond the URL's list. */
+    private void learn(NodeConnection c) {
+        for (NodeAddress a : c.helloResult().getClusterList()) {
+            HostAddress h = toHost(a);
+            if (h != null && !hosts.contains(h)) {
+                hosts.add(h);
+            }
+        }
+    }
+
+    private static HostAddress leaderOf(Error error) {
+        return error.hasLeader() ? toHost(error.getLeader()) : null;
+    }
+
+    private static HostAddress toHost(NodeAddress a) {
+        if (a.getHost().isEmpty() || a.getPort() == 0 || a.getPort() > 65535) {
+            return null;
+        }
+        return new HostAddress(a.getHost(), a.getPort());
+    }
+
+    private static void sleep(long millis, SQLException failure) throws SQLException {
+        if (millis == 0) {
+            return;
+        }
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure.addSuppressed(e);
+            throw failure;
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.flotilla.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.flotilla.jdbc.protocol.Consistency;
+import io.flotilla.jdbc.wire.HostAddress;
+import java.sql.Driver;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Properties;
+import java.util.ServiceLoader;
+import org.junit.jupiter.api.Test;
+
+class DriverConfigTest {
+
+    @Test
+    void parsesHostsDatabaseAndOptions() throws SQLException {
+        DriverConfig c = DriverConfig.parse(
+                "jdbc:flotilla://a:1,b:2,[::1]:3/db?consistency=bounded:250&fetchSize=7&readOnly=true", null);
+        assertEquals(List.of(new HostAddress("a", 1), new HostAddress("b", 2), new HostAddress("::1", 3)), c.hosts());
+        assertEquals("db", c.database());
+        assertEquals(Consistency.Level.BOUNDED, c.consistency().level());
+        assertEquals(250, c.consistency().maxStalenessMillis());
+        assertEquals(7, c.fetchSize());
+        assertTrue(c.readOnly());
+        assertEquals(5000, c.connectTimeoutMillis());
+        assertEquals(0, c.socketTimeoutMillis());
+    }
+
+    @Test
+    void propertiesOverrideTheUrl() throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("fetchSize", "9");
+        p.setProperty("consistency", "session");
+        p.setProperty("user", "ignored");
+        DriverConfig c = DriverConfig.parse("jdbc:flotilla://a:1?fetchSize=7", p);
+        assertEquals(9, c.fetchSize());
+        assertEquals(Consistency.Level.SESSION, c.consistency().level());
+        assertEquals(Consistency.Level.LINEARIZABLE, DriverConfig.parse("jdbc:flotilla://a:1", null).consistency().level());
+    }
+
+    @Test
+    void rejectsBadUrls() {
+        assertThrows(SQLException.class, () -> DriverConfig.parse("jdbc:flotilla://a", null));
+        assertThrows(SQLException.class, () -> DriverConfig.parse("jdbc:flotilla://a:1?fetchsise=3", null));
+        assertThrows(SQLException.class, () -> DriverConfig.parse("jdbc:flotilla://a:1?consistency=eventual", null));
+        assertThrows(SQLException.class, () -> DriverConfig.parse("jdbc:flotilla://a:1?connectTimeout=-1", null));
+    }
+
+    @Test
+    void driverIsRegisteredAndDescribesItsOptions() throws SQLException {
+        Driver d = DriverManager.getDriver("jdbc:flotilla://localhost:1");
+        assertTrue(d instanceof FlotillaDriver);
+        assertTrue(ServiceLoader.load(Driver.class).stream().anyMatch(p -> p.type() == FlotillaDriver.class));
+        assertFalse(d.acceptsURL("jdbc:h2:mem:x"));
+        assertNull(d.connect("jdbc:h2:mem:x", new Properties()));
+        assertFalse(d.jdbcCompliant());
+        assertEquals(6, d.getPropertyInfo("jdbc:flotilla://a:1", null).length);
+    }
+}

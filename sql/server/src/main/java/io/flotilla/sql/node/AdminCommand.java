@@ -1,0 +1,123 @@
+package io.flotilla.sql.node;
+
+import com.google.protobuf.ByteString;
+import io.flotilla.jdbc.protocol.Admin;
+import io.flotilla.jdbc.protocol.Hello;
+import io.flotilla.jdbc.protocol.Metadata;
+import io.flotilla.jdbc.protocol.ReplicaStatus;
+import io.flotilla.jdbc.protocol.Request;
+import io.flotilla.jdbc.protocol.Response;
+import io.flotilla.jdbc.wire.HostAddress;
+import io.flotilla.jdbc.wire.NodeConnection;
+
+import java.security.SecureRandom;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * {@code admin --sql host:port status | transfer --range R --to N | add-learner --range R --node N |
+ * promote --range R --node N}: what cluster-scripts call. Exit status 0 on success.
+ */
+final class AdminCommand {
+
+    private AdminCommand() {
+    }
+
+    static int run(String[] args) {
+        Map<String, String> flags = new HashMap<>();
+        String command = null;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].startsWith("--") && i + 1 < args.length) {
+                flags.put(args[i].substring(2), args[++i]);
+            } else if (command == null) {
+                command = args[i];
+            } else {
+                System.err.println("unexpected argument " + args[i]);
+                return 2;
+            }
+        }
+        if (command == null || !flags.containsKey("sql")) {
+            System.err.println("usage: admin --sql host:port status|transfer|add-learner|promote [--range R] [--to N] [--node N]");
+            return 2;
+        }
+        byte[] session = new byte[16];
+        new SecureRandom().nextBytes(session);
+        Hello hello = Hello.newBuilder().setSessionId(ByteString.copyFrom(session)).setClient("flotilla admin").build();
+        try (NodeConnection c = NodeConnection.open(HostAddress.parse(flags.get("sql")), hello, 5_000, 60_000)) {
+            Request.Builder request = Request.newBuilder();
+            long range = Long.parseLong(flags.getOrDefault("range", String.valueOf(Node.DATA_RANGE)));
+            switch (command) {
+                case "status" -> request.setMetadata(Metadata.getDefaultInstance());
+                case "transfer" -> request.setAdmin(Admin.newBuilder().setRange(range)
+                        .setTransferLeadershipTo(Long.parseLong(required(flags, "to"))));
+                case "add-learner" -> request.setAdmin(Admin.newBuilder().setRange(range)
+                        .setAddLearner(Long.parseLong(required(flags, "node"))));
+                case "promote" -> request.setAdmin(Admin.newBuilder().setRange(range)
+                        .setPromote(Long.parseLong(required(flags, "node"))));
+                default -> {
+                    System.err.println("unknown admin command " + command);
+                    return 2;
+                }
+            }
+            Response answer = c.call(request);
+            if (answer.hasError()) {
+                System.err.println(answer.getError().getSqlState() + ": " + answer.getError().getMessage());
+                return 1;
+            }
+            if (answer.hasMetadata()) {
+                print(c, answer);
+            } else {
+                System.out.println("ok");
+            }
+            return 0;
+        } catch (SQLException | IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            return 1;
+        }
+    }
+
+    /** One line per replica, from every node the answering node lists. */
+    private static void print(NodeConnection first, Response answer) {
+        System.out.printf("%-6s %-5s %-13s %-6s %-8s %-8s %-7s %-6s %-8s%n",
+                "range", "node", "role", "term", "commit", "applied", "leader", "lease", "match");
+        Map<Long, String> seen = new java.util.TreeMap<>();
+        for (var node : first.helloResult().getClusterList()) {
+            Response status = answer;
+            if (node.getNodeId() != first.helloResult().getNodeId()) {
+                status = ask(node.getHost() + ":" + node.getPort());
+            }
+            if (status == null || !status.hasMetadata()) {
+                seen.put(node.getNodeId(), "unreachable");
+                continue;
+            }
+            for (ReplicaStatus r : status.getMetadata().getReplicasList()) {
+                if (r.getNodeId() == status.getMetadata().getNodeId()) {
+                    System.out.printf("%-6d %-5d %-13s %-6d %-8d %-8d %-7d %-6s %-8d%n", r.getRange(), r.getNodeId(),
+                            r.getRole(), r.getTerm(), r.getCommitIndex(), r.getAppliedIndex(), r.getLeader(),
+                            r.getLease() ? "yes" : "no", r.getMatchIndex());
+                }
+            }
+        }
+        seen.forEach((node, what) -> System.out.println("node " + node + ": " + what));
+    }
+
+    private static Response ask(String address) {
+        byte[] session = new byte[16];
+        new SecureRandom().nextBytes(session);
+        Hello hello = Hello.newBuilder().setSessionId(ByteString.copyFrom(session)).setClient("flotilla admin").build();
+        try (NodeConnection c = NodeConnection.open(HostAddress.parse(address), hello, 2_000, 10_000)) {
+            return c.call(Request.newBuilder().setMetadata(Metadata.getDefaultInstance()));
+        } catch (SQLException e) {
+            return null;
+        }
+    }
+
+    private static String required(Map<String, String> flags, String name) {
+        String v = flags.get(name);
+        if (v == null) {
+            throw new IllegalArgumentException("--" + name + " is required");
+        }
+        return v;
+    }
+}

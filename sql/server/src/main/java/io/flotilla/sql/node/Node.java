@@ -1,0 +1,174 @@
+package io.flotilla.sql.node;
+
+import io.flotilla.raft.core.Config;
+import io.flotilla.raft.core.Membership;
+import io.flotilla.raft.core.SnapshotMeta;
+import io.flotilla.raft.host.DurableGroupLog;
+import io.flotilla.raft.host.RaftHost;
+import io.flotilla.raft.log.DurableLog;
+import io.flotilla.raft.log.FileSystemDirectory;
+import io.flotilla.raft.log.GroupCommit;
+import io.flotilla.raft.log.LogOptions;
+import io.flotilla.raft.node.DeferredOutbox;
+import io.flotilla.raft.node.HostEndpoints;
+import io.flotilla.raft.transport.AddressBook;
+import io.flotilla.raft.transport.RaftTransport;
+import io.flotilla.raft.transport.TransportConfig;
+import io.flotilla.sql.server.ClientServer;
+import io.flotilla.statemachine.range.RangeReplica;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One Flotilla node: the Raft transport, the node's log writer, the multi-raft host, a replica of
+ * every range (the meta range and the data range), and the client server. Owns all of them and
+ * closes them in the reverse order.
+ */
+public final class Node implements AutoCloseable {
+
+    /** Range descriptors and the catalog will live here; every request already names its range. */
+    public static final long META_RANGE = 1;
+    /** The one data range of this release: it holds every table. */
+    public static final long DATA_RANGE = 2;
+    private static final List<Long> RANGES = List.of(META_RANGE, DATA_RANGE);
+
+    private final NodeConfig config;
+    private final GroupCommit writer;
+    private final RaftHost host;
+    private final RaftTransport transport;
+    private final SortedMap<Long, RangeReplica> replicas = new TreeMap<>();
+    private final List<DurableLog> logs = new ArrayList<>();
+    private final ClientServer clients;
+
+    private Node(NodeConfig config) throws IOException, SQLException, InterruptedException {
+        this.config = config;
+        Files.createDirectories(config.dataDir());
+        DeferredOutbox outbox = new DeferredOutbox();
+        SecureRandom seeds = new SecureRandom();
+        this.host = new RaftHost(config.nodeId(), 2, 1 << 16, outbox, System::nanoTime, seeds.nextLong(),
+                config.electionTimeout().toNanos());
+        AddressBook book = new AddressBook();
+        for (Peer p : config.peers().values()) {
+            if (p.id() != config.nodeId()) {
+                book.put(p.id(), resolved(p.raft()));
+            }
+        }
+        this.transport = RaftTransport.start(TransportConfig.defaults(config.nodeId(), resolved(config.raft()), book),
+                HostEndpoints.inbound(host), HostEndpoints.snapshots(host), seeds);
+        outbox.set(HostEndpoints.outbox(transport));
+        for (Peer p : config.peers().values()) {
+            if (p.id() != config.nodeId()) {
+                // Dialing says where this node listens: a node that joins is reachable before anyone sends to it.
+                transport.ping(p.id());
+            }
+        }
+        this.writer = GroupCommit.start("node-" + config.nodeId() + "-log");
+        for (long range : RANGES) {
+            openRange(range);
+        }
+        io.flotilla.sql.server.SystemViews.install(this);
+        this.clients = ClientServer.start(resolved(config.sql()), this);
+    }
+
+    /** Starts a node from its configuration (its data directory may hold an earlier run's state). */
+    public static Node start(NodeConfig config) throws IOException, SQLException, InterruptedException {
+        return new Node(config);
+    }
+
+    private void openRange(long range) throws IOException, SQLException, InterruptedException {
+        Path dir = config.dataDir().resolve("range-" + range);
+        Membership bootstrap = config.join() ? Membership.EMPTY : Membership.of(config.peers().keySet(), Set.of());
+        DurableLog log = DurableLog.open(FileSystemDirectory.open(Files.createDirectories(dir.resolve("log"))), writer,
+                SnapshotMeta.bootstrap(bootstrap), LogOptions.defaults());
+        logs.add(log);
+        RangeReplica replica = RangeReplica.open(range, dir.resolve("h2"), RangeReplica.Options.defaults());
+        replicas.put(range, replica);
+        replica.attach(command -> host.propose(range, command));
+        Config raft = Config.of(config.nodeId())
+                .withTimeouts(config.electionTimeout().toNanos(), config.heartbeat().toNanos(),
+                        config.maxClockDrift().toNanos())
+                .withApplied(replica.applied());
+        try {
+            host.createGroup(range, raft, new DurableGroupLog(log, dir.resolve("images")), replica).get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IOException("range " + range + " did not start", e);
+        }
+    }
+
+    private static InetSocketAddress resolved(InetSocketAddress a) {
+        return a.isUnresolved() ? new InetSocketAddress(a.getHostString(), a.getPort()) : a;
+    }
+
+    public long id() {
+        return config.nodeId();
+    }
+
+    public NodeConfig config() {
+        return config;
+    }
+
+    public RaftHost host() {
+        return host;
+    }
+
+    public RangeReplica replica(long range) {
+        RangeReplica r = replicas.get(range);
+        if (r == null) {
+            throw new IllegalArgumentException("no range " + range);
+        }
+        return r;
+    }
+
+    public Map<Long, RangeReplica> replicas() {
+        return Collections.unmodifiableMap(replicas);
+    }
+
+    /** Where a node's client port is, if this node knows it. */
+    public InetSocketAddress sqlAddressOf(long node) {
+        Peer p = config.peers().get(node);
+        return p == null ? null : p.sql();
+    }
+
+    /** The client port this node listens on (the configured one, or the one bound for port 0). */
+    public InetSocketAddress sqlAddress() {
+        return clients.localAddress();
+    }
+
+    public InetSocketAddress raftAddress() {
+        return transport.localAddress();
+    }
+
+    @Override
+    public void close() {
+        clients.close();
+        io.flotilla.sql.server.SystemViews.uninstall(this);
+        host.close();
+        transport.close();
+        writer.close();
+        for (RangeReplica r : replicas.values()) {
+            r.close();
+        }
+        for (DurableLog log : logs) {
+            try {
+                log.close();
+            } catch (IOException e) {
+                System.getLogger(Node.class.getName()).log(System.Logger.Level.WARNING, "closing a log failed", e);
+            }
+        }
+    }
+}

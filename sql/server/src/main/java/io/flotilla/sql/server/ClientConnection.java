@@ -1,0 +1,116 @@
+package io.flotilla.sql.server;
+
+import io.flotilla.jdbc.protocol.Request;
+import io.flotilla.jdbc.protocol.Response;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+
+import java.util.ArrayDeque;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.Executor;
+
+/**
+ * One client connection: queues its requests and runs them one after another on the work pool,
+ * writing each response back in order. Closing the connection closes the session (rolling back
+ * its open transaction) once the request running now, if any, is done.
+ */
+final class ClientConnection extends SimpleChannelInboundHandler<Request> {
+
+    private static final System.Logger LOG = System.getLogger(ClientConnection.class.getName());
+
+    private final ClientSession session;
+    private final Executor work;
+    private final Map<String, ClientSession> sessions;
+    private final ArrayDeque<Request> queue = new ArrayDeque<>();
+    private boolean running;
+    private boolean closed;
+    private String registeredAs;
+
+    ClientConnection(ClientSession session, Executor work, Map<String, ClientSession> sessions) {
+        this.session = session;
+        this.work = work;
+        this.sessions = sessions;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, Request request) {
+        if (request.getKindCase() == Request.KindCase.CANCEL) {
+            // Answered at once, out of turn: the statement it cancels is what blocks the queue.
+            ClientSession target = session.sessionId() == null ? null
+                    : sessions.get(HexFormat.of().formatHex(session.sessionId()));
+            if (target != null && target != session) {
+                target.cancelRunning();
+            }
+            ctx.writeAndFlush(Response.newBuilder().setId(request.getId())
+                    .setAck(io.flotilla.jdbc.protocol.Ack.getDefaultInstance()).build());
+            return;
+        }
+        synchronized (this) {
+            queue.add(request);
+            if (running) {
+                return;
+            }
+            running = true;
+        }
+        work.execute(() -> drain(ctx));
+    }
+
+    private void drain(ChannelHandlerContext ctx) {
+        while (true) {
+            Request next;
+            synchronized (this) {
+                next = queue.poll();
+                if (next == null) {
+                    running = false;
+                    if (closed) {
+                        closeSession();
+                    }
+                    return;
+                }
+            }
+            Response response = session.handle(next);
+            if (next.getKindCase() == Request.KindCase.HELLO && session.sessionId() != null && registeredAs == null) {
+                registeredAs = HexFormat.of().formatHex(session.sessionId());
+                sessions.putIfAbsent(registeredAs, session);
+            }
+            ctx.writeAndFlush(response);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        synchronized (this) {
+            closed = true;
+            queue.clear();
+            if (running) {
+                return;
+            }
+        }
+        work.execute(this::closeSession);
+    }
+
+    private void closeSession() {
+        if (registeredAs != null) {
+            sessions.remove(registeredAs, session);
+        }
+        session.close();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof IdleStateEvent) {
+            LOG.log(System.Logger.Level.INFO, "closing client connection {0}: idle for {1} s", ctx.channel().remoteAddress(),
+                    ClientServer.IDLE_SECONDS);
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.log(System.Logger.Level.WARNING, "closing client connection " + ctx.channel().remoteAddress()
+                + ": " + cause.getMessage());
+        ctx.close();
+    }
+}

@@ -1,0 +1,550 @@
+package io.flotilla.sql.server;
+
+import io.flotilla.jdbc.protocol.Ack;
+import io.flotilla.jdbc.protocol.Consistency;
+import io.flotilla.jdbc.protocol.Error;
+import io.flotilla.jdbc.protocol.Execute;
+import io.flotilla.jdbc.protocol.ExecuteResult;
+import io.flotilla.jdbc.protocol.Hello;
+import io.flotilla.jdbc.protocol.HelloResult;
+import io.flotilla.jdbc.protocol.Lsn;
+import io.flotilla.jdbc.protocol.NodeAddress;
+import io.flotilla.jdbc.protocol.ParameterSet;
+import io.flotilla.jdbc.protocol.Request;
+import io.flotilla.jdbc.protocol.Response;
+import io.flotilla.jdbc.protocol.RowBatch;
+import io.flotilla.jdbc.protocol.UpdateCount;
+import io.flotilla.jdbc.protocol.Value;
+import io.flotilla.sql.node.Node;
+import io.flotilla.sql.node.Peer;
+import io.flotilla.statemachine.range.Outcome;
+import io.flotilla.statemachine.range.RangeReplica;
+import io.flotilla.statemachine.range.RangeSession;
+import io.flotilla.statemachine.range.SqlStates;
+import io.flotilla.statemachine.range.StatementKind;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One client connection's session on this node. Requests run one at a time, in order, on a thread
+ * that may block (never a Netty event loop). Where this node leads the data range, statements run
+ * here, in a {@link RangeSession}; reads that may be served by a follower run on the local replica;
+ * everything else is forwarded to the leader over a connection of this session's own, which stays
+ * with the leader for the rest of an open transaction.
+ */
+final class ClientSession implements AutoCloseable {
+
+    private static final long COMMIT_TIMEOUT_SECONDS = 30;
+    private static final int DEFAULT_FETCH = 1000;
+
+    private final Node node;
+    private final Forwarder forwarder;
+    private byte[] sessionId;
+    private boolean readOnly;
+    private RangeSession local;
+    private final Map<Long, Cursor> cursors = new HashMap<>();
+    private long cursorIds;
+    /** A follower read's own connection, open while its cursor is. */
+    private Connection followerRead;
+    private volatile Statement running;
+
+    ClientSession(Node node, Forwarder forwarder) {
+        this.node = node;
+        this.forwarder = forwarder;
+    }
+
+    byte[] sessionId() {
+        return sessionId;
+    }
+
+    /** Cancels the statement running now, if any (from another connection's thread). */
+    void cancelRunning() {
+        Statement s = running;
+        if (s != null) {
+            try {
+                s.cancel();
+            } catch (SQLException e) {
+                System.getLogger(ClientSession.class.getName()).log(System.Logger.Level.DEBUG, "cancel failed", e);
+            }
+        }
+    }
+
+    Response handle(Request request) {
+        Response.Builder out = Response.newBuilder().setId(request.getId());
+        try {
+            if (request.getKindCase() != Request.KindCase.HELLO && sessionId == null) {
+                throw new SQLException("the first request on a connection must be Hello", "08P01");
+            }
+            if (forwarder.active() && forwards(request)) {
+                return forwarder.call(request);
+            }
+            switch (request.getKindCase()) {
+                case HELLO -> out.setHello(hello(request.getHello()));
+                case EXECUTE -> {
+                    Response forwarded = routeExecute(request);
+                    if (forwarded != null) {
+                        return forwarded;
+                    }
+                    out.setExecute(execute(request.getExecute()));
+                }
+                case FETCH -> out.setRows(fetch(request.getFetch().getCursor(), request.getFetch().getFetchSize()));
+                case CLOSE_CURSOR -> {
+                    closeCursor(request.getCloseCursor().getCursor());
+                    out.setAck(Ack.getDefaultInstance());
+                }
+                case COMMIT -> out.setCommit(io.flotilla.jdbc.protocol.CommitResult.newBuilder()
+                        .setLsn(commit(request.getCommit().getSequence())));
+                case ROLLBACK -> {
+                    rollback(request.getRollback().getSavepoint());
+                    out.setAck(Ack.getDefaultInstance());
+                }
+                case PING -> out.setAck(Ack.getDefaultInstance());
+                case METADATA -> out.setMetadata(StatusReport.of(node));
+                case ADMIN -> {
+                    Response forwarded = Administration.carryOut(node, request, forwarder);
+                    if (forwarded != null) {
+                        return forwarded;
+                    }
+                    out.setAck(Ack.getDefaultInstance());
+                }
+                default -> throw new SQLException("request " + request.getKindCase() + " is not supported here", "0A000");
+            }
+        } catch (SQLException e) {
+            out.clear().setId(request.getId()).setError(error(e));
+        } catch (RuntimeException e) {
+            out.clear().setId(request.getId()).setError(Error.newBuilder().setSqlState("XX000")
+                    .setMessage("internal error: " + e));
+        }
+        return out.build();
+    }
+
+    private static boolean forwards(Request request) {
+        return request.getKindCase() != Request.KindCase.HELLO && request.getKindCase() != Request.KindCase.PING
+                && request.getKindCase() != Request.KindCase.METADATA;
+    }
+
+    private HelloResult hello(Hello hello) {
+        sessionId = hello.getSessionId().toByteArray();
+        if (sessionId.length == 0 || sessionId.length > 64) {
+            throw new IllegalArgumentException("a session id is 1 to 64 bytes");
+        }
+        readOnly = hello.getReadOnly();
+        forwarder.identify(sessionId, readOnly);
+        HelloResult.Builder b = HelloResult.newBuilder().setNodeId(node.id()).setServerVersion("flotilla 0.1.0");
+        for (Peer p : node.config().peers().values()) {
+            b.addCluster(NodeAddress.newBuilder().setNodeId(p.id()).setHost(p.sql().getHostString())
+                    .setPort(p.sql().getPort()));
+        }
+        return b.build();
+    }
+
+    // ------------------------------------------------------------------ routing
+
+    /**
+     * Decides where an Execute runs: null to run it here (this node leads, or the read may be
+     * served by this replica), or the leader's response.
+     */
+    private Response routeExecute(Request request) throws SQLException {
+        RangeReplica data = node.replica(Node.DATA_RANGE);
+        if (data.serving()) {
+            return null;
+        }
+        Execute e = request.getExecute();
+        if ((local == null || !local.inTransaction()) && followerMayServe(e.getConsistency(), data)
+                && session().classify(e.getSql()) == StatementKind.QUERY) {
+            return null;
+        }
+        closeLocal();
+        return forwarder.call(request);
+    }
+
+    private long committedHere() {
+        try {
+            return node.host().inspect(Node.DATA_RANGE, r -> r.committed()).get(5, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            return Long.MAX_VALUE;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Long.MAX_VALUE;
+        }
+    }
+
+    private boolean followerMayServe(Consistency c, RangeReplica data) {
+        return switch (c.getLevel()) {
+            case STALE -> true;
+            case SESSION -> c.getMinLsn().getIndex() <= data.applied();
+            // Served when this replica has applied everything its Raft core knows to be committed:
+            // in a healthy group that is at most about a heartbeat interval behind the leader.
+            case BOUNDED -> data.applied() >= committedHere();
+            default -> false;
+        };
+    }
+
+    // ------------------------------------------------------------------ execution
+
+    private RangeSession session() throws SQLException {
+        if (local == null) {
+            local = node.replica(Node.DATA_RANGE).session(sessionId);
+        }
+        return local;
+    }
+
+    private ExecuteResult execute(Execute e) throws SQLException {
+        try {
+            return executeStatement(e);
+        } catch (SQLException failure) {
+            if (e.getAutoCommit() && local != null && local.inTransaction()) {
+                // An auto-commit statement that failed leaves nothing behind: its transaction ends with it.
+                closeAllCursors();
+                local.rollback();
+            }
+            throw failure;
+        }
+    }
+
+    private ExecuteResult executeStatement(Execute e) throws SQLException {
+        RangeReplica data = node.replica(Node.DATA_RANGE);
+        String sql = e.getSql();
+        RangeSession s = session();
+        StatementKind kind = s.classify(sql);
+        if (!data.serving()) {
+            return followerQuery(e, data);
+        }
+        if (readOnly && kind != StatementKind.QUERY && kind != StatementKind.TRANSACTION) {
+            throw new SQLException("the connection is read-only", "25006");
+        }
+        closeAllCursors();
+        return switch (kind) {
+            case DDL -> {
+                if (s.inTransaction()) {
+                    throw new SQLException("DDL cannot run inside a transaction: commit or roll back first",
+                            SqlStates.INVALID_TRANSACTION_STATE);
+                }
+                Outcome o = await(s.schemaChange(sql, e.getSequence()));
+                yield ExecuteResult.newBuilder().setUpdate(UpdateCount.newBuilder().setCount(0)).setLsn(lsn(o)).build();
+            }
+            case TRANSACTION -> transactionStatement(sql, e);
+            case OTHER -> sessionSetting(sql);
+            case QUERY -> query(e, s, data);
+            case DML -> update(e, s);
+        };
+    }
+
+    private ExecuteResult query(Execute e, RangeSession s, RangeReplica data) throws SQLException {
+        if (e.getAutoCommit() && !s.inTransaction()
+                && e.getConsistency().getLevel() == Consistency.Level.LINEARIZABLE) {
+            confirmLeadership();
+        }
+        RowBatch.Builder first = s.run(c -> {
+            PreparedStatement ps = prepare(c, e);
+            running = ps;
+            try {
+                ResultSet rs = ps.executeQuery();
+                Cursor cursor = new Cursor(++cursorIds, ps, rs);
+                cursors.put(cursor.id, cursor);
+                return cursor.page(Cursor.columns(rs.getMetaData()), fetchSize(e.getFetchSize()));
+            } finally {
+                running = null;
+            }
+        });
+        Lsn at = Lsn.newBuilder().setRange(Node.DATA_RANGE).setIndex(data.applied()).build();
+        if (first.getLast()) {
+            cursors.remove(first.getCursor());
+            if (e.getAutoCommit()) {
+                at = lsn(await(s.commit(e.getSequence())), at);
+            }
+        }
+        return ExecuteResult.newBuilder().setRows(first).setLsn(at).build();
+    }
+
+    /** A lease read (or a ReadIndex round): this replica still leads, and has applied everything committed before. */
+    private void confirmLeadership() throws SQLException {
+        try {
+            node.host().read(Node.DATA_RANGE, () -> Boolean.TRUE).get(COMMIT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException ex) {
+            throw new SQLException("range " + Node.DATA_RANGE + ": this replica could not confirm it leads: " + ex,
+                    SqlStates.NOT_LEADER, ex);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted", SqlStates.UNAVAILABLE, ex);
+        }
+    }
+
+    private ExecuteResult update(Execute e, RangeSession s) throws SQLException {
+        UpdateCount.Builder result = s.run(c -> {
+            UpdateCount.Builder u = UpdateCount.newBuilder();
+            boolean keys = e.getGeneratedKeys().getWanted();
+            PreparedStatement ps = keys
+                    ? (e.getGeneratedKeys().getColumnNamesCount() > 0
+                        ? c.prepareStatement(e.getSql(), e.getGeneratedKeys().getColumnNamesList().toArray(new String[0]))
+                        : c.prepareStatement(e.getSql(), Statement.RETURN_GENERATED_KEYS))
+                    : c.prepareStatement(e.getSql());
+            try (ps) {
+                running = ps;
+                if (e.getTimeoutMillis() > 0) {
+                    ps.setQueryTimeout(Math.max(1, e.getTimeoutMillis() / 1000));
+                }
+                if (e.getBatchCount() > 0) {
+                    for (ParameterSet set : e.getBatchList()) {
+                        bind(ps, set.getValuesList());
+                        ps.addBatch();
+                    }
+                    long total = 0;
+                    for (long n : ps.executeLargeBatch()) {
+                        u.addBatchCounts(n);
+                        total += Math.max(0, n);
+                    }
+                    u.setCount(total);
+                } else {
+                    bind(ps, e.getParametersList());
+                    u.setCount(ps.executeLargeUpdate());
+                }
+                if (keys) {
+                    try (ResultSet rs = ps.getGeneratedKeys()) {
+                        Cursor all = new Cursor(0, ps, rs);
+                        u.setGeneratedKeys(all.page(Cursor.columns(rs.getMetaData()), Integer.MAX_VALUE));
+                    }
+                }
+                return u;
+            } finally {
+                running = null;
+            }
+        });
+        ExecuteResult.Builder out = ExecuteResult.newBuilder().setUpdate(result);
+        if (e.getAutoCommit()) {
+            out.setLsn(lsn(await(s.commit(e.getSequence()))));
+        }
+        return out.build();
+    }
+
+    private ExecuteResult transactionStatement(String sql, Execute e) throws SQLException {
+        String word = sql.trim().split("\\s+")[0].toUpperCase(Locale.ROOT);
+        if (word.equals("COMMIT")) {
+            return ExecuteResult.newBuilder().setUpdate(UpdateCount.newBuilder()).setLsn(commit(e.getSequence())).build();
+        }
+        if (word.equals("ROLLBACK") && !sql.toUpperCase(Locale.ROOT).contains(" TO ")) {
+            rollback("");
+            return ExecuteResult.newBuilder().setUpdate(UpdateCount.newBuilder()).build();
+        }
+        // SAVEPOINT, ROLLBACK TO SAVEPOINT, RELEASE SAVEPOINT: inside the held transaction.
+        session().run(c -> {
+            try (Statement st = c.createStatement()) {
+                st.execute(sql);
+            }
+            return null;
+        });
+        return ExecuteResult.newBuilder().setUpdate(UpdateCount.newBuilder()).build();
+    }
+
+    /** The few SET statements that only change this session; anything else could change the node. */
+    private ExecuteResult sessionSetting(String sql) throws SQLException {
+        String upper = sql.trim().toUpperCase(Locale.ROOT).replaceAll("\\s+", " ");
+        String isolation = "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL ";
+        if (upper.startsWith(isolation)) {
+            String level = upper.substring(isolation.length()).trim();
+            session().setIsolation(switch (level) {
+                case "READ UNCOMMITTED" -> Connection.TRANSACTION_READ_UNCOMMITTED;
+                case "READ COMMITTED" -> Connection.TRANSACTION_READ_COMMITTED;
+                case "REPEATABLE READ" -> Connection.TRANSACTION_REPEATABLE_READ;
+                case "SERIALIZABLE" -> Connection.TRANSACTION_SERIALIZABLE;
+                default -> throw new SQLException("unknown isolation level " + level, "42000");
+            });
+        } else if (upper.startsWith("SET SCHEMA ") || upper.startsWith("SET TIME ZONE ")
+                || upper.startsWith("SET SCHEMA_SEARCH_PATH ")) {
+            session().run(c -> {
+                try (Statement st = c.createStatement()) {
+                    st.execute(sql);
+                }
+                return null;
+            });
+        } else {
+            throw new SQLException("not supported on a replicated database: " + sql, SqlStates.NOT_SUPPORTED);
+        }
+        return ExecuteResult.newBuilder().setUpdate(UpdateCount.newBuilder()).build();
+    }
+
+    /** A read served by this (follower or learner) replica, on a read-only connection of its own. */
+    private ExecuteResult followerQuery(Execute e, RangeReplica data) throws SQLException {
+        closeAllCursors();
+        followerRead = data.store().connect();
+        followerRead.setReadOnly(true);
+        PreparedStatement ps = prepare(followerRead, e);
+        running = ps;
+        try {
+            ResultSet rs = ps.executeQuery();
+            Cursor cursor = new Cursor(++cursorIds, ps, rs);
+            cursors.put(cursor.id, cursor);
+            RowBatch.Builder first = cursor.page(Cursor.columns(rs.getMetaData()), fetchSize(e.getFetchSize()));
+            if (first.getLast()) {
+                closeAllCursors();
+            }
+            return ExecuteResult.newBuilder().setRows(first)
+                    .setLsn(Lsn.newBuilder().setRange(Node.DATA_RANGE).setIndex(data.applied())).build();
+        } finally {
+            running = null;
+        }
+    }
+
+    private RowBatch fetch(long id, int size) throws SQLException {
+        Cursor cursor = cursors.get(id);
+        if (cursor == null) {
+            throw new SQLException("no open cursor " + id, "24000");
+        }
+        RowBatch.Builder page = followerRead != null ? cursor.page(RowBatch.newBuilder(), fetchSize(size))
+                : session().run(c -> cursor.page(RowBatch.newBuilder(), fetchSize(size)));
+        if (page.getLast()) {
+            cursors.remove(id);
+            if (followerRead != null && cursors.isEmpty()) {
+                closeAllCursors();
+            }
+        }
+        return page.build();
+    }
+
+    private void closeCursor(long id) throws SQLException {
+        Cursor cursor = cursors.remove(id);
+        if (cursor != null) {
+            cursor.close();
+        }
+        if (followerRead != null && cursors.isEmpty()) {
+            closeAllCursors();
+        }
+    }
+
+    private void closeAllCursors() throws SQLException {
+        for (Cursor c : cursors.values()) {
+            c.close();
+        }
+        cursors.clear();
+        if (followerRead != null) {
+            followerRead.close();
+            followerRead = null;
+        }
+    }
+
+    private Lsn commit(long sequence) throws SQLException {
+        closeAllCursors();
+        if (local == null) {
+            return Lsn.newBuilder().setRange(Node.DATA_RANGE).build();
+        }
+        return lsn(await(local.commit(sequence)));
+    }
+
+    private void rollback(String savepoint) throws SQLException {
+        if (!savepoint.isEmpty()) {
+            session().run(c -> {
+                try (Statement st = c.createStatement()) {
+                    st.execute("ROLLBACK TO SAVEPOINT " + savepoint);
+                }
+                return null;
+            });
+            return;
+        }
+        closeAllCursors();
+        if (local != null) {
+            local.rollback();
+        }
+    }
+
+    private void closeLocal() throws SQLException {
+        closeAllCursors();
+        if (local != null) {
+            local.close();
+            local = null;
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static PreparedStatement prepare(Connection c, Execute e) throws SQLException {
+        PreparedStatement ps = c.prepareStatement(e.getSql());
+        try {
+            if (e.getMaxRows() > 0) {
+                ps.setLargeMaxRows(e.getMaxRows());
+            }
+            if (e.getTimeoutMillis() > 0) {
+                ps.setQueryTimeout(Math.max(1, e.getTimeoutMillis() / 1000));
+            }
+            ps.setFetchSize(fetchSize(e.getFetchSize()));
+            bind(ps, e.getParametersList());
+            return ps;
+        } catch (SQLException | RuntimeException ex) {
+            ps.close();
+            throw ex;
+        }
+    }
+
+    private static void bind(PreparedStatement ps, List<Value> values) throws SQLException {
+        for (int i = 0; i < values.size(); i++) {
+            Object o = Values.toJava(values.get(i));
+            if (o == null) {
+                ps.setNull(i + 1, java.sql.Types.NULL);
+            } else {
+                ps.setObject(i + 1, o);
+            }
+        }
+    }
+
+    private static int fetchSize(int requested) {
+        return requested > 0 ? requested : DEFAULT_FETCH;
+    }
+
+    private static Outcome await(CompletableFuture<Outcome> f) throws SQLException {
+        try {
+            Outcome o = f.get(COMMIT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            if (o instanceof Outcome.Refused r) {
+                throw r.toException();
+            }
+            return o;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof SQLException sql) {
+                throw sql;
+            }
+            throw new SQLException("the commit failed: " + e.getCause(), SqlStates.OUTCOME_UNKNOWN, e.getCause());
+        } catch (TimeoutException e) {
+            throw new SQLException("no answer from the range within " + COMMIT_TIMEOUT_SECONDS
+                    + " s: the commit's outcome is unknown", SqlStates.OUTCOME_UNKNOWN, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted: the commit's outcome is unknown", SqlStates.OUTCOME_UNKNOWN, e);
+        }
+    }
+
+    private static Lsn lsn(Outcome o) {
+        return lsn(o, Lsn.newBuilder().setRange(Node.DATA_RANGE).build());
+    }
+
+    private static Lsn lsn(Outcome o, Lsn otherwise) {
+        return o instanceof Outcome.Applied a ? Lsn.newBuilder().setRange(a.range()).setIndex(a.index()).build()
+                : otherwise;
+    }
+
+    static Error error(SQLException e) {
+        Error.Builder b = Error.newBuilder().setSqlState(e.getSQLState() == null ? "HY000" : e.getSQLState())
+                .setMessage(String.valueOf(e.getMessage())).setVendorCode(e.getErrorCode());
+        return b.build();
+    }
+
+    @Override
+    public void close() {
+        try {
+            closeLocal();
+        } catch (SQLException e) {
+            System.getLogger(ClientSession.class.getName()).log(System.Logger.Level.WARNING,
+                    "closing a client session failed", e);
+        }
+        forwarder.close();
+    }
+}

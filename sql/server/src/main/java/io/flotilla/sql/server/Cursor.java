@@ -1,0 +1,84 @@
+package io.flotilla.sql.server;
+
+import io.flotilla.jdbc.protocol.Column;
+import io.flotilla.jdbc.protocol.Row;
+import io.flotilla.jdbc.protocol.RowBatch;
+
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/** A result set the client reads a page at a time; owns its statement and closes it when done. */
+final class Cursor implements AutoCloseable {
+
+    final long id;
+    private final Statement statement;
+    private final ResultSet rows;
+    private final int[] types;
+    private boolean done;
+
+    Cursor(long id, Statement statement, ResultSet rows) throws SQLException {
+        this.id = id;
+        this.statement = statement;
+        this.rows = rows;
+        ResultSetMetaData md = rows.getMetaData();
+        this.types = new int[md.getColumnCount()];
+        for (int i = 0; i < types.length; i++) {
+            types[i] = md.getColumnType(i + 1);
+        }
+    }
+
+    /** The column descriptions, for the first page. */
+    static RowBatch.Builder columns(ResultSetMetaData md) throws SQLException {
+        RowBatch.Builder b = RowBatch.newBuilder();
+        for (int i = 1; i <= md.getColumnCount(); i++) {
+            b.addColumns(Column.newBuilder()
+                    .setName(nonNull(md.getColumnName(i))).setLabel(nonNull(md.getColumnLabel(i)))
+                    .setJdbcType(md.getColumnType(i)).setTypeName(nonNull(md.getColumnTypeName(i)))
+                    .setPrecision(md.getPrecision(i)).setScale(md.getScale(i)).setNullable(md.isNullable(i))
+                    .setSchema(nonNull(md.getSchemaName(i))).setTable(nonNull(md.getTableName(i)))
+                    .setAutoIncrement(md.isAutoIncrement(i)).setDisplaySize(md.getColumnDisplaySize(i))
+                    .setClassName(nonNull(md.getColumnClassName(i))));
+        }
+        return b;
+    }
+
+    /** The next page: up to {@code size} rows; the cursor closes itself after the last. */
+    RowBatch.Builder page(RowBatch.Builder batch, int size) throws SQLException {
+        int n = 0;
+        while (n < size && !done) {
+            if (!rows.next()) {
+                done = true;
+                break;
+            }
+            Row.Builder row = Row.newBuilder();
+            for (int i = 0; i < types.length; i++) {
+                row.addValues(Values.column(rows, i + 1, types[i]));
+            }
+            batch.addRows(row);
+            n++;
+        }
+        if (!done && rows.isAfterLast()) {
+            done = true;
+        }
+        if (done) {
+            close();
+        }
+        return batch.setCursor(done ? 0 : id).setLast(done);
+    }
+
+    boolean done() {
+        return done;
+    }
+
+    @Override
+    public void close() throws SQLException {
+        done = true;
+        statement.close();
+    }
+
+    private static String nonNull(String s) {
+        return s == null ? "" : s;
+    }
+}

@@ -1,0 +1,155 @@
+package io.flotilla.sql.server;
+
+import com.google.protobuf.ByteString;
+import io.flotilla.jdbc.protocol.Error;
+import io.flotilla.jdbc.protocol.Hello;
+import io.flotilla.jdbc.protocol.NodeAddress;
+import io.flotilla.jdbc.protocol.Request;
+import io.flotilla.jdbc.protocol.Response;
+import io.flotilla.jdbc.wire.HostAddress;
+import io.flotilla.jdbc.wire.NodeConnection;
+import io.flotilla.sql.node.Node;
+import io.flotilla.statemachine.range.SqlStates;
+
+import java.net.InetSocketAddress;
+import java.sql.SQLException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A client session's route to the data range's leader when this node does not lead it: one
+ * connection to the leader's client port, under the client's own session id (so exactly-once
+ * works end to end). Once used, the session keeps it — an open transaction or cursor lives there —
+ * until it breaks or the leader says it no longer leads; then an auto-commit statement, which
+ * carries its sequence number, is sent again to the new leader, and anything else fails with a
+ * precise SQLState.
+ */
+final class Forwarder implements AutoCloseable {
+
+    private static final long ROUTE_DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(20);
+
+    private final Node node;
+    private byte[] sessionId;
+    private boolean readOnly;
+    private NodeConnection link;
+
+    Forwarder(Node node) {
+        this.node = node;
+    }
+
+    void identify(byte[] sessionId, boolean readOnly) {
+        this.sessionId = sessionId;
+        this.readOnly = readOnly;
+    }
+
+    /** Whether the session's requests currently live at the leader. */
+    boolean active() {
+        return link != null;
+    }
+
+    Response call(Request request) {
+        long deadline = System.nanoTime() + ROUTE_DEADLINE_NANOS;
+        boolean retryable = retryable(request);
+        while (true) {
+            SQLException failure;
+            try {
+                if (link == null) {
+                    link = connectToLeader(deadline);
+                }
+                Response answer = link.call(request.toBuilder());
+                if (!answer.hasError() || !SqlStates.NOT_LEADER.equals(answer.getError().getSqlState()) || !retryable) {
+                    return answer;
+                }
+                failure = new SQLException(answer.getError().getMessage(), answer.getError().getSqlState());
+            } catch (SQLException e) {
+                failure = e;
+                if (!retryable) {
+                    close();
+                    String state = request.getKindCase() == Request.KindCase.COMMIT ? SqlStates.OUTCOME_UNKNOWN
+                            : SqlStates.ROLLED_BACK;
+                    return error(request, state, "the connection to the range's leader broke: " + e.getMessage());
+                }
+            }
+            close();
+            if (System.nanoTime() > deadline) {
+                return error(request, failure.getSQLState() == null ? SqlStates.UNAVAILABLE : failure.getSQLState(),
+                        failure.getMessage());
+            }
+            pause();
+        }
+    }
+
+    /** Safe to send again elsewhere: it carries its own sequence number, or it changes nothing. */
+    private static boolean retryable(Request request) {
+        return switch (request.getKindCase()) {
+            case EXECUTE -> request.getExecute().getAutoCommit();
+            case PING, METADATA, ADMIN -> true;
+            default -> false;
+        };
+    }
+
+    private NodeConnection connectToLeader(long deadline) throws SQLException {
+        while (true) {
+            long leader = leader();
+            if (leader == node.id()) {
+                throw new SQLException("this node leads the range now", SqlStates.NOT_LEADER);
+            }
+            InetSocketAddress address = leader == 0 ? null : node.sqlAddressOf(leader);
+            if (address != null) {
+                Hello hello = Hello.newBuilder().setSessionId(ByteString.copyFrom(sessionId)).setReadOnly(readOnly)
+                        .setClient("flotilla node " + node.id() + " forwarding").build();
+                return NodeConnection.open(new HostAddress(address.getHostString(), address.getPort()), hello, 5_000, 60_000);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new SQLException("range " + Node.DATA_RANGE + " has no leader this node can reach",
+                        SqlStates.UNAVAILABLE);
+            }
+            pause();
+        }
+    }
+
+    private long leader() throws SQLException {
+        try {
+            return node.host().inspect(Node.DATA_RANGE, r -> r.leader()).get(5, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new SQLException("range " + Node.DATA_RANGE + " is unavailable here: " + e, SqlStates.UNAVAILABLE, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted", SqlStates.UNAVAILABLE, e);
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The leader's client address for a "not the leader" answer, if this node knows it. */
+    NodeAddress leaderAddress() {
+        try {
+            long leader = leader();
+            InetSocketAddress a = leader == 0 ? null : node.sqlAddressOf(leader);
+            return a == null ? null : NodeAddress.newBuilder().setNodeId(leader).setHost(a.getHostString())
+                    .setPort(a.getPort()).build();
+        } catch (SQLException e) {
+            return null;
+        }
+    }
+
+    private static Response error(Request request, String state, String message) {
+        return Response.newBuilder().setId(request.getId())
+                .setError(Error.newBuilder().setSqlState(state).setMessage(message)).build();
+    }
+
+    @Override
+    public void close() {
+        if (link != null) {
+            link.close();
+            link = null;
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package io.flotilla.sql.server;
+
+import io.flotilla.jdbc.protocol.NodeStatus;
+import io.flotilla.jdbc.protocol.ReplicaStatus;
+import io.flotilla.raft.core.Raft;
+import io.flotilla.raft.core.ReplicaProgress;
+import io.flotilla.raft.core.Role;
+import io.flotilla.sql.node.Node;
+
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** What this node knows of its replicas: role, term, commit and applied index, and, as leader, each member's match. */
+final class StatusReport {
+
+    private StatusReport() {
+    }
+
+    static NodeStatus of(Node node) {
+        NodeStatus.Builder out = NodeStatus.newBuilder().setNodeId(node.id());
+        for (var e : node.replicas().entrySet()) {
+            long range = e.getKey();
+            long applied = e.getValue().applied();
+            try {
+                out.addAllReplicas(node.host().inspect(range, raft -> replicas(node.id(), range, raft, applied))
+                        .get(5, TimeUnit.SECONDS));
+            } catch (ExecutionException | TimeoutException ex) {
+                out.addReplicas(ReplicaStatus.newBuilder().setRange(range).setNodeId(node.id()).setRole("UNAVAILABLE")
+                        .setAppliedIndex(applied));
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return out.build();
+    }
+
+    private static java.util.List<ReplicaStatus> replicas(long self, long range, Raft raft, long applied) {
+        String role = raft.role() == Role.FOLLOWER && raft.membership().learners().contains(self) ? "LEARNER" : raft.role().name();
+        ReplicaStatus.Builder mine = ReplicaStatus.newBuilder().setRange(range).setNodeId(self).setRole(role)
+                .setTerm(raft.term()).setCommitIndex(raft.committed()).setAppliedIndex(applied)
+                .setLeader(raft.leader()).setLease(raft.holdsLease()).setMatchIndex(raft.lastIndex());
+        java.util.List<ReplicaStatus> out = new java.util.ArrayList<>();
+        out.add(mine.build());
+        for (Map.Entry<Long, ReplicaProgress> p : raft.progress().entrySet()) {
+            if (p.getKey() != self) {
+                out.add(ReplicaStatus.newBuilder().setRange(range).setNodeId(p.getKey())
+                        .setRole(raft.membership().learners().contains(p.getKey()) ? "LEARNER" : "FOLLOWER")
+                        .setTerm(raft.term()).setLeader(self).setMatchIndex(p.getValue().match()).build());
+            }
+        }
+        return out;
+    }
+}

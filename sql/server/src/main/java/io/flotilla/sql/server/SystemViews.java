@@ -1,0 +1,168 @@
+package io.flotilla.sql.server;
+
+import io.flotilla.raft.core.Raft;
+import io.flotilla.raft.core.ReplicaProgress;
+import io.flotilla.raft.core.Role;
+import io.flotilla.sql.node.Node;
+import io.flotilla.statemachine.range.RangeReplica;
+import org.h2.engine.SessionLocal;
+import org.h2.jdbc.JdbcConnection;
+import org.h2.tools.SimpleResultSet;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * SQL views of the node's replication state, for what {@code pg_stat_replication} gives a
+ * PostgreSQL user: {@code FLOTILLA.RANGES} (one row per range this node holds) and
+ * {@code FLOTILLA.REPLICAS} (this node's replicas, and on a leader every member as it sees them:
+ * role, term, commit and applied index, match index and lag in entries, lease).
+ *
+ * <p>They are H2 views over Java table functions, created in every replica's {@code FLOTILLA}
+ * schema (which is not replicated); the functions find the node that owns the database.
+ */
+public final class SystemViews {
+
+    private static final List<Node> NODES = new CopyOnWriteArrayList<>();
+
+    private SystemViews() {
+    }
+
+    /** Creates the views in every replica of the node, and lets the functions find it. */
+    public static void install(Node node) throws SQLException {
+        NODES.add(node);
+        for (RangeReplica replica : node.replicas().values()) {
+            try (Connection c = replica.store().connect(); Statement s = c.createStatement()) {
+                String cls = SystemViews.class.getName();
+                s.execute("CREATE ALIAS IF NOT EXISTS FLOTILLA.RANGE_STATUS FOR '" + cls + ".ranges'");
+                s.execute("CREATE ALIAS IF NOT EXISTS FLOTILLA.REPLICA_STATUS FOR '" + cls + ".replicas'");
+                s.execute("CREATE VIEW IF NOT EXISTS FLOTILLA.RANGES AS SELECT * FROM FLOTILLA.RANGE_STATUS()");
+                s.execute("CREATE VIEW IF NOT EXISTS FLOTILLA.REPLICAS AS SELECT * FROM FLOTILLA.REPLICA_STATUS()");
+            }
+        }
+    }
+
+    public static void uninstall(Node node) {
+        NODES.remove(node);
+    }
+
+    /** Table function behind FLOTILLA.RANGES. */
+    public static ResultSet ranges(Connection connection) throws SQLException {
+        SimpleResultSet rs = new SimpleResultSet();
+        rs.addColumn("RANGE_ID", Types.BIGINT, 19, 0);
+        rs.addColumn("NAME", Types.VARCHAR, 20, 0);
+        rs.addColumn("LEADER_ID", Types.BIGINT, 19, 0);
+        rs.addColumn("TERM", Types.BIGINT, 19, 0);
+        rs.addColumn("COMMIT_INDEX", Types.BIGINT, 19, 0);
+        rs.addColumn("APPLIED_INDEX", Types.BIGINT, 19, 0);
+        rs.addColumn("VOTERS", Types.VARCHAR, 200, 0);
+        rs.addColumn("LEARNERS", Types.VARCHAR, 200, 0);
+        if (isMetadataQuery(connection)) {
+            return rs;
+        }
+        Node node = owner(connection);
+        for (var e : node.replicas().entrySet()) {
+            long range = e.getKey();
+            long applied = e.getValue().applied();
+            Object[] row = ask(node, range, r -> new Object[] {range, range == Node.META_RANGE ? "meta" : "data",
+                r.leader(), r.term(), r.committed(), applied, join(r.membership().voters()),
+                join(r.membership().learners())});
+            if (row != null) {
+                rs.addRow(row);
+            }
+        }
+        return rs;
+    }
+
+    /** Table function behind FLOTILLA.REPLICAS. */
+    public static ResultSet replicas(Connection connection) throws SQLException {
+        SimpleResultSet rs = new SimpleResultSet();
+        rs.addColumn("RANGE_ID", Types.BIGINT, 19, 0);
+        rs.addColumn("NODE_ID", Types.BIGINT, 19, 0);
+        rs.addColumn("ROLE", Types.VARCHAR, 20, 0);
+        rs.addColumn("TERM", Types.BIGINT, 19, 0);
+        rs.addColumn("COMMIT_INDEX", Types.BIGINT, 19, 0);
+        rs.addColumn("APPLIED_INDEX", Types.BIGINT, 19, 0);
+        rs.addColumn("MATCH_INDEX", Types.BIGINT, 19, 0);
+        rs.addColumn("LAG_ENTRIES", Types.BIGINT, 19, 0);
+        rs.addColumn("LEADER_ID", Types.BIGINT, 19, 0);
+        rs.addColumn("LEASE_HELD", Types.BOOLEAN, 1, 0);
+        rs.addColumn("REPORTED_BY", Types.BIGINT, 19, 0);
+        if (isMetadataQuery(connection)) {
+            return rs;
+        }
+        Node node = owner(connection);
+        for (var e : node.replicas().entrySet()) {
+            long range = e.getKey();
+            long applied = e.getValue().applied();
+            List<Object[]> rows = ask(node, range, r -> rows(node.id(), range, r, applied));
+            if (rows != null) {
+                rows.forEach(rs::addRow);
+            }
+        }
+        return rs;
+    }
+
+    private static List<Object[]> rows(long self, long range, Raft r, long applied) {
+        List<Object[]> out = new java.util.ArrayList<>();
+        boolean leader = r.role() == Role.LEADER;
+        out.add(new Object[] {range, self, role(r, self), r.term(), r.committed(), applied,
+            r.lastIndex(), leader ? 0L : null, r.leader(), leader && r.holdsLease(), self});
+        for (Map.Entry<Long, ReplicaProgress> p : r.progress().entrySet()) {
+            if (p.getKey() != self) {
+                long match = p.getValue().match();
+                out.add(new Object[] {range, p.getKey(),
+                    r.membership().learners().contains(p.getKey()) ? "LEARNER" : "FOLLOWER", r.term(), null, null,
+                    match, Math.max(0, r.lastIndex() - match), self, false, self});
+            }
+        }
+        return out;
+    }
+
+    private static String role(Raft r, long self) {
+        return r.role() == Role.FOLLOWER && r.membership().learners().contains(self) ? "LEARNER" : r.role().name();
+    }
+
+    private static String join(Set<Long> ids) {
+        return ids.stream().map(String::valueOf).reduce((a, b) -> a + "," + b).orElse("");
+    }
+
+    /** H2 calls a table function once without data to learn its columns. */
+    private static boolean isMetadataQuery(Connection connection) throws SQLException {
+        return connection.getMetaData().getURL().equals("jdbc:columnlist:connection");
+    }
+
+    private static Node owner(Connection connection) throws SQLException {
+        Path database = Path.of(((SessionLocal) connection.unwrap(JdbcConnection.class).getSession())
+                .getDatabase().getDatabasePath()).getParent();
+        for (Node node : NODES) {
+            for (RangeReplica replica : node.replicas().values()) {
+                if (replica.store().databaseDirectory().toAbsolutePath().equals(database.toAbsolutePath())) {
+                    return node;
+                }
+            }
+        }
+        throw new SQLException("no running node owns the database " + database, "XX000");
+    }
+
+    private static <T> T ask(Node node, long range, java.util.function.Function<Raft, T> f) {
+        try {
+            return node.host().inspect(range, f).get(5, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // The range is stopped or overloaded here: it has no row to show.
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package io.flotilla.statemachine.range;
+
+import org.h2.engine.SessionLocal;
+import org.h2.jdbc.JdbcConnection;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** How statements travel; above all, nothing that could stop or rewrite a replica's database passes as transaction control. */
+class StatementKindTest {
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "SELECT 1|QUERY",
+        "INSERT INTO T VALUES (1)|DML",
+        "UPDATE T SET A = 2|DML",
+        "DELETE FROM T|DML",
+        "MERGE INTO T KEY(A) VALUES (1)|DML",
+        "CREATE TABLE U(ID INT PRIMARY KEY)|DDL",
+        "ALTER TABLE T ADD COLUMN B INT|DDL",
+        "DROP TABLE T|DDL",
+        "TRUNCATE TABLE T|DDL",
+        "COMMIT|TRANSACTION",
+        "ROLLBACK|TRANSACTION",
+        "SAVEPOINT S1|TRANSACTION",
+        "SHUTDOWN|OTHER",
+        "SHUTDOWN IMMEDIATELY|OTHER",
+        "CHECKPOINT|OTHER",
+        "CHECKPOINT SYNC|OTHER",
+        "SET MAX_MEMORY_ROWS 10|OTHER",
+        "SCRIPT|OTHER",
+        "SCRIPT TO 'x.sql'|OTHER",
+        "RUNSCRIPT FROM 'x.sql'|OTHER",
+        "BACKUP TO 'x.zip'|OTHER",
+        "SET AUTOCOMMIT TRUE|OTHER",
+    })
+    void classifies(String sql, StatementKind expected) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:h2:mem:kinds-" + UUID.randomUUID(), "sa", "")) {
+            c.createStatement().execute("CREATE TABLE T(A INT PRIMARY KEY)");
+            SessionLocal session = (SessionLocal) c.unwrap(JdbcConnection.class).getSession();
+            assertEquals(expected, StatementKind.of(session.prepare(sql)), sql);
+        }
+    }
+}
