@@ -82,6 +82,8 @@ final class AdminCommand {
         System.out.printf("%-6s %-5s %-13s %-6s %-8s %-8s %-7s %-6s %-8s%n",
                 "range", "node", "role", "term", "commit", "applied", "leader", "lease", "match");
         Map<Long, String> seen = new java.util.TreeMap<>();
+        java.util.Set<String> printed = new java.util.HashSet<>();
+        java.util.List<ReplicaStatus> leaderViews = new java.util.ArrayList<>();
         for (var node : first.helloResult().getClusterList()) {
             Response status = answer;
             if (node.getNodeId() != first.helloResult().getNodeId()) {
@@ -96,8 +98,23 @@ final class AdminCommand {
                     System.out.printf("%-6d %-5d %-13s %-6d %-8d %-8d %-7d %-6s %-8d%n", r.getRange(), r.getNodeId(),
                             r.getRole(), r.getTerm(), r.getCommitIndex(), r.getAppliedIndex(), r.getLeader(),
                             r.getLease() ? "yes" : "no", r.getMatchIndex());
+                    printed.add(r.getRange() + "/" + r.getNodeId());
+                } else {
+                    leaderViews.add(r);
                 }
             }
+        }
+        boolean footnote = false;
+        for (ReplicaStatus r : leaderViews) {
+            // A member this node has no address for (one that joined later): as its leader sees it.
+            if (printed.add(r.getRange() + "/" + r.getNodeId())) {
+                System.out.printf("%-6d %-5d %-13s %-6d %-8s %-8d %-7d %-6s %-8d%n", r.getRange(), r.getNodeId(),
+                        r.getRole() + "*", r.getTerm(), "-", r.getMatchIndex(), r.getLeader(), "no", r.getMatchIndex());
+                footnote = true;
+            }
+        }
+        if (footnote) {
+            System.out.println("* as its leader sees it: applied shows the match index");
         }
         seen.forEach((node, what) -> System.out.println("node " + node + ": " + what));
     }
