@@ -62,6 +62,10 @@ final class Forwarder implements AutoCloseable {
                     return answer;
                 }
                 failure = new SQLException(answer.getError().getMessage(), answer.getError().getSqlState());
+            } catch (LeadingHere e) {
+                // This node won the election and will serve once it applied an entry of its term:
+                // the client retries here in a moment instead of waiting on a route to itself.
+                return error(request, SqlStates.NOT_LEADER, e.getMessage());
             } catch (SQLException e) {
                 failure = e;
                 if (!retryable) {
@@ -93,7 +97,7 @@ final class Forwarder implements AutoCloseable {
         while (true) {
             long leader = leader();
             if (leader == node.id()) {
-                throw new SQLException("this node leads the range now", SqlStates.NOT_LEADER);
+                throw new LeadingHere();
             }
             InetSocketAddress address = leader == 0 ? null : node.sqlAddressOf(leader);
             if (address != null) {
@@ -143,6 +147,14 @@ final class Forwarder implements AutoCloseable {
     private static Response error(Request request, String state, String message) {
         return Response.newBuilder().setId(request.getId())
                 .setError(Error.newBuilder().setSqlState(state).setMessage(message)).build();
+    }
+
+    /** The route leads back here: this node has just become the leader. */
+    private static final class LeadingHere extends SQLException {
+        LeadingHere() {
+            super("range " + Node.DATA_RANGE + ": this node has just become its leader and serves in a moment",
+                    SqlStates.NOT_LEADER);
+        }
     }
 
     @Override
