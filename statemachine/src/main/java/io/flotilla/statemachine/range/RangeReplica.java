@@ -60,11 +60,27 @@ public final class RangeReplica implements DurableStateMachine {
      * @param maxChangeSetBytes the largest transaction, in bytes of row images; above it the commit
      *        fails with {@link SqlStates#LIMIT_EXCEEDED} and nothing is written
      * @param sessionTtl how long a client session's last outcome is kept for its retries
+     * @param sessionExpiryInterval every this many log indexes, sessions idle for longer than the
+     *        time-to-live are forgotten (at the same index on every replica)
      */
-    public record Options(long maxChangeSetBytes, Duration sessionTtl) {
+    public record Options(long maxChangeSetBytes, Duration sessionTtl, long sessionExpiryInterval) {
+
+        public Options {
+            if (maxChangeSetBytes <= 0 || sessionTtl.isNegative() || sessionExpiryInterval <= 0) {
+                throw new IllegalArgumentException("range options must be positive");
+            }
+        }
 
         public static Options defaults() {
-            return new Options(64L << 20, Duration.ofHours(1));
+            return new Options(64L << 20, Duration.ofHours(1), 1024);
+        }
+
+        public Options withMaxChangeSetBytes(long bytes) {
+            return new Options(bytes, sessionTtl, sessionExpiryInterval);
+        }
+
+        public Options withSessionExpiry(Duration ttl, long interval) {
+            return new Options(maxChangeSetBytes, ttl, interval);
         }
     }
 
@@ -386,7 +402,7 @@ public final class RangeReplica implements DurableStateMachine {
         long now = command.getProposedAtMillis();
         SessionTable.record(c, session, sequence, outcome, e.index(), now);
         // Expiry runs at fixed indexes, so every replica deletes the same rows at the same point.
-        if (e.index() % 1024 == 0) {
+        if (e.index() % options.sessionExpiryInterval() == 0) {
             SessionTable.expire(c, now, options.sessionTtl().toMillis());
         }
     }

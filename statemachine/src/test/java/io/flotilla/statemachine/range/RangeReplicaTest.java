@@ -117,6 +117,44 @@ class RangeReplicaTest {
     }
 
     @Test
+    void aTransactionThatOutlivesASchemaChangeIsRolledBackAndSaysSo() throws Exception {
+        try (RangeCluster rc = start()) {
+            RangeReplica leader = rc.replica(rc.awaitServing(WAIT));
+            try (RangeSession a = leader.session(new byte[] {8}); RangeSession b = leader.session(new byte[] {9})) {
+                await(a.schemaChange("CREATE TABLE T(ID INT PRIMARY KEY, V INT)", 1));
+                update(a, "INSERT INTO T VALUES (1, 1)");
+                // The DDL applies while a's transaction is open: a's row images were made for the old schema.
+                assertInstanceOf(Outcome.Applied.class, await(b.schemaChange("ALTER TABLE T ADD COLUMN W INT", 1)));
+                ExecutionException e = assertThrows(ExecutionException.class, () -> await(a.commit(2)));
+                assertEquals(SqlStates.ROLLED_BACK, ((SQLException) e.getCause()).getSQLState());
+                assertEquals(0, count(b, "SELECT COUNT(*) FROM T"));
+                update(b, "INSERT INTO T VALUES (1, 1, 1)");
+                assertInstanceOf(Outcome.Applied.class, await(b.commit(2)));
+            }
+        }
+    }
+
+    @Test
+    void anExpiredSessionsLaterWriteIsRefusedAsOutcomeUnknownNotApplied() throws Exception {
+        RangeReplica.Options quick = RangeReplica.Options.defaults().withSessionExpiry(Duration.ZERO, 1);
+        try (RangeCluster rc = new RangeCluster(EmbeddedCluster.Options.defaults(3), 1, quick)) {
+            RangeReplica leader = rc.replica(rc.awaitServing(WAIT));
+            try (RangeSession s = leader.session(new byte[] {10}); RangeSession other = leader.session(new byte[] {11})) {
+                await(s.schemaChange("CREATE TABLE T(ID INT PRIMARY KEY)", 1));
+                await(other.schemaChange("CREATE TABLE U(ID INT PRIMARY KEY)", 1));
+                // Every entry expires idle sessions (time-to-live zero): session 10 is forgotten.
+                update(other, "INSERT INTO U VALUES (1)");
+                await(other.commit(2));
+                update(s, "INSERT INTO T VALUES (1)");
+                Outcome o = await(s.commit(2));
+                Outcome.Refused refused = assertInstanceOf(Outcome.Refused.class, o);
+                assertEquals(SqlStates.OUTCOME_UNKNOWN, refused.sqlState(), refused.message());
+                assertEquals(0, count(other, "SELECT COUNT(*) FROM T"), "a write of a forgotten session must not apply");
+            }
+        }
+    }
+
+    @Test
     void aTableWithoutAPrimaryKeyIsRefusedAndNothingReachesTheLog() throws Exception {
         try (RangeCluster rc = start()) {
             RangeReplica leader = rc.replica(rc.awaitServing(WAIT));
@@ -134,7 +172,7 @@ class RangeReplicaTest {
 
     @Test
     void aTransactionAboveTheSizeLimitFailsWholeAndWritesNothing() throws Exception {
-        RangeReplica.Options small = new RangeReplica.Options(64 << 10, Duration.ofHours(1));
+        RangeReplica.Options small = RangeReplica.Options.defaults().withMaxChangeSetBytes(64 << 10);
         try (RangeCluster rc = new RangeCluster(EmbeddedCluster.Options.defaults(3), 1, small)) {
             RangeReplica leader = rc.replica(rc.awaitServing(WAIT));
             try (RangeSession s = leader.session(new byte[] {3})) {
