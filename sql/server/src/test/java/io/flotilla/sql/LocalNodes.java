@@ -46,6 +46,19 @@ final class LocalNodes implements AutoCloseable {
         }
     }
 
+    /** Starts one more node, empty, with --join, that knows the others as its peers; returns its id. */
+    long join() throws Exception {
+        long id = flags.size() + 1;
+        String[] first = flags.get(1L);
+        String peers = first[9];
+        flags.put(id, new String[] {"--node-id", String.valueOf(id), "--raft", "127.0.0.1:" + freePort(),
+            "--sql", "127.0.0.1:" + freePort(), "--data-dir", root.resolve("node-" + id).toString(),
+            "--peers", peers, "--election-timeout-ms", "300", "--heartbeat-ms", "30",
+            "--max-clock-drift-ms", "60", "--join"});
+        start(id);
+        return id;
+    }
+
     void start(long id) throws Exception {
         running.put(id, Node.start(NodeConfig.parse(flags.get(id))));
     }

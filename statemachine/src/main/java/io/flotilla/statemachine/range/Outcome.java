@@ -8,8 +8,15 @@ import java.sql.SQLException;
  */
 public sealed interface Outcome {
 
-    /** The command's effects are in the range at this log index: the client's LSN. */
-    record Applied(long range, long index) implements Outcome {
+    /**
+     * The command's effects are in the range at this log index: the client's LSN. For an
+     * auto-commit statement, {@code updateCount} is its update count, kept for a retry's answer.
+     */
+    record Applied(long range, long index, long updateCount) implements Outcome {
+
+        public Applied(long range, long index) {
+            this(range, index, 0);
+        }
     }
 
     /** The command was refused as a whole, deterministically; nothing of it was applied. */

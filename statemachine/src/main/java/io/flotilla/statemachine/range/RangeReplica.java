@@ -101,6 +101,9 @@ public final class RangeReplica implements DurableStateMachine {
     private final Map<ByteString, HeldTransaction> proposed = new ConcurrentHashMap<>();
     private final byte[] incarnation = new byte[8];
     private final AtomicLong proposals = new AtomicLong();
+    /** A session of its own for {@link #answered}, which client threads call. */
+    private final Object lookups = new Object();
+    private Connection lookup;
     private volatile long term;
     private volatile boolean leader;
     /** Leader that applied an entry of its own term: its database holds everything committed before. */
@@ -197,7 +200,8 @@ public final class RangeReplica implements DurableStateMachine {
      * Proposes a held transaction's change set; completes once its entry applied here (with the
      * outcome every replica reached) or with the error that ended it.
      */
-    CompletableFuture<Outcome> propose(HeldTransaction tx, ChangeSet changes, byte[] session, long sequence) {
+    CompletableFuture<Outcome> propose(HeldTransaction tx, ChangeSet changes, byte[] session, long sequence,
+                                       long updateCount) {
         try {
             Optional<Outcome> answered = tx.run(c -> SessionTable.answered(c, range, session, sequence));
             if (answered.isPresent()) {
@@ -212,12 +216,27 @@ public final class RangeReplica implements DurableStateMachine {
         RangeCommand command = RangeCommand.newBuilder()
                 .setProposerTerm(tx.term)
                 .setProposalId(ByteString.copyFrom(tx.proposalId))
-                .setSession(ClientSession.newBuilder().setId(ByteString.copyFrom(session)).setSequence(sequence))
+                .setSession(ClientSession.newBuilder().setId(ByteString.copyFrom(session)).setSequence(sequence)
+                        .setUpdateCount(updateCount))
                 .setChangeSet(changes)
                 .setProposedAtMillis(System.currentTimeMillis())
                 .build();
         proposed.put(command.getProposalId(), tx);
         return submit(command, failure -> release(tx, "its entry was not applied: " + failure.getMessage()));
+    }
+
+    /**
+     * The outcome this range already gave a client session's write {@code sequence}, if any (a
+     * retry must get it rather than run again). Definitive on a serving leader: every entry of
+     * earlier terms has applied by then.
+     */
+    public Optional<Outcome> answered(byte[] session, long sequence) throws SQLException {
+        synchronized (lookups) {
+            if (lookup == null || lookup.isClosed()) {
+                lookup = store.connect();
+            }
+            return SessionTable.answered(lookup, range, session, sequence);
+        }
     }
 
     /** Proposes a schema change; the leader checks it on a copy of the schema first. */
@@ -370,7 +389,7 @@ public final class RangeReplica implements DurableStateMachine {
         if (command.hasSchemaChange()) {
             return applySchemaChange(at, command, session, sequence, hasSession);
         }
-        Outcome done = new Outcome.Applied(range, e.index());
+        Outcome done = new Outcome.Applied(range, e.index(), command.getSession().getUpdateCount());
         SqlWork<Void> bookkeeping = c -> {
             if (hasSession) {
                 record(c, session, sequence, done, e, command);

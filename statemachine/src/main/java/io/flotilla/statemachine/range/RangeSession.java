@@ -7,6 +7,7 @@ import org.h2.jdbc.JdbcConnection;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -80,6 +81,14 @@ public final class RangeSession implements AutoCloseable {
      * replica applied them. A transaction that changed nothing commits locally.
      */
     public CompletableFuture<Outcome> commit(long sequence) {
+        return commit(sequence, 0);
+    }
+
+    /**
+     * Commits as {@link #commit(long)}, keeping {@code updateCount} (an auto-commit statement's)
+     * with the outcome for a retry's answer.
+     */
+    public CompletableFuture<Outcome> commit(long sequence, long updateCount) {
         HeldTransaction tx = current;
         current = null;
         if (tx == null) {
@@ -97,7 +106,7 @@ public final class RangeSession implements AutoCloseable {
                 range.forget(tx);
                 return CompletableFuture.completedFuture(new Outcome.Applied(range.range(), range.applied()));
             }
-            return range.propose(tx, changes, sessionId, sequence);
+            return range.propose(tx, changes, sessionId, sequence, updateCount);
         } catch (SQLException e) {
             SQLException failure = tx.rolledBackBecause() != null
                     ? new SQLException("the transaction was rolled back: " + tx.rolledBackBecause(), SqlStates.ROLLED_BACK, e)
@@ -105,6 +114,11 @@ public final class RangeSession implements AutoCloseable {
             range.release(tx, "its commit failed: " + e.getMessage());
             return CompletableFuture.failedFuture(failure);
         }
+    }
+
+    /** The outcome the range already gave this session's write {@code sequence}, if any. */
+    public Optional<Outcome> answered(long sequence) throws SQLException {
+        return range.answered(sessionId, sequence);
     }
 
     /** Rolls back the open transaction, if any. */

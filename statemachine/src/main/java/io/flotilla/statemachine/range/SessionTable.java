@@ -29,7 +29,7 @@ final class SessionTable {
             s.execute("CREATE TABLE IF NOT EXISTS FLOTILLA.SESSIONS("
                     + "SESSION_ID VARBINARY(64) PRIMARY KEY, SEQUENCE BIGINT NOT NULL, "
                     + "SQL_STATE VARCHAR(5), MESSAGE VARCHAR(4096), APPLIED_INDEX BIGINT NOT NULL, "
-                    + "LAST_USED_MILLIS BIGINT NOT NULL)");
+                    + "LAST_USED_MILLIS BIGINT NOT NULL, UPDATE_COUNT BIGINT NOT NULL DEFAULT 0)");
             s.execute("CREATE INDEX IF NOT EXISTS FLOTILLA.SESSIONS_LAST_USED ON FLOTILLA.SESSIONS(LAST_USED_MILLIS)");
         }
     }
@@ -41,7 +41,7 @@ final class SessionTable {
     static Optional<Outcome> answered(Connection connection, long range, byte[] session, long sequence)
             throws SQLException {
         try (PreparedStatement select = connection.prepareStatement(
-                "SELECT SEQUENCE, SQL_STATE, MESSAGE, APPLIED_INDEX FROM FLOTILLA.SESSIONS WHERE SESSION_ID = ?")) {
+                "SELECT SEQUENCE, SQL_STATE, MESSAGE, APPLIED_INDEX, UPDATE_COUNT FROM FLOTILLA.SESSIONS WHERE SESSION_ID = ?")) {
             select.setBytes(1, session);
             try (ResultSet row = select.executeQuery()) {
                 if (!row.next()) {
@@ -58,7 +58,7 @@ final class SessionTable {
                             + " of this session was superseded by write " + last + "; its outcome is no longer kept"));
                 }
                 String state = row.getString(2);
-                return Optional.of(state == null ? new Outcome.Applied(range, row.getLong(4))
+                return Optional.of(state == null ? new Outcome.Applied(range, row.getLong(4), row.getLong(5))
                         : new Outcome.Refused(state, row.getString(3)));
             }
         }
@@ -67,7 +67,7 @@ final class SessionTable {
     static void record(Connection connection, byte[] session, long sequence, Outcome outcome, long index,
                        long nowMillis) throws SQLException {
         try (PreparedStatement merge = connection.prepareStatement(
-                "MERGE INTO FLOTILLA.SESSIONS KEY(SESSION_ID) VALUES (?, ?, ?, ?, ?, ?)")) {
+                "MERGE INTO FLOTILLA.SESSIONS KEY(SESSION_ID) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             merge.setBytes(1, session);
             merge.setLong(2, sequence);
             if (outcome instanceof Outcome.Refused r) {
@@ -80,6 +80,7 @@ final class SessionTable {
             }
             merge.setLong(5, index);
             merge.setLong(6, nowMillis);
+            merge.setLong(7, outcome instanceof Outcome.Applied a ? a.updateCount() : 0);
             merge.executeUpdate();
         }
     }

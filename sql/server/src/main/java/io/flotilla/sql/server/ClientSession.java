@@ -226,6 +226,41 @@ final class ClientSession implements AutoCloseable {
             throw new SQLException("the connection is read-only", "25006");
         }
         closeAllCursors();
+        boolean write = kind == StatementKind.DML || kind == StatementKind.DDL;
+        if (write && e.getAutoCommit() && e.getSequence() > 0 && !s.inTransaction()) {
+            // A retry of an auto-commit write gets the first attempt's answer; running the statement
+            // again could fail (a duplicate key) or do something else entirely.
+            java.util.Optional<Outcome> answered = s.answered(e.getSequence());
+            if (answered.isPresent()) {
+                return retried(answered.get());
+            }
+        }
+        try {
+            return run(kind, e, s, data, sql);
+        } catch (SQLException failure) {
+            if (write && e.getAutoCommit() && e.getSequence() > 0) {
+                // The first attempt may have committed while this one ran into its effects.
+                s.rollback();
+                java.util.Optional<Outcome> answered = s.answered(e.getSequence());
+                if (answered.isPresent()) {
+                    return retried(answered.get());
+                }
+            }
+            throw failure;
+        }
+    }
+
+    private static ExecuteResult retried(Outcome outcome) throws SQLException {
+        if (outcome instanceof Outcome.Refused r) {
+            throw r.toException();
+        }
+        Outcome.Applied a = (Outcome.Applied) outcome;
+        return ExecuteResult.newBuilder().setUpdate(UpdateCount.newBuilder().setCount(a.updateCount()))
+                .setLsn(lsn(a)).build();
+    }
+
+    private ExecuteResult run(StatementKind kind, Execute e, RangeSession s, RangeReplica data, String sql)
+            throws SQLException {
         return switch (kind) {
             case DDL -> {
                 if (s.inTransaction()) {
@@ -324,7 +359,7 @@ final class ClientSession implements AutoCloseable {
         });
         ExecuteResult.Builder out = ExecuteResult.newBuilder().setUpdate(result);
         if (e.getAutoCommit()) {
-            out.setLsn(lsn(await(s.commit(e.getSequence()))));
+            out.setLsn(lsn(await(s.commit(e.getSequence(), result.getCount()))));
         }
         return out.build();
     }

@@ -33,6 +33,7 @@ final class Forwarder implements AutoCloseable {
     private byte[] sessionId;
     private boolean readOnly;
     private NodeConnection link;
+    private boolean pinned;
 
     Forwarder(Node node) {
         this.node = node;
@@ -43,9 +44,26 @@ final class Forwarder implements AutoCloseable {
         this.readOnly = readOnly;
     }
 
-    /** Whether the session's requests currently live at the leader. */
+    /**
+     * Whether the session's state lives at the leader now — an open transaction or an unfinished
+     * cursor — so its next request must go there too. Between them, each request is routed afresh
+     * (a session read may then be served by this replica).
+     */
     boolean active() {
-        return link != null;
+        return link != null && pinned;
+    }
+
+    private void pinAfter(Request request, Response answer) {
+        boolean openCursor = (answer.hasExecute() && answer.getExecute().hasRows()
+                && !answer.getExecute().getRows().getLast()) || (answer.hasRows() && !answer.getRows().getLast());
+        switch (request.getKindCase()) {
+            case EXECUTE -> pinned = openCursor || !request.getExecute().getAutoCommit()
+                    || (pinned && answer.hasError());
+            case FETCH -> pinned = openCursor || pinned && answer.hasError();
+            case COMMIT, ROLLBACK -> pinned = false;
+            default -> {
+            }
+        }
     }
 
     Response call(Request request) {
@@ -57,8 +75,10 @@ final class Forwarder implements AutoCloseable {
                 if (link == null) {
                     link = connectToLeader(deadline);
                 }
-                Response answer = link.call(request.toBuilder());
+                // The link numbers its own requests: the answer goes back under the client's id.
+                Response answer = link.call(request.toBuilder()).toBuilder().setId(request.getId()).build();
                 if (!answer.hasError() || !SqlStates.NOT_LEADER.equals(answer.getError().getSqlState()) || !retryable) {
+                    pinAfter(request, answer);
                     return answer;
                 }
                 failure = new SQLException(answer.getError().getMessage(), answer.getError().getSqlState());
@@ -159,6 +179,7 @@ final class Forwarder implements AutoCloseable {
 
     @Override
     public void close() {
+        pinned = false;
         if (link != null) {
             link.close();
             link = null;
