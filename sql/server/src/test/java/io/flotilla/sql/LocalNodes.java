@@ -15,17 +15,30 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * N real nodes in this JVM — each with its own transport, logs, H2 databases and client port on
- * 127.0.0.1 — started from the same command-line flags a node process takes. For tests.
+ * N real nodes — each with its own transport, logs, H2 databases and client port on 127.0.0.1 —
+ * started from the same command-line flags a node process takes: in this JVM, or, with
+ * {@link #processes(int)}, as separate JVM processes that can be killed with SIGKILL. For tests.
  */
 final class LocalNodes implements AutoCloseable {
 
     private final Path root;
     private final Map<Long, String[]> flags = new TreeMap<>();
     private final Map<Long, Node> running = new TreeMap<>();
+    private final Map<Long, Process> processes = new TreeMap<>();
+    private final boolean separateProcesses;
     private final List<Integer> sqlPorts = new ArrayList<>();
 
     LocalNodes(int count) throws Exception {
+        this(count, false);
+    }
+
+    /** Nodes as separate JVMs, started with this JVM's class path. */
+    static LocalNodes processes(int count) throws Exception {
+        return new LocalNodes(count, true);
+    }
+
+    private LocalNodes(int count, boolean separateProcesses) throws Exception {
+        this.separateProcesses = separateProcesses;
         root = Files.createTempDirectory("flotilla-nodes-");
         List<int[]> ports = new ArrayList<>();
         StringBuilder peers = new StringBuilder();
@@ -60,18 +73,60 @@ final class LocalNodes implements AutoCloseable {
     }
 
     void start(long id) throws Exception {
-        running.put(id, Node.start(NodeConfig.parse(flags.get(id))));
+        if (!separateProcesses) {
+            running.put(id, Node.start(NodeConfig.parse(flags.get(id))));
+            return;
+        }
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-cp", System.getProperty("java.class.path"), "io.flotilla.sql.node.NodeMain"));
+        command.addAll(List.of(flags.get(id)));
+        Path log = root.resolve("node-" + id + ".log");
+        // The log is appended to across restarts: only what this start writes counts.
+        int from = Files.exists(log) ? Files.readString(log).length() : 0;
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        processes.put(id, p);
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        String ready = "flotilla node " + id + " ready";
+        while (!Files.exists(log) || !Files.readString(log).substring(from).contains(ready)) {
+            if (!p.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("node " + id + " did not start: "
+                        + (Files.exists(log) ? Files.readString(log) : "no log"));
+            }
+            Thread.sleep(50);
+        }
     }
 
-    void stop(long id) {
+    /** Stops a node cleanly (in-JVM: close; a process: SIGTERM and wait). */
+    void stop(long id) throws InterruptedException {
         Node n = running.remove(id);
         if (n != null) {
             n.close();
         }
+        Process p = processes.remove(id);
+        if (p != null) {
+            p.destroy();
+            p.waitFor();
+        }
+    }
+
+    /** kill -9 of a node process. */
+    void kill(long id) throws InterruptedException {
+        Process p = processes.remove(id);
+        if (p == null) {
+            throw new IllegalStateException("node " + id + " is not a running process");
+        }
+        p.destroyForcibly();
+        p.waitFor();
     }
 
     Node node(long id) {
         return running.get(id);
+    }
+
+    /** The URL of one node alone. */
+    String url(long id) {
+        return "jdbc:flotilla://127.0.0.1:" + sqlPorts.get((int) id - 1);
     }
 
     String url() {
@@ -91,8 +146,19 @@ final class LocalNodes implements AutoCloseable {
     @Override
     public void close() throws IOException {
         for (long id : new ArrayList<>(running.keySet())) {
-            stop(id);
+            running.remove(id).close();
         }
+        for (Process p : processes.values()) {
+            p.destroyForcibly();
+        }
+        for (Process p : processes.values()) {
+            try {
+                p.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        processes.clear();
         try (Stream<Path> paths = Files.walk(root)) {
             for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
