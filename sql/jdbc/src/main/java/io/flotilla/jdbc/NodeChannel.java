@@ -33,6 +33,7 @@ final class NodeChannel {
 
     private final DriverConfig config;
     private final byte[] sessionId;
+    private final long sessionStartedMillis = System.currentTimeMillis();
     private final LinkSetup setup;
     /** The URL's hosts in order, then the nodes learned from HelloResults. */
     private final List<HostAddress> hosts;
@@ -192,6 +193,7 @@ final class NodeChannel {
         }
         Hello hello = Hello.newBuilder()
                 .setSessionId(ByteString.copyFrom(sessionId))
+                .setSessionStartedMillis(sessionStartedMillis)
                 .setDatabase(config.database())
                 .setReadOnly(readOnly)
                 .setClient(CLIENT_NAME)

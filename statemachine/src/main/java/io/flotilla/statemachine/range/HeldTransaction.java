@@ -31,14 +31,21 @@ final class HeldTransaction {
     private final ChangeRecorder recorder;
     /** The leader term the transaction runs under; it can only commit as an entry of that term. */
     final long term;
-    /** The schema version its statements saw; its change set is refused if DDL applied since. */
-    final long schemaVersion;
+    /**
+     * The schema version its writes were made against; its change set is refused if DDL applied
+     * since. A transaction that had only read when DDL applied adopts the new version.
+     */
+    volatile long schemaVersion;
+    /** Statements run under its read side; a schema change applies under its write side. */
+    private final java.util.concurrent.locks.Lock statements;
     final byte[] proposalId;
     private final ReentrantLock inUse = new ReentrantLock();
     private volatile State state = State.OPEN;
     private volatile String rolledBackBecause;
 
-    HeldTransaction(Connection connection, ChangeRecorder recorder, long term, long schemaVersion, byte[] proposalId) {
+    HeldTransaction(Connection connection, ChangeRecorder recorder, long term, long schemaVersion, byte[] proposalId,
+                    java.util.concurrent.locks.Lock statements) {
+        this.statements = statements;
         this.connection = connection;
         this.recorder = recorder;
         this.term = term;
@@ -50,6 +57,12 @@ final class HeldTransaction {
         return state;
     }
 
+    /** Whether it wrote (or locked) anything yet: a transaction that only read holds no locks. */
+    boolean hasWrites() throws SQLException {
+        Session session = connection.unwrap(JdbcConnection.class).getSession();
+        return state == State.PROPOSED || (session instanceof SessionLocal local && local.hasPendingTransaction());
+    }
+
     ChangeRecorder recorder() {
         return recorder;
     }
@@ -57,6 +70,7 @@ final class HeldTransaction {
     /** Runs client work in the transaction, on the client's thread. */
     <T> T run(SqlWork<T> work) throws SQLException {
         inUse.lock();
+        statements.lock();
         try {
             requireOpen();
             return work.run(connection);
@@ -68,8 +82,14 @@ final class HeldTransaction {
             }
             throw e;
         } finally {
+            statements.unlock();
             inUse.unlock();
         }
+    }
+
+    /** Cancels the statement running in it, if any, without ending the transaction. */
+    void interrupt() throws SQLException {
+        cancelRunningStatement();
     }
 
     /** The client is done with statements: from now on only the apply thread touches the transaction. */

@@ -98,6 +98,13 @@ public final class RangeReplica implements DurableStateMachine {
     private Connection apply;
     private volatile Proposer proposer;
     private final Set<HeldTransaction> held = ConcurrentHashMap.newKeySet();
+    /**
+     * Client statements hold the read side while they run; a schema change applies under the write
+     * side, so no write can start between rolling back the writers and running the DDL (a writer
+     * would make the DDL wait on its locks, and on this replica alone).
+     */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock schemaLock =
+            new java.util.concurrent.locks.ReentrantReadWriteLock();
     private final Map<ByteString, HeldTransaction> proposed = new ConcurrentHashMap<>();
     private final byte[] incarnation = new byte[8];
     private final AtomicLong proposals = new AtomicLong();
@@ -171,7 +178,12 @@ public final class RangeReplica implements DurableStateMachine {
      * another replica after a failover).
      */
     public RangeSession session(byte[] sessionId) throws SQLException {
-        return new RangeSession(this, store.connect(), sessionId);
+        return session(sessionId, System.currentTimeMillis());
+    }
+
+    /** A client session that began at {@code startedMillis} (the client's clock), as sent in its Hello. */
+    public RangeSession session(byte[] sessionId, long startedMillis) throws SQLException {
+        return new RangeSession(this, store.connect(), sessionId, startedMillis);
     }
 
     // ------------------------------------------------------------------ leader side
@@ -185,7 +197,7 @@ public final class RangeReplica implements DurableStateMachine {
         connection.setAutoCommit(false);
         ChangeRecorder recorder = capture.record(connection);
         byte[] id = ByteBuffer.allocate(16).put(incarnation).putLong(proposals.incrementAndGet()).array();
-        HeldTransaction tx = new HeldTransaction(connection, recorder, t, schemaVersion, id);
+        HeldTransaction tx = new HeldTransaction(connection, recorder, t, schemaVersion, id, schemaLock.readLock());
         held.add(tx);
         if (term != t || !serving) {
             // Leadership moved while we set up: roleChanged may have missed this one.
@@ -200,10 +212,11 @@ public final class RangeReplica implements DurableStateMachine {
      * Proposes a held transaction's change set; completes once its entry applied here (with the
      * outcome every replica reached) or with the error that ended it.
      */
-    CompletableFuture<Outcome> propose(HeldTransaction tx, ChangeSet changes, byte[] session, long sequence,
-                                       long updateCount) {
+    CompletableFuture<Outcome> propose(HeldTransaction tx, ChangeSet changes, byte[] session, long startedMillis,
+                                       long sequence, long updateCount) {
         try {
-            Optional<Outcome> answered = tx.run(c -> SessionTable.answered(c, range, session, sequence));
+            Optional<Outcome> answered = tx.run(c -> SessionTable.answered(c, range, session, sequence, startedMillis,
+                    System.currentTimeMillis(), options.sessionTtl().toMillis()));
             if (answered.isPresent()) {
                 release(tx, "a retry of a write whose outcome is known");
                 return CompletableFuture.completedFuture(answered.get());
@@ -217,7 +230,7 @@ public final class RangeReplica implements DurableStateMachine {
                 .setProposerTerm(tx.term)
                 .setProposalId(ByteString.copyFrom(tx.proposalId))
                 .setSession(ClientSession.newBuilder().setId(ByteString.copyFrom(session)).setSequence(sequence)
-                        .setUpdateCount(updateCount))
+                        .setUpdateCount(updateCount).setStartedMillis(startedMillis))
                 .setChangeSet(changes)
                 .setProposedAtMillis(System.currentTimeMillis())
                 .build();
@@ -230,17 +243,19 @@ public final class RangeReplica implements DurableStateMachine {
      * retry must get it rather than run again). Definitive on a serving leader: every entry of
      * earlier terms has applied by then.
      */
-    public Optional<Outcome> answered(byte[] session, long sequence) throws SQLException {
+    public Optional<Outcome> answered(byte[] session, long startedMillis, long sequence) throws SQLException {
         synchronized (lookups) {
             if (lookup == null || lookup.isClosed()) {
                 lookup = store.connect();
             }
-            return SessionTable.answered(lookup, range, session, sequence);
+            return SessionTable.answered(lookup, range, session, sequence, startedMillis, System.currentTimeMillis(),
+                    options.sessionTtl().toMillis());
         }
     }
 
     /** Proposes a schema change; the leader checks it on a copy of the schema first. */
-    CompletableFuture<Outcome> proposeSchemaChange(Connection connection, String ddl, byte[] session, long sequence) {
+    CompletableFuture<Outcome> proposeSchemaChange(Connection connection, String ddl, byte[] session,
+                                                   long startedMillis, long sequence) {
         try {
             if (!serving) {
                 throw new SQLException("range " + range + ": this replica does not lead it (or not yet)", SqlStates.NOT_LEADER);
@@ -251,7 +266,8 @@ public final class RangeReplica implements DurableStateMachine {
         }
         RangeCommand command = RangeCommand.newBuilder()
                 .setProposerTerm(term)
-                .setSession(ClientSession.newBuilder().setId(ByteString.copyFrom(session)).setSequence(sequence))
+                .setSession(ClientSession.newBuilder().setId(ByteString.copyFrom(session)).setSequence(sequence)
+                        .setStartedMillis(startedMillis))
                 .setSchemaChange(SchemaChange.newBuilder().setSql(ddl))
                 .setProposedAtMillis(System.currentTimeMillis())
                 .build();
@@ -316,6 +332,33 @@ public final class RangeReplica implements DurableStateMachine {
         }
     }
 
+    /** Takes the write side of the schema lock, cancelling client statements that hold it up. */
+    private void lockOutStatements() throws SQLException {
+        try {
+            while (!schemaLock.writeLock().tryLock(10, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                for (HeldTransaction tx : held) {
+                    tx.interrupt();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted while applying a schema change", SqlStates.UNAVAILABLE, e);
+        }
+    }
+
+    private void rollBackWriters(String because) throws SQLException {
+        for (HeldTransaction tx : new ArrayList<>(held)) {
+            if (tx.state() == HeldTransaction.State.PROPOSED) {
+                release(tx, because);
+            }
+        }
+        for (HeldTransaction tx : new ArrayList<>(held)) {
+            if (tx.hasWrites()) {
+                release(tx, because);
+            }
+        }
+    }
+
     void forget(HeldTransaction tx) {
         held.remove(tx);
     }
@@ -362,7 +405,9 @@ public final class RangeReplica implements DurableStateMachine {
         long sequence = command.getSession().getSequence();
         boolean hasSession = command.hasSession();
         if (hasSession) {
-            Optional<Outcome> answered = SessionTable.answered(apply, range, session, sequence);
+            Optional<Outcome> answered = SessionTable.answered(apply, range, session, sequence,
+                    command.getSession().getStartedMillis(), command.getProposedAtMillis(),
+                    options.sessionTtl().toMillis());
             if (answered.isPresent()) {
                 // A retry that reached the log twice: the first one's outcome stands, nothing applies.
                 finishWithout(own, "its write was already applied", at);
@@ -445,18 +490,32 @@ public final class RangeReplica implements DurableStateMachine {
 
     private Outcome applySchemaChange(AppliedPosition at, RangeCommand command, byte[] session, long sequence,
                                       boolean hasSession) throws SQLException {
-        // Held transactions would block the DDL on their locks, and their row images were made for
-        // the old schema: they end here, before the DDL waits on anything.
-        rollBackAll("a schema change applied (index " + at.index() + ")");
+        // Held transactions that wrote would block the DDL on their locks, and their row images
+        // were made for the old schema: they end here, before the DDL waits on anything. Ones that
+        // only read hold no locks and go on (a later write of theirs is refused by the schema version).
+        String because = "a schema change applied (index " + at.index() + ")";
+        rollBackWriters(because);
+        lockOutStatements();
         Outcome outcome;
-        Set<String> before = ReplicatedTables.names(apply);
-        try (Statement s = apply.createStatement()) {
-            s.execute(command.getSchemaChange().getSql());
-            outcome = installCapture(before);
-        } catch (SQLException failure) {
-            apply.rollback();
-            outcome = new Outcome.Refused(failure.getSQLState() == null ? "42000" : failure.getSQLState(),
-                    failure.getMessage());
+        try {
+            rollBackWriters(because);
+            Set<String> before = ReplicatedTables.names(apply);
+            try (Statement s = apply.createStatement()) {
+                s.execute(command.getSchemaChange().getSql());
+                outcome = installCapture(before);
+            } catch (SQLException failure) {
+                apply.rollback();
+                outcome = new Outcome.Refused(failure.getSQLState() == null ? "42000" : failure.getSQLState(),
+                        failure.getMessage());
+            }
+            if (outcome instanceof Outcome.Applied) {
+                for (HeldTransaction tx : held) {
+                    // It has only read so far: what it writes from now on is made against the new schema.
+                    tx.schemaVersion = at.index();
+                }
+            }
+        } finally {
+            schemaLock.writeLock().unlock();
         }
         if (outcome instanceof Outcome.Applied) {
             outcome = new Outcome.Applied(range, at.index());

@@ -28,9 +28,11 @@ public final class RangeSession implements AutoCloseable {
     private final RangeReplica range;
     private final Connection connection;
     private final byte[] sessionId;
+    private final long startedMillis;
     private HeldTransaction current;
 
-    RangeSession(RangeReplica range, Connection connection, byte[] sessionId) throws SQLException {
+    RangeSession(RangeReplica range, Connection connection, byte[] sessionId, long startedMillis) throws SQLException {
+        this.startedMillis = startedMillis;
         this.range = range;
         this.connection = connection;
         this.sessionId = sessionId.clone();
@@ -106,7 +108,7 @@ public final class RangeSession implements AutoCloseable {
                 range.forget(tx);
                 return CompletableFuture.completedFuture(new Outcome.Applied(range.range(), range.applied()));
             }
-            return range.propose(tx, changes, sessionId, sequence, updateCount);
+            return range.propose(tx, changes, sessionId, startedMillis, sequence, updateCount);
         } catch (SQLException e) {
             SQLException failure = tx.rolledBackBecause() != null
                     ? new SQLException("the transaction was rolled back: " + tx.rolledBackBecause(), SqlStates.ROLLED_BACK, e)
@@ -116,9 +118,27 @@ public final class RangeSession implements AutoCloseable {
         }
     }
 
+    /**
+     * Changes a setting of this session alone (its schema, time zone): in the open transaction if
+     * there is one, else directly, so that no transaction is left open behind it.
+     */
+    public void setting(String sql) throws SQLException {
+        SqlWork<Void> apply = c -> {
+            try (java.sql.Statement st = c.createStatement()) {
+                st.execute(sql);
+            }
+            return null;
+        };
+        if (current != null) {
+            current.run(apply);
+        } else {
+            apply.run(connection);
+        }
+    }
+
     /** The outcome the range already gave this session's write {@code sequence}, if any. */
     public Optional<Outcome> answered(long sequence) throws SQLException {
-        return range.answered(sessionId, sequence);
+        return range.answered(sessionId, startedMillis, sequence);
     }
 
     /** Rolls back the open transaction, if any. */
@@ -136,7 +156,7 @@ public final class RangeSession implements AutoCloseable {
             return CompletableFuture.failedFuture(new SQLException(
                     "DDL cannot run inside a transaction: commit or roll back first", SqlStates.INVALID_TRANSACTION_STATE));
         }
-        return range.proposeSchemaChange(connection, ddl, sessionId, sequence);
+        return range.proposeSchemaChange(connection, ddl, sessionId, startedMillis, sequence);
     }
 
     @Override

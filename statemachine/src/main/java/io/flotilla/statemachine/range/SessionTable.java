@@ -38,14 +38,17 @@ final class SessionTable {
      * The outcome a write must get without being applied, if any: the stored outcome for a retry
      * of the session's last write, a refusal for anything older or for a forgotten session.
      */
-    static Optional<Outcome> answered(Connection connection, long range, byte[] session, long sequence)
-            throws SQLException {
+    static Optional<Outcome> answered(Connection connection, long range, byte[] session, long sequence,
+                                      long startedMillis, long nowMillis, long ttlMillis) throws SQLException {
         try (PreparedStatement select = connection.prepareStatement(
                 "SELECT SEQUENCE, SQL_STATE, MESSAGE, APPLIED_INDEX, UPDATE_COUNT FROM FLOTILLA.SESSIONS WHERE SESSION_ID = ?")) {
             select.setBytes(1, session);
             try (ResultSet row = select.executeQuery()) {
                 if (!row.next()) {
-                    return sequence == 1 ? Optional.empty() : Optional.of(new Outcome.Refused(SqlStates.OUTCOME_UNKNOWN,
+                    // Unknown: new, unless it is old enough to have had records that expired. (A
+                    // client's statements that wrote nothing use numbers too, so 1 need not come first.)
+                    boolean young = startedMillis > 0 && nowMillis - startedMillis < ttlMillis;
+                    return sequence == 1 || young ? Optional.empty() : Optional.of(new Outcome.Refused(SqlStates.OUTCOME_UNKNOWN,
                             "session unknown to the range (expired?): the outcome of write " + sequence
                                     + " and earlier ones cannot be told; start a new session"));
                 }

@@ -59,6 +59,14 @@ class RangeWorkloadTest {
     void replicasStayEqualAndMatchASerialReplayUnderFaults() throws Exception {
         long seed = Long.getLong("flotilla.range.seed", System.nanoTime());
         String replay = "seed " + seed + " (replay: -Dflotilla.range.seed=" + seed + ")";
+        try {
+            run(seed, replay);
+        } catch (Exception | AssertionError e) {
+            throw new AssertionError(replay + ": " + e, e);
+        }
+    }
+
+    private void run(long seed, String replay) throws Exception {
         SplittableRandom random = new SplittableRandom(seed);
         try (RangeCluster rc = new RangeCluster(EmbeddedCluster.Options.defaults(3).withSeed(seed), 1,
                 RangeReplica.Options.defaults())) {

@@ -52,6 +52,7 @@ final class ClientSession implements AutoCloseable {
     private final Node node;
     private final Forwarder forwarder;
     private byte[] sessionId;
+    private long sessionStartedMillis;
     private boolean readOnly;
     private RangeSession local;
     private final Map<Long, Cursor> cursors = new HashMap<>();
@@ -141,7 +142,8 @@ final class ClientSession implements AutoCloseable {
             throw new IllegalArgumentException("a session id is 1 to 64 bytes");
         }
         readOnly = hello.getReadOnly();
-        forwarder.identify(sessionId, readOnly);
+        sessionStartedMillis = hello.getSessionStartedMillis();
+        forwarder.identify(sessionId, sessionStartedMillis, readOnly);
         HelloResult.Builder b = HelloResult.newBuilder().setNodeId(node.id()).setServerVersion("flotilla 0.1.0");
         for (Peer p : node.config().peers().values()) {
             b.addCluster(NodeAddress.newBuilder().setNodeId(p.id()).setHost(p.sql().getHostString())
@@ -196,7 +198,7 @@ final class ClientSession implements AutoCloseable {
 
     private RangeSession session() throws SQLException {
         if (local == null) {
-            local = node.replica(Node.DATA_RANGE).session(sessionId);
+            local = node.replica(Node.DATA_RANGE).session(sessionId, sessionStartedMillis);
         }
         return local;
     }
@@ -398,12 +400,7 @@ final class ClientSession implements AutoCloseable {
             });
         } else if (upper.startsWith("SET SCHEMA ") || upper.startsWith("SET TIME ZONE ")
                 || upper.startsWith("SET SCHEMA_SEARCH_PATH ")) {
-            session().run(c -> {
-                try (Statement st = c.createStatement()) {
-                    st.execute(sql);
-                }
-                return null;
-            });
+            session().setting(sql);
         } else {
             throw new SQLException("not supported on a replicated database: " + sql, SqlStates.NOT_SUPPORTED);
         }

@@ -31,6 +31,7 @@ final class Forwarder implements AutoCloseable {
 
     private final Node node;
     private byte[] sessionId;
+    private long startedMillis;
     private boolean readOnly;
     private NodeConnection link;
     private boolean pinned;
@@ -39,7 +40,8 @@ final class Forwarder implements AutoCloseable {
         this.node = node;
     }
 
-    void identify(byte[] sessionId, boolean readOnly) {
+    void identify(byte[] sessionId, long startedMillis, boolean readOnly) {
+        this.startedMillis = startedMillis;
         this.sessionId = sessionId;
         this.readOnly = readOnly;
     }
@@ -122,6 +124,7 @@ final class Forwarder implements AutoCloseable {
             InetSocketAddress address = leader == 0 ? null : node.sqlAddressOf(leader);
             if (address != null) {
                 Hello hello = Hello.newBuilder().setSessionId(ByteString.copyFrom(sessionId)).setReadOnly(readOnly)
+                        .setSessionStartedMillis(startedMillis)
                         .setClient("flotilla node " + node.id() + " forwarding").build();
                 return NodeConnection.open(new HostAddress(address.getHostString(), address.getPort()), hello, 5_000, 60_000);
             }
