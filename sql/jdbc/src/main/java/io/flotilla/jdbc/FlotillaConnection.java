@@ -59,7 +59,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Writes outside a transaction, and commits, carry the session's next sequence number, which
  * with the session id lets the nodes apply a resent write exactly once.
  */
-public class FlotillaConnection implements Connection {
+public class FlotillaConnection implements SelfWrapper, Connection {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final String url;
@@ -726,18 +726,7 @@ public class FlotillaConnection implements Connection {
         return copy;
     }
 
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        if (iface.isInstance(this)) {
-            return iface.cast(this);
-        }
-        throw new SQLException("not a wrapper for " + iface.getName(), SqlStates.GENERAL_ERROR);
-    }
 
-    @Override
-    public boolean isWrapperFor(Class<?> iface) {
-        return iface.isInstance(this);
-    }
 
     // ---------------------------------------------------------------- internals
 

@@ -15,7 +15,7 @@ import java.util.Locale;
  * Database metadata. Catalog questions are answered by queries on H2 2.x's INFORMATION_SCHEMA sent
  * through the connection (the node just runs them), renamed to the columns JDBC specifies.
  */
-public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers {
+public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implements SelfWrapper {
     private static final String NULL_TEXT = "CAST(NULL AS VARCHAR)";
     private static final String NULL_INT = "CAST(NULL AS INTEGER)";
     private static final String NULL_SHORT = "CAST(NULL AS SMALLINT)";
@@ -468,18 +468,7 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers {
         return rows.toResultSet();
     }
 
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        if (iface.isInstance(this)) {
-            return iface.cast(this);
-        }
-        throw new SQLException("not a wrapper for " + iface.getName(), SqlStates.GENERAL_ERROR);
-    }
 
-    @Override
-    public boolean isWrapperFor(Class<?> iface) {
-        return iface.isInstance(this);
-    }
 
     /**
      * A metadata query with its bound parameters. JDBC's conventions: a null argument does not

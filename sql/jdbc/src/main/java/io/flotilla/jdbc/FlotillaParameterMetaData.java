@@ -9,7 +9,7 @@ import java.sql.Types;
  * What the driver knows of a prepared statement's parameters without asking the server: their
  * number (the '?' outside quotes and comments). Types are unknown until the server binds them.
  */
-final class FlotillaParameterMetaData implements ParameterMetaData {
+final class FlotillaParameterMetaData implements SelfWrapper, ParameterMetaData {
     private final int count;
 
     FlotillaParameterMetaData(int count) {
@@ -76,16 +76,5 @@ final class FlotillaParameterMetaData implements ParameterMetaData {
         }
     }
 
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        if (iface.isInstance(this)) {
-            return iface.cast(this);
-        }
-        throw new SQLException("not a wrapper for " + iface.getName(), SqlStates.GENERAL_ERROR);
-    }
 
-    @Override
-    public boolean isWrapperFor(Class<?> iface) {
-        return iface.isInstance(this);
-    }
 }

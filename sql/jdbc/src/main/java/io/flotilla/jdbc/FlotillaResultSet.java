@@ -51,7 +51,7 @@ import javax.sql.rowset.serial.SerialClob;
  * A forward-only, read-only result set over pages of rows. While the node still holds rows (the
  * page is not the last), the next page is fetched with the cursor; closing early closes the cursor.
  */
-public class FlotillaResultSet extends ReadOnlyForwardResultSet {
+public class FlotillaResultSet extends ReadOnlyForwardResultSet implements SelfWrapper {
     private final FlotillaStatement statement;
     private final FlotillaConnection connection;
     private final List<Column> columns;
@@ -868,18 +868,7 @@ public class FlotillaResultSet extends ReadOnlyForwardResultSet {
         return getSQLXML(findColumn(columnLabel));
     }
 
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        if (iface.isInstance(this)) {
-            return iface.cast(this);
-        }
-        throw new SQLException("not a wrapper for " + iface.getName(), SqlStates.GENERAL_ERROR);
-    }
 
-    @Override
-    public boolean isWrapperFor(Class<?> iface) {
-        return iface.isInstance(this);
-    }
 
     private void checkOpen() throws SQLException {
         if (closed) {

@@ -8,7 +8,7 @@ import java.sql.Types;
 import java.util.List;
 
 /** A result set's columns as the node described them in the first RowBatch. */
-public class FlotillaResultSetMetaData implements ResultSetMetaData {
+public class FlotillaResultSetMetaData implements SelfWrapper, ResultSetMetaData {
     private final List<Column> columns;
 
     FlotillaResultSetMetaData(List<Column> columns) {
@@ -208,16 +208,5 @@ public class FlotillaResultSetMetaData implements ResultSetMetaData {
         }
     }
 
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        if (iface.isInstance(this)) {
-            return iface.cast(this);
-        }
-        throw new SQLException("not a wrapper for " + iface.getName(), SqlStates.GENERAL_ERROR);
-    }
 
-    @Override
-    public boolean isWrapperFor(Class<?> iface) {
-        return iface.isInstance(this);
-    }
 }

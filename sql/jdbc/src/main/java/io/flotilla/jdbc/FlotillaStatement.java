@@ -17,7 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /** A statement: each execute is one Execute request; results are a result set or an update count. */
-public class FlotillaStatement implements Statement {
+public class FlotillaStatement implements SelfWrapper, Statement {
     protected final FlotillaConnection connection;
     private volatile boolean closed;
     private int fetchSize;
@@ -485,18 +485,7 @@ public class FlotillaStatement implements Statement {
         }
     }
 
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        if (iface.isInstance(this)) {
-            return iface.cast(this);
-        }
-        throw new SQLException("not a wrapper for " + iface.getName(), SqlStates.GENERAL_ERROR);
-    }
 
-    @Override
-    public boolean isWrapperFor(Class<?> iface) {
-        return iface.isInstance(this);
-    }
 
     protected void checkOpen() throws SQLException {
         if (closed) {
