@@ -40,6 +40,30 @@ final class LocalNodes implements AutoCloseable {
     private LocalNodes(int count, boolean separateProcesses) throws Exception {
         this.separateProcesses = separateProcesses;
         root = Files.createTempDirectory("flotilla-nodes-");
+        for (int attempt = 1; ; attempt++) {
+            try {
+                startAll(count, root.resolve("attempt-" + attempt));
+                return;
+            } catch (Exception e) {
+                // A port found free may be taken (as some socket's ephemeral port) before a node binds it.
+                if (!bindFailure(e) || attempt == 5) {
+                    close();
+                    throw e;
+                }
+                for (long id : new ArrayList<>(running.keySet())) {
+                    running.remove(id).close();
+                }
+                for (Process p : processes.values()) {
+                    p.destroyForcibly().waitFor();
+                }
+                processes.clear();
+                flags.clear();
+                sqlPorts.clear();
+            }
+        }
+    }
+
+    private void startAll(int count, Path data) throws Exception {
         List<int[]> ports = new ArrayList<>();
         StringBuilder peers = new StringBuilder();
         for (int id = 1; id <= count; id++) {
@@ -52,11 +76,22 @@ final class LocalNodes implements AutoCloseable {
         for (long id = 1; id <= count; id++) {
             int[] p = ports.get((int) id - 1);
             flags.put(id, new String[] {"--node-id", String.valueOf(id), "--raft", "127.0.0.1:" + p[0],
-                "--sql", "127.0.0.1:" + p[1], "--data-dir", root.resolve("node-" + id).toString(),
+                "--sql", "127.0.0.1:" + p[1], "--data-dir", data.resolve("node-" + id).toString(),
                 "--peers", peers.toString(), "--election-timeout-ms", "300", "--heartbeat-ms", "30",
                 "--max-clock-drift-ms", "60"});
             start(id);
         }
+    }
+
+    private static boolean bindFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.BindException
+                    || String.valueOf(t.getMessage()).contains("cannot listen on")
+                    || String.valueOf(t.getMessage()).contains("Address already in use")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Starts one more node, empty, with --join, that knows the others as its peers; returns its id. */

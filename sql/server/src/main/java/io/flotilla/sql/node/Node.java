@@ -81,8 +81,16 @@ public final class Node implements AutoCloseable {
         for (long range : RANGES) {
             openRange(range);
         }
-        io.flotilla.sql.server.SystemViews.install(this);
-        this.clients = ClientServer.start(resolved(config.sql()), this);
+        ClientServer started;
+        try {
+            io.flotilla.sql.server.SystemViews.install(this);
+            started = ClientServer.start(resolved(config.sql()), this);
+        } catch (IOException | SQLException | RuntimeException e) {
+            // The client port could not open (taken, say): nothing started here may linger.
+            closeRaftSide();
+            throw e;
+        }
+        this.clients = started;
     }
 
     /** Starts a node from its configuration (its data directory may hold an earlier run's state). */
@@ -156,6 +164,10 @@ public final class Node implements AutoCloseable {
     @Override
     public void close() {
         clients.close();
+        closeRaftSide();
+    }
+
+    private void closeRaftSide() {
         io.flotilla.sql.server.SystemViews.uninstall(this);
         host.close();
         transport.close();
