@@ -93,7 +93,7 @@ public class RaftCoreBenchmark {
         for (int i = 0; i < BATCH; i++) {
             entries.add(new Entry(baselineTerm, ++baselineIndex, new Payload.Command(payload)));
         }
-        baselineLog.persist(new Ready(null, null, entries, List.of(), List.of(), List.of(), List.of(), List.of()));
+        baselineLog.persist(new Ready(null, null, entries, List.of(), List.of(), List.of(), List.of(), List.of(), List.of()));
         if (baselineIndex % (256 * BATCH) == 0) {
             baselineLog.compact(new SnapshotMeta(baselineIndex, baselineTerm, Membership.EMPTY));
         }

@@ -300,11 +300,19 @@ public final class Raft {
         }
         HardState hs = hardState();
         HardState changed = hs.equals(handedOutHardState) ? null : hs;
+        // The previous Ready was persisted before this one is handed out: what it carried is durable.
+        boolean termDurable = hs.term() == handedOutHardState.term() && hs.vote() == handedOutHardState.vote();
         handedOutHardState = hs;
         SnapshotMeta snapshot = log.hasUnhandedSnapshot() ? log.handOutSnapshot() : null;
         List<Entry> entries = log.hasUnhandedEntries() ? log.handOutEntries() : List.of();
-        Ready ready = new Ready(changed, snapshot, entries, outbox, log.handOutCommitted(config.maxApplyBytes()),
-                readStates, reads.takeAbandoned(), transfers);
+        List<Message> eager = new ArrayList<>();
+        List<Message> afterPersist = new ArrayList<>();
+        for (Message m : outbox) {
+            boolean fromLeader = m instanceof Message.Append || m instanceof Message.Heartbeat;
+            (role == Role.LEADER && termDurable && fromLeader ? eager : afterPersist).add(m);
+        }
+        Ready ready = new Ready(changed, snapshot, entries, afterPersist, log.handOutCommitted(config.maxApplyBytes()),
+                readStates, reads.takeAbandoned(), transfers, eager);
         outbox.clear();
         readStates.clear();
         transfers.clear();

@@ -5,6 +5,7 @@ import java.util.List;
 /**
  * The core's output since the last {@link Raft#advance}. The host must, in this order:
  * <ol>
+ *   <li>send {@code eager} at once, if it likes, while it writes;</li>
  *   <li>make {@code snapshot} (if any), {@code entries} and {@code hardState} (if any) durable;
  *       entries replace whatever the log held from {@code entries.get(0).index()} on;</li>
  *   <li>only then send {@code messages} and start the {@code snapshotTransfers};</li>
@@ -12,12 +13,17 @@ import java.util.List;
  *       {@code abandonedReads} (this replica lost leadership before confirming them);</li>
  *   <li>call {@link Raft#advance(Ready)}.</li>
  * </ol>
+ *
+ * <p>{@code eager} holds a leader's appends and heartbeats when its term and vote are already
+ * durable: they depend on nothing this Ready writes (Raft thesis §10.2.1; the leader counts its
+ * own copy toward commitment only once persisted), so followers can write in parallel with it.
  */
 public record Ready(HardState hardState, SnapshotMeta snapshot, List<Entry> entries, List<Message> messages,
                     List<Entry> committed, List<ReadState> reads, List<Long> abandonedReads,
-                    List<SnapshotTransfer> snapshotTransfers) {
+                    List<SnapshotTransfer> snapshotTransfers, List<Message> eager) {
 
     public Ready {
+        eager = List.copyOf(eager);
         entries = List.copyOf(entries);
         messages = List.copyOf(messages);
         committed = List.copyOf(committed);
@@ -32,7 +38,7 @@ public record Ready(HardState hardState, SnapshotMeta snapshot, List<Entry> entr
     }
 
     public boolean isEmpty() {
-        return !mustPersist() && messages.isEmpty() && committed.isEmpty() && reads.isEmpty() && abandonedReads.isEmpty()
+        return !mustPersist() && messages.isEmpty() && eager.isEmpty() && committed.isEmpty() && reads.isEmpty() && abandonedReads.isEmpty()
                 && snapshotTransfers.isEmpty();
     }
 }

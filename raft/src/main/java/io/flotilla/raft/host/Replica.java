@@ -127,6 +127,10 @@ final class Replica {
         }
         Ready ready = raft.ready();
         persisting = true;
+        for (Message m : ready.eager()) {
+            // A leader's appends go out while its own write runs: followers write in parallel.
+            outbox.send(group, m);
+        }
         if (ready.snapshot() != null) {
             // The image must be durable before the log records that it replaced everything.
             Path image = staged.get(ready.snapshot());

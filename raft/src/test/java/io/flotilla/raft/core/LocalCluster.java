@@ -163,9 +163,10 @@ public final class LocalCluster {
                 if (!down.contains(e.getKey()) && raft.hasReady()) {
                     Ready ready = raft.ready();
                     storages.get(e.getKey()).persist(ready);
+                    inFlight.addAll(ready.eager());
                     inFlight.addAll(ready.messages());
-                    messagesSent += ready.messages().size();
-                    for (Message m : ready.messages()) {
+                    messagesSent += ready.eager().size() + ready.messages().size();
+                    for (Message m : ready.eager()) {
                         if (m instanceof Message.Append) {
                             sentTo.merge(m.to(), 1L, Long::sum);
                         }

@@ -267,6 +267,10 @@ final class SimNode {
         }
         Ready ready = raft.ready();
         persisting = true;
+        for (Message m : ready.eager()) {
+            // As the real host does: a leader's appends leave while its own fsync runs.
+            sim.send(m);
+        }
         int inc = incarnation;
         long fsync = ready.mustPersist() ? random.nextLong(20_000, 2_000_000) : 0;
         sim.schedule(fsync, () -> {
