@@ -42,6 +42,8 @@ final class HeldTransaction {
     private final ReentrantLock inUse = new ReentrantLock();
     private volatile State state = State.OPEN;
     private volatile String rolledBackBecause;
+    /** The client's session closed while this was proposed: its connection closes when it ends. */
+    private boolean closeWhenEnded;
 
     HeldTransaction(Connection connection, ChangeRecorder recorder, long term, long schemaVersion, byte[] proposalId,
                     java.util.concurrent.locks.Lock statements) {
@@ -115,8 +117,33 @@ final class HeldTransaction {
             connection.commit();
             state = State.ENDED;
             recorder.close();
+            closeIfAsked();
         } finally {
             inUse.unlock();
+        }
+    }
+
+    /**
+     * The client's session is closing. A proposed transaction still needs its connection to commit
+     * when its entry applies (closing it then would fail the apply and stop the replica): the
+     * connection is closed when the transaction ends. Returns whether it took the connection over.
+     */
+    boolean closeConnectionWhenEnded() {
+        inUse.lock();
+        try {
+            if (state == State.PROPOSED) {
+                closeWhenEnded = true;
+                return true;
+            }
+            return false;
+        } finally {
+            inUse.unlock();
+        }
+    }
+
+    private void closeIfAsked() throws SQLException {
+        if (closeWhenEnded) {
+            connection.close();
         }
     }
 
@@ -156,6 +183,7 @@ final class HeldTransaction {
             state = State.ENDED;
             recorder.close();
             connection.rollback();
+            closeIfAsked();
         } finally {
             inUse.unlock();
         }

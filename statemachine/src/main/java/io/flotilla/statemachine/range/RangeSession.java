@@ -30,6 +30,8 @@ public final class RangeSession implements AutoCloseable {
     private final byte[] sessionId;
     private final long startedMillis;
     private HeldTransaction current;
+    /** The last transaction proposed; it may still be waiting for its entry to apply. */
+    private HeldTransaction proposed;
 
     RangeSession(RangeReplica range, Connection connection, byte[] sessionId, long startedMillis) throws SQLException {
         this.startedMillis = startedMillis;
@@ -108,6 +110,7 @@ public final class RangeSession implements AutoCloseable {
                 range.forget(tx);
                 return CompletableFuture.completedFuture(new Outcome.Applied(range.range(), range.applied()));
             }
+            proposed = tx;
             return range.propose(tx, changes, sessionId, startedMillis, sequence, updateCount);
         } catch (SQLException e) {
             SQLException failure = tx.rolledBackBecause() != null
@@ -162,6 +165,8 @@ public final class RangeSession implements AutoCloseable {
     @Override
     public void close() throws SQLException {
         rollback();
-        connection.close();
+        if (proposed == null || !proposed.closeConnectionWhenEnded()) {
+            connection.close();
+        }
     }
 }

@@ -155,6 +155,35 @@ class RangeReplicaTest {
     }
 
     @Test
+    void aSessionClosedWhileItsCommitIsInFlightDoesNotStopTheReplica() throws Exception {
+        try (RangeCluster rc = start()) {
+            long node = rc.awaitServing(WAIT);
+            RangeReplica leader = rc.replica(node);
+            try (RangeSession s = leader.session(new byte[] {12})) {
+                await(s.schemaChange("CREATE TABLE T(ID INT PRIMARY KEY)", 1));
+            }
+            java.util.List<java.util.concurrent.CompletableFuture<Outcome>> commits = new java.util.ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                RangeSession s = leader.session(new byte[] {13, (byte) i});
+                update(s, "INSERT INTO T VALUES (" + i + ")");
+                commits.add(s.commit(1));
+                // The client goes away before its entry applies (a timeout, a dropped connection).
+                s.close();
+            }
+            long last = 0;
+            for (var c : commits) {
+                last = Math.max(last, assertInstanceOf(Outcome.Applied.class, await(c)).index());
+            }
+            assertTrue(leader.serving(), "the leader's replica must keep going");
+            try (RangeSession s = leader.session(new byte[] {14})) {
+                assertEquals(20, count(s, "SELECT COUNT(*) FROM T"));
+            }
+            Map<Long, String> digests = rc.digestsAt(last, WAIT);
+            assertEquals(1, new HashSet<>(digests.values()).size(), "replicas differ: " + digests);
+        }
+    }
+
+    @Test
     void aTableWithoutAPrimaryKeyIsRefusedAndNothingReachesTheLog() throws Exception {
         try (RangeCluster rc = start()) {
             RangeReplica leader = rc.replica(rc.awaitServing(WAIT));
