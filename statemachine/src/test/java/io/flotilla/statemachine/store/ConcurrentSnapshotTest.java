@@ -58,8 +58,10 @@ class ConcurrentSnapshotTest {
                 try (SnapshotImage image = source.snapshot()) {
                     long after = committed.get();
                     claimed = image.position();
-                    assertTrue(claimed.index() >= before && claimed.index() <= after,
-                            claimed + " outside [" + before + ", " + after + "]");
+                    // The writer counts a commit only after H2 has committed it: the image may hold
+                    // one commit more than the counter said when it was read.
+                    assertTrue(claimed.index() >= before && claimed.index() <= after + 1,
+                            claimed + " outside [" + before + ", " + (after + 1) + "]");
                     // The image stays open while writers move on, then is read in pieces with more
                     // commits in between: writers are not blocked by an image being produced.
                     awaitCommitted(claimed.index() + 100, writer);
