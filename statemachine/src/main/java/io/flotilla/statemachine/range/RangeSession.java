@@ -43,6 +43,7 @@ public final class RangeSession implements AutoCloseable {
 
     /** How the statement must travel; parses it without running it. */
     public StatementKind classify(String sql) throws SQLException {
+        NodeFileAccess.refuse(sql);
         Session session = connection.unwrap(JdbcConnection.class).getSession();
         try {
             return StatementKind.of(((SessionLocal) session).prepare(sql));

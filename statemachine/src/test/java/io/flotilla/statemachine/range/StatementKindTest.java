@@ -46,4 +46,31 @@ class StatementKindTest {
             assertEquals(expected, StatementKind.of(session.prepare(sql)), sql);
         }
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {
+        "SELECT FILE_READ('/etc/passwd')",
+        "SELECT file_write('x', '/tmp/owned')",
+        "CALL CSVWRITE('/tmp/x.csv', 'SELECT 1')",
+        "SELECT * FROM CSVREAD('/etc/hosts')",
+        "CALL LINK_SCHEMA('X', '', 'jdbc:h2:mem:x', 'sa', '', 'PUBLIC')",
+    })
+    void nodeFileAccessIsRefused(String sql) {
+        java.sql.SQLException e = org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class,
+                () -> NodeFileAccess.refuse(sql));
+        assertEquals(SqlStates.NOT_SUPPORTED, e.getSQLState());
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {
+        "SELECT 'FILE_READ(x)' FROM T",
+        "SELECT \"FILE_WRITE\" FROM T",
+        "SELECT A FROM T -- CSVREAD later",
+        "SELECT A /* LINK_SCHEMA */ FROM T",
+        "SELECT FILE_READER FROM T",
+        "SELECT SCRIPT, BACKUP FROM JOBS",
+    })
+    void theSameWordsInLiteralsNamesAndCommentsAreFine(String sql) throws Exception {
+        NodeFileAccess.refuse(sql);
+    }
 }
