@@ -18,7 +18,7 @@ import java.util.Properties;
  */
 record DriverConfig(List<HostAddress> hosts, String database, ConsistencySetting consistency,
                     int connectTimeoutMillis, int socketTimeoutMillis, int fetchSize, boolean readOnly,
-                    long failoverTimeoutMillis) {
+                    long failoverTimeoutMillis, boolean productH2) {
 
     static final String PREFIX = "jdbc:flotilla://";
 
@@ -31,7 +31,9 @@ record DriverConfig(List<HostAddress> hosts, String database, ConsistencySetting
         FETCH_SIZE("fetchSize", "1000", "rows per page of a result set"),
         READ_ONLY("readOnly", "false", "open the connection read-only"),
         FAILOVER_TIMEOUT("failoverTimeout", "30000",
-                "milliseconds a statement outside a transaction keeps retrying other nodes after a failure");
+                "milliseconds a statement outside a transaction keeps retrying other nodes after a failure"),
+        PRODUCT_NAME("productName", "Flotilla", "the product DatabaseMetaData names: Flotilla, or H2 (with H2's "
+                + "version) for tools that pick their SQL dialect by product name, such as Flyway or Liquibase");
 
         final String key;
         final String defaultValue;
@@ -124,7 +126,20 @@ record DriverConfig(List<HostAddress> hosts, String database, ConsistencySetting
                 intValue(values, Option.SOCKET_TIMEOUT, 0),
                 intValue(values, Option.FETCH_SIZE, 1),
                 boolValue(values, Option.READ_ONLY),
-                intValue(values, Option.FAILOVER_TIMEOUT, 0));
+                intValue(values, Option.FAILOVER_TIMEOUT, 0),
+                productIsH2(values));
+    }
+
+    private static boolean productIsH2(Map<Option, String> values) throws SQLException {
+        String v = value(values, Option.PRODUCT_NAME).trim();
+        if (v.equalsIgnoreCase("H2")) {
+            return true;
+        }
+        if (v.equalsIgnoreCase("Flotilla")) {
+            return false;
+        }
+        throw new SQLException("option " + Option.PRODUCT_NAME.key + " must be Flotilla or H2, got '" + v + "'",
+                SqlStates.INVALID_PARAMETER_VALUE);
     }
 
     /** Flotilla has no authentication yet; user and password are accepted so tools keep working. */

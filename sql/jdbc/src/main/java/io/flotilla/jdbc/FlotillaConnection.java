@@ -133,6 +133,11 @@ public class FlotillaConnection implements SelfWrapper, Connection {
         return config.fetchSize();
     }
 
+    /** Whether metadata name the product H2 (the {@code productName=H2} option). */
+    boolean productIsH2() {
+        return config.productH2();
+    }
+
     long linkEpoch() {
         return channel.epoch();
     }

@@ -21,6 +21,7 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
     private static final String NULL_SHORT = "CAST(NULL AS SMALLINT)";
 
     private final FlotillaConnection connection;
+    private String engineVersion;
 
     FlotillaDatabaseMetaData(FlotillaConnection connection) {
         this.connection = connection;
@@ -30,22 +31,43 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
 
     @Override
     public String getDatabaseProductName() {
-        return "Flotilla";
+        return connection.productIsH2() ? "H2" : "Flotilla";
     }
 
     @Override
-    public String getDatabaseProductVersion() {
-        return FlotillaDriver.VERSION;
+    public String getDatabaseProductVersion() throws SQLException {
+        return connection.productIsH2() ? engineVersion() + " (Flotilla " + FlotillaDriver.VERSION + ")"
+                : FlotillaDriver.VERSION;
     }
 
     @Override
-    public int getDatabaseMajorVersion() {
-        return FlotillaDriver.MAJOR_VERSION;
+    public int getDatabaseMajorVersion() throws SQLException {
+        return connection.productIsH2() ? engineVersionPart(0) : FlotillaDriver.MAJOR_VERSION;
     }
 
     @Override
-    public int getDatabaseMinorVersion() {
-        return FlotillaDriver.MINOR_VERSION;
+    public int getDatabaseMinorVersion() throws SQLException {
+        return connection.productIsH2() ? engineVersionPart(1) : FlotillaDriver.MINOR_VERSION;
+    }
+
+    /** The version of the H2 engine every replica runs, as {@code H2VERSION()} gives it. */
+    private String engineVersion() throws SQLException {
+        if (engineVersion == null) {
+            try (java.sql.Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("SELECT H2VERSION()")) {
+                rs.next();
+                engineVersion = rs.getString(1);
+            }
+        }
+        return engineVersion;
+    }
+
+    private int engineVersionPart(int i) throws SQLException {
+        String[] parts = engineVersion().split("\\.");
+        try {
+            return Integer.parseInt(parts[i]);
+        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+            throw new SQLException("unexpected H2 version '" + engineVersion + "'", SqlStates.PROTOCOL_VIOLATION, e);
+        }
     }
 
     @Override

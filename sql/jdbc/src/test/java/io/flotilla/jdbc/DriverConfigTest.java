@@ -30,6 +30,8 @@ class DriverConfigTest {
         assertTrue(c.readOnly());
         assertEquals(5000, c.connectTimeoutMillis());
         assertEquals(0, c.socketTimeoutMillis());
+        assertFalse(c.productH2());
+        assertTrue(DriverConfig.parse("jdbc:flotilla://a:1?productName=h2", null).productH2());
     }
 
     @Test
@@ -50,6 +52,7 @@ class DriverConfigTest {
         assertThrows(SQLException.class, () -> DriverConfig.parse("jdbc:flotilla://a:1?fetchsise=3", null));
         assertThrows(SQLException.class, () -> DriverConfig.parse("jdbc:flotilla://a:1?consistency=eventual", null));
         assertThrows(SQLException.class, () -> DriverConfig.parse("jdbc:flotilla://a:1?connectTimeout=-1", null));
+        assertThrows(SQLException.class, () -> DriverConfig.parse("jdbc:flotilla://a:1?productName=Oracle", null));
     }
 
     @Test
@@ -60,6 +63,6 @@ class DriverConfigTest {
         assertFalse(d.acceptsURL("jdbc:h2:mem:x"));
         assertNull(d.connect("jdbc:h2:mem:x", new Properties()));
         assertFalse(d.jdbcCompliant());
-        assertEquals(6, d.getPropertyInfo("jdbc:flotilla://a:1", null).length);
+        assertEquals(7, d.getPropertyInfo("jdbc:flotilla://a:1", null).length);
     }
 }

@@ -62,6 +62,21 @@ class MetadataTest extends FakeClusterTest {
     }
 
     @Test
+    void productNameH2NamesTheEngineTheReplicasRun() throws Exception {
+        try (Connection c = connect("productName=H2"); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT H2VERSION()")) {
+            rs.next();
+            String engine = rs.getString(1);
+            DatabaseMetaData md = c.getMetaData();
+            assertEquals("H2", md.getDatabaseProductName());
+            assertEquals(engine + " (Flotilla " + FlotillaDriver.VERSION + ")", md.getDatabaseProductVersion());
+            assertEquals(engine, md.getDatabaseMajorVersion() + "." + md.getDatabaseMinorVersion()
+                    + engine.substring(engine.indexOf('.', engine.indexOf('.') + 1)));
+            assertEquals(FlotillaDriver.NAME, md.getDriverName(), "the driver still names itself");
+        }
+    }
+
+    @Test
     void tablesColumnsAndKeysComeFromTheInformationSchema() throws Exception {
         try (Connection c = connect()) {
             schema(c);

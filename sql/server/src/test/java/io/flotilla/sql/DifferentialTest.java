@@ -33,8 +33,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * ending in a key), as multisets otherwise; update counts; and the SQLState of every error
  * (duplicate keys, check and foreign-key violations, division by zero, unknown tables).
  *
- * <p>DDL runs only outside transactions and every table has a primary key: Flotilla refuses the
- * rest by design (25000, 0A000), where H2 would accept them. No nondeterministic functions.
+ * <p>DDL runs inside transactions too (it commits the transaction first, in both). Every table has
+ * a primary key: Flotilla refuses the rest by design (0A000). No nondeterministic functions.
  *
  * <p>Replay: {@code -Dflotilla.diff.seed=N} runs that seed alone (add {@code -Dflotilla.diff.runs=K}
  * for K seeds from N); {@code -Dflotilla.diff.ops=M} sets the workload's length.
@@ -139,8 +139,8 @@ class DifferentialTest {
             if (pick < 8 && inTransaction) {
                 return Op.control(r.nextBoolean() ? Op.Kind.SAVEPOINT : Op.Kind.ROLLBACK_TO_SAVEPOINT);
             }
-            if (pick < 10 && !inTransaction) {
-                return ddl();
+            if (pick < 10) {
+                return ddl();   // inside a transaction it commits the transaction first, in both
             }
             if (pick < 45) {
                 return write();

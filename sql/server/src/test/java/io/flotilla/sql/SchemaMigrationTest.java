@@ -1,28 +1,21 @@
 package io.flotilla.sql;
 
+import io.flotilla.jdbc.FlotillaDataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.migration.BaseJavaMigration;
 import org.flywaydb.core.api.migration.Context;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
-import javax.sql.DataSource;
-import java.io.PrintWriter;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.sql.Connection;
-import java.sql.DatabaseMetaData;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,28 +24,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Flyway 10 (community) migrates the cluster: three versioned migrations (tables with primary keys,
  * a new column, seed rows), then a second run applies nothing.
  *
- * <p>Configuration needed. Flyway has no generic JDBC mode: it picks a database type from the
- * connection's product name and refuses others ("Unsupported Database: Flotilla"); its database
- * types are plugins found by ServiceLoader on Flyway's own class loader when its register is first
- * used, and its H2 support reads the version from {@code getDatabaseMajorVersion/MinorVersion}
- * (Flotilla reports 0.1, which selects H2 1.x metadata queries that fail with 42001). Flotilla runs
- * H2 2.x SQL on every replica, so Flyway gets connections ({@link H2FacedDataSource}) whose metadata
- * say "H2" and the version of {@code H2VERSION()}; everything else is the driver's. The migrations
- * that run DDL say {@code canExecuteInTransaction() == false} (Flyway then runs them in auto-commit
- * mode), because Flotilla refuses DDL after other statements of a transaction (25000). For the same
- * reason Flyway cannot create its own history table (it does so in a transaction, after reading
- * INFORMATION_SCHEMA in it, and retries ten times); the test creates it first in auto-commit mode
- * with Flyway's own H2 DDL ({@link #HISTORY_TABLE_DDL}, primary key on {@code installed_rank}).
+ * <p>One setting: Flyway has no generic JDBC mode; it picks a database type from the product name
+ * and refuses others ("Unsupported Database: Flotilla"). With {@code productName=H2} in the URL the
+ * driver's metadata name H2 and the version of the H2 engine the replicas run, and Flyway uses its
+ * H2 support.
+ *
+ * <p>Nothing else is adapted: Flyway creates its own history table and runs every migration in its
+ * default transaction. That relies on two things Flotilla does as H2 does: DDL commits the open
+ * transaction first, and a schema change ends only the transactions that touched what it changed
+ * (Flyway's transaction on its history table stays open while a migration creates tables).
  */
 class SchemaMigrationTest {
 
     private static LocalNodes nodes;
-    private static DataSource dataSource;
+    private static String url;
 
     @BeforeAll
     static void start() throws Exception {
         nodes = new LocalNodes(3);
-        dataSource = new H2FacedDataSource(nodes.url());
+        url = nodes.url() + (nodes.url().contains("?") ? "&" : "?") + "productName=H2";
     }
 
     @AfterAll
@@ -60,9 +50,6 @@ class SchemaMigrationTest {
         nodes.close();
     }
 
-    @Disabled("Flotilla limitation, not yet lifted: Flyway keeps a transaction that wrote its history table open "
-            + "while a DDL migration runs on another connection; Flotilla rolls back every transaction that wrote "
-            + "when any DDL applies (schema versions are range-wide, not per table), so Flyway's commit fails with 40001")
     @Test
     void threeMigrationsApplyOnceAndASecondRunIsANoOp() throws Exception {
         MigrateResult first = flyway().migrate();
@@ -85,10 +72,11 @@ class SchemaMigrationTest {
                     rows(s, "SELECT ID, NAME, EMAIL FROM CUSTOMER ORDER BY ID"));
             assertEquals(List.of("10,1,250", "11,1,100", "12,3,75"),
                     rows(s, "SELECT ID, CUSTOMER_ID, AMOUNT FROM PURCHASE ORDER BY ID"));
-            assertEquals(List.of("1,create tables,true", "2,add email,true", "3,seed rows,true"),
+            assertEquals(List.of("null,<< Flyway Schema History table created >>,TRUE", "1,Create tables,TRUE",
+                    "2,Add email,TRUE", "3,Seed rows,TRUE"),
                     rows(s, "SELECT \"version\", \"description\", \"success\" FROM \"flyway_schema_history\" "
                             + "ORDER BY \"installed_rank\""));
-            assertEquals(List.of("flyway_schema_history,installed_rank", "CUSTOMER,ID", "PURCHASE,ID"),
+            assertEquals(List.of("flyway_schema_history,installed_rank", "PURCHASE,ID", "CUSTOMER,ID"),
                     rows(s, "SELECT T.TABLE_NAME, K.COLUMN_NAME FROM INFORMATION_SCHEMA.TABLE_CONSTRAINTS T "
                             + "JOIN INFORMATION_SCHEMA.KEY_COLUMN_USAGE K ON K.CONSTRAINT_NAME = T.CONSTRAINT_NAME "
                             + "AND K.TABLE_NAME = T.TABLE_NAME WHERE T.CONSTRAINT_TYPE = 'PRIMARY KEY' "
@@ -96,37 +84,9 @@ class SchemaMigrationTest {
         }
     }
 
-    /**
-     * Flyway creates its history table inside a transaction, after a read of INFORMATION_SCHEMA in
-     * the same transaction, which Flotilla refuses (25000: DDL after other statements of a
-     * transaction). So the table is created up front, in auto-commit mode, exactly as Flyway's H2
-     * support would (primary key on installed_rank); Flyway then finds it and uses it.
-     */
-    static final String[] HISTORY_TABLE_DDL = {
-        "CREATE TABLE IF NOT EXISTS \"PUBLIC\".\"flyway_schema_history\" (\n"
-            + "    \"installed_rank\" INT NOT NULL,\n"
-            + "    \"version\" VARCHAR(50),\n"
-            + "    \"description\" VARCHAR(200) NOT NULL,\n"
-            + "    \"type\" VARCHAR(20) NOT NULL,\n"
-            + "    \"script\" VARCHAR(1000) NOT NULL,\n"
-            + "    \"checksum\" INT,\n"
-            + "    \"installed_by\" VARCHAR(100) NOT NULL,\n"
-            + "    \"installed_on\" TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,\n"
-            + "    \"execution_time\" INT NOT NULL,\n"
-            + "    \"success\" BOOLEAN NOT NULL,\n"
-            + "    CONSTRAINT \"flyway_schema_history_pk\" PRIMARY KEY (\"installed_rank\")\n"
-            + ")",
-        "CREATE INDEX IF NOT EXISTS \"PUBLIC\".\"flyway_schema_history_s_idx\" ON \"PUBLIC\".\"flyway_schema_history\" (\"success\")",
-    };
-
-    private static Flyway flyway() throws SQLException {
-        try (Connection c = DriverManager.getConnection(nodes.url()); Statement s = c.createStatement()) {
-            for (String ddl : HISTORY_TABLE_DDL) {
-                s.execute(ddl);
-            }
-        }
+    private static Flyway flyway() {
         return Flyway.configure()
-                .dataSource(dataSource)
+                .dataSource(new FlotillaDataSource(url))
                 .javaMigrations(new V1__Create_tables(), new V2__Add_email(), new V3__Seed_rows())
                 .locations(new String[0])   // no classpath scanning: only the Java migrations above
                 .load();
@@ -149,13 +109,8 @@ class SchemaMigrationTest {
 
     // ------------------------------------------------------------------ migrations
 
-    /** DDL: runs in auto-commit mode (Flotilla refuses DDL inside a transaction). */
+    /** DDL: as in H2, each statement commits Flyway's transaction first. */
     static final class V1__Create_tables extends BaseJavaMigration {
-        @Override
-        public boolean canExecuteInTransaction() {
-            return false;
-        }
-
         @Override
         public void migrate(Context context) throws Exception {
             try (Statement s = context.getConnection().createStatement()) {
@@ -167,11 +122,6 @@ class SchemaMigrationTest {
     }
 
     static final class V2__Add_email extends BaseJavaMigration {
-        @Override
-        public boolean canExecuteInTransaction() {
-            return false;
-        }
-
         @Override
         public void migrate(Context context) throws Exception {
             try (Statement s = context.getConnection().createStatement()) {
@@ -189,92 +139,6 @@ class SchemaMigrationTest {
                         + "(3, 'cy', 'cy@example.com')");
                 s.executeUpdate("INSERT INTO PURCHASE VALUES (10, 1, 250), (11, 1, 100), (12, 3, 75)");
             }
-        }
-    }
-
-    // ------------------------------------------------------------------ Flyway support for Flotilla
-
-    /**
-     * The cluster, as Flyway sees it: connections from the Flotilla driver whose metadata name the
-     * SQL engine behind them (H2, version from {@code H2VERSION()}) instead of "Flotilla 0.1".
-     * Everything else goes to the driver untouched.
-     */
-    static final class H2FacedDataSource implements DataSource {
-        private final String url;
-        private final int[] h2Version;
-        private final String h2VersionText;
-
-        H2FacedDataSource(String url) throws SQLException {
-            this.url = url;
-            try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement();
-                    ResultSet rs = s.executeQuery("SELECT H2VERSION()")) {
-                rs.next();
-                h2VersionText = rs.getString(1);
-            }
-            String[] parts = h2VersionText.split("\\.");
-            h2Version = new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
-        }
-
-        @Override
-        public Connection getConnection() throws SQLException {
-            Connection real = DriverManager.getConnection(url);
-            DatabaseMetaData realMeta = real.getMetaData();
-            DatabaseMetaData meta = (DatabaseMetaData) Proxy.newProxyInstance(getClass().getClassLoader(),
-                    new Class<?>[] {DatabaseMetaData.class}, (proxy, m, args) -> switch (m.getName()) {
-                        case "getDatabaseProductName" -> "H2";
-                        case "getDatabaseProductVersion" -> h2VersionText + " (Flotilla " + realMeta.getDatabaseProductVersion() + ")";
-                        case "getDatabaseMajorVersion" -> h2Version[0];
-                        case "getDatabaseMinorVersion" -> h2Version[1];
-                        default -> invoke(m, realMeta, args);
-                    });
-            return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class},
-                    (proxy, m, args) -> m.getName().equals("getMetaData") ? meta : invoke(m, real, args));
-        }
-
-        private static Object invoke(java.lang.reflect.Method m, Object target, Object[] args) throws Throwable {
-            try {
-                return m.invoke(target, args);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-        }
-
-        @Override
-        public Connection getConnection(String user, String password) throws SQLException {
-            return getConnection();
-        }
-
-        @Override
-        public PrintWriter getLogWriter() {
-            return null;
-        }
-
-        @Override
-        public void setLogWriter(PrintWriter out) {
-        }
-
-        @Override
-        public void setLoginTimeout(int seconds) {
-        }
-
-        @Override
-        public int getLoginTimeout() {
-            return 0;
-        }
-
-        @Override
-        public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-            throw new SQLFeatureNotSupportedException();
-        }
-
-        @Override
-        public <T> T unwrap(Class<T> iface) throws SQLException {
-            throw new SQLException("not a wrapper");
-        }
-
-        @Override
-        public boolean isWrapperFor(Class<?> iface) {
-            return false;
         }
     }
 }

@@ -32,8 +32,9 @@ final class HeldTransaction {
     /** The leader term the transaction runs under; it can only commit as an entry of that term. */
     final long term;
     /**
-     * The schema version its writes were made against; its change set is refused if DDL applied
-     * since. A transaction that had only read when DDL applied adopts the new version.
+     * The schema version its writes were made against; its change set is refused if DDL changed
+     * what it touched since. A transaction that outlives a schema change (it touched nothing the
+     * change altered) adopts the new version.
      */
     volatile long schemaVersion;
     /** Statements run under its read side; a schema change applies under its write side. */
@@ -67,6 +68,26 @@ final class HeldTransaction {
 
     ChangeRecorder recorder() {
         return recorder;
+    }
+
+    /**
+     * The tables it holds locks on and the tables and sequences its changes name, as
+     * {@code "SCHEMA"."NAME"}: what a schema change must not alter under it. Only while no
+     * statement runs in it (the schema lock's write side is held).
+     *
+     * @throws SQLException if its change set cannot be read (over the size limit): it touched an
+     *         unknown set of objects
+     */
+    java.util.Set<String> touched() throws SQLException {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        Session session = connection.unwrap(JdbcConnection.class).getSession();
+        if (session instanceof SessionLocal local) {
+            for (org.h2.table.Table table : local.getLocks()) {
+                names.add(ReplicatedTables.qualified(table.getSchema().getName(), table.getName()));
+            }
+        }
+        names.addAll(SchemaVersions.objectsOf(recorder.changeSet(0)));
+        return names;
     }
 
     /** Runs client work in the transaction, on the client's thread. */

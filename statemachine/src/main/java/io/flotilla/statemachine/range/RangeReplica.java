@@ -29,6 +29,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -116,7 +117,7 @@ public final class RangeReplica implements DurableStateMachine {
     /** Leader that applied an entry of its own term: its database holds everything committed before. */
     private volatile boolean serving;
     private volatile long applied;
-    private volatile long schemaVersion;
+    private volatile SchemaVersions schema;
 
     private RangeReplica(long range, RangeStore store, Options options) throws SQLException {
         this.range = range;
@@ -141,10 +142,10 @@ public final class RangeReplica implements DurableStateMachine {
     private void openApplySession() throws SQLException {
         apply = store.connect();
         SessionTable.ensure(apply);
-        SchemaVersionTable.ensure(apply);
+        SchemaVersions.ensure(apply);
         apply.setAutoCommit(false);
         applied = AppliedTable.read(apply).index();
-        schemaVersion = SchemaVersionTable.read(apply);
+        schema = SchemaVersions.read(apply);
         apply.commit();
     }
 
@@ -197,7 +198,7 @@ public final class RangeReplica implements DurableStateMachine {
         connection.setAutoCommit(false);
         ChangeRecorder recorder = capture.record(connection);
         byte[] id = ByteBuffer.allocate(16).put(incarnation).putLong(proposals.incrementAndGet()).array();
-        HeldTransaction tx = new HeldTransaction(connection, recorder, t, schemaVersion, id, schemaLock.readLock());
+        HeldTransaction tx = new HeldTransaction(connection, recorder, t, schema.current(), id, schemaLock.readLock());
         held.add(tx);
         if (term != t || !serving) {
             // Leadership moved while we set up: roleChanged may have missed this one.
@@ -210,13 +211,14 @@ public final class RangeReplica implements DurableStateMachine {
 
     /**
      * Proposes a held transaction's change set; completes once its entry applied here (with the
-     * outcome every replica reached) or with the error that ended it.
+     * outcome every replica reached) or with the error that ended it. A {@code sequence} of 0
+     * leaves no session record: a commit inside a client's transaction is never resent.
      */
     CompletableFuture<Outcome> propose(HeldTransaction tx, ChangeSet changes, byte[] session, long startedMillis,
                                        long sequence, long updateCount) {
         try {
-            Optional<Outcome> answered = tx.run(c -> SessionTable.answered(c, range, session, sequence, startedMillis,
-                    System.currentTimeMillis(), options.sessionTtl().toMillis()));
+            Optional<Outcome> answered = sequence == 0 ? Optional.empty() : tx.run(c -> SessionTable.answered(c, range,
+                    session, sequence, startedMillis, System.currentTimeMillis(), options.sessionTtl().toMillis()));
             if (answered.isPresent()) {
                 release(tx, "a retry of a write whose outcome is known");
                 return CompletableFuture.completedFuture(answered.get());
@@ -226,14 +228,16 @@ public final class RangeReplica implements DurableStateMachine {
             release(tx, "the commit failed: " + e.getMessage());
             return CompletableFuture.failedFuture(e);
         }
-        RangeCommand command = RangeCommand.newBuilder()
+        RangeCommand.Builder builder = RangeCommand.newBuilder()
                 .setProposerTerm(tx.term)
                 .setProposalId(ByteString.copyFrom(tx.proposalId))
-                .setSession(ClientSession.newBuilder().setId(ByteString.copyFrom(session)).setSequence(sequence)
-                        .setUpdateCount(updateCount).setStartedMillis(startedMillis))
                 .setChangeSet(changes)
-                .setProposedAtMillis(System.currentTimeMillis())
-                .build();
+                .setProposedAtMillis(System.currentTimeMillis());
+        if (sequence > 0) {
+            builder.setSession(ClientSession.newBuilder().setId(ByteString.copyFrom(session)).setSequence(sequence)
+                    .setUpdateCount(updateCount).setStartedMillis(startedMillis));
+        }
+        RangeCommand command = builder.build();
         proposed.put(command.getProposalId(), tx);
         return submit(command, failure -> release(tx, "its entry was not applied: " + failure.getMessage()));
     }
@@ -256,22 +260,25 @@ public final class RangeReplica implements DurableStateMachine {
     /** Proposes a schema change; the leader checks it on a copy of the schema first. */
     CompletableFuture<Outcome> proposeSchemaChange(Connection connection, String ddl, byte[] session,
                                                    long startedMillis, long sequence) {
+        SchemaChange change;
         try {
             if (!serving) {
                 throw new SQLException("range " + range + ": this replica does not lead it (or not yet)", SqlStates.NOT_LEADER);
             }
-            SchemaDryRun.check(connection, ddl);
+            change = SchemaChange.newBuilder().setSql(ddl).setSchema(connection.getSchema()).build();
+            SchemaDryRun.check(connection, change);
         } catch (SQLException e) {
             return CompletableFuture.failedFuture(e);
         }
-        RangeCommand command = RangeCommand.newBuilder()
+        RangeCommand.Builder command = RangeCommand.newBuilder()
                 .setProposerTerm(term)
-                .setSession(ClientSession.newBuilder().setId(ByteString.copyFrom(session)).setSequence(sequence)
-                        .setStartedMillis(startedMillis))
-                .setSchemaChange(SchemaChange.newBuilder().setSql(ddl))
-                .setProposedAtMillis(System.currentTimeMillis())
-                .build();
-        return submit(command, failure -> { });
+                .setSchemaChange(change)
+                .setProposedAtMillis(System.currentTimeMillis());
+        if (sequence > 0) {
+            command.setSession(ClientSession.newBuilder().setId(ByteString.copyFrom(session)).setSequence(sequence)
+                    .setStartedMillis(startedMillis));
+        }
+        return submit(command.build(), failure -> { });
     }
 
     private CompletableFuture<Outcome> submit(RangeCommand command, java.util.function.Consumer<Throwable> onFailure) {
@@ -346,15 +353,35 @@ public final class RangeReplica implements DurableStateMachine {
         }
     }
 
-    private void rollBackWriters(String because) throws SQLException {
-        for (HeldTransaction tx : new ArrayList<>(held)) {
-            if (tx.state() == HeldTransaction.State.PROPOSED) {
-                release(tx, because);
+    /**
+     * What each held transaction touched, taken while no statement runs. {@code null} where that
+     * cannot be told (its change set is over the size limit: it is doomed anyway).
+     */
+    private Map<HeldTransaction, Set<String>> touchedByHeld() {
+        Map<HeldTransaction, Set<String>> touched = new java.util.HashMap<>();
+        for (HeldTransaction tx : held) {
+            if (tx.state() != HeldTransaction.State.ENDED) {
+                try {
+                    touched.put(tx, tx.touched());
+                } catch (SQLException unknown) {
+                    touched.put(tx, null);
+                }
             }
         }
-        for (HeldTransaction tx : new ArrayList<>(held)) {
-            if (tx.hasWrites()) {
-                release(tx, because);
+        return touched;
+    }
+
+    /**
+     * Ends the held transactions that touched what a schema change alters, proposed ones first:
+     * their entries would be refused anyway, and their locks would make the DDL wait on this
+     * replica alone.
+     */
+    private void endTransactionsTouching(SchemaDiff diff, Map<HeldTransaction, Set<String>> touched, String because) {
+        for (HeldTransaction.State state : List.of(HeldTransaction.State.PROPOSED, HeldTransaction.State.OPEN)) {
+            for (Map.Entry<HeldTransaction, Set<String>> t : touched.entrySet()) {
+                if (t.getKey().state() == state && (t.getValue() == null || diff.affects(t.getValue()))) {
+                    release(t.getKey(), because);
+                }
             }
         }
     }
@@ -418,9 +445,9 @@ public final class RangeReplica implements DurableStateMachine {
         if (command.getProposerTerm() != e.term()) {
             refusal = new Outcome.Refused(SqlStates.ROLLED_BACK, "proposed in term " + command.getProposerTerm()
                     + " but appended in term " + e.term() + "; retry it");
-        } else if (command.hasChangeSet() && command.getChangeSet().getSchemaVersion() != schemaVersion) {
-            refusal = new Outcome.Refused(SqlStates.ROLLED_BACK, "the schema changed (at index " + schemaVersion
-                    + ") while the transaction ran; retry it");
+        } else if (command.hasChangeSet() && schema.outdated(command.getChangeSet())) {
+            refusal = new Outcome.Refused(SqlStates.ROLLED_BACK, "the schema of what it wrote changed (by index "
+                    + schema.current() + ") while the transaction ran; retry it");
         }
         if (refusal != null) {
             Outcome.Refused refused = refusal;
@@ -490,37 +517,45 @@ public final class RangeReplica implements DurableStateMachine {
 
     private Outcome applySchemaChange(AppliedPosition at, RangeCommand command, byte[] session, long sequence,
                                       boolean hasSession) throws SQLException {
-        // Held transactions that wrote would block the DDL on their locks, and their row images
-        // were made for the old schema: they end here, before the DDL waits on anything. Ones that
-        // only read hold no locks and go on (a later write of theirs is refused by the schema version).
-        String because = "a schema change applied (index " + at.index() + ")";
-        rollBackWriters(because);
-        lockOutStatements();
+        SchemaChange change = command.getSchemaChange();
+        String because = "a schema change applied (index " + at.index() + ") altered what it touched";
         Outcome outcome;
+        SchemaDiff diff = null;
+        lockOutStatements();
         try {
-            rollBackWriters(because);
-            Set<String> before = ReplicatedTables.names(apply);
-            try (Statement s = apply.createStatement()) {
-                s.execute(command.getSchemaChange().getSql());
-                outcome = installCapture(before);
+            // Taken before the DDL runs: sequences and identity columns it creates are new to
+            // every transaction's sequence positions, but none of them can have drawn from them.
+            Map<HeldTransaction, Set<String>> touched = touchedByHeld();
+            // Transactions it will alter things under end before it waits on their locks; the
+            // others go on, adopting the new version (nothing they touched changed).
+            endTransactionsTouching(expectedDiff(change, touched), touched, because);
+            Set<String> tablesBefore = ReplicatedTables.names(apply);
+            Set<String> known = SchemaDiff.objects(apply);
+            Set<String> scriptBefore = SchemaDiff.script(apply);
+            try {
+                execute(change, touched);
+                outcome = installCapture(tablesBefore);
             } catch (SQLException failure) {
                 apply.rollback();
                 outcome = new Outcome.Refused(failure.getSQLState() == null ? "42000" : failure.getSQLState(),
                         failure.getMessage());
             }
             if (outcome instanceof Outcome.Applied) {
+                known.addAll(SchemaDiff.objects(apply));
+                diff = SchemaDiff.between(scriptBefore, SchemaDiff.script(apply), known);
+                endTransactionsTouching(diff, touched, because);
                 for (HeldTransaction tx : held) {
-                    // It has only read so far: what it writes from now on is made against the new schema.
-                    tx.schemaVersion = at.index();
+                    if (tx.state() == HeldTransaction.State.OPEN) {
+                        tx.schemaVersion = at.index();
+                    }
                 }
             }
         } finally {
             schemaLock.writeLock().unlock();
         }
-        if (outcome instanceof Outcome.Applied) {
+        if (diff != null) {
             outcome = new Outcome.Applied(range, at.index());
-            schemaVersion = at.index();
-            SchemaVersionTable.write(apply, schemaVersion);
+            schema.changed(apply, at.index(), diff);
         }
         if (hasSession) {
             SessionTable.record(apply, session, sequence, outcome, at.index(), command.getProposedAtMillis());
@@ -528,6 +563,58 @@ public final class RangeReplica implements DurableStateMachine {
         AppliedTable.write(apply, at);
         apply.commit();
         return outcome;
+    }
+
+    /**
+     * What the change is expected to alter, from a dry run on a copy of the schema: known before
+     * it runs, so the transactions in its way end first. Only a leader holds transactions; where
+     * none touched anything there is nothing to find out.
+     */
+    private SchemaDiff expectedDiff(SchemaChange change, Map<HeldTransaction, Set<String>> touched) {
+        boolean anyTouched = false;
+        for (Set<String> names : touched.values()) {
+            anyTouched |= names == null || !names.isEmpty();
+        }
+        if (!anyTouched) {
+            return new SchemaDiff(false, Set.of());
+        }
+        try {
+            return SchemaDryRun.diff(apply, change);
+        } catch (SQLException failure) {
+            // It will fail here too, or the copy differs: end every transaction that touched anything.
+            return SchemaDiff.RANGE_WIDE;
+        }
+    }
+
+    /**
+     * Runs the DDL in the schema its session was in. Should a transaction the expectation missed
+     * hold a lock it needs (the wait would time out here alone), every transaction that touched
+     * anything ends and it runs again.
+     */
+    private void execute(SchemaChange change, Map<HeldTransaction, Set<String>> touched) throws SQLException {
+        try {
+            runIn(change);
+        } catch (SQLException failure) {
+            if (failure.getErrorCode() != org.h2.api.ErrorCode.LOCK_TIMEOUT_1 || held.isEmpty()) {
+                throw failure;
+            }
+            apply.rollback();
+            endTransactionsTouching(SchemaDiff.RANGE_WIDE, touched, "a schema change applied and needed its locks");
+            runIn(change);
+        }
+    }
+
+    private void runIn(SchemaChange change) throws SQLException {
+        try (Statement s = apply.createStatement()) {
+            if (!change.getSchema().isEmpty()) {
+                s.execute("SET SCHEMA " + ReplicatedTables.quote(change.getSchema()));
+            }
+            try {
+                s.execute(change.getSql());
+            } finally {
+                s.execute("SET SCHEMA PUBLIC");
+            }
+        }
     }
 
     /**
@@ -625,6 +712,6 @@ public final class RangeReplica implements DurableStateMachine {
     }
 
     long schemaVersion() {
-        return schemaVersion;
+        return schema.current();
     }
 }

@@ -154,13 +154,18 @@ public final class RangeSession implements AutoCloseable {
         }
     }
 
-    /** Replicates a DDL statement; completes once this replica applied it. Needs no open transaction. */
+    /**
+     * Replicates a DDL statement; completes once this replica applied it. As in H2, DDL commits the
+     * open transaction first: with {@code sequence} if there is one (and the DDL then goes without a
+     * session record: inside a transaction a client does not resend), else the DDL takes it.
+     */
     public CompletableFuture<Outcome> schemaChange(String ddl, long sequence) {
-        if (current != null) {
-            return CompletableFuture.failedFuture(new SQLException(
-                    "DDL cannot run inside a transaction: commit or roll back first", SqlStates.INVALID_TRANSACTION_STATE));
+        if (current == null) {
+            return range.proposeSchemaChange(connection, ddl, sessionId, startedMillis, sequence);
         }
-        return range.proposeSchemaChange(connection, ddl, sessionId, startedMillis, sequence);
+        return commit(sequence).thenCompose(committed -> committed instanceof Outcome.Refused r
+                ? CompletableFuture.completedFuture(r)
+                : range.proposeSchemaChange(connection, ddl, sessionId, startedMillis, 0));
     }
 
     @Override

@@ -20,13 +20,18 @@ final class ReplicatedTables {
              ResultSet rows = s.executeQuery("SELECT TABLE_SCHEMA, TABLE_NAME FROM INFORMATION_SCHEMA.TABLES "
                      + "WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN ('INFORMATION_SCHEMA', 'FLOTILLA')")) {
             while (rows.next()) {
-                names.add(quote(rows.getString(1)) + "." + quote(rows.getString(2)));
+                names.add(qualified(rows.getString(1), rows.getString(2)));
             }
         }
         return names;
     }
 
-    private static String quote(String identifier) {
+    /** A schema-qualified name, quoted as H2's {@code SCRIPT} writes it. */
+    static String qualified(String schema, String name) {
+        return quote(schema) + "." + quote(name);
+    }
+
+    static String quote(String identifier) {
         return '"' + identifier.replace("\"", "\"\"") + '"';
     }
 }

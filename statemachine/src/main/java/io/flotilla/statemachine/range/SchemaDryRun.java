@@ -1,6 +1,7 @@
 package io.flotilla.statemachine.range;
 
 import io.flotilla.statemachine.changes.ChangeCapture;
+import io.flotilla.statemachine.wire.SchemaChange;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -9,6 +10,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -24,10 +26,17 @@ final class SchemaDryRun {
     }
 
     /**
+     * Refuses the change with its own error if it would fail, or leave a table without a primary key.
+     *
      * @param source a connection to the range's database that is not inside a transaction
      *        ({@code SCRIPT} commits)
      */
-    static void check(Connection source, String ddl) throws SQLException {
+    static void check(Connection source, SchemaChange change) throws SQLException {
+        diff(source, change);
+    }
+
+    /** What the change would alter, as {@link SchemaDiff} finds it on the copy. */
+    static SchemaDiff diff(Connection source, SchemaChange change) throws SQLException {
         List<String> schema = new ArrayList<>();
         try (Statement s = source.createStatement(); ResultSet rows = s.executeQuery("SCRIPT NODATA NOPASSWORDS NOSETTINGS")) {
             while (rows.next()) {
@@ -40,8 +49,16 @@ final class SchemaDryRun {
             for (String statement : schema) {
                 s.execute(statement);
             }
-            s.execute(ddl);
+            Set<String> known = SchemaDiff.objects(copy);
+            Set<String> before = SchemaDiff.script(copy);
+            if (!change.getSchema().isEmpty()) {
+                s.execute("SET SCHEMA " + ReplicatedTables.quote(change.getSchema()));
+            }
+            s.execute(change.getSql());
+            s.execute("SET SCHEMA PUBLIC");
             new ChangeCapture(1).installAll(copy);
+            known.addAll(SchemaDiff.objects(copy));
+            return SchemaDiff.between(before, SchemaDiff.script(copy), known);
         }
     }
 }

@@ -135,6 +135,102 @@ class RangeReplicaTest {
     }
 
     @Test
+    void aSchemaChangeLeavesTransactionsOnOtherTablesAlone() throws Exception {
+        try (RangeCluster rc = start()) {
+            RangeReplica leader = rc.replica(rc.awaitServing(WAIT));
+            try (RangeSession a = leader.session(new byte[] {20}); RangeSession b = leader.session(new byte[] {21})) {
+                await(a.schemaChange("CREATE TABLE T(ID INT PRIMARY KEY, V INT)", 1));
+                await(a.schemaChange("CREATE TABLE U(ID INT PRIMARY KEY, V INT)", 2));
+                update(a, "INSERT INTO T VALUES (1, 1)");
+                // Each of these alters U or creates something new: a's row images of T still fit.
+                for (String ddl : new String[] {"CREATE INDEX U_V ON U(V)", "ALTER TABLE U ADD COLUMN W INT",
+                    "CREATE TABLE W(ID INT PRIMARY KEY)", "CREATE SEQUENCE S", "CREATE VIEW TV AS SELECT * FROM T"}) {
+                    assertInstanceOf(Outcome.Applied.class, await(b.schemaChange(ddl, 0)), ddl);
+                }
+                update(a, "INSERT INTO T VALUES (2, 2)");
+                Outcome.Applied applied = assertInstanceOf(Outcome.Applied.class, await(a.commit(3)));
+                assertEquals(2, count(b, "SELECT COUNT(*) FROM T"));
+                Map<Long, String> digests = rc.digestsAt(applied.index(), WAIT);
+                assertEquals(1, new HashSet<>(digests.values()).size(), "replicas differ: " + digests);
+            }
+        }
+    }
+
+    @Test
+    void aForeignKeyToAWrittenTableEndsItsWriters() throws Exception {
+        try (RangeCluster rc = start()) {
+            RangeReplica leader = rc.replica(rc.awaitServing(WAIT));
+            try (RangeSession a = leader.session(new byte[] {22}); RangeSession b = leader.session(new byte[] {23})) {
+                await(a.schemaChange("CREATE TABLE T(ID INT PRIMARY KEY)", 1));
+                update(a, "INSERT INTO T VALUES (1)");
+                // A new table that references T changes what T's rows must satisfy.
+                assertInstanceOf(Outcome.Applied.class,
+                        await(b.schemaChange("CREATE TABLE C(ID INT PRIMARY KEY, T_ID INT REFERENCES T(ID))", 0)));
+                ExecutionException e = assertThrows(ExecutionException.class, () -> await(a.commit(2)));
+                assertEquals(SqlStates.ROLLED_BACK, ((SQLException) e.getCause()).getSQLState());
+                assertEquals(0, count(b, "SELECT COUNT(*) FROM T"));
+            }
+        }
+    }
+
+    @Test
+    void aTransactionThatDrewFromAnAlteredSequenceIsRefused() throws Exception {
+        try (RangeCluster rc = start()) {
+            RangeReplica leader = rc.replica(rc.awaitServing(WAIT));
+            try (RangeSession a = leader.session(new byte[] {24}); RangeSession b = leader.session(new byte[] {25})) {
+                await(a.schemaChange("CREATE SEQUENCE S", 1));
+                await(a.schemaChange("CREATE TABLE T(ID BIGINT PRIMARY KEY)", 2));
+                update(a, "INSERT INTO T VALUES (NEXT VALUE FOR S)");
+                assertInstanceOf(Outcome.Applied.class, await(b.schemaChange("ALTER SEQUENCE S RESTART WITH 100", 0)));
+                // Its change set carries S's floor, made before S was restarted: T was not altered, S was.
+                ExecutionException e = assertThrows(ExecutionException.class, () -> await(a.commit(3)));
+                assertEquals(SqlStates.ROLLED_BACK, ((SQLException) e.getCause()).getSQLState());
+            }
+        }
+    }
+
+    @Test
+    void ddlInsideATransactionCommitsItFirstAsH2Does() throws Exception {
+        try (RangeCluster rc = start()) {
+            RangeReplica leader = rc.replica(rc.awaitServing(WAIT));
+            try (RangeSession a = leader.session(new byte[] {26}); RangeSession b = leader.session(new byte[] {27})) {
+                await(a.schemaChange("CREATE TABLE T(ID INT PRIMARY KEY)", 1));
+                update(a, "INSERT INTO T VALUES (1)");
+                Outcome.Applied ddl = assertInstanceOf(Outcome.Applied.class,
+                        await(a.schemaChange("CREATE TABLE U(ID INT PRIMARY KEY)", 2)));
+                assertTrue(!a.inTransaction(), "the DDL ended the transaction");
+                assertEquals(1, count(b, "SELECT COUNT(*) FROM T"), "the insert was committed before the DDL");
+                a.rollback();
+                assertEquals(1, count(b, "SELECT COUNT(*) FROM T"), "a rollback after the DDL undoes nothing");
+                Map<Long, String> digests = rc.digestsAt(ddl.index(), WAIT);
+                assertEquals(1, new HashSet<>(digests.values()).size(), "replicas differ: " + digests);
+            }
+        }
+    }
+
+    @Test
+    void ddlRunsInTheSessionsSchemaOnEveryReplica() throws Exception {
+        try (RangeCluster rc = start()) {
+            long node = rc.awaitServing(WAIT);
+            RangeReplica leader = rc.replica(node);
+            try (RangeSession a = leader.session(new byte[] {28})) {
+                await(a.schemaChange("CREATE SCHEMA APP", 1));
+                a.setting("SET SCHEMA APP");
+                Outcome.Applied applied = assertInstanceOf(Outcome.Applied.class,
+                        await(a.schemaChange("CREATE TABLE T(ID INT PRIMARY KEY)", 2)));
+                for (long id : rc.digestsAt(applied.index(), WAIT).keySet()) {
+                    try (java.sql.Connection c = rc.replica(id).store().connect(); Statement st = c.createStatement();
+                         ResultSet rs = st.executeQuery("SELECT TABLE_SCHEMA FROM INFORMATION_SCHEMA.TABLES "
+                                 + "WHERE TABLE_NAME = 'T'")) {
+                        assertTrue(rs.next(), "node " + id + " has T");
+                        assertEquals("APP", rs.getString(1), "node " + id);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void anExpiredSessionsLaterWriteIsRefusedAsOutcomeUnknownNotApplied() throws Exception {
         RangeReplica.Options quick = RangeReplica.Options.defaults().withSessionExpiry(Duration.ZERO, 1);
         try (RangeCluster rc = new RangeCluster(EmbeddedCluster.Options.defaults(3), 1, quick)) {

@@ -265,10 +265,7 @@ final class ClientSession implements AutoCloseable {
             throws SQLException {
         return switch (kind) {
             case DDL -> {
-                if (s.inTransaction()) {
-                    throw new SQLException("DDL cannot run inside a transaction: commit or roll back first",
-                            SqlStates.INVALID_TRANSACTION_STATE);
-                }
+                closeAllCursors();
                 Outcome o = await(s.schemaChange(sql, e.getSequence()));
                 yield ExecuteResult.newBuilder().setUpdate(UpdateCount.newBuilder().setCount(0)).setLsn(lsn(o)).build();
             }
