@@ -123,6 +123,29 @@ class JdbcEndToEndTest {
     }
 
     @Test
+    void commitAsSqlTextAndDdlInsideATransactionBehaveAsInH2() throws Exception {
+        try (Connection c = DriverManager.getConnection(nodes.url()); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE JOURNAL(ID INT PRIMARY KEY)");
+            s.executeUpdate("INSERT INTO JOURNAL VALUES (1)");   // an auto-commit write: the session is known
+            c.setAutoCommit(false);
+            s.executeUpdate("INSERT INTO JOURNAL VALUES (2)");
+            s.execute("COMMIT");
+            s.executeUpdate("INSERT INTO JOURNAL VALUES (3)");
+            s.execute("CREATE TABLE JOURNAL_ARCHIVE(ID INT PRIMARY KEY)");   // commits row 3 first
+            s.executeUpdate("INSERT INTO JOURNAL VALUES (4)");
+            c.rollback();
+            c.setAutoCommit(true);
+            try (ResultSet rs = s.executeQuery("SELECT ID FROM JOURNAL ORDER BY ID")) {
+                for (int id = 1; id <= 3; id++) {
+                    assertTrue(rs.next());
+                    assertEquals(id, rs.getInt(1));
+                }
+                assertFalse(rs.next(), "row 4 was rolled back; rows 2 and 3 were committed by COMMIT and the DDL");
+            }
+        }
+    }
+
+    @Test
     void errorsCarryTheirSqlStates() throws Exception {
         try (Connection c = DriverManager.getConnection(nodes.url()); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE UNIQUES(ID INT PRIMARY KEY)");
