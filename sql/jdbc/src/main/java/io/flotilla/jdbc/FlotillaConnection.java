@@ -11,6 +11,8 @@ import io.flotilla.jdbc.protocol.Fetch;
 import io.flotilla.jdbc.protocol.Hello;
 import io.flotilla.jdbc.protocol.Lsn;
 import io.flotilla.jdbc.protocol.Ping;
+import io.flotilla.jdbc.protocol.Prepare;
+import io.flotilla.jdbc.protocol.Prepared;
 import io.flotilla.jdbc.protocol.Request;
 import io.flotilla.jdbc.protocol.Response;
 import io.flotilla.jdbc.protocol.Rollback;
@@ -175,6 +177,19 @@ public class FlotillaConnection implements SelfWrapper, Connection {
             lsns.observe(result.getLsn());
         }
         return new Executed(result, channel.epoch());
+    }
+
+    /** A statement's result columns and parameters, as a node parses it; runs nothing. */
+    synchronized Prepared describe(String sql) throws SQLException {
+        checkOpen();
+        boolean wasOpen = transactionOpen;
+        Response response = send(Request.newBuilder().setPrepare(Prepare.newBuilder().setSql(sql)),
+                autoCommit || !transactionOpen, 0);
+        transactionOpen = wasOpen;   // describing begins no transaction on the node
+        if (!response.hasPrepared()) {
+            throw unexpected(response, "Prepare");
+        }
+        return response.getPrepared();
     }
 
     /** The next page of a cursor. Cursors live on one node link: after a failover they are gone. */

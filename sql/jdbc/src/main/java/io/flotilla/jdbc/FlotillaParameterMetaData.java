@@ -1,80 +1,75 @@
 package io.flotilla.jdbc;
 
+import io.flotilla.jdbc.protocol.Parameter;
 import io.flotilla.jdbc.wire.SqlStates;
 import java.sql.ParameterMetaData;
 import java.sql.SQLException;
-import java.sql.Types;
+import java.util.List;
 
-/**
- * What the driver knows of a prepared statement's parameters without asking the server: their
- * number (the '?' outside quotes and comments). Types are unknown until the server binds them.
- */
+/** A prepared statement's parameters as the node that parsed it describes them. */
 final class FlotillaParameterMetaData implements SelfWrapper, ParameterMetaData {
-    private final int count;
+    private final List<Parameter> parameters;
 
-    FlotillaParameterMetaData(int count) {
-        this.count = count;
+    FlotillaParameterMetaData(List<Parameter> parameters) {
+        this.parameters = List.copyOf(parameters);
     }
 
     @Override
     public int getParameterCount() {
-        return count;
+        return parameters.size();
     }
 
     @Override
     public int isNullable(int param) throws SQLException {
-        check(param);
-        return parameterNullableUnknown;
+        return parameter(param).getNullable();
     }
 
     @Override
     public boolean isSigned(int param) throws SQLException {
-        check(param);
-        return true;
+        return switch (parameter(param).getJdbcType()) {
+            case java.sql.Types.TINYINT, java.sql.Types.SMALLINT, java.sql.Types.INTEGER, java.sql.Types.BIGINT,
+                 java.sql.Types.REAL, java.sql.Types.FLOAT, java.sql.Types.DOUBLE, java.sql.Types.NUMERIC,
+                 java.sql.Types.DECIMAL -> true;
+            default -> false;
+        };
     }
 
     @Override
     public int getPrecision(int param) throws SQLException {
-        check(param);
-        return 0;
+        return parameter(param).getPrecision();
     }
 
     @Override
     public int getScale(int param) throws SQLException {
-        check(param);
-        return 0;
+        return parameter(param).getScale();
     }
 
     @Override
     public int getParameterType(int param) throws SQLException {
-        check(param);
-        return Types.OTHER;
+        return parameter(param).getJdbcType();
     }
 
     @Override
     public String getParameterTypeName(int param) throws SQLException {
-        check(param);
-        return "UNKNOWN";
+        return parameter(param).getTypeName();
     }
 
     @Override
     public String getParameterClassName(int param) throws SQLException {
-        check(param);
-        return Object.class.getName();
+        return parameter(param).getClassName();
     }
 
     @Override
     public int getParameterMode(int param) throws SQLException {
-        check(param);
+        parameter(param);
         return parameterModeIn;
     }
 
-    private void check(int param) throws SQLException {
-        if (param < 1 || param > count) {
-            throw new SQLException("parameter index " + param + " out of range 1.." + count,
+    private Parameter parameter(int param) throws SQLException {
+        if (param < 1 || param > parameters.size()) {
+            throw new SQLException("parameter index " + param + " out of range 1.." + parameters.size(),
                     SqlStates.INVALID_DESCRIPTOR_INDEX);
         }
+        return parameters.get(param - 1);
     }
-
-
 }

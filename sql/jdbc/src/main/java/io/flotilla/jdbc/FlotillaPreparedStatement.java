@@ -2,6 +2,7 @@ package io.flotilla.jdbc;
 
 import io.flotilla.jdbc.protocol.Execute;
 import io.flotilla.jdbc.protocol.ParameterSet;
+import io.flotilla.jdbc.protocol.Prepared;
 import io.flotilla.jdbc.protocol.Value;
 import io.flotilla.jdbc.wire.SqlStates;
 import java.io.InputStream;
@@ -36,14 +37,17 @@ import java.util.Calendar;
 import java.util.List;
 
 /**
- * A prepared statement bound on the client: the SQL and its parameter Values travel with every
- * Execute (the protocol has no server-side prepare); a batch is one Execute with many parameter sets.
+ * A prepared statement. The node parses its SQL once per session and keeps it parsed for every
+ * execution; the SQL still travels with each Execute, with its parameter values, so any node can
+ * run it after a failover. Its metadata before execution come from the node (Prepare). A batch is
+ * one Execute with many parameter sets.
  */
 public class FlotillaPreparedStatement extends FlotillaStatement implements PreparedStatement {
     private final String sql;
     private final GeneratedKeyRequest keys;
     private final Value[] parameters;
     private final List<ParameterSet> batch = new ArrayList<>();
+    private Prepared description;
 
     FlotillaPreparedStatement(FlotillaConnection connection, String sql, GeneratedKeyRequest keys) throws SQLException {
         super(connection);
@@ -140,15 +144,23 @@ public class FlotillaPreparedStatement extends FlotillaStatement implements Prep
 
     @Override
     public ParameterMetaData getParameterMetaData() throws SQLException {
-        checkOpen();
-        return new FlotillaParameterMetaData(parameters.length);
+        return new FlotillaParameterMetaData(described().getParametersList());
     }
 
-    /** Unknown before execution: the protocol has no describe step. */
+    /** The result's columns before execution, as the node describes the statement; null if it returns no rows. */
     @Override
     public ResultSetMetaData getMetaData() throws SQLException {
+        Prepared d = described();
+        return d.getColumnsCount() == 0 ? null : new FlotillaResultSetMetaData(d.getColumnsList());
+    }
+
+    /** The statement as a node parsed it: asked once, on first use (a round trip the executions do not need). */
+    private Prepared described() throws SQLException {
         checkOpen();
-        return null;
+        if (description == null) {
+            description = connection.describe(sql);
+        }
+        return description;
     }
 
     // ---------------------------------------------------------------- setters

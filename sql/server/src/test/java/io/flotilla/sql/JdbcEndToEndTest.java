@@ -146,6 +146,48 @@ class JdbcEndToEndTest {
     }
 
     @Test
+    void preparedStatementsAreDescribedByTheNodeBeforeTheyRun() throws Exception {
+        try (Connection c = DriverManager.getConnection(nodes.url()); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE DESCRIBED(ID INT PRIMARY KEY, NAME VARCHAR(20) NOT NULL)");
+            try (PreparedStatement query = c.prepareStatement("SELECT ID, NAME AS LABEL FROM DESCRIBED WHERE ID > ?");
+                 PreparedStatement insert = c.prepareStatement("INSERT INTO DESCRIBED VALUES (?, ?)")) {
+                java.sql.ResultSetMetaData md = query.getMetaData();
+                assertEquals(2, md.getColumnCount());
+                assertEquals("ID", md.getColumnName(1));
+                assertEquals("LABEL", md.getColumnLabel(2));
+                assertEquals(java.sql.Types.INTEGER, md.getColumnType(1));
+                assertEquals(java.sql.Types.VARCHAR, md.getColumnType(2));
+                assertEquals(java.sql.ResultSetMetaData.columnNoNulls, md.isNullable(2));
+                assertEquals(1, query.getParameterMetaData().getParameterCount());
+                assertEquals(null, insert.getMetaData(), "an INSERT returns no rows");
+                assertEquals(2, insert.getParameterMetaData().getParameterCount());
+                for (int id = 1; id <= 3; id++) {
+                    insert.setInt(1, id);
+                    insert.setString(2, "n" + id);
+                    assertEquals(1, insert.executeUpdate());
+                }
+                query.setInt(1, 1);
+                try (ResultSet rs = query.executeQuery()) {
+                    assertTrue(rs.next());
+                    assertEquals("n2", rs.getString("LABEL"));
+                }
+            }
+            // The node keeps statements parsed: a kept SELECT * follows the schema.
+            try (PreparedStatement all = c.prepareStatement("SELECT * FROM DESCRIBED ORDER BY ID")) {
+                assertEquals(2, all.executeQuery().getMetaData().getColumnCount());
+                s.execute("ALTER TABLE DESCRIBED ADD COLUMN EXTRA INT DEFAULT 5");
+                try (ResultSet rs = all.executeQuery()) {
+                    assertEquals(3, rs.getMetaData().getColumnCount());
+                    assertTrue(rs.next());
+                    assertEquals(5, rs.getInt("EXTRA"));
+                }
+            }
+            SQLException refused = assertThrows(SQLException.class, () -> c.prepareStatement("SELECT FILE_READ('/etc/passwd')").getMetaData());
+            assertEquals("0A000", refused.getSQLState());
+        }
+    }
+
+    @Test
     void errorsCarryTheirSqlStates() throws Exception {
         try (Connection c = DriverManager.getConnection(nodes.url()); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE UNIQUES(ID INT PRIMARY KEY)");

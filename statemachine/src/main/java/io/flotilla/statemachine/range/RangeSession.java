@@ -127,17 +127,21 @@ public final class RangeSession implements AutoCloseable {
      * there is one, else directly, so that no transaction is left open behind it.
      */
     public void setting(String sql) throws SQLException {
-        SqlWork<Void> apply = c -> {
+        withoutTransaction(c -> {
             try (java.sql.Statement st = c.createStatement()) {
                 st.execute(sql);
             }
             return null;
-        };
-        if (current != null) {
-            current.run(apply);
-        } else {
-            apply.run(connection);
-        }
+        });
+    }
+
+    /**
+     * Work that changes no rows and needs no transaction (a setting, parsing or describing a
+     * statement): in the open transaction if there is one, else directly on the session's
+     * connection, leaving no transaction open behind it.
+     */
+    public <T> T withoutTransaction(SqlWork<T> work) throws SQLException {
+        return current != null ? current.run(work) : work.run(connection);
     }
 
     /** The outcome the range already gave this session's write {@code sequence}, if any. */

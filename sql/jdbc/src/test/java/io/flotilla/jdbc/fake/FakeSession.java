@@ -9,6 +9,8 @@ import io.flotilla.jdbc.protocol.ExecuteResult;
 import io.flotilla.jdbc.protocol.HelloResult;
 import io.flotilla.jdbc.protocol.Lsn;
 import io.flotilla.jdbc.protocol.ParameterSet;
+import io.flotilla.jdbc.protocol.Parameter;
+import io.flotilla.jdbc.protocol.Prepared;
 import io.flotilla.jdbc.protocol.Request;
 import io.flotilla.jdbc.protocol.Response;
 import io.flotilla.jdbc.protocol.Row;
@@ -99,6 +101,8 @@ final class FakeSession {
                 return ack();
             case PING:
                 return ack();
+            case PREPARE:
+                return Response.newBuilder().setPrepared(describe(request.getPrepare().getSql()));
             case CANCEL: {
                 Statement running = node.cluster.running.get(session);
                 if (running != null) {
@@ -251,6 +255,22 @@ final class FakeSession {
             n++;
         }
         return !rs.isAfterLast() && !rs.isLast();
+    }
+
+    private Prepared describe(String sql) throws SQLException {
+        try (PreparedStatement ps = h2.prepareStatement(sql)) {
+            Prepared.Builder out = Prepared.newBuilder();
+            if (ps.getMetaData() != null) {
+                out.addAllColumns(columns(ps.getMetaData()));
+            }
+            java.sql.ParameterMetaData pm = ps.getParameterMetaData();
+            for (int i = 1; i <= pm.getParameterCount(); i++) {
+                out.addParameters(Parameter.newBuilder().setJdbcType(pm.getParameterType(i))
+                        .setTypeName(pm.getParameterTypeName(i)).setNullable(pm.isNullable(i))
+                        .setClassName(pm.getParameterClassName(i)));
+            }
+            return out.build();
+        }
     }
 
     private static List<Column> columns(ResultSetMetaData md) throws SQLException {

@@ -9,7 +9,9 @@ import io.flotilla.jdbc.protocol.Hello;
 import io.flotilla.jdbc.protocol.HelloResult;
 import io.flotilla.jdbc.protocol.Lsn;
 import io.flotilla.jdbc.protocol.NodeAddress;
+import io.flotilla.jdbc.protocol.Parameter;
 import io.flotilla.jdbc.protocol.ParameterSet;
+import io.flotilla.jdbc.protocol.Prepared;
 import io.flotilla.jdbc.protocol.Request;
 import io.flotilla.jdbc.protocol.Response;
 import io.flotilla.jdbc.protocol.RowBatch;
@@ -59,6 +61,8 @@ final class ClientSession implements AutoCloseable {
     private long cursorIds;
     /** A follower read's own connection, open while its cursor is. */
     private Connection followerRead;
+    /** Statements kept parsed on the range session's connection. */
+    private StatementCache statements;
     private volatile Statement running;
 
     ClientSession(Node node, Forwarder forwarder) {
@@ -111,6 +115,7 @@ final class ClientSession implements AutoCloseable {
                     rollback(request.getRollback().getSavepoint());
                     out.setAck(Ack.getDefaultInstance());
                 }
+                case PREPARE -> out.setPrepared(describe(request.getPrepare().getSql()));
                 case PING -> out.setAck(Ack.getDefaultInstance());
                 case METADATA -> out.setMetadata(StatusReport.of(node));
                 case ADMIN -> {
@@ -282,11 +287,18 @@ final class ClientSession implements AutoCloseable {
             confirmLeadership();
         }
         RowBatch.Builder first = s.run(c -> {
-            PreparedStatement ps = prepare(c, e);
+            StatementCache cache = statements(c);
+            PreparedStatement ps = prepare(cache, e);
             running = ps;
             try {
-                ResultSet rs = ps.executeQuery();
-                Cursor cursor = new Cursor(++cursorIds, ps, rs);
+                ResultSet rs;
+                try {
+                    rs = ps.executeQuery();
+                } catch (SQLException failure) {
+                    ps.close();
+                    throw failure;
+                }
+                Cursor cursor = new Cursor(++cursorIds, rs, () -> cache.give(e.getSql(), ps));
                 cursors.put(cursor.id, cursor);
                 return cursor.page(Cursor.columns(rs.getMetaData()), fetchSize(e.getFetchSize()));
             } finally {
@@ -320,12 +332,14 @@ final class ClientSession implements AutoCloseable {
         UpdateCount.Builder result = s.run(c -> {
             UpdateCount.Builder u = UpdateCount.newBuilder();
             boolean keys = e.getGeneratedKeys().getWanted();
+            StatementCache cache = statements(c);
             PreparedStatement ps = keys
                     ? (e.getGeneratedKeys().getColumnNamesCount() > 0
                         ? c.prepareStatement(e.getSql(), e.getGeneratedKeys().getColumnNamesList().toArray(new String[0]))
                         : c.prepareStatement(e.getSql(), Statement.RETURN_GENERATED_KEYS))
-                    : c.prepareStatement(e.getSql());
-            try (ps) {
+                    : cache.take(e.getSql());
+            boolean done = false;
+            try {
                 running = ps;
                 if (e.getTimeoutMillis() > 0) {
                     ps.setQueryTimeout(Math.max(1, e.getTimeoutMillis() / 1000));
@@ -351,9 +365,15 @@ final class ClientSession implements AutoCloseable {
                         u.setGeneratedKeys(all.page(Cursor.columns(rs.getMetaData()), Integer.MAX_VALUE));
                     }
                 }
+                done = true;
                 return u;
             } finally {
                 running = null;
+                if (done && !keys) {
+                    cache.give(e.getSql(), ps);
+                } else {
+                    ps.close();
+                }
             }
         });
         ExecuteResult.Builder out = ExecuteResult.newBuilder().setUpdate(result);
@@ -409,7 +429,13 @@ final class ClientSession implements AutoCloseable {
         closeAllCursors();
         followerRead = data.store().connect();
         followerRead.setReadOnly(true);
-        PreparedStatement ps = prepare(followerRead, e);
+        PreparedStatement ps = followerRead.prepareStatement(e.getSql());
+        try {
+            configure(ps, e);
+        } catch (SQLException | RuntimeException ex) {
+            ps.close();
+            throw ex;
+        }
         running = ps;
         try {
             ResultSet rs = ps.executeQuery();
@@ -489,6 +515,10 @@ final class ClientSession implements AutoCloseable {
 
     private void closeLocal() throws SQLException {
         closeAllCursors();
+        if (statements != null) {
+            statements.close();
+            statements = null;
+        }
         if (local != null) {
             local.close();
             local = null;
@@ -497,22 +527,71 @@ final class ClientSession implements AutoCloseable {
 
     // ------------------------------------------------------------------ helpers
 
-    private static PreparedStatement prepare(Connection c, Execute e) throws SQLException {
-        PreparedStatement ps = c.prepareStatement(e.getSql());
+    /** The statement cache of the range session's connection {@code c}, kept across its transactions. */
+    private StatementCache statements(Connection c) throws SQLException {
+        if (statements == null || !statements.isFor(c)) {
+            if (statements != null) {
+                statements.close();
+            }
+            statements = new StatementCache(c);
+        }
+        return statements;
+    }
+
+    /** A statement for the Execute, parsed once per session, with its settings and parameters. */
+    private static PreparedStatement prepare(StatementCache cache, Execute e) throws SQLException {
+        PreparedStatement ps = cache.take(e.getSql());
         try {
-            if (e.getMaxRows() > 0) {
-                ps.setLargeMaxRows(e.getMaxRows());
-            }
-            if (e.getTimeoutMillis() > 0) {
-                ps.setQueryTimeout(Math.max(1, e.getTimeoutMillis() / 1000));
-            }
-            ps.setFetchSize(fetchSize(e.getFetchSize()));
-            bind(ps, e.getParametersList());
+            configure(ps, e);
             return ps;
         } catch (SQLException | RuntimeException ex) {
             ps.close();
             throw ex;
         }
+    }
+
+    private static void configure(PreparedStatement ps, Execute e) throws SQLException {
+        if (e.getMaxRows() > 0) {
+            ps.setLargeMaxRows(e.getMaxRows());
+        }
+        if (e.getTimeoutMillis() > 0) {
+            ps.setQueryTimeout(Math.max(1, e.getTimeoutMillis() / 1000));
+        }
+        ps.setFetchSize(fetchSize(e.getFetchSize()));
+        bind(ps, e.getParametersList());
+    }
+
+    /**
+     * What a statement returns and takes, without running it; parsed on the session's connection
+     * (in its schema) and kept there for its executions. Refused as Execute would refuse it.
+     */
+    private Prepared describe(String sql) throws SQLException {
+        RangeSession s = session();
+        s.classify(sql);
+        return s.withoutTransaction(c -> {
+            StatementCache cache = statements(c);
+            PreparedStatement ps = cache.take(sql);
+            try {
+                Prepared.Builder out = Prepared.newBuilder();
+                java.sql.ResultSetMetaData md = ps.getMetaData();
+                if (md != null) {
+                    out.addAllColumns(Cursor.columns(md).getColumnsList());
+                }
+                java.sql.ParameterMetaData pm = ps.getParameterMetaData();
+                for (int i = 1; i <= pm.getParameterCount(); i++) {
+                    out.addParameters(Parameter.newBuilder().setJdbcType(pm.getParameterType(i))
+                            .setTypeName(String.valueOf(pm.getParameterTypeName(i)))
+                            .setPrecision(pm.getPrecision(i)).setScale(pm.getScale(i))
+                            .setNullable(pm.isNullable(i))
+                            .setClassName(String.valueOf(pm.getParameterClassName(i))));
+                }
+                cache.give(sql, ps);
+                return out.build();
+            } catch (SQLException | RuntimeException failure) {
+                ps.close();
+                throw failure;
+            }
+        });
     }
 
     private static void bind(PreparedStatement ps, List<Value> values) throws SQLException {

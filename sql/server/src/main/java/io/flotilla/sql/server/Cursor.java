@@ -9,18 +9,26 @@ import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 
-/** A result set the client reads a page at a time; owns its statement and closes it when done. */
+/**
+ * A result set the client reads a page at a time. When done it closes its rows and lets go of its
+ * statement ({@code release}: closes it, or gives it back to a {@link StatementCache}).
+ */
 final class Cursor implements AutoCloseable {
 
     final long id;
-    private final Statement statement;
+    private final AutoCloseable release;
     private final ResultSet rows;
     private final int[] types;
     private boolean done;
+    private boolean released;
 
     Cursor(long id, Statement statement, ResultSet rows) throws SQLException {
+        this(id, rows, statement::close);
+    }
+
+    Cursor(long id, ResultSet rows, AutoCloseable release) throws SQLException {
         this.id = id;
-        this.statement = statement;
+        this.release = release;
         this.rows = rows;
         ResultSetMetaData md = rows.getMetaData();
         this.types = new int[md.getColumnCount()];
@@ -74,8 +82,18 @@ final class Cursor implements AutoCloseable {
 
     @Override
     public void close() throws SQLException {
+        if (released) {
+            return;
+        }
         done = true;
-        statement.close();
+        released = true;
+        try (rows) {
+            release.close();
+        } catch (SQLException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new SQLException("releasing a cursor's statement failed", "XX000", e);
+        }
     }
 
     private static String nonNull(String s) {
