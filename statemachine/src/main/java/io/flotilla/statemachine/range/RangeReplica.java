@@ -116,6 +116,7 @@ public final class RangeReplica implements DurableStateMachine {
     /** Leader that applied an entry of its own term: its database holds everything committed before. */
     private volatile boolean serving;
     private volatile long applied;
+    private final AppliedWaiters appliedWaiters = new AppliedWaiters();
     private volatile long schemaVersion;
 
     private RangeReplica(long range, RangeStore store, Options options) throws SQLException {
@@ -144,6 +145,7 @@ public final class RangeReplica implements DurableStateMachine {
         SchemaVersionTable.ensure(apply);
         apply.setAutoCommit(false);
         applied = AppliedTable.read(apply).index();
+        appliedWaiters.reached(applied);
         schemaVersion = SchemaVersionTable.read(apply);
         apply.commit();
     }
@@ -160,6 +162,14 @@ public final class RangeReplica implements DurableStateMachine {
     @Override
     public long applied() {
         return applied;
+    }
+
+    /**
+     * Waits at most {@code timeoutNanos} for this replica to have applied {@code index}; whether it
+     * has. For a follower read that must include everything the leader had applied.
+     */
+    public boolean awaitApplied(long index, long timeoutNanos) throws InterruptedException {
+        return applied >= index || appliedWaiters.await(index, timeoutNanos);
     }
 
     /** Whether this replica leads the range and may run client transactions now. */
@@ -392,6 +402,7 @@ public final class RangeReplica implements DurableStateMachine {
             throw new IllegalStateException("range " + range + " cannot apply entry " + e.index(), failure);
         }
         applied = e.index();
+        appliedWaiters.reached(applied);
         if (leader && e.term() == term) {
             serving = true;
         }
