@@ -168,9 +168,8 @@ final class ClientSession implements AutoCloseable {
             return null;
         }
         Execute e = request.getExecute();
-        // Classified first: deciding a bounded read may take a round trip to the leader.
-        if ((local == null || !local.inTransaction()) && session().classify(e.getSql()) == StatementKind.QUERY
-                && followerMayServe(e.getConsistency(), data)) {
+        if ((local == null || !local.inTransaction()) && followerMayServe(e.getConsistency(), data)
+                && session().classify(e.getSql()) == StatementKind.QUERY) {
             return null;
         }
         closeLocal();
