@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
@@ -19,6 +20,9 @@ import java.util.random.RandomGenerator;
  * manner of etcd's raft.
  */
 public final class Raft {
+
+    /** {@link #leaseExpiry()} when there is no lease to run out. */
+    private static final long NO_LEASE = Long.MIN_VALUE;
 
     private final long id;
     private final Config config;
@@ -414,6 +418,26 @@ public final class Raft {
         return leaseValid(clock.getAsLong());
     }
 
+    /**
+     * How long the lease this leader holds has left, in nanoseconds of the core's clock; empty when
+     * it holds none. The core's clock is monotonic and its own: a host that shows the expiry as a
+     * time of day adds this to its wall clock.
+     */
+    public OptionalLong leaseRemaining() {
+        long now = clock.getAsLong();
+        long expiry = leaseExpiry();
+        return expiry != NO_LEASE && now < expiry ? OptionalLong.of(expiry - now) : OptionalLong.empty();
+    }
+
+    /**
+     * The payload bytes of the entries this replica's log holds after {@code index}: what a replica
+     * whose log matches this one up to {@code index} still lacks. Entries already compacted into
+     * the snapshot are not held, so they are not counted.
+     */
+    public long payloadBytesAfter(long index) {
+        return log.payloadBytes(index + 1, log.lastIndex() + 1);
+    }
+
     /** The replication state of each member as the leader sees it; empty on other replicas. */
     public Map<Long, ReplicaProgress> progress() {
         Map<Long, ReplicaProgress> out = new TreeMap<>();
@@ -761,14 +785,20 @@ public final class Raft {
     }
 
     private boolean leaseValid(long now) {
+        long expiry = leaseExpiry();
+        return expiry != NO_LEASE && now < expiry;
+    }
+
+    /** When the lease runs out on the core's clock (it may have already), or {@link #NO_LEASE}. */
+    private long leaseExpiry() {
         if (role != Role.LEADER || leaseRevoked || transferTarget != NodeIds.NONE || !committedInOwnTerm()) {
-            return false;
+            return NO_LEASE;
         }
         long sent = rounds.sentAt(quorumRound());
         if (config.has(DeliberateBug.LEASE_FROM_WAKING)) {
             sent = Math.max(sent, wokeAt);
         }
-        return sent != Long.MIN_VALUE && now < sent + config.leaseDuration();
+        return sent == Long.MIN_VALUE ? NO_LEASE : sent + config.leaseDuration();
     }
 
     private boolean committedInOwnTerm() {

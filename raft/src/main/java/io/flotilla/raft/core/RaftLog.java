@@ -126,6 +126,27 @@ final class RaftLog {
         return out;
     }
 
+    /**
+     * The payload bytes of the entries this log holds in [from, to): indexes compacted away or past
+     * the end count nothing. Unstable entries are in memory; the rest the storage answers.
+     */
+    long payloadBytes(long from, long to) {
+        from = Math.max(from, firstIndex());
+        to = Math.min(to, lastIndex() + 1);
+        if (from >= to) {
+            return 0;
+        }
+        long bytes = 0;
+        long stableEnd = Math.min(Math.min(to, unstableOffset), storage.lastIndex() + 1);
+        if (from < stableEnd && unstableSnapshot == null) {
+            bytes += storage.payloadBytes(from, stableEnd);
+        }
+        for (long i = Math.max(from, unstableOffset); i < to; i++) {
+            bytes += unstable.get((int) (i - unstableOffset)).payload().size();
+        }
+        return bytes;
+    }
+
     /** The first index where entries disagree with this log, or 0 if this log already holds them all. */
     long findConflict(List<Entry> entries) {
         for (Entry e : entries) {

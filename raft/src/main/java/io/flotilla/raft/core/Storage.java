@@ -27,4 +27,16 @@ public interface Storage {
 
     /** Entries in [from, to), at least one if any, and then no more than maxBytes in total. */
     List<Entry> entries(long from, long to, long maxBytes);
+
+    /**
+     * The sum of {@link Payload#size()} over the entries in [from, to), a range {@link #entries}
+     * accepts. This default reads the entries; a storage that keeps their sizes answers without.
+     */
+    default long payloadBytes(long from, long to) {
+        long bytes = 0;
+        for (Entry e : entries(from, to, Long.MAX_VALUE)) {
+            bytes += e.payload().size();
+        }
+        return bytes;
+    }
 }

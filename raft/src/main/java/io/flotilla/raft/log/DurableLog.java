@@ -208,6 +208,18 @@ public final class DurableLog implements Storage, AutoCloseable {
         }
     }
 
+    /** From the index of where entries are, which keeps each one's payload size: no entry is read back. */
+    @Override
+    public long payloadBytes(long from, long to) {
+        synchronized (lock) {
+            if (from < state.firstIndex() || to > state.lastIndex() + 1) {
+                throw new IllegalArgumentException("entries [" + from + ", " + to + ") outside [" + state.firstIndex()
+                        + ", " + (state.lastIndex() + 1) + ")");
+            }
+            return state.index.payloadBytes(from, to);
+        }
+    }
+
     /**
      * Waits for the writes already submitted, then closes the files. Later writes fail. The writer's
      * own failure, if any, was reported to the writes it affected and is not repeated here.

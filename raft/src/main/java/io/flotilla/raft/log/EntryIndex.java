@@ -1,8 +1,8 @@
 package io.flotilla.raft.log;
 
 /**
- * Where each entry of the log lives: its term (so {@code term(i)} needs no I/O) and the segment,
- * offset and length of its record. A window of indexes in primitive arrays; entries leave at the
+ * Where each entry of the log lives: its term (so {@code term(i)} needs no I/O), its payload's size
+ * (so a replica's lag in bytes needs none either) and the segment, offset and length of its record. A window of indexes in primitive arrays; entries leave at the
  * front (compaction) and the back (truncation). Not thread-safe: the owner locks.
  */
 final class EntryIndex {
@@ -14,6 +14,7 @@ final class EntryIndex {
     private long[] segments = new long[64];
     private long[] offsets = new long[64];
     private int[] lengths = new int[64];
+    private int[] payloadSizes = new int[64];
 
     boolean isEmpty() {
         return count == 0;
@@ -49,8 +50,22 @@ final class EntryIndex {
         return lengths[slot(index)];
     }
 
+    /** The sum of the payload sizes of the entries in [from, to), all of which must be held. */
+    long payloadBytes(long from, long to) {
+        if (from >= to) {
+            return 0;
+        }
+        int start = slot(from);
+        int end = slot(to - 1);
+        long bytes = 0;
+        for (int s = start; s <= end; s++) {
+            bytes += payloadSizes[s];
+        }
+        return bytes;
+    }
+
     /** Adds the entry after the last; an empty index starts at whatever index comes first. */
-    void append(long index, long term, long segment, long offset, int length) {
+    void append(long index, long term, long segment, long offset, int length, int payloadSize) {
         if (count == 0) {
             first = index;
             head = 0;
@@ -65,6 +80,7 @@ final class EntryIndex {
         segments[s] = segment;
         offsets[s] = offset;
         lengths[s] = length;
+        payloadSizes[s] = payloadSize;
         count++;
     }
 
@@ -105,14 +121,19 @@ final class EntryIndex {
         terms = moved(terms, capacity);
         segments = moved(segments, capacity);
         offsets = moved(offsets, capacity);
-        int[] l = new int[capacity];
-        System.arraycopy(lengths, head, l, 0, count);
-        lengths = l;
+        lengths = moved(lengths, capacity);
+        payloadSizes = moved(payloadSizes, capacity);
         head = 0;
     }
 
     private long[] moved(long[] from, int capacity) {
         long[] to = from.length == capacity ? from : new long[capacity];
+        System.arraycopy(from, head, to, 0, count);
+        return to;
+    }
+
+    private int[] moved(int[] from, int capacity) {
+        int[] to = from.length == capacity ? from : new int[capacity];
         System.arraycopy(from, head, to, 0, count);
         return to;
     }

@@ -50,7 +50,7 @@ final class LogState {
     }
 
     void append(Entry entry, long segment, long offset, int length) {
-        index.append(entry.index(), entry.term(), segment, offset, length);
+        index.append(entry.index(), entry.term(), segment, offset, length, entry.payload().size());
         cache.append(entry);
     }
 }

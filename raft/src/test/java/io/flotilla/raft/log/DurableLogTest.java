@@ -75,6 +75,30 @@ class DurableLogTest {
     }
 
     @Test
+    void payloadBytesComeFromTheIndexBeforeAndAfterReopening() throws IOException {
+        List<Entry> written = range(1, 1, 100);
+        long expected = 0;
+        for (Entry e : written.subList(9, 50)) {
+            expected += e.payload().size();
+        }
+        try (DurableLog log = open(UNCACHED)) {
+            log.append(new WriteBatch(null, written, new HardState(1, 1, 100))).join();
+            assertEquals(expected, log.payloadBytes(10, 51));
+            assertEquals(0, log.payloadBytes(101, 101));
+        }
+        try (DurableLog log = open(UNCACHED)) {
+            assertEquals(expected, log.payloadBytes(10, 51), "recovery rebuilt the sizes");
+            log.compact(new SnapshotMeta(20, 1, BOOTSTRAP.membership())).join();
+            assertThrows(IllegalArgumentException.class, () -> log.payloadBytes(10, 51), "compacted away");
+            long held = 0;
+            for (Entry e : written.subList(20, 50)) {
+                held += e.payload().size();
+            }
+            assertEquals(held, log.payloadBytes(21, 51));
+        }
+    }
+
+    @Test
     void cachedAndUncachedReadsAgree() throws IOException {
         List<Entry> written = range(3, 1, 300);
         try (DurableLog log = open(new LogOptions(4 << 10, 2 << 10))) {

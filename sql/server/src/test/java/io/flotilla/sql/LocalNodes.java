@@ -25,6 +25,7 @@ final class LocalNodes implements AutoCloseable {
     private final Map<Long, String[]> flags = new TreeMap<>();
     private final Map<Long, Node> running = new TreeMap<>();
     private final Map<Long, Process> processes = new TreeMap<>();
+    private final Map<Long, MovableClock> stalenessClocks = new TreeMap<>();
     private final boolean separateProcesses;
     private final List<Integer> sqlPorts = new ArrayList<>();
 
@@ -109,7 +110,7 @@ final class LocalNodes implements AutoCloseable {
 
     void start(long id) throws Exception {
         if (!separateProcesses) {
-            running.put(id, Node.start(NodeConfig.parse(flags.get(id))));
+            running.put(id, Node.start(NodeConfig.parse(flags.get(id)), stalenessClock(id)));
             return;
         }
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -157,6 +158,11 @@ final class LocalNodes implements AutoCloseable {
 
     Node node(long id) {
         return running.get(id);
+    }
+
+    /** The clock an in-JVM node measures the age of bounded-staleness reads on; kept across restarts. */
+    MovableClock stalenessClock(long id) {
+        return stalenessClocks.computeIfAbsent(id, k -> new MovableClock());
     }
 
     /** The URL of one node alone. */

@@ -117,6 +117,7 @@ public final class RangeReplica implements DurableStateMachine {
     /** Leader that applied an entry of its own term: its database holds everything committed before. */
     private volatile boolean serving;
     private volatile long applied;
+    private final AppliedWaiters appliedWaiters = new AppliedWaiters();
     private volatile SchemaVersions schema;
 
     private RangeReplica(long range, RangeStore store, Options options) throws SQLException {
@@ -145,6 +146,7 @@ public final class RangeReplica implements DurableStateMachine {
         SchemaVersions.ensure(apply);
         apply.setAutoCommit(false);
         applied = AppliedTable.read(apply).index();
+        appliedWaiters.reached(applied);
         schema = SchemaVersions.read(apply);
         apply.commit();
     }
@@ -161,6 +163,14 @@ public final class RangeReplica implements DurableStateMachine {
     @Override
     public long applied() {
         return applied;
+    }
+
+    /**
+     * Waits at most {@code timeoutNanos} for this replica to have applied {@code index}; whether it
+     * has. For a follower read that must include everything the leader had applied.
+     */
+    public boolean awaitApplied(long index, long timeoutNanos) throws InterruptedException {
+        return applied >= index || appliedWaiters.await(index, timeoutNanos);
     }
 
     /** Whether this replica leads the range and may run client transactions now. */
@@ -419,6 +429,7 @@ public final class RangeReplica implements DurableStateMachine {
             throw new IllegalStateException("range " + range + " cannot apply entry " + e.index(), failure);
         }
         applied = e.index();
+        appliedWaiters.reached(applied);
         if (leader && e.term() == term) {
             serving = true;
         }

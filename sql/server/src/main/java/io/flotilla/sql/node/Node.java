@@ -33,6 +33,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 
 /**
  * One Flotilla node: the Raft transport, the node's log writer, the multi-raft host, a replica of
@@ -54,9 +55,12 @@ public final class Node implements AutoCloseable {
     private final SortedMap<Long, RangeReplica> replicas = new TreeMap<>();
     private final List<DurableLog> logs = new ArrayList<>();
     private final ClientServer clients;
+    private final RaftLinks links = new RaftLinks();
+    private final LongSupplier stalenessClock;
 
-    private Node(NodeConfig config) throws IOException, SQLException, InterruptedException {
+    private Node(NodeConfig config, LongSupplier stalenessClock) throws IOException, SQLException, InterruptedException {
         this.config = config;
+        this.stalenessClock = stalenessClock;
         Files.createDirectories(config.dataDir());
         DeferredOutbox outbox = new DeferredOutbox();
         SecureRandom seeds = new SecureRandom();
@@ -69,8 +73,8 @@ public final class Node implements AutoCloseable {
             }
         }
         this.transport = RaftTransport.start(TransportConfig.defaults(config.nodeId(), resolved(config.raft()), book),
-                HostEndpoints.inbound(host), HostEndpoints.snapshots(host), seeds);
-        outbox.set(HostEndpoints.outbox(transport));
+                links.inbound(HostEndpoints.inbound(host)), links.snapshots(HostEndpoints.snapshots(host)), seeds);
+        outbox.set(links.outbound(HostEndpoints.outbox(transport)));
         for (Peer p : config.peers().values()) {
             if (p.id() != config.nodeId()) {
                 // Dialing says where this node listens: a node that joins is reachable before anyone sends to it.
@@ -95,7 +99,17 @@ public final class Node implements AutoCloseable {
 
     /** Starts a node from its configuration (its data directory may hold an earlier run's state). */
     public static Node start(NodeConfig config) throws IOException, SQLException, InterruptedException {
-        return new Node(config);
+        return new Node(config, System::nanoTime);
+    }
+
+    /**
+     * Starts a node whose bounded-staleness reads measure age on {@code stalenessClock} (monotonic
+     * nanoseconds) instead of {@link System#nanoTime()}: tests move it forward to age what a
+     * follower knows of the leader, without waiting.
+     */
+    public static Node start(NodeConfig config, LongSupplier stalenessClock)
+            throws IOException, SQLException, InterruptedException {
+        return new Node(config, stalenessClock);
     }
 
     private void openRange(long range) throws IOException, SQLException, InterruptedException {
@@ -132,6 +146,23 @@ public final class Node implements AutoCloseable {
 
     public RaftHost host() {
         return host;
+    }
+
+    /** The monotonic clock (nanoseconds) the age of a bounded-staleness read is measured on. */
+    public LongSupplier stalenessClock() {
+        return stalenessClock;
+    }
+
+    /**
+     * A fault hook: cuts this node's Raft traffic both ways, as a network partition would, while
+     * its client port stays up. {@link #restoreRaftLinks()} heals it.
+     */
+    public void cutRaftLinks() {
+        links.cut();
+    }
+
+    public void restoreRaftLinks() {
+        links.restore();
     }
 
     public RangeReplica replica(long range) {

@@ -2,6 +2,7 @@ package io.flotilla.sql.server;
 
 import io.flotilla.jdbc.protocol.Request;
 import io.flotilla.sql.node.Node;
+import io.flotilla.statemachine.range.RangeReplica;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -45,8 +46,18 @@ public final class ClientServer implements AutoCloseable {
     /** Open sessions by session id, so a Cancel on another connection finds its statement. */
     private final Map<String, ClientSession> sessions = new ConcurrentHashMap<>();
     private final Channel listener;
+    /** What this node knows of how fresh its replica of the data range is: shared by all sessions. */
+    private final ReadIndexProbe readIndexProbe;
+    private final StalenessBound stalenessBound;
 
     private ClientServer(InetSocketAddress address, Node node) throws IOException {
+        RangeReplica data = node.replica(Node.DATA_RANGE);
+        this.readIndexProbe = new ReadIndexProbe(node, Node.DATA_RANGE);
+        // A replica that has not applied what the leader had within an election timeout is likely
+        // cut off from its group: the leader answers sooner than waiting longer would.
+        this.stalenessBound = new StalenessBound(node.stalenessClock(), readIndexProbe, data::awaitApplied,
+                node.config().electionTimeout().toNanos(),
+                TimeUnit.MILLISECONDS.toNanos(ReadIndexProbe.ANSWER_TIMEOUT_MILLIS + 2_000L));
         ServerBootstrap b = new ServerBootstrap().group(boss, io).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -57,7 +68,8 @@ public final class ClientServer implements AutoCloseable {
                                 .addLast(new LengthFieldPrepender(4))
                                 .addLast(new ProtobufDecoder(Request.getDefaultInstance()))
                                 .addLast(new ProtobufEncoder())
-                                .addLast(new ClientConnection(new ClientSession(node, new Forwarder(node)), work, sessions));
+                                .addLast(new ClientConnection(new ClientSession(node, new Forwarder(node), stalenessBound), work,
+                                        sessions));
                     }
                 });
         try {
@@ -87,6 +99,7 @@ public final class ClientServer implements AutoCloseable {
     }
 
     private void shutdown() {
+        readIndexProbe.close();
         boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         io.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         work.shutdownNow();

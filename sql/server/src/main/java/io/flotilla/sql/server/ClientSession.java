@@ -53,6 +53,7 @@ final class ClientSession implements AutoCloseable {
 
     private final Node node;
     private final Forwarder forwarder;
+    private final StalenessBound stalenessBound;
     private byte[] sessionId;
     private long sessionStartedMillis;
     private boolean readOnly;
@@ -65,9 +66,10 @@ final class ClientSession implements AutoCloseable {
     private StatementCache statements;
     private volatile Statement running;
 
-    ClientSession(Node node, Forwarder forwarder) {
+    ClientSession(Node node, Forwarder forwarder, StalenessBound stalenessBound) {
         this.node = node;
         this.forwarder = forwarder;
+        this.stalenessBound = stalenessBound;
     }
 
     byte[] sessionId() {
@@ -118,6 +120,7 @@ final class ClientSession implements AutoCloseable {
                 case PREPARE -> out.setPrepared(describe(request.getPrepare().getSql()));
                 case PING -> out.setAck(Ack.getDefaultInstance());
                 case METADATA -> out.setMetadata(StatusReport.of(node));
+                case READ_INDEX -> out.setReadIndex(ReadIndexAnswer.of(node, request.getReadIndex()));
                 case ADMIN -> {
                     Response forwarded = Administration.carryOut(node, request, forwarder);
                     if (forwarded != null) {
@@ -138,7 +141,8 @@ final class ClientSession implements AutoCloseable {
 
     private static boolean forwards(Request request) {
         return request.getKindCase() != Request.KindCase.HELLO && request.getKindCase() != Request.KindCase.PING
-                && request.getKindCase() != Request.KindCase.METADATA;
+                && request.getKindCase() != Request.KindCase.METADATA
+                && request.getKindCase() != Request.KindCase.READ_INDEX;
     }
 
     private HelloResult hello(Hello hello) {
@@ -177,26 +181,24 @@ final class ClientSession implements AutoCloseable {
         return forwarder.call(request);
     }
 
-    private long committedHere() {
-        try {
-            return node.host().inspect(Node.DATA_RANGE, r -> r.committed()).get(5, TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            return Long.MAX_VALUE;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Long.MAX_VALUE;
-        }
-    }
-
-    private boolean followerMayServe(Consistency c, RangeReplica data) {
+    private boolean followerMayServe(Consistency c, RangeReplica data) throws SQLException {
         return switch (c.getLevel()) {
             case STALE -> true;
             case SESSION -> c.getMinLsn().getIndex() <= data.applied();
-            // Served when this replica has applied everything its Raft core knows to be committed:
-            // in a healthy group that is at most about a heartbeat interval behind the leader.
-            case BOUNDED -> data.applied() >= committedHere();
+            // Served only when this replica can show it misses nothing committed more than the
+            // bound ago (see StalenessBound); its own commit index would not show that.
+            case BOUNDED -> boundedReadMayBeServedHere(c.getMaxStalenessMillis());
             default -> false;
         };
+    }
+
+    private boolean boundedReadMayBeServedHere(long maxStalenessMillis) throws SQLException {
+        try {
+            return stalenessBound.mayServe(maxStalenessMillis);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted", SqlStates.UNAVAILABLE, ex);
+        }
     }
 
     // ------------------------------------------------------------------ execution
@@ -282,8 +284,12 @@ final class ClientSession implements AutoCloseable {
     }
 
     private ExecuteResult query(Execute e, RangeSession s, RangeReplica data) throws SQLException {
+        // A bounded read is confirmed as well: a deposed leader that has not noticed yet (it steps
+        // down only after an election timeout without a quorum) may be further behind than the bound.
+        // Under the lease this costs nothing.
         if (e.getAutoCommit() && !s.inTransaction()
-                && e.getConsistency().getLevel() == Consistency.Level.LINEARIZABLE) {
+                && (e.getConsistency().getLevel() == Consistency.Level.LINEARIZABLE
+                    || e.getConsistency().getLevel() == Consistency.Level.BOUNDED)) {
             confirmLeadership();
         }
         RowBatch.Builder first = s.run(c -> {

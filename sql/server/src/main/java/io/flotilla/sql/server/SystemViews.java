@@ -15,8 +15,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +29,15 @@ import java.util.concurrent.TimeUnit;
  * SQL views of the node's replication state, for what {@code pg_stat_replication} gives a
  * PostgreSQL user: {@code FLOTILLA.RANGES} (one row per range this node holds) and
  * {@code FLOTILLA.REPLICAS} (this node's replicas, and on a leader every member as it sees them:
- * role, term, commit and applied index, match index and lag in entries, lease).
+ * role, term, commit and applied index, match index, lag in entries and in bytes, whether the
+ * leader holds its lease and when it runs out).
+ *
+ * <p>{@code LAG_BYTES}, on a leader's row for another member, is the sum of the payload sizes of
+ * the entries in the leader's log after that member's match index: what the leader still has to
+ * send it. Entries the leader has compacted into a snapshot are no longer in its log and are not
+ * counted (such a member is sent the snapshot instead). {@code LEASE_EXPIRES_AT}, on a leader's own
+ * row while it holds its lease, is when the lease runs out: the core measures the lease on its own
+ * monotonic clock, and the time left is added to this node's wall clock when the row is made.
  *
  * <p>They are H2 views over Java table functions, created in every replica's {@code FLOTILLA}
  * schema (which is not replicated); the functions find the node that owns the database.
@@ -94,8 +106,10 @@ public final class SystemViews {
         rs.addColumn("APPLIED_INDEX", Types.BIGINT, 19, 0);
         rs.addColumn("MATCH_INDEX", Types.BIGINT, 19, 0);
         rs.addColumn("LAG_ENTRIES", Types.BIGINT, 19, 0);
+        rs.addColumn("LAG_BYTES", Types.BIGINT, 19, 0);
         rs.addColumn("LEADER_ID", Types.BIGINT, 19, 0);
         rs.addColumn("LEASE_HELD", Types.BOOLEAN, 1, 0);
+        rs.addColumn("LEASE_EXPIRES_AT", Types.TIMESTAMP_WITH_TIMEZONE, 35, 9);
         rs.addColumn("REPORTED_BY", Types.BIGINT, 19, 0);
         if (isMetadataQuery(connection)) {
             return rs;
@@ -115,17 +129,24 @@ public final class SystemViews {
     private static List<Object[]> rows(long self, long range, Raft r, long applied) {
         List<Object[]> out = new java.util.ArrayList<>();
         boolean leader = r.role() == Role.LEADER;
+        OptionalLong leaseLeft = r.leaseRemaining();
         out.add(new Object[] {range, self, role(r, self), r.term(), r.committed(), applied,
-            r.lastIndex(), leader ? 0L : null, r.leader(), leader && r.holdsLease(), self});
+            r.lastIndex(), leader ? 0L : null, leader ? 0L : null, r.leader(), leaseLeft.isPresent(),
+            leaseLeft.isPresent() ? wallTimeIn(leaseLeft.getAsLong()) : null, self});
         for (Map.Entry<Long, ReplicaProgress> p : r.progress().entrySet()) {
             if (p.getKey() != self) {
                 long match = p.getValue().match();
                 out.add(new Object[] {range, p.getKey(),
                     r.membership().learners().contains(p.getKey()) ? "LEARNER" : "FOLLOWER", r.term(), null, null,
-                    match, Math.max(0, r.lastIndex() - match), self, false, self});
+                    match, Math.max(0, r.lastIndex() - match), r.payloadBytesAfter(match), self, false, null, self});
             }
         }
         return out;
+    }
+
+    /** The wall-clock time {@code nanos} from now: where the core's monotonic clock meets the time of day. */
+    private static OffsetDateTime wallTimeIn(long nanos) {
+        return OffsetDateTime.ofInstant(Instant.now().plusNanos(nanos), ZoneOffset.UTC);
     }
 
     private static String role(Raft r, long self) {

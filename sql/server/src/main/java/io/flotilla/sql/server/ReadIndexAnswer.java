@@ -1,0 +1,55 @@
+package io.flotilla.sql.server;
+
+import io.flotilla.jdbc.protocol.Lsn;
+import io.flotilla.jdbc.protocol.ReadIndex;
+import io.flotilla.jdbc.protocol.ReadIndexResult;
+import io.flotilla.raft.host.GroupUnavailableException;
+import io.flotilla.sql.node.Node;
+import io.flotilla.statemachine.range.RangeReplica;
+import io.flotilla.statemachine.range.SqlStates;
+
+import java.sql.SQLException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A leader's side of {@link ReadIndex}: an index holding every write committed before the question
+ * arrived, given only once this replica has confirmed it still leads (a lease read, or a ReadIndex
+ * round when it holds no lease) and has applied that far.
+ */
+final class ReadIndexAnswer {
+
+    /** A leader that cannot reach a quorum for this long steps down anyway (CheckQuorum). */
+    static final long CONFIRM_TIMEOUT_SECONDS = 5;
+
+    private ReadIndexAnswer() {
+    }
+
+    static ReadIndexResult of(Node node, ReadIndex question) throws SQLException {
+        long range = question.getRange();
+        RangeReplica replica = node.replicas().get(range);
+        if (replica == null) {
+            throw new SQLException("range " + range + " has no replica on node " + node.id(), SqlStates.UNAVAILABLE);
+        }
+        try {
+            // Runs on the group's thread once the read is confirmed and applied: the replica is there.
+            long index = node.host().read(range, replica::applied).get(CONFIRM_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            return ReadIndexResult.newBuilder().setLsn(Lsn.newBuilder().setRange(range).setIndex(index)).build();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof GroupUnavailableException g
+                    && g.reason() == GroupUnavailableException.Reason.REFUSED) {
+                throw new SQLException("range " + range + ": node " + node.id() + " does not lead it"
+                        + (g.leaderHint() != 0 ? " (leader: node " + g.leaderHint() + ")" : ""), SqlStates.NOT_LEADER, g);
+            }
+            throw new SQLException("range " + range + ": node " + node.id() + " could not confirm it leads: "
+                    + e.getCause(), SqlStates.UNAVAILABLE, e.getCause());
+        } catch (TimeoutException e) {
+            throw new SQLException("range " + range + ": node " + node.id() + " could not confirm it leads within "
+                    + CONFIRM_TIMEOUT_SECONDS + " s", SqlStates.UNAVAILABLE, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted", SqlStates.UNAVAILABLE, e);
+        }
+    }
+}
