@@ -77,7 +77,10 @@ final class AdminCommand {
         }
     }
 
-    /** One line per replica, from every node the answering node lists. */
+    /**
+     * One line per replica, from every node the answering node lists (its static peers and the node
+     * directory), then one line per node with its client address.
+     */
     private static void print(NodeConnection first, Response answer) {
         System.out.printf("%-6s %-5s %-13s %-6s %-8s %-8s %-7s %-6s %-8s%n",
                 "range", "node", "role", "term", "commit", "applied", "leader", "lease", "match");
@@ -86,13 +89,15 @@ final class AdminCommand {
         java.util.List<ReplicaStatus> leaderViews = new java.util.ArrayList<>();
         for (var node : first.helloResult().getClusterList()) {
             Response status = answer;
+            String address = new HostAddress(node.getHost(), node.getPort()).toString();
             if (node.getNodeId() != first.helloResult().getNodeId()) {
-                status = ask(node.getHost() + ":" + node.getPort());
+                status = ask(address);
             }
             if (status == null || !status.hasMetadata()) {
-                seen.put(node.getNodeId(), "unreachable");
+                seen.put(node.getNodeId(), "sql " + address + ", unreachable");
                 continue;
             }
+            seen.put(node.getNodeId(), "sql " + address);
             for (ReplicaStatus r : status.getMetadata().getReplicasList()) {
                 if (r.getNodeId() == status.getMetadata().getNodeId()) {
                     System.out.printf("%-6d %-5d %-13s %-6d %-8d %-8d %-7d %-6s %-8d%n", r.getRange(), r.getNodeId(),
@@ -106,7 +111,8 @@ final class AdminCommand {
         }
         boolean footnote = false;
         for (ReplicaStatus r : leaderViews) {
-            // A member this node has no address for (one that joined later): as its leader sees it.
+            // A member this node has no address for (one that joined and is not in the directory yet):
+            // as its leader sees it.
             if (printed.add(r.getRange() + "/" + r.getNodeId())) {
                 System.out.printf("%-6d %-5d %-13s %-6d %-8s %-8d %-7d %-6s %-8d%n", r.getRange(), r.getNodeId(),
                         r.getRole() + "*", r.getTerm(), "-", r.getMatchIndex(), r.getLeader(), "no", r.getMatchIndex());

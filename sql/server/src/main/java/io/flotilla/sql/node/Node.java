@@ -42,7 +42,7 @@ import java.util.function.LongSupplier;
  */
 public final class Node implements AutoCloseable {
 
-    /** Range descriptors and the catalog will live here; every request already names its range. */
+    /** Holds the node directory; range descriptors and the catalog will live here too. */
     public static final long META_RANGE = 1;
     /** The one data range of this release: it holds every table. */
     public static final long DATA_RANGE = 2;
@@ -57,6 +57,8 @@ public final class Node implements AutoCloseable {
     private final ClientServer clients;
     private final RaftLinks links = new RaftLinks();
     private final LongSupplier stalenessClock;
+    private final NodeDirectory directory;
+    private final NodeAnnouncer announcer;
 
     private Node(NodeConfig config, LongSupplier stalenessClock) throws IOException, SQLException, InterruptedException {
         this.config = config;
@@ -85,6 +87,7 @@ public final class Node implements AutoCloseable {
         for (long range : RANGES) {
             openRange(range);
         }
+        this.directory = new NodeDirectory(replica(META_RANGE));
         ClientServer started;
         try {
             io.flotilla.sql.server.SystemViews.install(this);
@@ -95,11 +98,12 @@ public final class Node implements AutoCloseable {
             throw e;
         }
         this.clients = started;
+        this.announcer = new NodeAnnouncer(this, self());
     }
 
     /** Starts a node from its configuration (its data directory may hold an earlier run's state). */
     public static Node start(NodeConfig config) throws IOException, SQLException, InterruptedException {
-        return new Node(config, System::nanoTime);
+        return start(config, System::nanoTime);
     }
 
     /**
@@ -109,7 +113,10 @@ public final class Node implements AutoCloseable {
      */
     public static Node start(NodeConfig config, LongSupplier stalenessClock)
             throws IOException, SQLException, InterruptedException {
-        return new Node(config, stalenessClock);
+        Node node = new Node(config, stalenessClock);
+        // Once the node is whole: the announcer reads its directory and may announce to the node itself.
+        node.announcer.start();
+        return node;
     }
 
     private void openRange(long range) throws IOException, SQLException, InterruptedException {
@@ -177,10 +184,38 @@ public final class Node implements AutoCloseable {
         return Collections.unmodifiableMap(replicas);
     }
 
-    /** Where a node's client port is, if this node knows it. */
-    public InetSocketAddress sqlAddressOf(long node) {
+    /**
+     * Where a node's client port is, if this node knows it: from the static configuration, else from
+     * this node's replica of the node directory (perhaps stale: a wrong guess fails and is retried).
+     */
+    public InetSocketAddress sqlAddressOf(long node) throws SQLException {
         Peer p = config.peers().get(node);
+        if (p == null) {
+            p = directory.entry(node).orElse(null);
+        }
         return p == null ? null : p.sql();
+    }
+
+    /**
+     * Every node this node knows of, by id: the node directory's entries, overridden by the static
+     * configuration, and this node itself as it listens now.
+     */
+    public SortedMap<Long, Peer> knownPeers() throws SQLException {
+        SortedMap<Long, Peer> all = new TreeMap<>(directory.entries());
+        all.putAll(config.peers());
+        all.put(config.nodeId(), self());
+        return Collections.unmodifiableSortedMap(all);
+    }
+
+    public NodeDirectory directory() {
+        return directory;
+    }
+
+    /** This node's entry: the configured hosts with the ports bound (which differ where the configuration says 0). */
+    private Peer self() {
+        return new Peer(config.nodeId(),
+                InetSocketAddress.createUnresolved(config.raft().getHostString(), raftAddress().getPort()),
+                InetSocketAddress.createUnresolved(config.sql().getHostString(), sqlAddress().getPort()));
     }
 
     /** The client port this node listens on (the configured one, or the one bound for port 0). */
@@ -194,6 +229,7 @@ public final class Node implements AutoCloseable {
 
     @Override
     public void close() {
+        announcer.close();
         clients.close();
         closeRaftSide();
     }

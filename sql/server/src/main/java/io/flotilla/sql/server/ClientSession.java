@@ -17,6 +17,7 @@ import io.flotilla.jdbc.protocol.Response;
 import io.flotilla.jdbc.protocol.RowBatch;
 import io.flotilla.jdbc.protocol.UpdateCount;
 import io.flotilla.jdbc.protocol.Value;
+import io.flotilla.sql.node.Announcement;
 import io.flotilla.sql.node.Node;
 import io.flotilla.sql.node.Peer;
 import io.flotilla.statemachine.range.Outcome;
@@ -100,6 +101,9 @@ final class ClientSession implements AutoCloseable {
             switch (request.getKindCase()) {
                 case HELLO -> out.setHello(hello(request.getHello()));
                 case EXECUTE -> {
+                    if (Announcement.is(request.getExecute())) {
+                        return Registration.carryOut(node, request);
+                    }
                     Response forwarded = routeExecute(request);
                     if (forwarded != null) {
                         return forwarded;
@@ -154,11 +158,24 @@ final class ClientSession implements AutoCloseable {
         sessionStartedMillis = hello.getSessionStartedMillis();
         forwarder.identify(sessionId, sessionStartedMillis, readOnly);
         HelloResult.Builder b = HelloResult.newBuilder().setNodeId(node.id()).setServerVersion("flotilla 0.1.0");
-        for (Peer p : node.config().peers().values()) {
+        for (Peer p : cluster()) {
             b.addCluster(NodeAddress.newBuilder().setNodeId(p.id()).setHost(p.sql().getHostString())
                     .setPort(p.sql().getPort()));
         }
         return b.build();
+    }
+
+    /** Every node this one knows (static peers and the node directory), for the driver to fail over to. */
+    private java.util.Collection<Peer> cluster() {
+        try {
+            return node.knownPeers().values();
+        } catch (SQLException e) {
+            // The list only widens the driver's failover: a node whose directory cannot be read now
+            // still serves the connection, with the peers it was configured with.
+            System.getLogger(ClientSession.class.getName()).log(System.Logger.Level.WARNING,
+                    "the node directory is unreadable; Hello lists the configured peers only", e);
+            return node.config().peers().values();
+        }
     }
 
     // ------------------------------------------------------------------ routing

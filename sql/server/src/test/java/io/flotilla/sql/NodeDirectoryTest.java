@@ -1,0 +1,187 @@
+package io.flotilla.sql;
+
+import com.google.protobuf.ByteString;
+import io.flotilla.jdbc.FlotillaConnection;
+import io.flotilla.jdbc.protocol.Admin;
+import io.flotilla.jdbc.protocol.Hello;
+import io.flotilla.jdbc.protocol.Request;
+import io.flotilla.jdbc.protocol.Response;
+import io.flotilla.jdbc.wire.HostAddress;
+import io.flotilla.jdbc.wire.NodeConnection;
+import io.flotilla.raft.core.Membership;
+import io.flotilla.sql.node.Node;
+import io.flotilla.sql.node.Peer;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * A node that joined after the cluster was configured, promoted and made the data range's leader,
+ * is reached through a node whose static configuration never heard of it: that node finds the
+ * joined node's client address in the node directory (the meta range), forwards to it, and lists
+ * it in its Hello so the driver learns it.
+ */
+class NodeDirectoryTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(60);
+
+    @Test
+    void aNodeForwardsToAJoinedLeaderItWasNeverConfiguredWith() throws Exception {
+        try (LocalNodes nodes = new LocalNodes(3)) {
+            try (Connection c = DriverManager.getConnection(nodes.url()); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE PARCELS(ID INT PRIMARY KEY, LABEL VARCHAR(20))");
+                s.executeUpdate("INSERT INTO PARCELS VALUES (0, 'before the join')");
+            }
+            long joined = nodes.join();
+            assertFalse(nodes.node(1).config().peers().containsKey(joined), "node 1 is not configured with the joined node");
+
+            Response added = admin(nodes, Admin.newBuilder().setRange(Node.DATA_RANGE).setAddLearner(joined));
+            assertFalse(added.hasError(), added.toString());
+            await("node " + joined + " is a voter of the data range", () -> {
+                Membership m = membership(nodes.node(1));
+                if (m.learners().contains(joined) && !m.joint()) {
+                    // Refused while it is too far behind or a change is pending: asked again next round.
+                    admin(nodes, Admin.newBuilder().setRange(Node.DATA_RANGE).setPromote(joined));
+                }
+                m = membership(nodes.node(1));
+                return m.isVoter(joined) && !m.joint();
+            });
+            await("node " + joined + " leads the data range", () -> {
+                admin(nodes, Admin.newBuilder().setRange(Node.DATA_RANGE).setTransferLeadershipTo(joined));
+                // Refused while it is behind: asked again once this round had its time.
+                return within(Duration.ofSeconds(3), () -> nodes.node(joined).replica(Node.DATA_RANGE).serving());
+            });
+
+            InetSocketAddress at = nodes.node(joined).sqlAddress();
+            HostAddress joinedAddress = new HostAddress(at.getHostString(), at.getPort());
+            InetSocketAddress first = nodes.node(1).sqlAddress();
+            HostAddress firstAddress = new HostAddress(first.getHostString(), first.getPort());
+
+            // (a) Node 1 alone in the URL: every write and linearizable read goes to the leader, node 4,
+            // through node 1 (the joined node announced itself when it started, well before now).
+            try (Connection c = DriverManager.getConnection(nodes.url(1)); Statement s = c.createStatement()) {
+                FlotillaConnection flotilla = c.unwrap(FlotillaConnection.class);
+                for (int i = 1; i <= 5; i++) {
+                    assertEquals(1, s.executeUpdate("INSERT INTO PARCELS VALUES (" + i + ", 'via node 1')"));
+                    try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM PARCELS")) {
+                        assertTrue(rs.next());
+                        assertEquals(i + 1, rs.getInt(1), "a linearizable read sees every write before it");
+                    }
+                }
+                try (ResultSet rs = s.executeQuery("SELECT MAX(REPORTED_BY) FROM FLOTILLA.REPLICAS")) {
+                    assertTrue(rs.next());
+                    assertEquals(joined, rs.getLong(1), "the joined node, as leader, served the statements");
+                }
+                assertEquals(firstAddress, flotilla.getCurrentNode(), "the driver stayed on node 1, which forwarded");
+            }
+            assertEquals(joinedAddress.port(), nodes.node(1).sqlAddressOf(joined).getPort(),
+                    "node 1 found the joined node's client port in the directory");
+
+            // (b) Node 1's Hello lists the joined node, so the driver can fail over to it.
+            try (Connection c = DriverManager.getConnection(nodes.url(1))) {
+                List<HostAddress> known = c.unwrap(FlotillaConnection.class).getKnownNodes();
+                assertTrue(known.contains(joinedAddress), "the driver learns node " + joined + ": " + known);
+            }
+            assertTrue(nodes.node(joined).replica(Node.DATA_RANGE).serving(), "the joined node still leads");
+            assertEquals(joinedAddress.port(), nodes.node(1).sqlAddressOf(joined).getPort());
+        }
+    }
+
+    @Test
+    void theDirectoryHoldsEveryNodeAndWritesOnlyWhatChanged() throws Exception {
+        try (LocalNodes nodes = new LocalNodes(3)) {
+            await("every node's replica of the meta range lists all three nodes", () -> {
+                for (long id = 1; id <= 3; id++) {
+                    if (nodes.node(id).directory().entries().size() != 3) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+            for (long id = 1; id <= 3; id++) {
+                Peer entry = nodes.node(1).directory().entry(id).orElseThrow();
+                assertEquals(nodes.node(id).sqlAddress().getPort(), entry.sql().getPort(), "node " + id + "'s client port");
+                assertEquals(nodes.node(id).raftAddress().getPort(), entry.raft().getPort(), "node " + id + "'s Raft port");
+            }
+            Node leader = metaLeader(nodes);
+            Peer two = leader.directory().entry(2).orElseThrow();
+            assertFalse(leader.directory().record(two), "the same addresses again write nothing");
+
+            Peer moved = new Peer(2, two.raft(), InetSocketAddress.createUnresolved(two.sql().getHostString(),
+                    two.sql().getPort() + 1));
+            assertTrue(leader.directory().record(moved), "changed addresses are written");
+            await("every replica of the meta range has node 2's new entry", () -> {
+                for (long id = 1; id <= 3; id++) {
+                    if (!nodes.node(id).directory().entry(2).orElseThrow().equals(moved)) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+            Node follower = nodes.node(leader.id() == 1 ? 2 : 1);
+            SQLException refused = assertThrows(SQLException.class, () -> follower.directory().record(two));
+            assertEquals("08F01", refused.getSQLState(), "only the meta range's leader writes the directory");
+        }
+    }
+
+    private static Node metaLeader(LocalNodes nodes) throws Exception {
+        Node[] leader = new Node[1];
+        await("the meta range has a serving leader", () -> {
+            for (long id = 1; id <= 3; id++) {
+                if (nodes.node(id).directory().leads()) {
+                    leader[0] = nodes.node(id);
+                    return true;
+                }
+            }
+            return false;
+        });
+        return leader[0];
+    }
+
+    /** An admin request through node 1 (which forwards data-range operations to their leader). */
+    private static Response admin(LocalNodes nodes, Admin.Builder admin) throws SQLException {
+        InetSocketAddress first = nodes.node(1).sqlAddress();
+        Hello hello = Hello.newBuilder().setSessionId(ByteString.copyFromUtf8("directory-test-admin")).build();
+        try (NodeConnection c = NodeConnection.open(new HostAddress(first.getHostString(), first.getPort()), hello,
+                5_000, 30_000)) {
+            return c.call(Request.newBuilder().setAdmin(admin));
+        }
+    }
+
+    private static Membership membership(Node node) throws Exception {
+        return node.host().inspect(Node.DATA_RANGE, r -> r.membership()).get(5, TimeUnit.SECONDS);
+    }
+
+    private static void await(String what, Callable<Boolean> condition) throws Exception {
+        if (!within(DEADLINE, condition)) {
+            fail("not within " + DEADLINE.toSeconds() + " s: " + what);
+        }
+    }
+
+    /** Polls the condition until it holds (true) or the time is up (false). */
+    private static boolean within(Duration time, Callable<Boolean> condition) throws Exception {
+        long deadline = System.nanoTime() + time.toNanos();
+        while (!condition.call()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        return true;
+    }
+}
