@@ -43,10 +43,12 @@ public final class RangeSession implements AutoCloseable {
 
     /** How the statement must travel; parses it without running it. */
     public StatementKind classify(String sql) throws SQLException {
-        NodeFileAccess.refuse(sql);
+        NodeAccess.refuse(sql);
         Session session = connection.unwrap(JdbcConnection.class).getSession();
         try {
-            return StatementKind.of(((SessionLocal) session).prepare(sql));
+            org.h2.command.Prepared prepared = ((SessionLocal) session).prepare(sql);
+            ClientStatementRules.check(prepared);
+            return StatementKind.of(prepared);
         } catch (org.h2.message.DbException e) {
             throw org.h2.message.DbException.toSQLException(e);
         }

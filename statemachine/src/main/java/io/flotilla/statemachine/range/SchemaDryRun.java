@@ -35,6 +35,18 @@ final class SchemaDryRun {
         diff(source, change);
     }
 
+    /** Each replica keeps its own bookkeeping in the reserved schema: no client DDL may change it. */
+    private static void refuseReservedSchemaChange(Set<String> before, Set<String> after) throws SQLException {
+        String reserved = ReplicatedTables.quote(ClientStatementRules.RESERVED_SCHEMA);
+        for (String statement : java.util.stream.Stream.concat(before.stream(), after.stream()).toList()) {
+            if (!(before.contains(statement) && after.contains(statement)) && statement.contains(reserved + ".")) {
+                throw new SQLException("not available on a replicated database: DDL on the "
+                        + ClientStatementRules.RESERVED_SCHEMA + " schema, which holds each replica's own bookkeeping",
+                        SqlStates.NOT_SUPPORTED);
+            }
+        }
+    }
+
     /** What the change would alter, as {@link SchemaDiff} finds it on the copy. */
     static SchemaDiff diff(Connection source, SchemaChange change) throws SQLException {
         List<String> schema = new ArrayList<>();
@@ -58,7 +70,9 @@ final class SchemaDryRun {
             s.execute("SET SCHEMA PUBLIC");
             new ChangeCapture(1).installAll(copy);
             known.addAll(SchemaDiff.objects(copy));
-            return SchemaDiff.between(before, SchemaDiff.script(copy), known);
+            Set<String> after = SchemaDiff.script(copy);
+            refuseReservedSchemaChange(before, after);
+            return SchemaDiff.between(before, after, known);
         }
     }
 }

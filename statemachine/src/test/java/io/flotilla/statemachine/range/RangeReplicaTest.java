@@ -231,6 +231,25 @@ class RangeReplicaTest {
     }
 
     @Test
+    void ddlOnTheReservedSchemaIsRefusedBeforeTheLog() throws Exception {
+        try (RangeCluster rc = start()) {
+            RangeReplica leader = rc.replica(rc.awaitServing(WAIT));
+            try (RangeSession s = leader.session(new byte[] {29})) {
+                long before = leader.applied();
+                for (String ddl : new String[] {"DROP TABLE FLOTILLA.SESSIONS", "ALTER TABLE FLOTILLA.APPLIED ADD COLUMN X INT",
+                    "CREATE TABLE FLOTILLA.MINE(ID INT PRIMARY KEY)", "DROP SCHEMA FLOTILLA CASCADE"}) {
+                    ExecutionException e = assertThrows(ExecutionException.class, () -> await(s.schemaChange(ddl, 0)), ddl);
+                    assertEquals(SqlStates.NOT_SUPPORTED, ((SQLException) e.getCause()).getSQLState(), ddl);
+                }
+                assertEquals(before, leader.applied(), "nothing reached the log");
+                await(s.schemaChange("CREATE TABLE T(ID INT PRIMARY KEY)", 1));
+                update(s, "INSERT INTO T VALUES (1)");
+                assertInstanceOf(Outcome.Applied.class, await(s.commit(2)), "the range still works");
+            }
+        }
+    }
+
+    @Test
     void anExpiredSessionsLaterWriteIsRefusedAsOutcomeUnknownNotApplied() throws Exception {
         RangeReplica.Options quick = RangeReplica.Options.defaults().withSessionExpiry(Duration.ZERO, 1);
         try (RangeCluster rc = new RangeCluster(EmbeddedCluster.Options.defaults(3), 1, quick)) {

@@ -54,10 +54,15 @@ class StatementKindTest {
         "CALL CSVWRITE('/tmp/x.csv', 'SELECT 1')",
         "SELECT * FROM CSVREAD('/etc/hosts')",
         "CALL LINK_SCHEMA('X', '', 'jdbc:h2:mem:x', 'sa', '', 'PUBLIC')",
+        "CALL ABORT_SESSION(1)",
+        "SELECT CANCEL_SESSION(SESSION_ID())",
+        "SELECT DATABASE_PATH()",
+        "CREATE TRIGGER TR BEFORE INSERT ON T AS 'org.h2.api.Trigger create() { return null; }'",
+        "create force trigger TR before insert on T as $$ org.h2.api.Trigger create() { return null; } $$",
     })
-    void nodeFileAccessIsRefused(String sql) {
+    void reachingBeyondTheSessionIsRefused(String sql) {
         java.sql.SQLException e = org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class,
-                () -> NodeFileAccess.refuse(sql));
+                () -> NodeAccess.refuse(sql));
         assertEquals(SqlStates.NOT_SUPPORTED, e.getSQLState());
     }
 
@@ -69,8 +74,34 @@ class StatementKindTest {
         "SELECT A /* LINK_SCHEMA */ FROM T",
         "SELECT FILE_READER FROM T",
         "SELECT SCRIPT, BACKUP FROM JOBS",
+        "CREATE TRIGGER TR BEFORE INSERT ON T FOR EACH ROW CALL 'io.example.Audit'",
+        "CREATE FORCE VIEW V AS SELECT A FROM T",
+        "SELECT A AS CREATE_TRIGGER FROM T",
     })
     void theSameWordsInLiteralsNamesAndCommentsAreFine(String sql) throws Exception {
-        NodeFileAccess.refuse(sql);
+        NodeAccess.refuse(sql);
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {
+        "INSERT INTO FLOTILLA.SESSIONS(SESSION_ID) VALUES (X'01')",
+        "DELETE FROM FLOTILLA.APPLIED",
+        "UPDATE flotilla.applied SET APPLIED_INDEX = 0",
+        "MERGE INTO FLOTILLA.APPLIED KEY(ID) VALUES (0, 0, 0)",
+        "DROP ALL OBJECTS",
+        "CREATE ALIAS EXIT FOR 'java.lang.System.exit'",
+        "CREATE ALIAS HELLO AS 'String hello() { return \"x\"; }'",
+        "CREATE LINKED TABLE L('', 'jdbc:h2:mem:other', 'sa', '', 'T')",
+    })
+    void statementsThatReachTheRangesBookkeepingOrLoadCodeAreRefused(String sql) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:h2:mem:rules-" + UUID.randomUUID(), "sa", "")) {
+            c.createStatement().execute("CREATE SCHEMA FLOTILLA");
+            c.createStatement().execute("CREATE TABLE FLOTILLA.APPLIED(ID INT PRIMARY KEY, APPLIED_INDEX BIGINT, T BIGINT)");
+            c.createStatement().execute("CREATE TABLE FLOTILLA.SESSIONS(SESSION_ID VARBINARY PRIMARY KEY)");
+            SessionLocal session = (SessionLocal) c.unwrap(JdbcConnection.class).getSession();
+            java.sql.SQLException e = org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class,
+                    () -> ClientStatementRules.check(session.prepare(sql)), sql);
+            assertEquals(SqlStates.NOT_SUPPORTED, e.getSQLState());
+        }
     }
 }
