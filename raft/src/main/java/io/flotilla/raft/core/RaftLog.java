@@ -30,8 +30,10 @@ final class RaftLog {
         this.unstableOffset = storage.lastIndex() + 1;
         this.handOutFrom = unstableOffset;
         long snapshotIndex = storage.snapshot().index();
-        this.committed = Math.max(committed, snapshotIndex);
         this.applied = Math.max(applied, snapshotIndex);
+        // The commit index is written without waiting for it to be durable: the state machine may
+        // be further. Only committed entries are ever applied, so what it applied was committed.
+        this.committed = Math.max(Math.max(committed, snapshotIndex), Math.min(this.applied, storage.lastIndex()));
         if (this.committed > storage.lastIndex() || this.applied > this.committed) {
             throw new IllegalStateException("storage is inconsistent: commit " + this.committed + ", applied "
                     + this.applied + ", last index " + storage.lastIndex());

@@ -32,6 +32,11 @@ public record Ready(HardState hardState, SnapshotMeta snapshot, List<Entry> entr
         snapshotTransfers = List.copyOf(snapshotTransfers);
     }
 
+    /** The same Ready with another hard state to write (the host adds one it deferred). */
+    public Ready withHardState(HardState state) {
+        return new Ready(state, snapshot, entries, messages, committed, reads, abandonedReads, snapshotTransfers, eager);
+    }
+
     /** Whether the host has to write anything durably before sending this Ready's messages. */
     public boolean mustPersist() {
         return hardState != null || snapshot != null || !entries.isEmpty();

@@ -1,6 +1,7 @@
 package io.flotilla.raft.host;
 
 import io.flotilla.raft.core.Entry;
+import io.flotilla.raft.core.HardState;
 import io.flotilla.raft.core.Message;
 import io.flotilla.raft.core.Proposal;
 import io.flotilla.raft.core.Raft;
@@ -49,6 +50,16 @@ final class Replica {
     private final Outbox outbox;
 
     private boolean persisting;
+    /**
+     * A hard state that changed only its commit index, not yet written. Raft's commit index is
+     * volatile state: nothing waits for it to be durable (a restart learns it again, and entries up
+     * to the state machine's applied index count as committed). It goes to disk with the next
+     * write that must be durable.
+     */
+    private HardState deferredCommit;
+    /** Term and vote of the last hard state handed to the log (or found in it). */
+    private long writtenTerm;
+    private long writtenVote;
     private boolean stopped;
     private long applied;
     private long readIds;
@@ -73,6 +84,8 @@ final class Replica {
         this.outbox = outbox;
         this.applied = applied;
         this.appliedMembership = log.storage().snapshot().membership();
+        this.writtenTerm = log.storage().hardState().term();
+        this.writtenVote = log.storage().hardState().vote();
     }
 
     boolean stopped() {
@@ -115,22 +128,41 @@ final class Replica {
 
     /**
      * Hands the next Ready to the log if none is being persisted. The log's completion comes back
-     * as a {@link Task.Persisted} through {@code completions}.
+     * as a {@link Task.Persisted} through {@code completions}. A Ready with nothing that must be
+     * durable first (messages, committed entries, an advanced commit index) is carried out at once.
      */
     void flush(Consumer<Task> completions) {
         if (stopped) {
             return;
         }
         reportRole();
-        if (persisting || !raft.hasReady()) {
-            return;
+        while (!persisting && !stopped && raft.hasReady()) {
+            Ready ready = raft.ready();
+            persisting = true;
+            for (Message m : ready.eager()) {
+                // A leader's appends go out while its own write runs: followers write in parallel.
+                outbox.send(group, m);
+            }
+            if (!ready.mustPersist() || onlyCommitAdvanced(ready)) {
+                // Nothing here must be durable first: committed entries already are.
+                if (ready.hardState() != null) {
+                    deferredCommit = ready.hardState();
+                }
+                persisted(ready, null, completions);
+                reportRole();
+            } else {
+                write(ready, completions);
+            }
         }
-        Ready ready = raft.ready();
-        persisting = true;
-        for (Message m : ready.eager()) {
-            // A leader's appends go out while its own write runs: followers write in parallel.
-            outbox.send(group, m);
-        }
+    }
+
+    private boolean onlyCommitAdvanced(Ready ready) {
+        HardState state = ready.hardState();
+        return state != null && ready.snapshot() == null && ready.entries().isEmpty()
+                && state.term() == writtenTerm && state.vote() == writtenVote;
+    }
+
+    private void write(Ready ready, Consumer<Task> completions) {
         if (ready.snapshot() != null) {
             // The image must be durable before the log records that it replaced everything.
             Path image = staged.get(ready.snapshot());
@@ -144,7 +176,15 @@ final class Replica {
                 return;
             }
         }
-        log.persist(ready).whenComplete((ok, failure) -> completions.accept(new Task.Persisted(group, ready, failure)));
+        Ready toWrite = ready;
+        if (ready.hardState() != null) {
+            writtenTerm = ready.hardState().term();
+            writtenVote = ready.hardState().vote();
+        } else if (deferredCommit != null) {
+            toWrite = ready.withHardState(deferredCommit);
+        }
+        deferredCommit = null;
+        log.persist(toWrite).whenComplete((ok, failure) -> completions.accept(new Task.Persisted(group, ready, failure)));
     }
 
     /** The Ready is durable: send, apply, answer, and let the core go on. */
