@@ -79,14 +79,13 @@ final class AdminCommand {
 
     /**
      * One line per replica, from every node the answering node lists (its static peers and the node
-     * directory), then one line per node with its client address.
+     * directory), with its lag as its range's leader sees it; then one line per node with its client
+     * address.
      */
     private static void print(NodeConnection first, Response answer) {
-        System.out.printf("%-6s %-5s %-13s %-6s %-8s %-8s %-7s %-6s %-8s%n",
-                "range", "node", "role", "term", "commit", "applied", "leader", "lease", "match");
         Map<Long, String> seen = new java.util.TreeMap<>();
-        java.util.Set<String> printed = new java.util.HashSet<>();
-        java.util.List<ReplicaStatus> leaderViews = new java.util.ArrayList<>();
+        java.util.List<ReplicaStatus> own = new java.util.ArrayList<>();
+        Map<String, ReplicaStatus> leaderViews = new java.util.LinkedHashMap<>();
         for (var node : first.helloResult().getClusterList()) {
             Response status = answer;
             String address = new HostAddress(node.getHost(), node.getPort()).toString();
@@ -100,22 +99,34 @@ final class AdminCommand {
             seen.put(node.getNodeId(), "sql " + address);
             for (ReplicaStatus r : status.getMetadata().getReplicasList()) {
                 if (r.getNodeId() == status.getMetadata().getNodeId()) {
-                    System.out.printf("%-6d %-5d %-13s %-6d %-8d %-8d %-7d %-6s %-8d%n", r.getRange(), r.getNodeId(),
-                            r.getRole(), r.getTerm(), r.getCommitIndex(), r.getAppliedIndex(), r.getLeader(),
-                            r.getLease() ? "yes" : "no", r.getMatchIndex());
-                    printed.add(r.getRange() + "/" + r.getNodeId());
+                    own.add(r);
                 } else {
-                    leaderViews.add(r);
+                    leaderViews.put(r.getRange() + "/" + r.getNodeId(), r);
                 }
             }
         }
+        String format = "%-6s %-5s %-13s %-6s %-8s %-8s %-7s %-9s %-8s %-6s %-10s%n";
+        System.out.printf(format, "range", "node", "role", "term", "commit", "applied", "leader", "lease-ms", "match",
+                "lag", "lag-bytes");
+        java.util.Set<String> printed = new java.util.HashSet<>();
+        for (ReplicaStatus r : own) {
+            String key = r.getRange() + "/" + r.getNodeId();
+            printed.add(key);
+            ReplicaStatus seenByLeader = leaderViews.get(key);
+            boolean leads = "LEADER".equals(r.getRole());
+            System.out.printf(format, r.getRange(), r.getNodeId(), r.getRole(), r.getTerm(), r.getCommitIndex(),
+                    r.getAppliedIndex(), r.getLeader(), leads ? lease(r) : "-", r.getMatchIndex(),
+                    leads ? "0" : seenByLeader == null ? "-" : String.valueOf(seenByLeader.getLagEntries()),
+                    leads ? "0" : seenByLeader == null ? "-" : String.valueOf(seenByLeader.getLagBytes()));
+        }
         boolean footnote = false;
-        for (ReplicaStatus r : leaderViews) {
+        for (var e : leaderViews.entrySet()) {
             // A member this node has no address for (one that joined and is not in the directory yet):
             // as its leader sees it.
-            if (printed.add(r.getRange() + "/" + r.getNodeId())) {
-                System.out.printf("%-6d %-5d %-13s %-6d %-8s %-8d %-7d %-6s %-8d%n", r.getRange(), r.getNodeId(),
-                        r.getRole() + "*", r.getTerm(), "-", r.getMatchIndex(), r.getLeader(), "no", r.getMatchIndex());
+            ReplicaStatus r = e.getValue();
+            if (printed.add(e.getKey())) {
+                System.out.printf(format, r.getRange(), r.getNodeId(), r.getRole() + "*", r.getTerm(), "-",
+                        r.getMatchIndex(), r.getLeader(), "-", r.getMatchIndex(), r.getLagEntries(), r.getLagBytes());
                 footnote = true;
             }
         }
@@ -123,6 +134,10 @@ final class AdminCommand {
             System.out.println("* as its leader sees it: applied shows the match index");
         }
         seen.forEach((node, what) -> System.out.println("node " + node + ": " + what));
+    }
+
+    private static String lease(ReplicaStatus leader) {
+        return leader.getLeaseRemainingMillis() < 0 ? "none" : String.valueOf(leader.getLeaseRemainingMillis());
     }
 
     private static Response ask(String address) {

@@ -12,7 +12,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** What this node knows of its replicas: role, term, commit and applied index, and, as leader, each member's match. */
+/**
+ * What this node knows of its replicas: role, term, commit and applied index, and, as leader, each
+ * member's match index and lag (entries and bytes) and how long its lease has left.
+ */
 final class StatusReport {
 
     private StatusReport() {
@@ -41,14 +44,18 @@ final class StatusReport {
         String role = raft.role() == Role.FOLLOWER && raft.membership().learners().contains(self) ? "LEARNER" : raft.role().name();
         ReplicaStatus.Builder mine = ReplicaStatus.newBuilder().setRange(range).setNodeId(self).setRole(role)
                 .setTerm(raft.term()).setCommitIndex(raft.committed()).setAppliedIndex(applied)
-                .setLeader(raft.leader()).setLease(raft.holdsLease()).setMatchIndex(raft.lastIndex());
+                .setLeader(raft.leader()).setLease(raft.holdsLease()).setMatchIndex(raft.lastIndex())
+                .setLeaseRemainingMillis(raft.leaseRemaining().isPresent()
+                        ? TimeUnit.NANOSECONDS.toMillis(raft.leaseRemaining().getAsLong()) : -1);
         java.util.List<ReplicaStatus> out = new java.util.ArrayList<>();
         out.add(mine.build());
         for (Map.Entry<Long, ReplicaProgress> p : raft.progress().entrySet()) {
             if (p.getKey() != self) {
                 out.add(ReplicaStatus.newBuilder().setRange(range).setNodeId(p.getKey())
                         .setRole(raft.membership().learners().contains(p.getKey()) ? "LEARNER" : "FOLLOWER")
-                        .setTerm(raft.term()).setLeader(self).setMatchIndex(p.getValue().match()).build());
+                        .setTerm(raft.term()).setLeader(self).setMatchIndex(p.getValue().match())
+                        .setLagEntries(Math.max(0, raft.lastIndex() - p.getValue().match()))
+                        .setLagBytes(raft.payloadBytesAfter(p.getValue().match())).build());
             }
         }
         return out;
