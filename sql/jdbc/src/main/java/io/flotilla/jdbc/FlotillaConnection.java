@@ -176,7 +176,14 @@ public class FlotillaConnection implements SelfWrapper, Connection {
         if (result.hasLsn()) {
             lsns.observe(result.getLsn());
         }
-        return new Executed(result, channel.epoch());
+        long epoch = channel.epoch();
+        if (result.hasLeader() && autoCommit && !transactionOpen && leaderServesEverything(statementConsistency)
+                && !(result.hasRows() && !result.getRows().getLast())) {
+            // Every statement of this session goes to the leader: talk to it directly from now on.
+            // Nothing lives on the current link (no transaction, and a new statement closed any cursor).
+            channel.moveTo(result.getLeader());
+        }
+        return new Executed(result, epoch);
     }
 
     /** A statement's result columns and parameters, as a node parses it; runs nothing. */
@@ -190,6 +197,12 @@ public class FlotillaConnection implements SelfWrapper, Connection {
             throw unexpected(response, "Prepare");
         }
         return response.getPrepared();
+    }
+
+    /** Whether reads as well as writes can only be served by the leader at this session's level. */
+    private boolean leaderServesEverything(ConsistencySetting statementConsistency) {
+        ConsistencySetting level = statementConsistency != null ? statementConsistency : consistency;
+        return level.level() == Consistency.Level.LINEARIZABLE && consistency.level() == Consistency.Level.LINEARIZABLE;
     }
 
     /** The next page of a cursor. Cursors live on one node link: after a failover they are gone. */

@@ -191,13 +191,7 @@ final class NodeChannel {
                 candidates.add(h);
             }
         }
-        Hello hello = Hello.newBuilder()
-                .setSessionId(ByteString.copyFrom(sessionId))
-                .setSessionStartedMillis(sessionStartedMillis)
-                .setDatabase(config.database())
-                .setReadOnly(readOnly)
-                .setClient(CLIENT_NAME)
-                .build();
+        Hello hello = hello();
         NodeConnectionException last = null;
         List<NodeConnectionException> failures = new ArrayList<>();
         for (HostAddress candidate : candidates) {
@@ -233,6 +227,50 @@ final class NodeChannel {
             }
         }
         throw e;
+    }
+
+    private Hello hello() {
+        return Hello.newBuilder()
+                .setSessionId(ByteString.copyFrom(sessionId))
+                .setSessionStartedMillis(sessionStartedMillis)
+                .setDatabase(config.database())
+                .setReadOnly(readOnly)
+                .setClient(CLIENT_NAME)
+                .build();
+    }
+
+    /**
+     * Moves the link to {@code node} (the leader a forwarding node named) when nothing lives on the
+     * current one: the caller knows no transaction or cursor is open. Keeps the current link if the
+     * node cannot be reached; the next failure moves on as usual.
+     */
+    synchronized void moveTo(NodeAddress node) {
+        HostAddress target = toHost(node);
+        if (target == null || target.equals(linkAddress)) {
+            return;
+        }
+        NodeConnection c = null;
+        try {
+            c = NodeConnection.open(target, hello(), config.connectTimeoutMillis(), networkTimeoutMillis);
+            learn(c);
+            setup.prepare(c);
+        } catch (SQLException e) {
+            if (c != null) {
+                c.close();
+            }
+            return;
+        }
+        if (!hosts.contains(target)) {
+            hosts.add(target);
+        }
+        NodeConnection previous = link;
+        link = c;
+        linkAddress = target;
+        epoch++;
+        nextHost = hosts.indexOf(target);
+        if (previous != null) {
+            previous.close();
+        }
     }
 
     /** Remembers every node the cluster reports, so failover works beyond the URL's list. */

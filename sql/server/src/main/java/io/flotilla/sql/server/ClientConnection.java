@@ -73,7 +73,9 @@ final class ClientConnection extends SimpleChannelInboundHandler<Request> {
             Response response = session.handle(next);
             if (next.getKindCase() == Request.KindCase.HELLO && session.sessionId() != null && registeredAs == null) {
                 registeredAs = HexFormat.of().formatHex(session.sessionId());
-                sessions.putIfAbsent(registeredAs, session);
+                // The session's newest link is the one a Cancel must reach (an older one may linger
+                // after the driver moved to another node or failed over).
+                sessions.put(registeredAs, session);
             }
             ctx.writeAndFlush(response);
         }

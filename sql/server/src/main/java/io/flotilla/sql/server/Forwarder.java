@@ -78,7 +78,7 @@ final class Forwarder implements AutoCloseable {
                     link = connectToLeader(deadline);
                 }
                 // The link numbers its own requests: the answer goes back under the client's id.
-                Response answer = link.call(request.toBuilder()).toBuilder().setId(request.getId()).build();
+                Response answer = withLeader(link.call(request.toBuilder()).toBuilder().setId(request.getId()));
                 if (!answer.hasError() || !SqlStates.NOT_LEADER.equals(answer.getError().getSqlState()) || !retryable) {
                     pinAfter(request, answer);
                     return answer;
@@ -104,6 +104,16 @@ final class Forwarder implements AutoCloseable {
             }
             pause();
         }
+    }
+
+    /** Names the leader in a forwarded statement's result, so the client may go there itself. */
+    private Response withLeader(Response.Builder answer) {
+        if (answer.hasExecute()) {
+            answer.getExecuteBuilder().setLeader(io.flotilla.jdbc.protocol.NodeAddress.newBuilder()
+                    .setNodeId(link.helloResult().getNodeId()).setHost(link.address().host())
+                    .setPort(link.address().port()));
+        }
+        return answer.build();
     }
 
     /** Safe to send again elsewhere: it carries its own sequence number, or it changes nothing. */
