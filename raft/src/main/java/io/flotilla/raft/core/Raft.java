@@ -324,6 +324,17 @@ public final class Raft {
         return ready;
     }
 
+    /**
+     * Entries committed since the last Ready that this replica already holds durably, for a host to
+     * apply while that Ready is still being written: applying a committed, durable entry waits for
+     * nothing else. They follow the entries of any Ready handed out before, which the host must
+     * therefore have applied already (it may apply a Ready's committed entries as soon as it gets
+     * the Ready, for the same reason).
+     */
+    public List<Entry> takeCommitted() {
+        return log.handOutCommitted(config.maxApplyBytes());
+    }
+
     /** The host has persisted, sent and applied everything in the Ready. */
     public void advance(Ready ready) {
         if (ready != unadvanced) {

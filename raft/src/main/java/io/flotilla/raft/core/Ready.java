@@ -9,8 +9,9 @@ import java.util.List;
  *   <li>make {@code snapshot} (if any), {@code entries} and {@code hardState} (if any) durable;
  *       entries replace whatever the log held from {@code entries.get(0).index()} on;</li>
  *   <li>only then send {@code messages} and start the {@code snapshotTransfers};</li>
- *   <li>apply {@code committed} in order, serve {@code reads} once applied far enough, and fail the
- *       {@code abandonedReads} (this replica lost leadership before confirming them);</li>
+ *   <li>apply {@code committed} in order (these are durable already, so a host may apply them
+ *       as soon as it has the Ready, while it writes), serve {@code reads} once applied far enough,
+ *       and fail the {@code abandonedReads} (this replica lost leadership before confirming them);</li>
  *   <li>call {@link Raft#advance(Ready)}.</li>
  * </ol>
  *

@@ -136,6 +136,13 @@ final class Replica {
             return;
         }
         reportRole();
+        if (persisting) {
+            // A write is in flight: what was committed meanwhile is durable here already, and
+            // applying it need not wait for the write of newer entries.
+            applyAll(raft.takeCommitted());
+            serveReads();
+            return;
+        }
         while (!persisting && !stopped && raft.hasReady()) {
             Ready ready = raft.ready();
             persisting = true;
@@ -148,9 +155,11 @@ final class Replica {
                 if (ready.hardState() != null) {
                     deferredCommit = ready.hardState();
                 }
-                persisted(ready, null, completions);
+                finish(ready, null, completions, true);
                 reportRole();
             } else {
+                // Committed entries are durable already: they are applied now, not after this write.
+                applyAll(ready.committed());
                 write(ready, completions);
             }
         }
@@ -187,8 +196,16 @@ final class Replica {
         log.persist(toWrite).whenComplete((ok, failure) -> completions.accept(new Task.Persisted(group, ready, failure)));
     }
 
-    /** The Ready is durable: send, apply, answer, and let the core go on. */
+    /** The Ready's write is durable: send, answer, and let the core go on. */
     void persisted(Ready ready, Throwable failure, Consumer<Task> completions) {
+        finish(ready, failure, completions, false);
+    }
+
+    /**
+     * Carries out the rest of a Ready once what it asked to write is durable; applies its committed
+     * entries unless that was done when it was handed out.
+     */
+    private void finish(Ready ready, Throwable failure, Consumer<Task> completions, boolean applyCommitted) {
         persisting = false;
         if (failure != null) {
             stop(stoppedError("its log failed: " + failure));
@@ -204,8 +221,8 @@ final class Replica {
             sendSnapshot(t, completions);
         }
         reportRole();
-        for (Entry e : ready.committed()) {
-            apply(e);
+        if (applyCommitted) {
+            applyAll(ready.committed());
         }
         confirmed.addAll(ready.reads());
         serveReads();
@@ -224,6 +241,15 @@ final class Replica {
             reportedTerm = raft.term();
             reportedLeader = leader;
             stateMachine.roleChanged(reportedTerm, leader);
+        }
+    }
+
+    private void applyAll(List<Entry> entries) {
+        for (Entry e : entries) {
+            if (stopped) {
+                return;
+            }
+            apply(e);
         }
     }
 
