@@ -109,10 +109,23 @@ final class ClientConnection extends SimpleChannelInboundHandler<Request> {
         }
     }
 
+    /**
+     * A frame that is too long or no Request ends the connection, since nothing after it can be
+     * trusted to start on a frame boundary; the client first gets an Error saying why (under id 0:
+     * the request's own id cannot be read). Its session closes as on a disconnect.
+     */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.log(System.Logger.Level.WARNING, "closing client connection " + ctx.channel().remoteAddress()
                 + ": " + cause.getMessage());
+        if (cause instanceof io.netty.handler.codec.DecoderException && ctx.channel().isActive()) {
+            String why = cause instanceof io.netty.handler.codec.TooLongFrameException
+                    ? "a frame above " + ClientServer.MAX_FRAME_BYTES + " bytes" : "a frame that is not a Request";
+            ctx.writeAndFlush(Response.newBuilder().setError(io.flotilla.jdbc.protocol.Error.newBuilder()
+                    .setSqlState("08P01").setMessage("protocol violation: " + why + "; closing the connection"))
+                    .build()).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            return;
+        }
         ctx.close();
     }
 }

@@ -1,0 +1,131 @@
+package io.flotilla.sql;
+
+import io.flotilla.jdbc.protocol.Execute;
+import io.flotilla.jdbc.protocol.Request;
+import io.flotilla.jdbc.protocol.Response;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Bad input on the client port gets a clear error and costs nothing else: a frame that is no
+ * Request, or one above the size limit, is answered with 08P01 and the connection closed; a request
+ * before Hello is refused; a statement of several megabytes runs. Other clients and the data are
+ * untouched throughout.
+ */
+class ProtocolViolationTest {
+
+    private static LocalNodes nodes;
+
+    @BeforeAll
+    static void start() throws Exception {
+        nodes = new LocalNodes(3);
+        try (Connection c = DriverManager.getConnection(nodes.url()); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE KEPT(ID INT PRIMARY KEY, V VARCHAR)");
+            s.executeUpdate("INSERT INTO KEPT VALUES (1, 'before')");
+        }
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        nodes.close();
+    }
+
+    private static Socket raw() throws Exception {
+        InetSocketAddress a = nodes.node(1).sqlAddress();
+        Socket socket = new Socket(a.getHostString(), a.getPort());
+        socket.setSoTimeout(30_000);
+        return socket;
+    }
+
+    private static Response readFrame(DataInputStream in) throws Exception {
+        byte[] frame = new byte[in.readInt()];
+        in.readFully(frame);
+        return Response.parseFrom(frame);
+    }
+
+    private static void assertClosed(DataInputStream in) {
+        assertThrows(EOFException.class, in::readInt, "the node closes the connection after a protocol violation");
+    }
+
+    private static void assertDataIntact() throws Exception {
+        try (Connection c = DriverManager.getConnection(nodes.url()); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT V FROM KEPT WHERE ID = 1")) {
+            assertTrue(rs.next());
+            assertEquals("before", rs.getString(1));
+        }
+    }
+
+    @Test
+    void aFrameThatIsNoRequestGetsAProtocolError() throws Exception {
+        try (Socket socket = raw(); DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+             DataInputStream in = new DataInputStream(socket.getInputStream())) {
+            out.writeInt(6);
+            out.write(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff});
+            out.flush();
+            Response answer = readFrame(in);
+            assertEquals("08P01", answer.getError().getSqlState(), answer.toString());
+            assertTrue(answer.getError().getMessage().contains("not a Request"), answer.getError().getMessage());
+            assertClosed(in);
+        }
+        assertDataIntact();
+    }
+
+    @Test
+    void aFrameAboveTheLimitIsRefusedBeforeItIsRead() throws Exception {
+        try (Socket socket = raw(); DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+             DataInputStream in = new DataInputStream(socket.getInputStream())) {
+            out.writeInt((64 << 20) + 1);
+            out.write(new byte[1024]);
+            out.flush();
+            Response answer = readFrame(in);
+            assertEquals("08P01", answer.getError().getSqlState(), answer.toString());
+            assertTrue(answer.getError().getMessage().contains("above"), answer.getError().getMessage());
+            assertClosed(in);
+        }
+        assertDataIntact();
+    }
+
+    @Test
+    void aRequestBeforeHelloIsRefused() throws Exception {
+        try (Socket socket = raw(); DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+             DataInputStream in = new DataInputStream(socket.getInputStream())) {
+            byte[] request = Request.newBuilder().setId(7)
+                    .setExecute(Execute.newBuilder().setSql("DELETE FROM KEPT").setAutoCommit(true)).build().toByteArray();
+            out.writeInt(request.length);
+            out.write(request);
+            out.flush();
+            Response answer = readFrame(in);
+            assertEquals(7, answer.getId());
+            assertEquals("08P01", answer.getError().getSqlState(), answer.toString());
+        }
+        assertDataIntact();
+    }
+
+    @Test
+    void aStatementOfSeveralMegabytesRuns() throws Exception {
+        String big = "x".repeat(3 << 20);
+        try (Connection c = DriverManager.getConnection(nodes.url()); Statement s = c.createStatement()) {
+            assertEquals(1, s.executeUpdate("INSERT INTO KEPT VALUES (2, '" + big + "')"));
+            try (ResultSet rs = s.executeQuery("SELECT LENGTH(V) FROM KEPT WHERE ID = 2")) {
+                assertTrue(rs.next());
+                assertEquals(big.length(), rs.getInt(1));
+            }
+        }
+        assertDataIntact();
+    }
+}
