@@ -395,6 +395,14 @@ public final class Raft {
     }
 
     /**
+     * The index of the log entry that set {@link #membership()} (the snapshot's index for one that
+     * came with it): committed once {@link #committed()} reached it, and never cut after that.
+     */
+    public long membershipIndex() {
+        return membership.currentIndex();
+    }
+
+    /**
      * The local time at which {@link #tick()} next has something to do. A host may tick only then
      * (re-asking after every input), which is what lets thousands of idle groups cost nothing.
      */

@@ -722,7 +722,12 @@ public final class RangeReplica implements DurableStateMachine {
         return term;
     }
 
-    long schemaVersion() {
+    /**
+     * The index of the last schema change this replica applied (0 if none): it rises with every
+     * DDL that changed something, on every replica at the same entry, and survives restarts and
+     * snapshots. For whoever must follow the range's schema (the catalog) without reading it each time.
+     */
+    public long schemaVersion() {
         return schema.current();
     }
 }

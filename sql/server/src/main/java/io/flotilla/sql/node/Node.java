@@ -42,7 +42,7 @@ import java.util.function.LongSupplier;
  */
 public final class Node implements AutoCloseable {
 
-    /** Holds the node directory; range descriptors and the catalog will live here too. */
+    /** Holds the node directory, the range descriptors and the catalog. */
     public static final long META_RANGE = 1;
     /** The one data range of this release: it holds every table. */
     public static final long DATA_RANGE = 2;
@@ -59,6 +59,9 @@ public final class Node implements AutoCloseable {
     private final LongSupplier stalenessClock;
     private final NodeDirectory directory;
     private final NodeAnnouncer announcer;
+    private final RangeDescriptors descriptors;
+    private final Catalog catalog;
+    private final MetaReconciler reconciler;
 
     private Node(NodeConfig config, LongSupplier stalenessClock) throws IOException, SQLException, InterruptedException {
         this.config = config;
@@ -88,6 +91,8 @@ public final class Node implements AutoCloseable {
             openRange(range);
         }
         this.directory = new NodeDirectory(replica(META_RANGE));
+        this.descriptors = new RangeDescriptors(replica(META_RANGE));
+        this.catalog = new Catalog(replica(META_RANGE));
         ClientServer started;
         try {
             io.flotilla.sql.server.SystemViews.install(this);
@@ -99,6 +104,7 @@ public final class Node implements AutoCloseable {
         }
         this.clients = started;
         this.announcer = new NodeAnnouncer(this, self());
+        this.reconciler = new MetaReconciler(this, descriptors, catalog);
     }
 
     /** Starts a node from its configuration (its data directory may hold an earlier run's state). */
@@ -116,6 +122,7 @@ public final class Node implements AutoCloseable {
         Node node = new Node(config, stalenessClock);
         // Once the node is whole: the announcer reads its directory and may announce to the node itself.
         node.announcer.start();
+        node.reconciler.start();
         return node;
     }
 
@@ -211,6 +218,16 @@ public final class Node implements AutoCloseable {
         return directory;
     }
 
+    /** The range descriptors as this node's replica of the meta range holds them. */
+    public RangeDescriptors rangeDescriptors() {
+        return descriptors;
+    }
+
+    /** The catalog (which range holds each table) as this node's replica of the meta range holds it. */
+    public Catalog catalog() {
+        return catalog;
+    }
+
     /** This node's entry: the configured hosts with the ports bound (which differ where the configuration says 0). */
     private Peer self() {
         return new Peer(config.nodeId(),
@@ -229,6 +246,7 @@ public final class Node implements AutoCloseable {
 
     @Override
     public void close() {
+        reconciler.close();
         announcer.close();
         clients.close();
         closeRaftSide();

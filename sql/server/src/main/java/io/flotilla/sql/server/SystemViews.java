@@ -39,6 +39,9 @@ import java.util.concurrent.TimeUnit;
  * row while it holds its lease, is when the lease runs out: the core measures the lease on its own
  * monotonic clock, and the time left is added to this node's wall clock when the row is made.
  *
+ * <p>{@link MetaViews} adds the meta range's records: {@code FLOTILLA.RANGE_DESCRIPTORS} and
+ * {@code FLOTILLA.CATALOG}.
+ *
  * <p>They are H2 views over Java table functions, created in every replica's {@code FLOTILLA}
  * schema (which is not replicated); the functions find the node that owns the database.
  */
@@ -59,6 +62,7 @@ public final class SystemViews {
                 s.execute("CREATE ALIAS IF NOT EXISTS FLOTILLA.REPLICA_STATUS FOR '" + cls + ".replicas'");
                 s.execute("CREATE VIEW IF NOT EXISTS FLOTILLA.RANGES AS SELECT * FROM FLOTILLA.RANGE_STATUS()");
                 s.execute("CREATE VIEW IF NOT EXISTS FLOTILLA.REPLICAS AS SELECT * FROM FLOTILLA.REPLICA_STATUS()");
+                MetaViews.create(s);
             }
         }
     }
@@ -158,11 +162,11 @@ public final class SystemViews {
     }
 
     /** H2 calls a table function once without data to learn its columns. */
-    private static boolean isMetadataQuery(Connection connection) throws SQLException {
+    static boolean isMetadataQuery(Connection connection) throws SQLException {
         return connection.getMetaData().getURL().equals("jdbc:columnlist:connection");
     }
 
-    private static Node owner(Connection connection) throws SQLException {
+    static Node owner(Connection connection) throws SQLException {
         Path database = Path.of(((SessionLocal) connection.unwrap(JdbcConnection.class).getSession())
                 .getDatabase().getDatabasePath()).getParent();
         for (Node node : NODES) {
