@@ -166,6 +166,22 @@ final class LocalNodes implements AutoCloseable {
     }
 
     /** The URL of one node alone. */
+    /** An admin request through node 1 (which forwards range operations to their leader). */
+    io.flotilla.jdbc.protocol.Response admin(io.flotilla.jdbc.protocol.Admin.Builder admin) throws java.sql.SQLException {
+        java.net.InetSocketAddress first = node(1).sqlAddress();
+        io.flotilla.jdbc.protocol.Hello hello = io.flotilla.jdbc.protocol.Hello.newBuilder()
+                .setSessionId(com.google.protobuf.ByteString.copyFromUtf8("local-nodes-admin")).build();
+        try (io.flotilla.jdbc.wire.NodeConnection c = io.flotilla.jdbc.wire.NodeConnection.open(
+                new io.flotilla.jdbc.wire.HostAddress(first.getHostString(), first.getPort()), hello, 5_000, 30_000)) {
+            return c.call(io.flotilla.jdbc.protocol.Request.newBuilder().setAdmin(admin));
+        }
+    }
+
+    /** The data range's membership as the node's Raft core has it. */
+    static io.flotilla.raft.core.Membership membership(Node node) throws Exception {
+        return node.host().inspect(Node.DATA_RANGE, r -> r.membership()).get(5, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
     String url(long id) {
         return "jdbc:flotilla://127.0.0.1:" + sqlPorts.get((int) id - 1);
     }

@@ -1,12 +1,10 @@
 package io.flotilla.sql;
 
-import com.google.protobuf.ByteString;
+import static io.flotilla.sql.Eventually.await;
+import static io.flotilla.sql.Eventually.within;
+
 import io.flotilla.jdbc.protocol.Admin;
-import io.flotilla.jdbc.protocol.Hello;
-import io.flotilla.jdbc.protocol.Request;
 import io.flotilla.jdbc.protocol.Response;
-import io.flotilla.jdbc.wire.HostAddress;
-import io.flotilla.jdbc.wire.NodeConnection;
 import io.flotilla.raft.core.Membership;
 import io.flotilla.sql.node.KeySpan;
 import io.flotilla.sql.node.Node;
@@ -14,7 +12,6 @@ import io.flotilla.sql.node.RangeDescriptor;
 import io.flotilla.sql.node.TableName;
 import org.junit.jupiter.api.Test;
 
-import java.net.InetSocketAddress;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -27,7 +24,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,7 +31,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The meta range records a descriptor of every range (span, generation, members) and the catalog
@@ -45,7 +40,6 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class MetaRangeTest {
 
-    private static final Duration DEADLINE = Duration.ofSeconds(30);
     private static final Set<Long> FIRST_THREE = Set.of(1L, 2L, 3L);
 
     @Test
@@ -100,7 +94,7 @@ class MetaRangeTest {
             await("the data range is described", () -> nodes.node(1).rangeDescriptors().entry(Node.DATA_RANGE).isPresent());
             long joined = nodes.join();
 
-            Response added = admin(nodes, Admin.newBuilder().setRange(Node.DATA_RANGE).setAddLearner(joined));
+            Response added = nodes.admin(Admin.newBuilder().setRange(Node.DATA_RANGE).setAddLearner(joined));
             assertFalse(added.hasError(), added.toString());
             await("every meta replica lists node " + joined + " as a learner of the data range", () -> {
                 for (long id = 1; id <= 3; id++) {
@@ -116,12 +110,12 @@ class MetaRangeTest {
             assertEquals(2, learner.generation(), "one change of members, one generation");
 
             await("node " + joined + " is a voter of the data range", () -> {
-                Membership m = membership(nodes.node(1));
+                Membership m = LocalNodes.membership(nodes.node(1));
                 if (m.learners().contains(joined) && !m.joint()) {
                     // Refused while it is too far behind or a change is pending: asked again next round.
-                    admin(nodes, Admin.newBuilder().setRange(Node.DATA_RANGE).setPromote(joined));
+                    nodes.admin(Admin.newBuilder().setRange(Node.DATA_RANGE).setPromote(joined));
                 }
-                m = membership(nodes.node(1));
+                m = LocalNodes.membership(nodes.node(1));
                 return m.isVoter(joined) && !m.joint();
             });
             await("every meta replica lists node " + joined + " as a voter of the data range", () -> {
@@ -241,35 +235,4 @@ class MetaRangeTest {
         return leader[0];
     }
 
-    /** An admin request through node 1 (which forwards data-range operations to their leader). */
-    private static Response admin(LocalNodes nodes, Admin.Builder admin) throws SQLException {
-        InetSocketAddress first = nodes.node(1).sqlAddress();
-        Hello hello = Hello.newBuilder().setSessionId(ByteString.copyFromUtf8("meta-range-test-admin")).build();
-        try (NodeConnection c = NodeConnection.open(new HostAddress(first.getHostString(), first.getPort()), hello,
-                5_000, 30_000)) {
-            return c.call(Request.newBuilder().setAdmin(admin));
-        }
-    }
-
-    private static Membership membership(Node node) throws Exception {
-        return node.host().inspect(Node.DATA_RANGE, r -> r.membership()).get(5, TimeUnit.SECONDS);
-    }
-
-    private static void await(String what, Callable<Boolean> condition) throws Exception {
-        if (!within(DEADLINE, condition)) {
-            fail("not within " + DEADLINE.toSeconds() + " s: " + what);
-        }
-    }
-
-    /** Polls the condition until it holds (true) or the time is up (false). */
-    private static boolean within(Duration time, Callable<Boolean> condition) throws Exception {
-        long deadline = System.nanoTime() + time.toNanos();
-        while (!condition.call()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(20);
-        }
-        return true;
-    }
 }

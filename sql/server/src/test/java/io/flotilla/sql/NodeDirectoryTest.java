@@ -1,13 +1,13 @@
 package io.flotilla.sql;
 
-import com.google.protobuf.ByteString;
+import static io.flotilla.sql.Eventually.await;
+import static io.flotilla.sql.Eventually.within;
+
 import io.flotilla.jdbc.FlotillaConnection;
 import io.flotilla.jdbc.protocol.Admin;
 import io.flotilla.jdbc.protocol.Hello;
-import io.flotilla.jdbc.protocol.Request;
 import io.flotilla.jdbc.protocol.Response;
 import io.flotilla.jdbc.wire.HostAddress;
-import io.flotilla.jdbc.wire.NodeConnection;
 import io.flotilla.raft.core.Membership;
 import io.flotilla.sql.node.Node;
 import io.flotilla.sql.node.Peer;
@@ -21,8 +21,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -38,7 +36,6 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class NodeDirectoryTest {
 
-    private static final Duration DEADLINE = Duration.ofSeconds(60);
 
     @Test
     void aNodeForwardsToAJoinedLeaderItWasNeverConfiguredWith() throws Exception {
@@ -50,19 +47,19 @@ class NodeDirectoryTest {
             long joined = nodes.join();
             assertFalse(nodes.node(1).config().peers().containsKey(joined), "node 1 is not configured with the joined node");
 
-            Response added = admin(nodes, Admin.newBuilder().setRange(Node.DATA_RANGE).setAddLearner(joined));
+            Response added = nodes.admin(Admin.newBuilder().setRange(Node.DATA_RANGE).setAddLearner(joined));
             assertFalse(added.hasError(), added.toString());
             await("node " + joined + " is a voter of the data range", () -> {
-                Membership m = membership(nodes.node(1));
+                Membership m = LocalNodes.membership(nodes.node(1));
                 if (m.learners().contains(joined) && !m.joint()) {
                     // Refused while it is too far behind or a change is pending: asked again next round.
-                    admin(nodes, Admin.newBuilder().setRange(Node.DATA_RANGE).setPromote(joined));
+                    nodes.admin(Admin.newBuilder().setRange(Node.DATA_RANGE).setPromote(joined));
                 }
-                m = membership(nodes.node(1));
+                m = LocalNodes.membership(nodes.node(1));
                 return m.isVoter(joined) && !m.joint();
             });
             await("node " + joined + " leads the data range", () -> {
-                admin(nodes, Admin.newBuilder().setRange(Node.DATA_RANGE).setTransferLeadershipTo(joined));
+                nodes.admin(Admin.newBuilder().setRange(Node.DATA_RANGE).setTransferLeadershipTo(joined));
                 // Refused while it is behind: asked again once this round had its time.
                 return within(Duration.ofSeconds(3), () -> nodes.node(joined).replica(Node.DATA_RANGE).serving());
             });
@@ -157,35 +154,4 @@ class NodeDirectoryTest {
         return leader[0];
     }
 
-    /** An admin request through node 1 (which forwards data-range operations to their leader). */
-    private static Response admin(LocalNodes nodes, Admin.Builder admin) throws SQLException {
-        InetSocketAddress first = nodes.node(1).sqlAddress();
-        Hello hello = Hello.newBuilder().setSessionId(ByteString.copyFromUtf8("directory-test-admin")).build();
-        try (NodeConnection c = NodeConnection.open(new HostAddress(first.getHostString(), first.getPort()), hello,
-                5_000, 30_000)) {
-            return c.call(Request.newBuilder().setAdmin(admin));
-        }
-    }
-
-    private static Membership membership(Node node) throws Exception {
-        return node.host().inspect(Node.DATA_RANGE, r -> r.membership()).get(5, TimeUnit.SECONDS);
-    }
-
-    private static void await(String what, Callable<Boolean> condition) throws Exception {
-        if (!within(DEADLINE, condition)) {
-            fail("not within " + DEADLINE.toSeconds() + " s: " + what);
-        }
-    }
-
-    /** Polls the condition until it holds (true) or the time is up (false). */
-    private static boolean within(Duration time, Callable<Boolean> condition) throws Exception {
-        long deadline = System.nanoTime() + time.toNanos();
-        while (!condition.call()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(20);
-        }
-        return true;
-    }
 }

@@ -15,9 +15,6 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The cluster's node directory: every node's id, Raft address and client (SQL) address, as the
@@ -156,24 +153,6 @@ public final class NodeDirectory {
     }
 
     private static Outcome await(CompletableFuture<Outcome> f) throws SQLException {
-        try {
-            Outcome o = f.get(WRITE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            if (o instanceof Outcome.Refused r) {
-                throw r.toException();
-            }
-            return o;
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof SQLException sql) {
-                throw sql;
-            }
-            throw new SQLException("writing the node directory failed: " + e.getCause(), SqlStates.OUTCOME_UNKNOWN,
-                    e.getCause());
-        } catch (TimeoutException e) {
-            throw new SQLException("the meta range did not apply the directory write within " + WRITE_TIMEOUT_SECONDS
-                    + " s: its outcome is unknown", SqlStates.OUTCOME_UNKNOWN, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SQLException("interrupted: the directory write's outcome is unknown", SqlStates.OUTCOME_UNKNOWN, e);
-        }
+        return Outcome.await(f, java.time.Duration.ofSeconds(WRITE_TIMEOUT_SECONDS), "the node directory write");
     }
 }

@@ -633,24 +633,7 @@ final class ClientSession implements AutoCloseable {
     }
 
     private static Outcome await(CompletableFuture<Outcome> f) throws SQLException {
-        try {
-            Outcome o = f.get(COMMIT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            if (o instanceof Outcome.Refused r) {
-                throw r.toException();
-            }
-            return o;
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof SQLException sql) {
-                throw sql;
-            }
-            throw new SQLException("the commit failed: " + e.getCause(), SqlStates.OUTCOME_UNKNOWN, e.getCause());
-        } catch (TimeoutException e) {
-            throw new SQLException("no answer from the range within " + COMMIT_TIMEOUT_SECONDS
-                    + " s: the commit's outcome is unknown", SqlStates.OUTCOME_UNKNOWN, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SQLException("interrupted: the commit's outcome is unknown", SqlStates.OUTCOME_UNKNOWN, e);
-        }
+        return Outcome.await(f, java.time.Duration.ofSeconds(COMMIT_TIMEOUT_SECONDS), "the commit");
     }
 
     private static Lsn lsn(Outcome o) {
