@@ -22,13 +22,13 @@ final class ClientConnection extends SimpleChannelInboundHandler<Request> {
 
     private final ClientSession session;
     private final Executor work;
-    private final Map<String, ClientSession> sessions;
+    private final Map<String, java.util.Set<ClientSession>> sessions;
     private final ArrayDeque<Request> queue = new ArrayDeque<>();
     private boolean running;
     private boolean closed;
     private String registeredAs;
 
-    ClientConnection(ClientSession session, Executor work, Map<String, ClientSession> sessions) {
+    ClientConnection(ClientSession session, Executor work, Map<String, java.util.Set<ClientSession>> sessions) {
         this.session = session;
         this.work = work;
         this.sessions = sessions;
@@ -38,10 +38,14 @@ final class ClientConnection extends SimpleChannelInboundHandler<Request> {
     protected void channelRead0(ChannelHandlerContext ctx, Request request) {
         if (request.getKindCase() == Request.KindCase.CANCEL) {
             // Answered at once, out of turn: the statement it cancels is what blocks the queue.
-            ClientSession target = session.sessionId() == null ? null
+            java.util.Set<ClientSession> links = session.sessionId() == null ? null
                     : sessions.get(HexFormat.of().formatHex(session.sessionId()));
-            if (target != null && target != session) {
-                target.cancelRunning();
+            if (links != null) {
+                for (ClientSession target : links) {
+                    if (target != session) {
+                        target.cancelRunning();
+                    }
+                }
             }
             ctx.writeAndFlush(Response.newBuilder().setId(request.getId())
                     .setAck(io.flotilla.jdbc.protocol.Ack.getDefaultInstance()).build());
@@ -73,9 +77,8 @@ final class ClientConnection extends SimpleChannelInboundHandler<Request> {
             Response response = session.handle(next);
             if (next.getKindCase() == Request.KindCase.HELLO && session.sessionId() != null && registeredAs == null) {
                 registeredAs = HexFormat.of().formatHex(session.sessionId());
-                // The session's newest link is the one a Cancel must reach (an older one may linger
-                // after the driver moved to another node or failed over).
-                sessions.put(registeredAs, session);
+                sessions.computeIfAbsent(registeredAs, id -> java.util.concurrent.ConcurrentHashMap.newKeySet())
+                        .add(session);
             }
             ctx.writeAndFlush(response);
         }
@@ -95,7 +98,10 @@ final class ClientConnection extends SimpleChannelInboundHandler<Request> {
 
     private void closeSession() {
         if (registeredAs != null) {
-            sessions.remove(registeredAs, session);
+            sessions.computeIfPresent(registeredAs, (id, links) -> {
+                links.remove(session);
+                return links.isEmpty() ? null : links;
+            });
         }
         session.close();
     }

@@ -43,8 +43,11 @@ public final class ClientServer implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    /** Open sessions by session id, so a Cancel on another connection finds its statement. */
-    private final Map<String, ClientSession> sessions = new ConcurrentHashMap<>();
+    /**
+     * Open links by session id, so a Cancel on another connection finds the statement: a session
+     * may have several here at once (the Cancel's own link, one the driver is leaving).
+     */
+    private final Map<String, java.util.Set<ClientSession>> sessions = new ConcurrentHashMap<>();
     private final Channel listener;
     /** What this node knows of how fresh its replica of the data range is: shared by all sessions. */
     private final ReadIndexProbe readIndexProbe;
