@@ -1,12 +1,5 @@
 package io.flotilla.sql;
 
-import com.google.protobuf.ByteString;
-import io.flotilla.jdbc.protocol.Admin;
-import io.flotilla.jdbc.protocol.Hello;
-import io.flotilla.jdbc.protocol.Request;
-import io.flotilla.jdbc.protocol.Response;
-import io.flotilla.jdbc.wire.HostAddress;
-import io.flotilla.jdbc.wire.NodeConnection;
 import io.flotilla.sql.node.Node;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +10,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -34,14 +26,7 @@ class LearnerReadTest {
                 s.executeUpdate("INSERT INTO NOTES VALUES (0, 'before the learner')");
             }
             long learner = nodes.join();
-            InetSocketAddress first = nodes.node(1).sqlAddress();
-            Hello hello = Hello.newBuilder().setSessionId(ByteString.copyFromUtf8("admin")).build();
-            try (NodeConnection admin = NodeConnection.open(new HostAddress(first.getHostString(), first.getPort()),
-                    hello, 5_000, 30_000)) {
-                Response added = admin.call(Request.newBuilder()
-                        .setAdmin(Admin.newBuilder().setRange(Node.DATA_RANGE).setAddLearner(learner)));
-                assertFalse(added.hasError(), added.toString());
-            }
+            nodes.addLearner(Node.DATA_RANGE, learner);
             InetSocketAddress at = nodes.node(learner).sqlAddress();
             String url = "jdbc:flotilla://" + at.getHostString() + ":" + at.getPort() + "?consistency=session";
             try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {

@@ -177,6 +177,25 @@ final class LocalNodes implements AutoCloseable {
         }
     }
 
+    /**
+     * Adds a learner to a range through node 1, asking again while the range has no leader ready to
+     * take it (08F01 just after an election, 08F02); any other refusal fails the test.
+     */
+    void addLearner(long range, long node) throws Exception {
+        Eventually.await("node " + node + " is added as a learner of range " + range, () -> {
+            io.flotilla.jdbc.protocol.Response answer = admin(io.flotilla.jdbc.protocol.Admin.newBuilder()
+                    .setRange(range).setAddLearner(node));
+            if (!answer.hasError()) {
+                return true;
+            }
+            String state = answer.getError().getSqlState();
+            if (state.equals("08F01") || state.equals("08F02")) {
+                return false;
+            }
+            throw new AssertionError("add-learner refused: " + answer);
+        });
+    }
+
     /** The data range's membership as the node's Raft core has it. */
     static io.flotilla.raft.core.Membership membership(Node node) throws Exception {
         return node.host().inspect(Node.DATA_RANGE, r -> r.membership()).get(5, java.util.concurrent.TimeUnit.SECONDS);

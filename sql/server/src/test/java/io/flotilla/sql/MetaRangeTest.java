@@ -4,7 +4,6 @@ import static io.flotilla.sql.Eventually.await;
 import static io.flotilla.sql.Eventually.within;
 
 import io.flotilla.jdbc.protocol.Admin;
-import io.flotilla.jdbc.protocol.Response;
 import io.flotilla.raft.core.Membership;
 import io.flotilla.sql.node.KeySpan;
 import io.flotilla.sql.node.Node;
@@ -94,8 +93,7 @@ class MetaRangeTest {
             await("the data range is described", () -> nodes.node(1).rangeDescriptors().entry(Node.DATA_RANGE).isPresent());
             long joined = nodes.join();
 
-            Response added = nodes.admin(Admin.newBuilder().setRange(Node.DATA_RANGE).setAddLearner(joined));
-            assertFalse(added.hasError(), added.toString());
+            nodes.addLearner(Node.DATA_RANGE, joined);
             await("every meta replica lists node " + joined + " as a learner of the data range", () -> {
                 for (long id = 1; id <= 3; id++) {
                     Optional<RangeDescriptor> d = nodes.node(id).rangeDescriptors().entry(Node.DATA_RANGE);

@@ -6,7 +6,6 @@ import static io.flotilla.sql.Eventually.within;
 import io.flotilla.jdbc.FlotillaConnection;
 import io.flotilla.jdbc.protocol.Admin;
 import io.flotilla.jdbc.protocol.Hello;
-import io.flotilla.jdbc.protocol.Response;
 import io.flotilla.jdbc.wire.HostAddress;
 import io.flotilla.raft.core.Membership;
 import io.flotilla.sql.node.Node;
@@ -47,8 +46,7 @@ class NodeDirectoryTest {
             long joined = nodes.join();
             assertFalse(nodes.node(1).config().peers().containsKey(joined), "node 1 is not configured with the joined node");
 
-            Response added = nodes.admin(Admin.newBuilder().setRange(Node.DATA_RANGE).setAddLearner(joined));
-            assertFalse(added.hasError(), added.toString());
+            nodes.addLearner(Node.DATA_RANGE, joined);
             await("node " + joined + " is a voter of the data range", () -> {
                 Membership m = LocalNodes.membership(nodes.node(1));
                 if (m.learners().contains(joined) && !m.joint()) {

@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A statement that would run for hours ends with 57014 when its query timeout passes or when
- * another thread cancels it, on a real node; the connection stays usable and the range unharmed.
+ * another thread cancels it, on a real node, also when the node the client reached forwarded it to
+ * the leader; the connection stays usable.
  */
 class QueryCancelTest {
 
@@ -50,8 +51,31 @@ class QueryCancelTest {
     }
 
     @Test
-    void cancelFromAnotherThreadEndsTheStatement() throws Exception {
-        try (Connection c = DriverManager.getConnection(nodes.url()); Statement s = c.createStatement()) {
+    void cancelEndsAStatementOnTheLeader() throws Exception {
+        cancelEndsTheStatement(nodes.url(leader()));
+    }
+
+    @Test
+    void cancelEndsAStatementAFollowerForwardedToTheLeader() throws Exception {
+        cancelEndsTheStatement(nodes.url(leader() % 3 + 1));
+    }
+
+    private static long leader() throws Exception {
+        long[] leader = new long[1];
+        Eventually.await("a node serves the data range", () -> {
+            for (long id = 1; id <= 3; id++) {
+                if (nodes.node(id).replica(io.flotilla.sql.node.Node.DATA_RANGE).serving()) {
+                    leader[0] = id;
+                    return true;
+                }
+            }
+            return false;
+        });
+        return leader[0];
+    }
+
+    private static void cancelEndsTheStatement(String url) throws Exception {
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
             CompletableFuture<SQLException> outcome = CompletableFuture.supplyAsync(() -> {
                 try (ResultSet rs = s.executeQuery(ENDLESS)) {
                     return null;

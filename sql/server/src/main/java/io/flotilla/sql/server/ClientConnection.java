@@ -43,7 +43,8 @@ final class ClientConnection extends SimpleChannelInboundHandler<Request> {
             if (links != null) {
                 for (ClientSession target : links) {
                     if (target != session) {
-                        target.cancelRunning();
+                        // Off the event loop: a statement forwarded to the leader is cancelled there.
+                        work.execute(target::cancelRunning);
                     }
                 }
             }

@@ -77,15 +77,21 @@ final class ClientSession implements AutoCloseable {
         return sessionId;
     }
 
-    /** Cancels the statement running now, if any (from another connection's thread). */
+    /**
+     * Cancels the statement running now, if any (from another connection's thread): the one running
+     * here, or the one this node forwarded to the leader. Best effort: a statement that ends first
+     * is not cancelled.
+     */
     void cancelRunning() {
         Statement s = running;
-        if (s != null) {
-            try {
+        try {
+            if (s != null) {
                 s.cancel();
-            } catch (SQLException e) {
-                System.getLogger(ClientSession.class.getName()).log(System.Logger.Level.DEBUG, "cancel failed", e);
+            } else {
+                forwarder.cancel();
             }
+        } catch (SQLException e) {
+            System.getLogger(ClientSession.class.getName()).log(System.Logger.Level.DEBUG, "cancel failed", e);
         }
     }
 

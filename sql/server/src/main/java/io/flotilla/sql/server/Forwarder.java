@@ -33,7 +33,8 @@ final class Forwarder implements AutoCloseable {
     private byte[] sessionId;
     private long startedMillis;
     private boolean readOnly;
-    private NodeConnection link;
+    /** Read by {@link #cancel} from another thread while a call holds it. */
+    private volatile NodeConnection link;
     private boolean pinned;
 
     Forwarder(Node node) {
@@ -187,6 +188,23 @@ final class Forwarder implements AutoCloseable {
         LeadingHere() {
             super("range " + Node.DATA_RANGE + ": this node has just become its leader and serves in a moment",
                     SqlStates.NOT_LEADER);
+        }
+    }
+
+    /**
+     * Cancels the statement running at the leader for this session, if a call is forwarded there:
+     * a Cancel under the same session id on a connection of its own (the forwarded call holds the
+     * link). Called from another thread; best effort, like any cancel.
+     */
+    void cancel() throws SQLException {
+        NodeConnection l = link;
+        if (l == null || sessionId == null) {
+            return;
+        }
+        Hello hello = Hello.newBuilder().setSessionId(ByteString.copyFrom(sessionId)).setReadOnly(readOnly)
+                .setSessionStartedMillis(startedMillis).setClient("flotilla node " + node.id() + " cancelling").build();
+        try (NodeConnection c = NodeConnection.open(l.address(), hello, 5_000, 5_000)) {
+            c.call(Request.newBuilder().setCancel(io.flotilla.jdbc.protocol.Cancel.getDefaultInstance()));
         }
     }
 
