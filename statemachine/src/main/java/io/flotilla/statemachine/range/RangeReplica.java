@@ -32,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -417,8 +418,12 @@ public final class RangeReplica implements DurableStateMachine {
         }
         Object result;
         try {
-            if (e.payload() instanceof Payload.Command c) {
-                result = applyCommand(e, RangeCommand.parseFrom(c.data()));
+            RangeCommand command = e.payload() instanceof Payload.Command c ? RangeCommand.parseFrom(c.data()) : null;
+            if (e.index() % options.sessionExpiryInterval() == 0) {
+                tidy(command);
+            }
+            if (command != null) {
+                result = applyCommand(e, command);
             } else {
                 AppliedTable.write(apply, new AppliedPosition(e.index(), e.term()));
                 apply.commit();
@@ -501,11 +506,25 @@ public final class RangeReplica implements DurableStateMachine {
 
     private void record(Connection c, byte[] session, long sequence, Outcome outcome, Entry e, RangeCommand command)
             throws SQLException {
-        long now = command.getProposedAtMillis();
-        SessionTable.record(c, session, sequence, outcome, e.index(), now);
-        // Expiry runs at fixed indexes, so every replica deletes the same rows at the same point.
-        if (e.index() % options.sessionExpiryInterval() == 0) {
-            SessionTable.expire(c, now, options.sessionTtl().toMillis());
+        SessionTable.record(c, session, sequence, outcome, e.index(), command.getProposedAtMillis());
+    }
+
+    /**
+     * Housekeeping of the bookkeeping tables, at fixed indexes so that every replica deletes the same
+     * rows at the same point (idle sessions by the proposing leader's clock, carried in the entry).
+     * In a transaction of the apply session's own, before the entry: a crash in between repeats it
+     * on replay, which changes nothing. It deletes only rows the apply thread committed, so it never
+     * waits on a client's transaction.
+     */
+    private void tidy(RangeCommand command) throws SQLException {
+        try {
+            AppliedTable.prune(apply);
+            SessionTable.tidy(apply, command == null ? OptionalLong.empty() : OptionalLong.of(command.getProposedAtMillis()),
+                    options.sessionTtl().toMillis(), command == null ? new byte[0] : command.getSession().getId().toByteArray());
+            apply.commit();
+        } catch (SQLException failure) {
+            apply.rollback();
+            throw failure;
         }
     }
 

@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * {@code FLOTILLA.SESSIONS}: for each client session, the sequence number of its last write and
@@ -18,6 +19,14 @@ import java.util.Optional;
  * proposing leaders' clocks, carried in the log, so every replica expires the same rows) are
  * forgotten. A write of a forgotten session other than its first is refused as outcome-unknown
  * rather than applied: it may be the retry of a write that was applied before the session expired.
+ *
+ * <p>The table is append-only for the writes themselves: each records its outcome in a new row
+ * keyed by (session, sequence), and the session's answer is its row with the highest sequence. A
+ * leader records the outcome in the client's own transaction when it commits it at apply time, under
+ * that transaction's isolation level; an update of the session's earlier row could be refused there
+ * (REPEATABLE READ and SERIALIZABLE reject an update of a row committed after their snapshot), an
+ * insert under a new key cannot. Superseded rows and idle sessions are deleted by
+ * {@link #tidy housekeeping} on the apply session, at fixed indexes.
  */
 final class SessionTable {
 
@@ -27,9 +36,10 @@ final class SessionTable {
     static void ensure(Connection connection) throws SQLException {
         try (Statement s = connection.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS FLOTILLA.SESSIONS("
-                    + "SESSION_ID VARBINARY(64) PRIMARY KEY, SEQUENCE BIGINT NOT NULL, "
+                    + "SESSION_ID VARBINARY(64) NOT NULL, SEQUENCE BIGINT NOT NULL, "
                     + "SQL_STATE VARCHAR(5), MESSAGE VARCHAR(4096), APPLIED_INDEX BIGINT NOT NULL, "
-                    + "LAST_USED_MILLIS BIGINT NOT NULL, UPDATE_COUNT BIGINT NOT NULL DEFAULT 0)");
+                    + "LAST_USED_MILLIS BIGINT NOT NULL, UPDATE_COUNT BIGINT NOT NULL DEFAULT 0, "
+                    + "PRIMARY KEY (SESSION_ID, SEQUENCE))");
             s.execute("CREATE INDEX IF NOT EXISTS FLOTILLA.SESSIONS_LAST_USED ON FLOTILLA.SESSIONS(LAST_USED_MILLIS)");
         }
     }
@@ -41,7 +51,8 @@ final class SessionTable {
     static Optional<Outcome> answered(Connection connection, long range, byte[] session, long sequence,
                                       long startedMillis, long nowMillis, long ttlMillis) throws SQLException {
         try (PreparedStatement select = connection.prepareStatement(
-                "SELECT SEQUENCE, SQL_STATE, MESSAGE, APPLIED_INDEX, UPDATE_COUNT FROM FLOTILLA.SESSIONS WHERE SESSION_ID = ?")) {
+                "SELECT SEQUENCE, SQL_STATE, MESSAGE, APPLIED_INDEX, UPDATE_COUNT FROM FLOTILLA.SESSIONS "
+                        + "WHERE SESSION_ID = ? ORDER BY SEQUENCE DESC LIMIT 1")) {
             select.setBytes(1, session);
             try (ResultSet row = select.executeQuery()) {
                 if (!row.next()) {
@@ -67,10 +78,14 @@ final class SessionTable {
         }
     }
 
+    /**
+     * Records the outcome of a write the range has not answered before ({@link #answered} was
+     * empty), so its key is new: an insert, which neither waits nor is refused under any isolation.
+     */
     static void record(Connection connection, byte[] session, long sequence, Outcome outcome, long index,
                        long nowMillis) throws SQLException {
         try (PreparedStatement merge = connection.prepareStatement(
-                "MERGE INTO FLOTILLA.SESSIONS KEY(SESSION_ID) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                "INSERT INTO FLOTILLA.SESSIONS VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             merge.setBytes(1, session);
             merge.setLong(2, sequence);
             if (outcome instanceof Outcome.Refused r) {
@@ -88,12 +103,26 @@ final class SessionTable {
         }
     }
 
-    /** Forgets sessions last used before {@code nowMillis - ttlMillis}. */
-    static void expire(Connection connection, long nowMillis, long ttlMillis) throws SQLException {
-        try (PreparedStatement delete = connection.prepareStatement(
-                "DELETE FROM FLOTILLA.SESSIONS WHERE LAST_USED_MILLIS < ?")) {
-            delete.setLong(1, nowMillis - ttlMillis);
-            delete.executeUpdate();
+    /**
+     * Housekeeping, on the apply session only, at the same indexes on every replica: deletes the
+     * rows that a later write of the same session superseded (invisible to {@link #answered}), and,
+     * given the proposing leader's clock, the sessions last used before {@code nowMillis -
+     * ttlMillis} but {@code writing}, the session whose write is applied next (it is not idle).
+     * Every row it deletes was committed by the apply thread, so no lock is in its way.
+     */
+    static void tidy(Connection connection, OptionalLong nowMillis, long ttlMillis, byte[] writing)
+            throws SQLException {
+        try (Statement delete = connection.createStatement()) {
+            delete.executeUpdate("DELETE FROM FLOTILLA.SESSIONS S WHERE S.SEQUENCE < "
+                    + "(SELECT MAX(L.SEQUENCE) FROM FLOTILLA.SESSIONS L WHERE L.SESSION_ID = S.SESSION_ID)");
+        }
+        if (nowMillis.isPresent()) {
+            try (PreparedStatement delete = connection.prepareStatement(
+                    "DELETE FROM FLOTILLA.SESSIONS WHERE LAST_USED_MILLIS < ? AND SESSION_ID <> ?")) {
+                delete.setLong(1, nowMillis.getAsLong() - ttlMillis);
+                delete.setBytes(2, writing);
+                delete.executeUpdate();
+            }
         }
     }
 }
