@@ -131,6 +131,10 @@ public final class Raft {
         if (refused != null) {
             return refused;
         }
+        if (command.length > config.maxEntryBytes()) {
+            // Accepted, it could never be shipped: the group would retry it forever and take nothing else.
+            return new Proposal.Refused(Refusal.ENTRY_TOO_LARGE, id);
+        }
         wakeLeader();
         return appendAsLeader(new Payload.Command(command));
     }

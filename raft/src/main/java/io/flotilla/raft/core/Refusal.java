@@ -17,5 +17,7 @@ public enum Refusal {
     /** A leadership-transfer target is not a voter. */
     TARGET_NOT_VOTER,
     /** A leadership-transfer target is too far behind the leader's log. */
-    TARGET_BEHIND
+    TARGET_BEHIND,
+    /** The command is larger than {@link Config#maxEntryBytes()}: no follower could be sent it. */
+    ENTRY_TOO_LARGE
 }

@@ -127,6 +127,11 @@ public final class RaftTransport implements AutoCloseable {
         return new RaftTransport(config, inbound, snapshots, random);
     }
 
+    /** The settings it runs with (its frame limit bounds what the layers above may send through it). */
+    public TransportConfig config() {
+        return config;
+    }
+
     public long nodeId() {
         return config.nodeId();
     }

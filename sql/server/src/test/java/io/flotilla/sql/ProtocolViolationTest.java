@@ -15,6 +15,7 @@ import java.net.Socket;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,9 +24,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Bad input on the client port gets a clear error and costs nothing else: a frame that is no
- * Request, or one above the size limit, is answered with 08P01 and the connection closed; a request
- * before Hello is refused; a statement of several megabytes runs. Other clients and the data are
- * untouched throughout.
+ * Request is answered with 08P01, one above the request limit with 54000, and the connection
+ * closed; a request before Hello is refused; a statement of several megabytes runs; a transaction
+ * above the change-set limit fails whole with 54000 and the range goes on. Other clients and the
+ * data are untouched throughout.
  */
 class ProtocolViolationTest {
 
@@ -89,11 +91,11 @@ class ProtocolViolationTest {
     void aFrameAboveTheLimitIsRefusedBeforeItIsRead() throws Exception {
         try (Socket socket = raw(); DataOutputStream out = new DataOutputStream(socket.getOutputStream());
              DataInputStream in = new DataInputStream(socket.getInputStream())) {
-            out.writeInt((64 << 20) + 1);
+            out.writeInt((16 << 20) + 1);
             out.write(new byte[1024]);
             out.flush();
             Response answer = readFrame(in);
-            assertEquals("08P01", answer.getError().getSqlState(), answer.toString());
+            assertEquals("54000", answer.getError().getSqlState(), answer.toString());
             assertTrue(answer.getError().getMessage().contains("above"), answer.getError().getMessage());
             assertClosed(in);
         }
@@ -125,6 +127,27 @@ class ProtocolViolationTest {
                 assertTrue(rs.next());
                 assertEquals(big.length(), rs.getInt(1));
             }
+        }
+        assertDataIntact();
+    }
+
+    /**
+     * A change set far above the transaction limit (about 28 MB of row images) used to reach the log
+     * and never reach a follower, wedging the range for good. It fails whole, before it is proposed,
+     * and the next write commits.
+     */
+    @Test
+    void aTransactionAboveTheLimitFailsWholeAndTheRangeGoesOn() throws Exception {
+        try (Connection c = DriverManager.getConnection(nodes.url()); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE MANY(ID INT PRIMARY KEY, V VARCHAR)");
+            SQLException tooLarge = assertThrows(SQLException.class,
+                    () -> s.executeUpdate("INSERT INTO MANY SELECT X, 'v' FROM SYSTEM_RANGE(1, 1000000)"));
+            assertEquals("54000", tooLarge.getSQLState(), tooLarge.getMessage());
+            try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM MANY")) {
+                assertTrue(rs.next());
+                assertEquals(0, rs.getInt(1), "nothing of it was written");
+            }
+            assertEquals(1000, s.executeUpdate("INSERT INTO MANY SELECT X, 'v' FROM SYSTEM_RANGE(1, 1000)"));
         }
         assertDataIntact();
     }

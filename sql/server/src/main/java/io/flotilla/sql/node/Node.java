@@ -132,17 +132,37 @@ public final class Node implements AutoCloseable {
         DurableLog log = DurableLog.open(FileSystemDirectory.open(Files.createDirectories(dir.resolve("log"))), writer,
                 SnapshotMeta.bootstrap(bootstrap), LogOptions.defaults());
         logs.add(log);
-        RangeReplica replica = RangeReplica.open(range, dir.resolve("h2"), RangeReplica.Options.defaults());
+        RangeReplica.Options options = RangeReplica.Options.defaults();
+        RangeReplica replica = RangeReplica.open(range, dir.resolve("h2"), options);
         replicas.put(range, replica);
         replica.attach(command -> host.propose(range, command));
         Config raft = Config.of(config.nodeId())
                 .withTimeouts(config.electionTimeout().toNanos(), config.heartbeat().toNanos(),
                         config.maxClockDrift().toNanos())
                 .withApplied(replica.applied());
+        requireShippable(options, raft);
         try {
             host.createGroup(range, raft, new DurableGroupLog(log, dir.resolve("images")), replica).get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
             throw new IOException("range " + range + " did not start", e);
+        }
+    }
+
+    /** Room for what surrounds a payload: a change set in its command, an entry in its message and frame. */
+    private static final long ENVELOPE_BYTES = 1L << 20;
+
+    /**
+     * The largest transaction must fit the largest entry, and that the transport's frame, or a
+     * leader would accept what it can never ship to its followers and retry it forever.
+     */
+    private void requireShippable(RangeReplica.Options options, Config raft) {
+        long frame = transport.config().maxFrameBytes();
+        if (options.maxChangeSetBytes() + ENVELOPE_BYTES > raft.maxEntryBytes()
+                || raft.maxEntryBytes() + ENVELOPE_BYTES > frame) {
+            throw new IllegalStateException("limits that cannot hold together: a transaction of up to "
+                    + options.maxChangeSetBytes() + " bytes, entries of up to " + raft.maxEntryBytes()
+                    + " bytes, transport frames of up to " + frame + " bytes (each needs "
+                    + ENVELOPE_BYTES + " bytes of room inside the next)");
         }
     }
 

@@ -126,10 +126,12 @@ final class ClientConnection extends SimpleChannelInboundHandler<Request> {
         LOG.log(System.Logger.Level.WARNING, "closing client connection " + ctx.channel().remoteAddress()
                 + ": " + cause.getMessage());
         if (cause instanceof io.netty.handler.codec.DecoderException && ctx.channel().isActive()) {
-            String why = cause instanceof io.netty.handler.codec.TooLongFrameException
-                    ? "a frame above " + ClientServer.MAX_FRAME_BYTES + " bytes" : "a frame that is not a Request";
+            boolean tooLong = cause instanceof io.netty.handler.codec.TooLongFrameException;
+            String why = tooLong ? "a request above " + ClientServer.MAX_FRAME_BYTES + " bytes (the node's limit)"
+                    : "a frame that is not a Request";
             ctx.writeAndFlush(Response.newBuilder().setError(io.flotilla.jdbc.protocol.Error.newBuilder()
-                    .setSqlState("08P01").setMessage("protocol violation: " + why + "; closing the connection"))
+                    .setSqlState(tooLong ? "54000" : "08P01").setMessage((tooLong ? "program limit exceeded: "
+                            : "protocol violation: ") + why + "; closing the connection"))
                     .build()).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
             return;
         }

@@ -33,7 +33,12 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ClientServer implements AutoCloseable {
 
-    static final int MAX_FRAME_BYTES = 64 << 20;
+    /**
+     * The largest request: a statement (with its parameters) above it is refused before it is read
+     * whole, so one client cannot make the node hold an arbitrarily large text and what H2 builds
+     * from it. A transaction's row images are limited separately (8 MiB by default).
+     */
+    static final int MAX_FRAME_BYTES = 16 << 20;
     static final long IDLE_SECONDS = 600;
 
     private final EventLoopGroup boss = new NioEventLoopGroup(1);
