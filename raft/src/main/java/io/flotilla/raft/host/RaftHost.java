@@ -14,8 +14,12 @@ import java.nio.file.StandardOpenOption;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -28,12 +32,16 @@ import java.util.function.Supplier;
 public final class RaftHost implements AutoCloseable {
 
     private final long nodeId;
+    /** The threads that run the loops; none in a host a simulator drives. */
     private final List<Worker> workers = new ArrayList<>();
+    private final List<GroupLoop> loops = new ArrayList<>();
     private final Outbox outbox;
     /** Null when groups here never quiesce. */
     private final NodeLiveness liveness;
     private final LongSupplier clock;
     private final SplittableRandom seeds;
+    /** Groups that stopped here after an unexpected failure, until they are created again. */
+    private final Map<Long, GroupFailure> failures = new ConcurrentHashMap<>();
     /** Orders arriving snapshots against close, so a spooled image is never left behind. */
     private final Object lifecycle = new Object();
     private boolean closed;
@@ -73,13 +81,45 @@ public final class RaftHost implements AutoCloseable {
         }
         this.seeds = new SplittableRandom(seed);
         for (int i = 0; i < workers; i++) {
-            Worker w = new Worker("raft-host-" + nodeId + "-worker-" + i, queueCapacity, clock);
+            Worker w = new Worker("raft-host-" + nodeId + "-worker-" + i, queueCapacity, clock,
+                    failure -> failures.put(failure.group(), failure));
             this.workers.add(w);
+            this.loops.add(w.loop());
             w.start();
         }
         if (liveness != null) {
             liveness.start();
         }
+    }
+
+    /**
+     * A host with one group loop and no thread: the loop runs a round only when {@code driver} is
+     * told (through {@code wake}, from whichever thread queued work) and runs it. The whole-stack
+     * simulator drives hosts this way, from its seeded scheduler, so that every step of every node
+     * happens on one thread in an order the seed fixes. Groups heartbeat while idle (no quiescence:
+     * node liveness runs on a thread of its own).
+     */
+    public static RaftHost driven(long nodeId, int queueCapacity, Outbox outbox, LongSupplier clock, long seed,
+                                  Consumer<GroupLoop> driver) {
+        return new RaftHost(nodeId, queueCapacity, outbox, clock, seed, driver);
+    }
+
+    private RaftHost(long nodeId, int queueCapacity, Outbox outbox, LongSupplier clock, long seed,
+                     Consumer<GroupLoop> driver) {
+        this.nodeId = nodeId;
+        this.clock = clock;
+        this.liveness = null;
+        this.outbox = outbox;
+        this.seeds = new SplittableRandom(seed);
+        GroupLoop[] loop = new GroupLoop[1];
+        loop[0] = new GroupLoop(queueCapacity, clock, failure -> failures.put(failure.group(), failure),
+                () -> driver.accept(loop[0]));
+        this.loops.add(loop[0]);
+    }
+
+    /** The loops of a host a simulator drives (see {@link #driven}); empty for a host with threads. */
+    public List<GroupLoop> drivenLoops() {
+        return workers.isEmpty() ? List.copyOf(loops) : List.of();
     }
 
     public long nodeId() {
@@ -94,6 +134,7 @@ public final class RaftHost implements AutoCloseable {
         if (config.id() != nodeId) {
             throw new IllegalArgumentException("config for node " + config.id() + " given to node " + nodeId);
         }
+        failures.remove(group);
         SplittableRandom random;
         synchronized (seeds) {
             random = seeds.split();
@@ -146,7 +187,7 @@ public final class RaftHost implements AutoCloseable {
                 synchronized (lifecycle) {
                     if (!closed) {
                         // Queued before close: the worker's last drain discards it if it never runs.
-                        workerOf(group).complete(new Task.SnapshotArrived(group, announcement, spool));
+                        loopOf(group).complete(new Task.SnapshotArrived(group, announcement, spool));
                         return;
                     }
                 }
@@ -189,14 +230,22 @@ public final class RaftHost implements AutoCloseable {
     }
 
     private void wakeFollowersOf(long node) {
-        for (Worker w : workers) {
-            w.complete(new Task.WakeFollowers(node));
+        for (GroupLoop loop : loops) {
+            loop.complete(new Task.WakeFollowers(node));
         }
+    }
+
+    /**
+     * Why the group stopped on this node after an unexpected failure, if it did: the replica takes
+     * part in nothing until the group is created here again (a restart of the node).
+     */
+    public Optional<GroupFailure> failure(long group) {
+        return Optional.ofNullable(failures.get(group));
     }
 
     /** A message from another node; dropped (false) when the group's worker is overloaded. */
     public boolean deliver(long group, Message message) {
-        return workerOf(group).offer(new Task.Deliver(group, message));
+        return loopOf(group).offer(new Task.Deliver(group, message));
     }
 
     /** Proposes a command; completes once it is applied here, with the state machine's answer. */
@@ -224,15 +273,15 @@ public final class RaftHost implements AutoCloseable {
     }
 
     private void submit(Task task, CompletableFuture<?> result) {
-        if (!workerOf(task.group()).offer(task)) {
+        if (!loopOf(task.group()).offer(task)) {
             result.completeExceptionally(new GroupUnavailableException(task.group(),
                     GroupUnavailableException.Reason.OVERLOADED, null, 0, "the node's queue for it is full"));
         }
     }
 
-    private Worker workerOf(long group) {
+    private GroupLoop loopOf(long group) {
         long h = group * 0x9E3779B97F4A7C15L;
-        return workers.get((int) Math.floorMod(h ^ (h >>> 32), (long) workers.size()));
+        return loops.get((int) Math.floorMod(h ^ (h >>> 32), (long) loops.size()));
     }
 
     /**
@@ -259,6 +308,10 @@ public final class RaftHost implements AutoCloseable {
         }
         for (Worker w : workers) {
             w.stop();
+        }
+        if (workers.isEmpty()) {
+            // Driven: no thread to end; the loop's groups stop here, on the caller's thread.
+            loops.forEach(GroupLoop::close);
         }
     }
 }

@@ -208,8 +208,8 @@ final class Replica {
     private void finish(Ready ready, Throwable failure, Consumer<Task> completions, boolean applyCommitted) {
         persisting = false;
         if (failure != null) {
-            stop(stoppedError("its log failed: " + failure));
-            return;
+            // The worker stops the group, logs it and records it as failed.
+            throw new IllegalStateException("group " + group + ": its log failed", failure);
         }
         if (ready.snapshot() != null) {
             install(ready.snapshot());
@@ -393,6 +393,12 @@ final class Replica {
         staged.values().forEach(Replica::deleteQuietly);
         staged.clear();
         stopped = true;
+        if (reportedLeader) {
+            // A stopped replica leads nothing: the state machine ends what it held for clients, who
+            // then go to the group's other replicas.
+            reportedLeader = false;
+            stateMachine.roleChanged(reportedTerm, false);
+        }
         proposals.values().forEach(p -> p.result().completeExceptionally(cause));
         proposals.clear();
         reads.values().forEach(r -> r.result().completeExceptionally(cause));

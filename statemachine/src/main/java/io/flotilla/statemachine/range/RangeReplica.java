@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.flotilla.raft.core.Entry;
 import io.flotilla.raft.core.Payload;
+import io.flotilla.raft.core.Refusal;
 import io.flotilla.raft.embedded.DurableStateMachine;
 import io.flotilla.raft.host.Committed;
 import io.flotilla.raft.host.GroupUnavailableException;
@@ -73,8 +74,12 @@ public final class RangeReplica implements DurableStateMachine {
             }
         }
 
+        /**
+         * 8 MiB of row images per transaction: with the command around it, well inside the Raft
+         * core's default largest entry (12 MiB), which fits the transport's default frame (16 MiB).
+         */
         public static Options defaults() {
-            return new Options(64L << 20, Duration.ofHours(1), 1024);
+            return new Options(8L << 20, Duration.ofHours(1), 1024);
         }
 
         public Options withMaxChangeSetBytes(long bytes) {
@@ -311,6 +316,12 @@ public final class RangeReplica implements DurableStateMachine {
 
     private SQLException translate(Throwable failure) {
         if (failure instanceof GroupUnavailableException g) {
+            if (g.refusal() == Refusal.ENTRY_TOO_LARGE) {
+                // Refused before it reached the log: certainly not applied, and it never could be.
+                return new SQLException("range " + range + ": the transaction is too large to replicate (its log entry "
+                        + "is above the range's largest entry); split it into smaller transactions",
+                        SqlStates.LIMIT_EXCEEDED, g);
+            }
             return switch (g.reason()) {
                 case REFUSED -> new SQLException("range " + range + ": not the leader"
                         + (g.leaderHint() != 0 ? " (leader: node " + g.leaderHint() + ")" : ""), SqlStates.NOT_LEADER, g);
@@ -417,8 +428,9 @@ public final class RangeReplica implements DurableStateMachine {
             throw new IllegalStateException("range " + range + " already applied " + applied + ", given " + e.index());
         }
         Object result;
+        RangeCommand command = null;
         try {
-            RangeCommand command = e.payload() instanceof Payload.Command c ? RangeCommand.parseFrom(c.data()) : null;
+            command = e.payload() instanceof Payload.Command c ? RangeCommand.parseFrom(c.data()) : null;
             if (e.index() % options.sessionExpiryInterval() == 0) {
                 tidy(command);
             }
@@ -430,8 +442,10 @@ public final class RangeReplica implements DurableStateMachine {
                 result = null;
             }
         } catch (SQLException | InvalidProtocolBufferException failure) {
-            // The replica cannot follow its log: it must stop rather than diverge.
-            throw new IllegalStateException("range " + range + " cannot apply entry " + e.index(), failure);
+            // The replica cannot follow its log: it must stop rather than diverge. The host logs
+            // this once, stops the group here and shows it as failed; the others go on.
+            throw new IllegalStateException("range " + range + " cannot apply entry " + e.index() + " of term "
+                    + e.term() + " (" + describe(command) + ")", failure);
         }
         applied = e.index();
         appliedWaiters.reached(applied);
@@ -439,6 +453,21 @@ public final class RangeReplica implements DurableStateMachine {
             serving = true;
         }
         return result;
+    }
+
+    /** What an entry carries, for an operator reading why a replica failed on it. */
+    private static String describe(RangeCommand command) {
+        if (command == null) {
+            return "not a range command";
+        }
+        String session = command.hasSession() ? ", session " + java.util.HexFormat.of()
+                .formatHex(command.getSession().getId().toByteArray()) + " write " + command.getSession().getSequence() : "";
+        if (command.hasSchemaChange()) {
+            String sql = command.getSchemaChange().getSql();
+            return "schema change \"" + (sql.length() > 200 ? sql.substring(0, 200) + "..." : sql) + "\"" + session;
+        }
+        return "change set of " + command.getChangeSet().getChangesCount() + " row changes, proposed in term "
+                + command.getProposerTerm() + session;
     }
 
     private Outcome applyCommand(Entry e, RangeCommand command) throws SQLException {

@@ -14,6 +14,7 @@ import java.security.SecureRandom;
 import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@code admin --sql host:port status | transfer --range R --to N | add-learner --range R --node N |
@@ -87,15 +88,14 @@ final class AdminCommand {
         java.util.List<ReplicaStatus> own = new java.util.ArrayList<>();
         Map<String, ReplicaStatus> leaderViews = new java.util.LinkedHashMap<>();
         for (var node : first.helloResult().getClusterList()) {
-            Response status = answer;
             String address = new HostAddress(node.getHost(), node.getPort()).toString();
-            if (node.getNodeId() != first.helloResult().getNodeId()) {
-                status = ask(address);
-            }
-            if (status == null || !status.hasMetadata()) {
+            Optional<Response> asked = node.getNodeId() == first.helloResult().getNodeId() ? Optional.of(answer)
+                    : ask(address);
+            if (asked.isEmpty() || !asked.get().hasMetadata()) {
                 seen.put(node.getNodeId(), "sql " + address + ", unreachable");
                 continue;
             }
+            Response status = asked.get();
             seen.put(node.getNodeId(), "sql " + address);
             for (ReplicaStatus r : status.getMetadata().getReplicasList()) {
                 if (r.getNodeId() == status.getMetadata().getNodeId()) {
@@ -133,6 +133,13 @@ final class AdminCommand {
         if (footnote) {
             System.out.println("* as its leader sees it: applied shows the match index");
         }
+        for (ReplicaStatus r : own) {
+            if (!r.getFailure().isEmpty()) {
+                // Loud: an operator must see which replica stopped and why without reading its log.
+                System.out.println("FAILED: range " + r.getRange() + " on node " + r.getNodeId() + " stopped at applied index "
+                        + r.getAppliedIndex() + ": " + r.getFailure());
+            }
+        }
         seen.forEach((node, what) -> System.out.println("node " + node + ": " + what));
     }
 
@@ -140,14 +147,15 @@ final class AdminCommand {
         return leader.getLeaseRemainingMillis() < 0 ? "none" : String.valueOf(leader.getLeaseRemainingMillis());
     }
 
-    private static Response ask(String address) {
+    /** A node's status, or empty where it does not answer (the table then says it is unreachable). */
+    private static Optional<Response> ask(String address) {
         byte[] session = new byte[16];
         new SecureRandom().nextBytes(session);
         Hello hello = Hello.newBuilder().setSessionId(ByteString.copyFrom(session)).setClient("flotilla admin").build();
         try (NodeConnection c = NodeConnection.open(HostAddress.parse(address), hello, 2_000, 10_000)) {
-            return c.call(Request.newBuilder().setMetadata(Metadata.getDefaultInstance()));
+            return Optional.of(c.call(Request.newBuilder().setMetadata(Metadata.getDefaultInstance())));
         } catch (SQLException e) {
-            return null;
+            return Optional.empty();
         }
     }
 

@@ -26,6 +26,12 @@ final class StatusReport {
         for (var e : node.replicas().entrySet()) {
             long range = e.getKey();
             long applied = e.getValue().applied();
+            var failure = node.host().failure(range);
+            if (failure.isPresent()) {
+                out.addReplicas(ReplicaStatus.newBuilder().setRange(range).setNodeId(node.id())
+                        .setRole(SystemViews.FAILED).setAppliedIndex(applied).setFailure(failure.get().reason()));
+                continue;
+            }
             try {
                 out.addAllReplicas(node.host().inspect(range, raft -> replicas(node.id(), range, raft, applied))
                         .get(5, TimeUnit.SECONDS));

@@ -3,6 +3,7 @@ package io.flotilla.sql.server;
 import io.flotilla.raft.core.Raft;
 import io.flotilla.raft.core.ReplicaProgress;
 import io.flotilla.raft.core.Role;
+import io.flotilla.raft.host.GroupFailure;
 import io.flotilla.sql.node.Node;
 import io.flotilla.statemachine.range.RangeReplica;
 import org.h2.engine.SessionLocal;
@@ -20,6 +21,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -89,12 +91,9 @@ public final class SystemViews {
         for (var e : node.replicas().entrySet()) {
             long range = e.getKey();
             long applied = e.getValue().applied();
-            Object[] row = ask(node, range, r -> new Object[] {range, range == Node.META_RANGE ? "meta" : "data",
+            ask(node, range, r -> new Object[] {range, range == Node.META_RANGE ? "meta" : "data",
                 r.leader(), r.term(), r.committed(), applied, join(r.membership().voters()),
-                join(r.membership().learners())});
-            if (row != null) {
-                rs.addRow(row);
-            }
+                join(r.membership().learners())}).ifPresent(rs::addRow);
         }
         return rs;
     }
@@ -115,6 +114,7 @@ public final class SystemViews {
         rs.addColumn("LEASE_HELD", Types.BOOLEAN, 1, 0);
         rs.addColumn("LEASE_EXPIRES_AT", Types.TIMESTAMP_WITH_TIMEZONE, 35, 9);
         rs.addColumn("REPORTED_BY", Types.BIGINT, 19, 0);
+        rs.addColumn("FAILURE", Types.VARCHAR, 4000, 0);
         if (isMetadataQuery(connection)) {
             return rs;
         }
@@ -122,13 +122,20 @@ public final class SystemViews {
         for (var e : node.replicas().entrySet()) {
             long range = e.getKey();
             long applied = e.getValue().applied();
-            List<Object[]> rows = ask(node, range, r -> rows(node.id(), range, r, applied));
-            if (rows != null) {
-                rows.forEach(rs::addRow);
+            Optional<GroupFailure> failure = node.host().failure(range);
+            if (failure.isPresent()) {
+                // It takes part in nothing any more: one row, saying why, where the replica stopped.
+                rs.addRow(range, node.id(), FAILED, null, null, applied, null, null, null, null, false, null, node.id(),
+                        failure.get().reason());
+                continue;
             }
+            ask(node, range, r -> rows(node.id(), range, r, applied)).ifPresent(rows -> rows.forEach(rs::addRow));
         }
         return rs;
     }
+
+    /** The role a replica that stopped after an unexpected failure shows. */
+    static final String FAILED = "FAILED";
 
     private static List<Object[]> rows(long self, long range, Raft r, long applied) {
         List<Object[]> out = new java.util.ArrayList<>();
@@ -136,13 +143,13 @@ public final class SystemViews {
         OptionalLong leaseLeft = r.leaseRemaining();
         out.add(new Object[] {range, self, role(r, self), r.term(), r.committed(), applied,
             r.lastIndex(), leader ? 0L : null, leader ? 0L : null, r.leader(), leaseLeft.isPresent(),
-            leaseLeft.isPresent() ? wallTimeIn(leaseLeft.getAsLong()) : null, self});
+            leaseLeft.isPresent() ? wallTimeIn(leaseLeft.getAsLong()) : null, self, null});
         for (Map.Entry<Long, ReplicaProgress> p : r.progress().entrySet()) {
             if (p.getKey() != self) {
                 long match = p.getValue().match();
                 out.add(new Object[] {range, p.getKey(),
                     r.membership().learners().contains(p.getKey()) ? "LEARNER" : "FOLLOWER", r.term(), null, null,
-                    match, Math.max(0, r.lastIndex() - match), r.payloadBytesAfter(match), self, false, null, self});
+                    match, Math.max(0, r.lastIndex() - match), r.payloadBytesAfter(match), self, false, null, self, null});
             }
         }
         return out;
@@ -179,15 +186,15 @@ public final class SystemViews {
         throw new SQLException("no running node owns the database " + database, "XX000");
     }
 
-    private static <T> T ask(Node node, long range, java.util.function.Function<Raft, T> f) {
+    /** What the range's core says, or empty where it cannot answer (stopped or overloaded here). */
+    private static <T> Optional<T> ask(Node node, long range, java.util.function.Function<Raft, T> f) {
         try {
-            return node.host().inspect(range, f).get(5, TimeUnit.SECONDS);
+            return Optional.of(node.host().inspect(range, f).get(5, TimeUnit.SECONDS));
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            // The range is stopped or overloaded here: it has no row to show.
-            return null;
+            return Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return null;
+            return Optional.empty();
         }
     }
 }
