@@ -9,6 +9,12 @@ import org.h2.command.dml.TransactionCommand;
 public enum StatementKind {
     /** Reads only (a SELECT may still draw sequence values, which the commit then replicates). */
     QUERY,
+    /**
+     * A query that locks what it reads until its transaction ends ({@code SELECT ... FOR UPDATE}):
+     * only the leader runs it. On a follower its row locks would stand in the way of the apply
+     * thread's writes, and a stale row is no basis for an update.
+     */
+    LOCKING_QUERY,
     /** Writes rows: runs in the session's held transaction, captured as row images. */
     DML,
     /** Changes the schema: executed on every replica, in log order, at apply time. */
@@ -37,7 +43,7 @@ public enum StatementKind {
             };
         }
         if (prepared.isQuery()) {
-            return QUERY;
+            return prepared instanceof org.h2.command.query.Query q && q.getForUpdate() != null ? LOCKING_QUERY : QUERY;
         }
         // Only data changes count as DML: H2 calls other things transactional too (BACKUP, for one).
         return prepared instanceof org.h2.command.dml.DataChangeStatement ? DML : OTHER;

@@ -22,8 +22,11 @@ final class Administration {
     private Administration() {
     }
 
-    /** Carries out the request here if this node leads its range; otherwise returns the leader's answer. */
-    static Response carryOut(Node node, Request request, Forwarder forwarder) throws SQLException {
+    /**
+     * Carries out the request here if this node leads its range (empty: done), or forwards it to
+     * the leader and returns the leader's answer.
+     */
+    static Optional<Response> carryOut(Node node, Request request, Forwarder forwarder) throws SQLException {
         Admin admin = request.getAdmin();
         long range = admin.getRange();
         node.replica(range);
@@ -33,7 +36,7 @@ final class Administration {
                 throw new SQLException("range " + range + ": send this to its leader (node "
                         + ask(node, range, r -> r.leader()) + ")", SqlStates.NOT_LEADER);
             }
-            return forwarder.call(request);
+            return Optional.of(forwarder.call(request));
         }
         switch (admin.getOperationCase()) {
             case TRANSFER_LEADERSHIP_TO -> {
@@ -60,7 +63,7 @@ final class Administration {
             });
             default -> throw new SQLException("unknown admin operation", SqlStates.NOT_SUPPORTED);
         }
-        return null;
+        return Optional.empty();
     }
 
     private static void change(Node node, long range, java.util.function.UnaryOperator<Membership> change)

@@ -49,6 +49,8 @@ import java.util.concurrent.TimeoutException;
  */
 final class ClientSession implements AutoCloseable {
 
+    private static final System.Logger LOG = System.getLogger(ClientSession.class.getName());
+
     private static final long COMMIT_TIMEOUT_SECONDS = 30;
     private static final int DEFAULT_FETCH = 1000;
 
@@ -91,7 +93,7 @@ final class ClientSession implements AutoCloseable {
                 forwarder.cancel();
             }
         } catch (SQLException e) {
-            System.getLogger(ClientSession.class.getName()).log(System.Logger.Level.DEBUG, "cancel failed", e);
+            LOG.log(System.Logger.Level.DEBUG, "cancel failed", e);
         }
     }
 
@@ -110,11 +112,14 @@ final class ClientSession implements AutoCloseable {
                     if (Announcement.is(request.getExecute())) {
                         return Registration.carryOut(node, request);
                     }
-                    Response forwarded = routeExecute(request);
-                    if (forwarded != null) {
-                        return forwarded;
+                    // Where it runs is decided once: leadership lost after this shows as a
+                    // not-leader error from the range, never as a statement sent down another path.
+                    Route route = route(request.getExecute());
+                    if (route == Route.FORWARD) {
+                        closeLocal();
+                        return forwarder.call(request);
                     }
-                    out.setExecute(execute(request.getExecute()));
+                    out.setExecute(execute(request.getExecute(), route));
                 }
                 case FETCH -> out.setRows(fetch(request.getFetch().getCursor(), request.getFetch().getFetchSize()));
                 case CLOSE_CURSOR -> {
@@ -132,9 +137,9 @@ final class ClientSession implements AutoCloseable {
                 case METADATA -> out.setMetadata(StatusReport.of(node));
                 case READ_INDEX -> out.setReadIndex(ReadIndexAnswer.of(node, request.getReadIndex()));
                 case ADMIN -> {
-                    Response forwarded = Administration.carryOut(node, request, forwarder);
-                    if (forwarded != null) {
-                        return forwarded;
+                    java.util.Optional<Response> forwarded = Administration.carryOut(node, request, forwarder);
+                    if (forwarded.isPresent()) {
+                        return forwarded.get();
                     }
                     out.setAck(Ack.getDefaultInstance());
                 }
@@ -143,6 +148,8 @@ final class ClientSession implements AutoCloseable {
         } catch (SQLException e) {
             out.clear().setId(request.getId()).setError(error(e));
         } catch (RuntimeException e) {
+            // A bug, not a client's mistake: logged here, once, with its stack; the client gets XX000.
+            LOG.log(System.Logger.Level.ERROR, "internal error in a " + request.getKindCase() + " request", e);
             out.clear().setId(request.getId()).setError(Error.newBuilder().setSqlState("XX000")
                     .setMessage("internal error: " + e));
         }
@@ -178,7 +185,7 @@ final class ClientSession implements AutoCloseable {
         } catch (SQLException e) {
             // The list only widens the driver's failover: a node whose directory cannot be read now
             // still serves the connection, with the peers it was configured with.
-            System.getLogger(ClientSession.class.getName()).log(System.Logger.Level.WARNING,
+            LOG.log(System.Logger.Level.WARNING,
                     "the node directory is unreadable; Hello lists the configured peers only", e);
             return node.config().peers().values();
         }
@@ -186,22 +193,27 @@ final class ClientSession implements AutoCloseable {
 
     // ------------------------------------------------------------------ routing
 
-    /**
-     * Decides where an Execute runs: null to run it here (this node leads, or the read may be
-     * served by this replica), or the leader's response.
-     */
-    private Response routeExecute(Request request) throws SQLException {
+    /** Where an Execute runs. */
+    private enum Route {
+        /** Here, as the range's leader: in the session's held transaction. */
+        LEADER,
+        /** Here, on this replica's data as a follower (or learner) may serve it. */
+        FOLLOWER,
+        /** At the leader, through the forwarder. */
+        FORWARD
+    }
+
+    /** Decides, once per statement, where an Execute runs. */
+    private Route route(Execute e) throws SQLException {
         RangeReplica data = node.replica(Node.DATA_RANGE);
         if (data.serving()) {
-            return null;
+            return Route.LEADER;
         }
-        Execute e = request.getExecute();
         if ((local == null || !local.inTransaction()) && followerMayServe(e.getConsistency(), data)
                 && session().classify(e.getSql()) == StatementKind.QUERY) {
-            return null;
+            return Route.FOLLOWER;
         }
-        closeLocal();
-        return forwarder.call(request);
+        return Route.FORWARD;
     }
 
     private boolean followerMayServe(Consistency c, RangeReplica data) throws SQLException {
@@ -233,9 +245,9 @@ final class ClientSession implements AutoCloseable {
         return local;
     }
 
-    private ExecuteResult execute(Execute e) throws SQLException {
+    private ExecuteResult execute(Execute e, Route route) throws SQLException {
         try {
-            return executeStatement(e);
+            return route == Route.FOLLOWER ? followerQuery(e, node.replica(Node.DATA_RANGE)) : executeStatement(e);
         } catch (SQLException failure) {
             if (e.getAutoCommit() && local != null && local.inTransaction()) {
                 // An auto-commit statement that failed leaves nothing behind: its transaction ends with it.
@@ -251,9 +263,6 @@ final class ClientSession implements AutoCloseable {
         String sql = e.getSql();
         RangeSession s = session();
         StatementKind kind = s.classify(sql);
-        if (!data.serving()) {
-            return followerQuery(e, data);
-        }
         if (readOnly && kind != StatementKind.QUERY && kind != StatementKind.TRANSACTION) {
             throw new SQLException("the connection is read-only", "25006");
         }
@@ -301,7 +310,7 @@ final class ClientSession implements AutoCloseable {
             }
             case TRANSACTION -> transactionStatement(sql, e);
             case OTHER -> sessionSetting(sql);
-            case QUERY -> query(e, s, data);
+            case QUERY, LOCKING_QUERY -> query(e, s, data);
             case DML -> update(e, s);
         };
     }
@@ -662,7 +671,7 @@ final class ClientSession implements AutoCloseable {
         try {
             closeLocal();
         } catch (SQLException e) {
-            System.getLogger(ClientSession.class.getName()).log(System.Logger.Level.WARNING,
+            LOG.log(System.Logger.Level.WARNING,
                     "closing a client session failed", e);
         }
         forwarder.close();

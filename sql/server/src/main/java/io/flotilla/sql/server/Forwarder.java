@@ -166,18 +166,6 @@ final class Forwarder implements AutoCloseable {
         }
     }
 
-    /** The leader's client address for a "not the leader" answer, if this node knows it. */
-    NodeAddress leaderAddress() {
-        try {
-            long leader = leader();
-            InetSocketAddress a = leader == 0 ? null : node.sqlAddressOf(leader);
-            return a == null ? null : NodeAddress.newBuilder().setNodeId(leader).setHost(a.getHostString())
-                    .setPort(a.getPort()).build();
-        } catch (SQLException e) {
-            return null;
-        }
-    }
-
     private static Response error(Request request, String state, String message) {
         return Response.newBuilder().setId(request.getId())
                 .setError(Error.newBuilder().setSqlState(state).setMessage(message)).build();

@@ -1,6 +1,7 @@
 package io.flotilla.sql.server;
 
 import java.sql.SQLException;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -85,27 +86,23 @@ final class StalenessBound {
         long bound = TimeUnit.MILLISECONDS.toNanos(maxStalenessMillis);
         Fact fact = known.get();
         if (fact == null || age(fact) > bound) {
-            fact = refreshed();
-            if (fact == null || age(fact) > bound) {
+            Optional<Fact> fresh = refreshed();
+            if (fresh.isEmpty() || age(fresh.get()) > bound) {
                 return false;
             }
+            fact = fresh.get();
         }
         long wait = Math.min(bound - age(fact), applyWaitNanos);
         // Checked again after the wait: the fact must still be young enough when the read starts.
         return applied.await(fact.leaderIndex(), wait) && age(fact) <= bound;
     }
 
-    /** The newest fact known, for status and tests; null before the first round trip. */
-    Fact known() {
-        return known.get();
-    }
-
     private long age(Fact fact) {
         return clock.getAsLong() - fact.askedAtNanos();
     }
 
-    /** A fact from a round trip that started now, or one already under way; null if it failed. */
-    private Fact refreshed() throws InterruptedException {
+    /** A fact from a round trip that started now, or one already under way; empty if it failed. */
+    private Optional<Fact> refreshed() throws InterruptedException {
         CompletableFuture<Fact> mine = new CompletableFuture<>();
         CompletableFuture<Fact> running = refreshing.compareAndExchange(null, mine);
         if (running == null) {
@@ -123,14 +120,14 @@ final class StalenessBound {
             }
         }
         try {
-            return running.get(refreshWaitNanos, TimeUnit.NANOSECONDS);
+            return Optional.of(running.get(refreshWaitNanos, TimeUnit.NANOSECONDS));
         } catch (ExecutionException e) {
             // The read goes to the leader instead, which reports its own failure if it has one.
             LOG.log(System.Logger.Level.DEBUG, "could not learn the leader's read index: " + e.getCause(), e.getCause());
-            return null;
+            return Optional.empty();
         } catch (TimeoutException e) {
             LOG.log(System.Logger.Level.DEBUG, "the leader's read index did not arrive in time", e);
-            return null;
+            return Optional.empty();
         }
     }
 }
