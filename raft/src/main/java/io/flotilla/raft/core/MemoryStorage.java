@@ -83,6 +83,14 @@ public final class MemoryStorage implements Storage {
         }
     }
 
+    /** An independent copy of what it holds: a simulated disk keeps one as what survives a crash. */
+    public MemoryStorage copy() {
+        MemoryStorage copy = new MemoryStorage(snapshot);
+        copy.hardState = hardState;
+        copy.entries.addAll(entries);
+        return copy;
+    }
+
     /** Drops entries up to a snapshot the state machine has taken. */
     public void compact(SnapshotMeta to) {
         if (to.index() <= snapshot.index()) {

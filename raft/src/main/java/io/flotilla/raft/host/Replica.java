@@ -254,6 +254,8 @@ final class Replica {
     }
 
     private void apply(Entry e) {
+        assert e.index() == applied + 1 && e.index() <= raft.committed()
+                : "group " + group + " applying " + e.index() + " after " + applied + " with commit index " + raft.committed();
         Object result = stateMachine.apply(e);
         applied = e.index();
         if (e.payload() instanceof Payload.Reconfiguration r) {

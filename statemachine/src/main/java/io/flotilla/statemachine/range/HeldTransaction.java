@@ -1,8 +1,6 @@
 package io.flotilla.statemachine.range;
 
 import io.flotilla.statemachine.changes.ChangeRecorder;
-import io.flotilla.statemachine.store.AppliedPosition;
-import io.flotilla.statemachine.store.AppliedTable;
 
 import org.h2.engine.Session;
 import org.h2.engine.SessionLocal;
@@ -126,14 +124,17 @@ final class HeldTransaction {
         }
     }
 
-    /** On the apply thread: the transaction's own entry applied; make it durable with the bookkeeping. */
-    void commit(AppliedPosition position, SqlWork<Void> bookkeeping) throws SQLException {
+    /**
+     * On the apply thread: the transaction's own entry applied; commits it with the entry's
+     * bookkeeping (applied position, session outcome), which must only insert rows under new keys
+     * (docs/apply-path.md: the transaction's own isolation level governs these writes).
+     */
+    void commit(SqlWork<Void> bookkeeping) throws SQLException {
         inUse.lock();
         try {
             if (state != State.PROPOSED) {
                 throw new IllegalStateException("committing a transaction that is " + state);
             }
-            AppliedTable.write(connection, position);
             bookkeeping.run(connection);
             connection.commit();
             state = State.ENDED;

@@ -14,6 +14,7 @@ import io.flotilla.statemachine.changes.RowImages;
 import io.flotilla.statemachine.store.AppliedPosition;
 import io.flotilla.statemachine.store.AppliedTable;
 import io.flotilla.statemachine.store.RangeStore;
+import io.flotilla.statemachine.store.StoreOptions;
 import io.flotilla.statemachine.wire.ChangeSet;
 import io.flotilla.statemachine.wire.ClientSession;
 import io.flotilla.statemachine.wire.RangeCommand;
@@ -32,6 +33,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.EnumSet;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -39,6 +41,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * One replica of a range: its H2 database as the Raft group's state machine, and, while this
@@ -65,13 +68,17 @@ public final class RangeReplica implements DurableStateMachine {
      * @param sessionTtl how long a client session's last outcome is kept for its retries
      * @param sessionExpiryInterval every this many log indexes, sessions idle for longer than the
      *        time-to-live are forgotten (at the same index on every replica)
+     * @param store how the replica's H2 database is opened
+     * @param deliberateBugs bugs to have, for the simulator's self-test only; empty otherwise
      */
-    public record Options(long maxChangeSetBytes, Duration sessionTtl, long sessionExpiryInterval) {
+    public record Options(long maxChangeSetBytes, Duration sessionTtl, long sessionExpiryInterval, StoreOptions store,
+                          Set<DeliberateBug> deliberateBugs) {
 
         public Options {
             if (maxChangeSetBytes <= 0 || sessionTtl.isNegative() || sessionExpiryInterval <= 0) {
                 throw new IllegalArgumentException("range options must be positive");
             }
+            deliberateBugs = deliberateBugs.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(deliberateBugs));
         }
 
         /**
@@ -79,15 +86,27 @@ public final class RangeReplica implements DurableStateMachine {
          * core's default largest entry (12 MiB), which fits the transport's default frame (16 MiB).
          */
         public static Options defaults() {
-            return new Options(8L << 20, Duration.ofHours(1), 1024);
+            return new Options(8L << 20, Duration.ofHours(1), 1024, StoreOptions.defaults(), Set.of());
         }
 
         public Options withMaxChangeSetBytes(long bytes) {
-            return new Options(bytes, sessionTtl, sessionExpiryInterval);
+            return new Options(bytes, sessionTtl, sessionExpiryInterval, store, deliberateBugs);
         }
 
         public Options withSessionExpiry(Duration ttl, long interval) {
-            return new Options(maxChangeSetBytes, ttl, interval);
+            return new Options(maxChangeSetBytes, ttl, interval, store, deliberateBugs);
+        }
+
+        public Options withStore(StoreOptions options) {
+            return new Options(maxChangeSetBytes, sessionTtl, sessionExpiryInterval, options, deliberateBugs);
+        }
+
+        public Options withDeliberateBugs(Set<DeliberateBug> bugs) {
+            return new Options(maxChangeSetBytes, sessionTtl, sessionExpiryInterval, store, bugs);
+        }
+
+        boolean has(DeliberateBug bug) {
+            return deliberateBugs.contains(bug);
         }
     }
 
@@ -113,7 +132,8 @@ public final class RangeReplica implements DurableStateMachine {
     private final java.util.concurrent.locks.ReentrantReadWriteLock schemaLock =
             new java.util.concurrent.locks.ReentrantReadWriteLock();
     private final Map<ByteString, HeldTransaction> proposed = new ConcurrentHashMap<>();
-    private final byte[] incarnation = new byte[8];
+    private final byte[] incarnation;
+    private final LongSupplier wallClockMillis;
     private final AtomicLong proposals = new AtomicLong();
     /** A session of its own for {@link #answered}, which client threads call. */
     private final Object lookups = new Object();
@@ -126,20 +146,37 @@ public final class RangeReplica implements DurableStateMachine {
     private final AppliedWaiters appliedWaiters = new AppliedWaiters();
     private volatile SchemaVersions schema;
 
-    private RangeReplica(long range, RangeStore store, Options options) throws SQLException {
+    private RangeReplica(long range, RangeStore store, Options options, LongSupplier wallClockMillis, byte[] incarnation)
+            throws SQLException {
         this.range = range;
         this.store = store;
         this.options = options;
+        this.wallClockMillis = wallClockMillis;
         this.capture = new ChangeCapture(options.maxChangeSetBytes());
-        new SecureRandom().nextBytes(incarnation);
+        this.incarnation = incarnation.clone();
         openApplySession();
     }
 
     /** Opens (creating if need be) the replica kept in {@code directory}. */
     public static RangeReplica open(long range, Path directory, Options options) throws IOException, SQLException {
-        RangeStore store = RangeStore.open(directory);
+        byte[] incarnation = new byte[8];
+        new SecureRandom().nextBytes(incarnation);
+        return open(range, directory, options, System::currentTimeMillis, incarnation);
+    }
+
+    /**
+     * Opens the replica as {@link #open(long, Path, Options)} does, with the wall clock its
+     * sessions and proposals are stamped with, and the bytes that make this incarnation's proposal
+     * ids unique: the whole-stack simulator gives both from its seed.
+     */
+    public static RangeReplica open(long range, Path directory, Options options, LongSupplier wallClockMillis,
+                                    byte[] incarnation) throws IOException, SQLException {
+        if (incarnation.length != 8) {
+            throw new IllegalArgumentException("an incarnation is 8 bytes");
+        }
+        RangeStore store = RangeStore.open(directory, options.store());
         try {
-            return new RangeReplica(range, store, options);
+            return new RangeReplica(range, store, options, wallClockMillis, incarnation);
         } catch (SQLException | RuntimeException e) {
             store.close();
             throw e;
@@ -151,6 +188,12 @@ public final class RangeReplica implements DurableStateMachine {
         SessionTable.ensure(apply);
         SchemaVersions.ensure(apply);
         apply.setAutoCommit(false);
+        if (options.has(DeliberateBug.BOOKKEEPING_UPDATED_IN_PLACE)) {
+            try (Statement create = apply.createStatement()) {
+                create.execute("CREATE TABLE IF NOT EXISTS FLOTILLA.LAST_APPLIED(ID INT PRIMARY KEY, APPLIED_INDEX BIGINT)");
+                create.execute("MERGE INTO FLOTILLA.LAST_APPLIED KEY(ID) VALUES (0, 0)");
+            }
+        }
         applied = AppliedTable.read(apply).index();
         appliedWaiters.reached(applied);
         schema = SchemaVersions.read(apply);
@@ -195,7 +238,7 @@ public final class RangeReplica implements DurableStateMachine {
      * another replica after a failover).
      */
     public RangeSession session(byte[] sessionId) throws SQLException {
-        return session(sessionId, System.currentTimeMillis());
+        return session(sessionId, wallClockMillis.getAsLong());
     }
 
     /** A client session that began at {@code startedMillis} (the client's clock), as sent in its Hello. */
@@ -234,7 +277,7 @@ public final class RangeReplica implements DurableStateMachine {
                                        long sequence, long updateCount) {
         try {
             Optional<Outcome> answered = sequence == 0 ? Optional.empty() : tx.run(c -> SessionTable.answered(c, range,
-                    session, sequence, startedMillis, System.currentTimeMillis(), options.sessionTtl().toMillis()));
+                    session, sequence, startedMillis, wallClockMillis.getAsLong(), options.sessionTtl().toMillis()));
             if (answered.isPresent()) {
                 release(tx, "a retry of a write whose outcome is known");
                 return CompletableFuture.completedFuture(answered.get());
@@ -248,7 +291,7 @@ public final class RangeReplica implements DurableStateMachine {
                 .setProposerTerm(tx.term)
                 .setProposalId(ByteString.copyFrom(tx.proposalId))
                 .setChangeSet(changes)
-                .setProposedAtMillis(System.currentTimeMillis());
+                .setProposedAtMillis(wallClockMillis.getAsLong());
         if (sequence > 0) {
             builder.setSession(ClientSession.newBuilder().setId(ByteString.copyFrom(session)).setSequence(sequence)
                     .setUpdateCount(updateCount).setStartedMillis(startedMillis));
@@ -268,7 +311,7 @@ public final class RangeReplica implements DurableStateMachine {
             if (lookup == null || lookup.isClosed()) {
                 lookup = store.connect();
             }
-            return SessionTable.answered(lookup, range, session, sequence, startedMillis, System.currentTimeMillis(),
+            return SessionTable.answered(lookup, range, session, sequence, startedMillis, wallClockMillis.getAsLong(),
                     options.sessionTtl().toMillis());
         }
     }
@@ -289,7 +332,7 @@ public final class RangeReplica implements DurableStateMachine {
         RangeCommand.Builder command = RangeCommand.newBuilder()
                 .setProposerTerm(term)
                 .setSchemaChange(change)
-                .setProposedAtMillis(System.currentTimeMillis());
+                .setProposedAtMillis(wallClockMillis.getAsLong());
         if (sequence > 0) {
             command.setSession(ClientSession.newBuilder().setId(ByteString.copyFrom(session)).setSequence(sequence)
                     .setStartedMillis(startedMillis));
@@ -416,10 +459,12 @@ public final class RangeReplica implements DurableStateMachine {
 
     @Override
     public void roleChanged(long newTerm, boolean nowLeader) {
-        serving = false;
+        serving = nowLeader && options.has(DeliberateBug.SERVE_BEFORE_OWN_TERM_APPLIED);
         term = newTerm;
         leader = nowLeader;
-        rollBackAll(nowLeader ? "a new term began" : "this replica stopped leading the range");
+        if (!options.has(DeliberateBug.KEEP_HELD_ON_ROLE_CHANGE)) {
+            rollBackAll(nowLeader ? "a new term began" : "this replica stopped leading the range");
+        }
     }
 
     @Override
@@ -437,7 +482,7 @@ public final class RangeReplica implements DurableStateMachine {
             if (command != null) {
                 result = applyCommand(e, command);
             } else {
-                AppliedTable.write(apply, new AppliedPosition(e.index(), e.term()));
+                writePosition(apply, new AppliedPosition(e.index(), e.term()));
                 apply.commit();
                 result = null;
             }
@@ -476,7 +521,7 @@ public final class RangeReplica implements DurableStateMachine {
         byte[] session = command.getSession().getId().toByteArray();
         long sequence = command.getSession().getSequence();
         boolean hasSession = command.hasSession();
-        if (hasSession) {
+        if (hasSession && !options.has(DeliberateBug.NO_EXACTLY_ONCE_CHECK_AT_APPLY)) {
             Optional<Outcome> answered = SessionTable.answered(apply, range, session, sequence,
                     command.getSession().getStartedMillis(), command.getProposedAtMillis(),
                     options.sessionTtl().toMillis());
@@ -515,7 +560,10 @@ public final class RangeReplica implements DurableStateMachine {
         };
         if (own != null && own.term == e.term()) {
             held.remove(own);
-            own.commit(at, bookkeeping);
+            own.commit(c -> {
+                writePosition(c, at);
+                return bookkeeping.run(c);
+            });
             return done;
         }
         if (own != null) {
@@ -524,13 +572,23 @@ public final class RangeReplica implements DurableStateMachine {
         try {
             RowImages.apply(apply, command.getChangeSet());
             bookkeeping.run(apply);
-            AppliedTable.write(apply, at);
+            writePosition(apply, at);
             apply.commit();
         } catch (SQLException failure) {
             apply.rollback();
             throw failure;
         }
         return done;
+    }
+
+    /** Records the applied position in {@code c}'s transaction, which commits it with the entry's effects. */
+    private void writePosition(Connection c, AppliedPosition at) throws SQLException {
+        AppliedTable.write(c, at);
+        if (options.has(DeliberateBug.BOOKKEEPING_UPDATED_IN_PLACE)) {
+            try (Statement update = c.createStatement()) {
+                update.executeUpdate("UPDATE FLOTILLA.LAST_APPLIED SET APPLIED_INDEX = " + at.index() + " WHERE ID = 0");
+            }
+        }
     }
 
     private void record(Connection c, byte[] session, long sequence, Outcome outcome, Entry e, RangeCommand command)
@@ -570,7 +628,7 @@ public final class RangeReplica implements DurableStateMachine {
         if (bookkeeping != null) {
             bookkeeping.run(apply);
         }
-        AppliedTable.write(apply, at);
+        writePosition(apply, at);
         apply.commit();
     }
 
@@ -619,7 +677,7 @@ public final class RangeReplica implements DurableStateMachine {
         if (hasSession) {
             SessionTable.record(apply, session, sequence, outcome, at.index(), command.getProposedAtMillis());
         }
-        AppliedTable.write(apply, at);
+        writePosition(apply, at);
         apply.commit();
         return outcome;
     }

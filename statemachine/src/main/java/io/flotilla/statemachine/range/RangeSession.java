@@ -57,6 +57,12 @@ public final class RangeSession implements AutoCloseable {
     /** Runs queries or DML in the session's transaction, beginning one if none is open. */
     public <T> T run(SqlWork<T> work) throws SQLException {
         if (current == null) {
+            if (proposed != null && proposed.state() == HeldTransaction.State.PROPOSED) {
+                // Its commit is still in flight on this H2 connection (the client stopped waiting):
+                // another transaction here would run inside it and be committed with it.
+                throw new SQLException("the session's previous commit is still in flight and its outcome unknown; "
+                        + "open a new session (the driver reconnects)", SqlStates.OUTCOME_UNKNOWN);
+            }
             current = range.begin(connection);
         } else if (current.state() == HeldTransaction.State.OPEN && (range.term() != current.term || !range.serving())) {
             // Its term is over: it could never commit, so it ends now rather than at the commit.

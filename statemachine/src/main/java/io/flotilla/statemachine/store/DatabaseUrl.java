@@ -12,9 +12,7 @@ import java.nio.file.Path;
  *       and the log is truncated only up to what {@link RangeStore#checkpoint()} proved durable.
  *   <li>{@code DB_CLOSE_ON_EXIT=FALSE}: H2's shutdown hook must not close the database under a
  *       state machine that is still applying; the store closes it.
- *   <li>{@code LOCK_TIMEOUT=10000}: the leader holds H2 transactions open until Raft commits them,
- *       so a conflicting writer waits for a quorum round trip, not just for local work; H2's 1 s
- *       default would fail such writers under ordinary replication latency.
+ *   <li>{@code LOCK_TIMEOUT} and {@code WRITE_DELAY} from {@link StoreOptions}, which says why.
  *   <li>{@code IFEXISTS=TRUE} when opening a live database: a missing file must fail loudly
  *       rather than come back as an empty database that claims to have applied nothing.
  * </ul>
@@ -28,20 +26,21 @@ final class DatabaseUrl {
     private DatabaseUrl() {
     }
 
-    static String existing(Path directory) {
-        return base(directory) + ";IFEXISTS=TRUE";
+    static String existing(Path directory, StoreOptions options) {
+        return base(directory, options) + ";IFEXISTS=TRUE";
     }
 
-    static String creating(Path directory) {
-        return base(directory);
+    static String creating(Path directory, StoreOptions options) {
+        return base(directory, options);
     }
 
-    private static String base(Path directory) {
+    private static String base(Path directory, StoreOptions options) {
         if (directory.toString().indexOf(';') >= 0) {
             // H2 would read what follows the semicolon as settings.
             throw new IllegalArgumentException("database path contains ';': " + directory);
         }
         return "jdbc:h2:file:" + directory.toAbsolutePath().resolve(FILE_NAME)
-                + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000";
+                + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=" + options.lockTimeoutMillis()
+                + (options.writeEachCommit() ? ";WRITE_DELAY=0" : "");
     }
 }

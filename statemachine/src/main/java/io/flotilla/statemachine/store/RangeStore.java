@@ -38,8 +38,11 @@ public final class RangeStore implements AutoCloseable {
     private int liveNumber;
     private Connection anchor;
 
-    private RangeStore(StoreLayout layout) {
+    private final StoreOptions options;
+
+    private RangeStore(StoreLayout layout, StoreOptions options) {
         this.layout = layout;
+        this.options = options;
     }
 
     /**
@@ -49,8 +52,13 @@ public final class RangeStore implements AutoCloseable {
      * @throws CorruptStoreException if {@code CURRENT} names no database
      */
     public static RangeStore open(Path directory) throws IOException, SQLException {
+        return open(directory, StoreOptions.defaults());
+    }
+
+    /** Opens the replica in {@code directory} as {@link #open(Path)} does, with H2 set up as {@code options} say. */
+    public static RangeStore open(Path directory, StoreOptions options) throws IOException, SQLException {
         Files.createDirectories(directory);
-        RangeStore store = new RangeStore(new StoreLayout(directory));
+        RangeStore store = new RangeStore(new StoreLayout(directory), options);
         store.openLive();
         return store;
     }
@@ -61,13 +69,13 @@ public final class RangeStore implements AutoCloseable {
         // crashed before it finished.
         layout.removeLeftovers(current);
         if (current.isPresent()) {
-            attach(current.getAsInt(), DatabaseUrl.existing(layout.databaseDirectory(current.getAsInt())));
+            attach(current.getAsInt(), DatabaseUrl.existing(layout.databaseDirectory(current.getAsInt()), options));
             AppliedTable.read(anchor);
             return;
         }
         int number = layout.nextNumber();
         Path directory = layout.databaseDirectory(number);
-        try (Connection creating = DriverManager.getConnection(DatabaseUrl.creating(directory),
+        try (Connection creating = DriverManager.getConnection(DatabaseUrl.creating(directory, options),
                 DatabaseUrl.USER, DatabaseUrl.PASSWORD)) {
             AppliedTable.ensure(creating);
             shutdown(creating);
@@ -75,7 +83,7 @@ public final class RangeStore implements AutoCloseable {
         DurableFiles.syncTree(directory);
         layout.prepareSwitch(number);
         layout.commitSwitch();
-        attach(number, DatabaseUrl.existing(directory));
+        attach(number, DatabaseUrl.existing(directory, options));
     }
 
     private void attach(int number, String url) throws SQLException {
@@ -235,13 +243,13 @@ public final class RangeStore implements AutoCloseable {
             throw failure;
         }
         installHook.reached(InstallStage.SWITCHED);
-        attach(number, DatabaseUrl.existing(layout.databaseDirectory(number)));
+        attach(number, DatabaseUrl.existing(layout.databaseDirectory(number), options));
         installHook.reached(InstallStage.REOPENED);
         DurableFiles.deleteTree(layout.databaseDirectory(old));
     }
 
     private AppliedPosition build(ReadableByteChannel image, Path directory) throws IOException, SQLException {
-        try (Connection building = DriverManager.getConnection(DatabaseUrl.creating(directory),
+        try (Connection building = DriverManager.getConnection(DatabaseUrl.creating(directory, options),
                 DatabaseUrl.USER, DatabaseUrl.PASSWORD)) {
             try {
                 AppliedPosition position = ImageLoader.load(image, building, installHook);
@@ -263,7 +271,7 @@ public final class RangeStore implements AutoCloseable {
     private void reopenAfterFailedSwitch(int old, IOException failure) {
         try {
             Files.deleteIfExists(layout.root().resolve(StoreLayout.CURRENT_TEMPORARY));
-            attach(old, DatabaseUrl.existing(layout.databaseDirectory(old)));
+            attach(old, DatabaseUrl.existing(layout.databaseDirectory(old), options));
         } catch (IOException | SQLException reopen) {
             failure.addSuppressed(reopen);
         }
@@ -348,7 +356,7 @@ public final class RangeStore implements AutoCloseable {
     /** Callers hold the live lock. */
     private Connection newSession() throws SQLException {
         live();
-        return DriverManager.getConnection(DatabaseUrl.existing(layout.databaseDirectory(liveNumber)),
+        return DriverManager.getConnection(DatabaseUrl.existing(layout.databaseDirectory(liveNumber), options),
                 DatabaseUrl.USER, DatabaseUrl.PASSWORD);
     }
 

@@ -79,6 +79,11 @@ final class ClientSession implements AutoCloseable {
         return sessionId;
     }
 
+    /** Whether a transaction is open: here, or at the leader through the forwarder. */
+    boolean inTransaction() {
+        return (local != null && local.inTransaction()) || forwarder.active();
+    }
+
     /**
      * Cancels the statement running now, if any (from another connection's thread): the one running
      * here, or the one this node forwarded to the leader. Best effort: a statement that ends first
@@ -647,8 +652,17 @@ final class ClientSession implements AutoCloseable {
         return requested > 0 ? requested : DEFAULT_FETCH;
     }
 
-    private static Outcome await(CompletableFuture<Outcome> f) throws SQLException {
-        return Outcome.await(f, java.time.Duration.ofSeconds(COMMIT_TIMEOUT_SECONDS), "the commit");
+    private Outcome await(CompletableFuture<Outcome> f) throws SQLException {
+        try {
+            return Outcome.await(f, java.time.Duration.ofSeconds(COMMIT_TIMEOUT_SECONDS), "the commit");
+        } catch (SQLException e) {
+            if (!f.isDone()) {
+                // Gave up waiting: the proposed transaction keeps the range session's connection
+                // until its entry applies; this session's next statement starts on a new one.
+                closeLocal();
+            }
+            throw e;
+        }
     }
 
     private static Lsn lsn(Outcome o) {

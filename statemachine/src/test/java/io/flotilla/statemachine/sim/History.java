@@ -1,0 +1,23 @@
+package io.flotilla.statemachine.sim;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** What the clients were told of their writes: the ground truth the end state is checked against. */
+final class History {
+
+    final Map<Long, SimClient.Fate> transfers = new HashMap<>();
+    final Map<Long, SimClient.Fate> inserts = new HashMap<>();
+
+    void transfer(long id, SimClient.Fate fate) {
+        transfers.put(id, fate);
+    }
+
+    void insert(long tag, SimClient.Fate fate) {
+        inserts.put(tag, fate);
+    }
+
+    long count(Map<Long, SimClient.Fate> of, SimClient.Fate fate) {
+        return of.values().stream().filter(f -> f == fate).count();
+    }
+}

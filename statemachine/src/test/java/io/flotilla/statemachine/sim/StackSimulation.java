@@ -1,0 +1,397 @@
+package io.flotilla.statemachine.sim;
+
+import io.flotilla.raft.core.Raft;
+import io.flotilla.raft.host.GroupFailure;
+import io.flotilla.statemachine.changes.ContentDigest;
+import io.flotilla.statemachine.range.DeliberateBug;
+import io.flotilla.statemachine.range.Outcome;
+import io.flotilla.statemachine.range.RangeReplica;
+import io.flotilla.statemachine.range.RangeSession;
+import io.flotilla.statemachine.store.StoreOptions;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+
+/**
+ * One seed of the whole-stack simulation: three nodes of production parts (host loop, replica,
+ * range replica on H2, session code) on one thread, a seeded network, disk and clocks; clients
+ * running bank transfers, acknowledged inserts and abandoned transactions; a nemesis that crashes
+ * and restarts nodes, cuts links, moves leadership and compacts logs. Then everything heals, the
+ * replicas converge, and the end state is checked against what the clients were told.
+ */
+final class StackSimulation implements AutoCloseable {
+
+    private static final long MS = 1_000_000L;
+
+    final Scheduler scheduler;
+    final History history = new History();
+    private final long seed;
+    private final Path root;
+    private final SimNetwork network;
+    private final Map<Long, SimNode> nodes = new TreeMap<>();
+    private final List<SimClient> clients = new ArrayList<>();
+    private final Map<Long, Long> leaderOfTerm = new HashMap<>();
+    private final List<String> violations = new ArrayList<>();
+    private final Set<String> reported = new java.util.HashSet<>();
+    private int faults;
+
+    StackSimulation(long seed, Set<DeliberateBug> bugs) throws IOException {
+        this.seed = seed;
+        this.scheduler = new Scheduler(seed);
+        this.network = new SimNetwork(scheduler);
+        this.root = Files.createTempDirectory("flotilla-stack-sim-" + seed + "-");
+        RangeReplica.Options options = RangeReplica.Options.defaults()
+                .withStore(StoreOptions.deterministic())
+                .withSessionExpiry(Duration.ofHours(1), 64)
+                .withDeliberateBugs(bugs);
+        Set<Long> voters = Set.of(1L, 2L, 3L);
+        for (long id : new TreeSet<>(voters)) {
+            SimNode node = new SimNode(id, scheduler, network, root.resolve("node-" + id), options, voters,
+                    this::leads);
+            nodes.put(id, node);
+            network.attach(node);
+        }
+    }
+
+    private void leads(long term, long node) {
+        Long before = leaderOfTerm.putIfAbsent(term, node);
+        if (before != null && before != node) {
+            violation("two leaders in term " + term + ": nodes " + before + " and " + node);
+        }
+    }
+
+    void violation(String what) {
+        if (violations.size() < 20 && reported.add(what)) {
+            violations.add("t=" + scheduler.now() / MS + "ms " + what);
+        }
+    }
+
+    List<SimNode> nodesInRandomOrder() {
+        List<SimNode> all = new ArrayList<>(nodes.values());
+        for (int i = all.size() - 1; i > 0; i--) {
+            int j = scheduler.random.nextInt(i + 1);
+            SimNode t = all.get(i);
+            all.set(i, all.get(j));
+            all.set(j, t);
+        }
+        return all;
+    }
+
+    /** Runs the seed; returns what went wrong (nothing, if it passed). */
+    List<String> run(Duration workload) {
+        nodes.values().forEach(SimNode::start);
+        if (!setUp()) {
+            violation("the schema could not be created within 20 s with no fault injected");
+            return finish();
+        }
+        int id = 1;
+        for (int i = 0; i < 2; i++) {
+            clients.add(new BankClient(id++, this));
+        }
+        for (int i = 0; i < 2; i++) {
+            clients.add(new InsertClient(id++, this));
+        }
+        clients.add(new AbandonClient(id, this));
+        clients.forEach(SimClient::start);
+        long end = scheduler.now() + workload.toNanos();
+        scheduleFault(end);
+        scheduler.runUntil(end);
+        clients.forEach(c -> c.stopped = true);
+        heal();
+        // What was in flight settles; then the replicas must converge.
+        scheduler.runUntil(scheduler.now() + 2_000 * MS);
+        if (!converge(20_000 * MS)) {
+            failures();
+            violation("the replicas did not converge within 20 s after every fault healed: " + positions());
+        } else {
+            check();
+        }
+        return finish();
+    }
+
+    long steps() {
+        return scheduler.steps();
+    }
+
+    int faults() {
+        return faults;
+    }
+
+    private List<String> finish() {
+        failures();
+        return violations;
+    }
+
+    /** A replica that failed, or did not start, is a violation whatever else happened. */
+    private void failures() {
+        for (SimNode node : nodes.values()) {
+            if (node.startFailure != null) {
+                violation(node.startFailure);
+                node.startFailure = null;
+            }
+            if (node.host() != null) {
+                node.host().failure(SimNode.RANGE).map(GroupFailure::reason)
+                        .ifPresent(reason -> violation("node " + node.id + " failed: " + reason));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ setup
+
+    private boolean setUp() {
+        List<String> ddl = new ArrayList<>(new TreeSet<>(BankClient.schema()));
+        ddl.add(InsertClient.schema());
+        StringBuilder accounts = new StringBuilder("INSERT INTO ACCOUNTS VALUES ");
+        for (int a = 0; a < BankClient.ACCOUNTS; a++) {
+            accounts.append(a == 0 ? "" : ", ").append("(").append(a).append(", ").append(BankClient.OPENING_BALANCE).append(")");
+        }
+        long deadline = scheduler.now() + 20_000 * MS;
+        int done = 0;
+        long sequence = 0;
+        byte[] session = {0x5E, 0x70};
+        while (done <= ddl.size() && scheduler.now() < deadline) {
+            scheduler.runUntil(scheduler.now() + 20 * MS);
+            SimNode leader = serving();
+            if (leader == null) {
+                continue;
+            }
+            try {
+                RangeSession s = leader.replica().session(session, 1_700_000_000_000L);
+                CompletableFuture<Outcome> step;
+                if (done < ddl.size()) {
+                    step = s.schemaChange(ddl.get(done), ++sequence);
+                } else {
+                    s.run(c -> c.createStatement().executeUpdate(accounts.toString()));
+                    step = s.commit(++sequence);
+                }
+                long until = scheduler.now() + 2_000 * MS;
+                while (!step.isDone() && scheduler.now() < until) {
+                    scheduler.runUntil(scheduler.now() + MS);
+                }
+                if (step.isDone() && !step.isCompletedExceptionally() && step.join() instanceof Outcome.Applied) {
+                    done++;
+                }
+                s.close();
+            } catch (SQLException e) {
+                // Leadership moved under the set-up: ask the next leader.
+            }
+        }
+        return done > ddl.size();
+    }
+
+    private SimNode serving() {
+        for (SimNode node : nodes.values()) {
+            if (node.up() && node.replica().serving()) {
+                return node;
+            }
+        }
+        return null;
+    }
+
+    // ------------------------------------------------------------------ nemesis
+
+    private void scheduleFault(long end) {
+        scheduler.after(scheduler.millis(100, 500), () -> {
+            if (scheduler.now() < end) {
+                fault();
+                scheduleFault(end);
+            }
+        });
+    }
+
+    private void fault() {
+        faults++;
+        SimNode node = nodesInRandomOrder().get(0);
+        boolean anyDown = nodes.values().stream().anyMatch(n -> !n.up());
+        switch (scheduler.random.nextInt(6)) {
+            case 0 -> {
+                if (!anyDown) {
+                    node.crash();
+                    scheduler.after(scheduler.millis(50, 800), node::restart);
+                }
+            }
+            case 1 -> {
+                network.isolate(node.id);
+                scheduler.after(scheduler.millis(100, 1200), network::heal);
+            }
+            case 2 -> {
+                SimNode other = nodesInRandomOrder().stream().filter(n -> n != node).findFirst().orElseThrow();
+                network.cut(node.id, other.id);
+                scheduler.after(scheduler.millis(100, 800), network::heal);
+            }
+            case 3 -> {
+                SimNode leader = serving();
+                if (leader != null && node != leader && node.up()) {
+                    leader.host().inspect(SimNode.RANGE, (Raft r) -> r.transferLeadership(node.id));
+                }
+            }
+            case 4 -> {
+                if (node.up()) {
+                    node.host().compact(SimNode.RANGE);
+                }
+            }
+            default -> {
+                network.lossRate = 0.3;
+                scheduler.after(scheduler.millis(50, 400), () -> network.lossRate = 0.01);
+            }
+        }
+    }
+
+    private void heal() {
+        network.heal();
+        network.lossRate = 0;
+        network.duplicateRate = 0;
+        nodes.values().forEach(SimNode::restart);
+    }
+
+    // ------------------------------------------------------------------ convergence and checks
+
+    private boolean converge(long within) {
+        long deadline = scheduler.now() + within;
+        while (scheduler.now() < deadline) {
+            scheduler.runUntil(scheduler.now() + 50 * MS);
+            SimNode leader = serving();
+            if (leader == null) {
+                continue;
+            }
+            long applied = leader.replica().applied();
+            if (nodes.values().stream().allMatch(n -> n.up() && n.replica().applied() == applied)) {
+                // Settled for a while: nothing more is on its way.
+                scheduler.runUntil(scheduler.now() + 500 * MS);
+                long again = leader.replica().applied();
+                if (nodes.values().stream().allMatch(n -> n.up() && n.replica().applied() == again)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private String positions() {
+        StringBuilder out = new StringBuilder();
+        for (SimNode n : nodes.values()) {
+            out.append(" node ").append(n.id).append(n.up() ? " applied " + n.replica().applied() : " down")
+                    .append(n.up() && n.replica().serving() ? " (serving)" : "");
+        }
+        return out.toString();
+    }
+
+    private void check() {
+        Map<Long, String> digests = new TreeMap<>();
+        for (SimNode n : nodes.values()) {
+            try (Connection c = n.replica().store().connect()) {
+                digests.put(n.id, ContentDigest.ofRows(c));
+                if (n.id == 1) {
+                    checkContent(c);
+                }
+            } catch (SQLException e) {
+                violation("node " + n.id + ": reading its rows failed: " + e);
+            }
+        }
+        if (new TreeSet<>(digests.values()).size() != 1) {
+            violation("replicas differ at applied index " + nodes.get(1L).replica().applied() + ": " + digests);
+        }
+    }
+
+    private void checkContent(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            long total = single(s, "SELECT SUM(BALANCE) FROM ACCOUNTS");
+            if (total != BankClient.ACCOUNTS * BankClient.OPENING_BALANCE) {
+                violation("the accounts hold " + total + " in all");
+            }
+            Map<Long, Long> logged = new HashMap<>();
+            Map<Integer, Long> expected = new TreeMap<>();
+            for (int a = 0; a < BankClient.ACCOUNTS; a++) {
+                expected.put(a, BankClient.OPENING_BALANCE);
+            }
+            try (ResultSet rs = s.executeQuery("SELECT ID, SOURCE, TARGET, AMOUNT FROM TRANSFERS")) {
+                while (rs.next()) {
+                    logged.put(rs.getLong(1), rs.getLong(4));
+                    expected.merge(rs.getInt(2), -rs.getLong(4), Long::sum);
+                    expected.merge(rs.getInt(3), rs.getLong(4), Long::sum);
+                }
+            }
+            try (ResultSet rs = s.executeQuery("SELECT ID, BALANCE FROM ACCOUNTS")) {
+                while (rs.next()) {
+                    if (expected.get(rs.getInt(1)) != rs.getLong(2)) {
+                        violation("account " + rs.getInt(1) + " holds " + rs.getLong(2) + " but its logged transfers make "
+                                + expected.get(rs.getInt(1)));
+                    }
+                }
+            }
+            history.transfers.forEach((id, fate) -> {
+                if (fate == SimClient.Fate.APPLIED && !logged.containsKey(id)) {
+                    violation("acknowledged transfer " + id + " is missing");
+                } else if (fate == SimClient.Fate.NOT_APPLIED && logged.containsKey(id)) {
+                    violation("transfer " + id + " was reported as not applied but is there");
+                }
+            });
+            Map<Long, Long> tags = new HashMap<>();
+            try (ResultSet rs = s.executeQuery("SELECT TAG, COUNT(*) FROM EVENTS GROUP BY TAG")) {
+                while (rs.next()) {
+                    tags.put(rs.getLong(1), rs.getLong(2));
+                }
+            }
+            tags.forEach((tag, count) -> {
+                if (count > 1) {
+                    violation("insert " + tag + " applied " + count + " times");
+                }
+            });
+            history.inserts.forEach((tag, fate) -> {
+                if (fate == SimClient.Fate.APPLIED && !tags.containsKey(tag)) {
+                    violation("acknowledged insert " + tag + " is missing");
+                } else if (fate == SimClient.Fate.NOT_APPLIED && tags.containsKey(tag)) {
+                    violation("insert " + tag + " was reported as not applied but is there");
+                }
+            });
+        }
+    }
+
+    private static long single(Statement s, String sql) throws SQLException {
+        try (ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    String summary() {
+        return "transfers " + history.count(history.transfers, SimClient.Fate.APPLIED) + " applied / "
+                + history.transfers.size() + ", inserts " + history.count(history.inserts, SimClient.Fate.APPLIED)
+                + " applied / " + history.inserts.size() + ", faults " + faults + ", terms " + leaderOfTerm.size();
+    }
+
+    @Override
+    public void close() throws IOException {
+        for (SimClient c : clients) {
+            c.dropSession();
+        }
+        for (SimNode n : nodes.values()) {
+            try {
+                n.close();
+            } catch (RuntimeException e) {
+                // The run is over; a node that cannot close cleanly must not hide the result.
+            }
+        }
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

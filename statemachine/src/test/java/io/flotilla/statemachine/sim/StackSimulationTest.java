@@ -1,0 +1,42 @@
+package io.flotilla.statemachine.sim;
+
+import io.flotilla.statemachine.range.DeliberateBug;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Runs seeds of the whole-stack simulation. {@code -Dflotilla.stack.seeds=N} runs N seeds (200 by
+ * default), {@code -Dflotilla.stack.seed=S} replays one.
+ */
+class StackSimulationTest {
+
+    @Test
+    void noWorkloadAndNoFaultBreaksTheRange() throws Exception {
+        String one = System.getProperty("flotilla.stack.seed");
+        int seeds = Integer.getInteger("flotilla.stack.seeds", 200);
+        long first = Long.getLong("flotilla.stack.firstSeed", 1);
+        List<String> failed = new ArrayList<>();
+        long steps = 0;
+        int runs = 0;
+        for (long seed = one != null ? Long.parseLong(one) : first; runs < (one != null ? 1 : seeds); seed++, runs++) {
+            try (StackSimulation sim = new StackSimulation(seed, Set.of())) {
+                List<String> violations = sim.run(Duration.ofSeconds(3));
+                steps += sim.steps();
+                if (one != null || !violations.isEmpty()) {
+                    System.out.println("stack-simulation seed " + seed + ": " + sim.summary() + " " + violations);
+                }
+                if (!violations.isEmpty()) {
+                    failed.add("seed " + seed + ": " + violations.get(0));
+                }
+            }
+        }
+        System.out.println("stack-simulation: seeds=" + runs + " steps=" + steps + " violations=" + failed.size());
+        assertEquals(List.of(), failed, "replay one with -Dflotilla.stack.seed=S");
+    }
+}
