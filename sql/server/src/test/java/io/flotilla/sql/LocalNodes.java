@@ -29,17 +29,25 @@ final class LocalNodes implements AutoCloseable {
     private final boolean separateProcesses;
     private final List<Integer> sqlPorts = new ArrayList<>();
 
+    private final List<String> extraFlags;
+
     LocalNodes(int count) throws Exception {
-        this(count, false);
+        this(count, false, List.of());
     }
 
     /** Nodes as separate JVMs, started with this JVM's class path. */
     static LocalNodes processes(int count) throws Exception {
-        return new LocalNodes(count, true);
+        return new LocalNodes(count, true, List.of());
     }
 
-    private LocalNodes(int count, boolean separateProcesses) throws Exception {
+    /** Nodes in this JVM started with more flags (node settings under test). */
+    static LocalNodes withFlags(int count, String... flags) throws Exception {
+        return new LocalNodes(count, false, List.of(flags));
+    }
+
+    private LocalNodes(int count, boolean separateProcesses, List<String> extraFlags) throws Exception {
         this.separateProcesses = separateProcesses;
+        this.extraFlags = extraFlags;
         root = Files.createTempDirectory("flotilla-nodes-");
         for (int attempt = 1; ; attempt++) {
             try {
@@ -76,10 +84,12 @@ final class LocalNodes implements AutoCloseable {
         }
         for (long id = 1; id <= count; id++) {
             int[] p = ports.get((int) id - 1);
-            flags.put(id, new String[] {"--node-id", String.valueOf(id), "--raft", "127.0.0.1:" + p[0],
+            List<String> args = new ArrayList<>(List.of("--node-id", String.valueOf(id), "--raft", "127.0.0.1:" + p[0],
                 "--sql", "127.0.0.1:" + p[1], "--data-dir", data.resolve("node-" + id).toString(),
                 "--peers", peers.toString(), "--election-timeout-ms", "300", "--heartbeat-ms", "30",
-                "--max-clock-drift-ms", "60"});
+                "--max-clock-drift-ms", "60"));
+            args.addAll(extraFlags);
+            flags.put(id, args.toArray(new String[0]));
             start(id);
         }
     }

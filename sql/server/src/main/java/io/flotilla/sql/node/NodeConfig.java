@@ -18,16 +18,19 @@ import java.util.TreeMap;
  *
  * @param peers the initial voters of every range, by node id (this node among them unless it joins)
  * @param join start empty and wait to be added as a learner, instead of bootstrapping the ranges
+ * @param idleInTransactionTimeout how long a client may leave a transaction open without sending
+ *        anything before its connection is closed and the transaction rolled back (its locks
+ *        released), as PostgreSQL's {@code idle_in_transaction_session_timeout}; zero: never
  */
 public record NodeConfig(long nodeId, InetSocketAddress raft, InetSocketAddress sql, Path dataDir,
                          SortedMap<Long, Peer> peers, Duration electionTimeout, Duration heartbeat,
-                         Duration maxClockDrift, boolean join) {
+                         Duration maxClockDrift, boolean join, Duration idleInTransactionTimeout) {
 
     static final String USAGE = """
             usage: java -jar flotilla-node.jar --node-id N --raft host:port --sql host:port --data-dir DIR
                      --peers 1=host:raftPort/host:sqlPort,2=...,3=...
                      [--election-timeout-ms 1000] [--heartbeat-ms 100] [--max-clock-drift-ms 100]
-                     [--config node.properties] [--join]
+                     [--idle-in-transaction-timeout-ms 60000] [--config node.properties] [--join]
                    java -jar flotilla-node.jar admin --sql host:port status|transfer|add-learner|promote ...""";
 
     public NodeConfig {
@@ -39,6 +42,9 @@ public record NodeConfig(long nodeId, InetSocketAddress raft, InetSocketAddress 
         }
         if (electionTimeout.compareTo(heartbeat) <= 0 || electionTimeout.minus(maxClockDrift).compareTo(heartbeat) <= 0) {
             throw new IllegalArgumentException("need heartbeat < election timeout - max clock drift");
+        }
+        if (idleInTransactionTimeout.isNegative()) {
+            throw new IllegalArgumentException("--idle-in-transaction-timeout-ms must not be negative");
         }
     }
 
@@ -79,7 +85,8 @@ public record NodeConfig(long nodeId, InetSocketAddress raft, InetSocketAddress 
                 Duration.ofMillis(Long.parseLong(all.getOrDefault("election-timeout-ms", "1000"))),
                 Duration.ofMillis(Long.parseLong(all.getOrDefault("heartbeat-ms", "100"))),
                 Duration.ofMillis(Long.parseLong(all.getOrDefault("max-clock-drift-ms", "100"))),
-                Boolean.parseBoolean(all.getOrDefault("join", "false")));
+                Boolean.parseBoolean(all.getOrDefault("join", "false")),
+                Duration.ofMillis(Long.parseLong(all.getOrDefault("idle-in-transaction-timeout-ms", "60000"))));
     }
 
     private static String required(Map<String, String> all, String name) {

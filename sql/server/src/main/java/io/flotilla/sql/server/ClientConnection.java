@@ -6,10 +6,13 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One client connection: queues its requests and runs them one after another on the work pool,
@@ -28,14 +31,27 @@ final class ClientConnection extends SimpleChannelInboundHandler<Request> {
     private boolean closed;
     private String registeredAs;
 
-    ClientConnection(ClientSession session, Executor work, Map<String, java.util.Set<ClientSession>> sessions) {
+    /** Zero: a transaction may stay idle for as long as the client likes. */
+    private final Duration idleInTransactionTimeout;
+    /** The end of the client's grace while its transaction is idle; cancelled by its next request. */
+    private ScheduledFuture<?> idleInTransaction;
+
+    ClientConnection(ClientSession session, Executor work, Map<String, java.util.Set<ClientSession>> sessions,
+                     Duration idleInTransactionTimeout) {
         this.session = session;
         this.work = work;
         this.sessions = sessions;
+        this.idleInTransactionTimeout = idleInTransactionTimeout;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Request request) {
+        synchronized (this) {
+            if (idleInTransaction != null) {
+                idleInTransaction.cancel(false);
+                idleInTransaction = null;
+            }
+        }
         if (request.getKindCase() == Request.KindCase.CANCEL) {
             // Answered at once, out of turn: the statement it cancels is what blocks the queue.
             java.util.Set<ClientSession> links = session.sessionId() == null ? null
@@ -71,6 +87,8 @@ final class ClientConnection extends SimpleChannelInboundHandler<Request> {
                     running = false;
                     if (closed) {
                         closeSession();
+                    } else {
+                        armIdleInTransaction(ctx);
                     }
                     return;
                 }
@@ -83,6 +101,28 @@ final class ClientConnection extends SimpleChannelInboundHandler<Request> {
             }
             ctx.writeAndFlush(response);
         }
+    }
+
+    /**
+     * A client that leaves a transaction open and says nothing (it hangs, its host is gone but the
+     * socket is not) would hold its row locks for ever, and every writer of those rows would time
+     * out behind it: after the timeout its connection closes and the transaction rolls back, as
+     * PostgreSQL's idle-in-transaction timeout does. Called with the monitor held.
+     */
+    private void armIdleInTransaction(ChannelHandlerContext ctx) {
+        if (idleInTransactionTimeout.isZero() || !session.inTransaction()) {
+            return;
+        }
+        idleInTransaction = ctx.executor().schedule(() -> {
+            synchronized (this) {
+                if (running || !queue.isEmpty() || idleInTransaction == null) {
+                    return;
+                }
+            }
+            LOG.log(System.Logger.Level.INFO, "closing client connection {0}: its transaction was idle for {1} ms; "
+                    + "rolling it back", ctx.channel().remoteAddress(), idleInTransactionTimeout.toMillis());
+            ctx.close();
+        }, idleInTransactionTimeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     @Override

@@ -77,7 +77,7 @@ public final class ClientServer implements AutoCloseable {
                                 .addLast(new ProtobufDecoder(Request.getDefaultInstance()))
                                 .addLast(new ProtobufEncoder())
                                 .addLast(new ClientConnection(new ClientSession(node, new Forwarder(node), stalenessBound), work,
-                                        sessions));
+                                        sessions, node.config().idleInTransactionTimeout()));
                     }
                 });
         try {
