@@ -226,11 +226,15 @@ public final class Raft {
         if (role != Role.LEADER || pr == null || pr.state != ProgressState.SNAPSHOT) {
             return;
         }
-        if (!installed) {
-            // Wait for the next heartbeat answer before trying again.
-            pr.becomeProbe();
-            pr.probeSent = true;
+        // Probe either way, once the follower answers the probe or the next heartbeat: waiting in
+        // SNAPSHOT for the follower's answer to the image would wait for ever if that one answer
+        // were lost (the whole-stack simulator found a follower stranded so). A follower that
+        // installed the image holds everything before the leader's first entry.
+        pr.becomeProbe();
+        if (installed) {
+            pr.next = Math.max(pr.next, log.firstIndex());
         }
+        pr.probeSent = true;
     }
 
     /** Takes one message from another replica. */

@@ -22,7 +22,6 @@ import io.flotilla.statemachine.wire.SchemaChange;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -30,17 +29,11 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.EnumSet;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -53,6 +46,11 @@ import java.util.function.LongSupplier;
  * transaction it held for them instead; anything it holds when it stops leading, or when a schema
  * change applies, is rolled back first. A leader serves clients only once it has applied an entry
  * of its own term: before that its database may lack writes an earlier leader committed.
+ *
+ * <p>Its jobs are split: this class applies entries and proposes for clients; the transactions a
+ * leader holds are {@link HeldTransactions}'; schema changes are {@link SchemaChanges}'; the
+ * exactly-once check and record of client sessions are {@link SessionOutcomes}'. Why nothing a
+ * client holds can stop the apply path: {@code docs/apply-path.md}.
  *
  * <p>Threads: {@link #apply}, {@link #roleChanged}, {@link #snapshot} and {@link #restore} run on the
  * group's worker thread; client sessions run on their own threads and reach the log through
@@ -120,24 +118,13 @@ public final class RangeReplica implements DurableStateMachine {
     private final RangeStore store;
     private final ChangeCapture capture;
     private final Options options;
+    private final LongSupplier wallClockMillis;
     /** The apply thread's own session, auto-commit off. */
     private Connection apply;
     private volatile Proposer proposer;
-    private final Set<HeldTransaction> held = ConcurrentHashMap.newKeySet();
-    /**
-     * Client statements hold the read side while they run; a schema change applies under the write
-     * side, so no write can start between rolling back the writers and running the DDL (a writer
-     * would make the DDL wait on its locks, and on this replica alone).
-     */
-    private final java.util.concurrent.locks.ReentrantReadWriteLock schemaLock =
-            new java.util.concurrent.locks.ReentrantReadWriteLock();
-    private final Map<ByteString, HeldTransaction> proposed = new ConcurrentHashMap<>();
-    private final byte[] incarnation;
-    private final LongSupplier wallClockMillis;
-    private final AtomicLong proposals = new AtomicLong();
-    /** A session of its own for {@link #answered}, which client threads call. */
-    private final Object lookups = new Object();
-    private Connection lookup;
+    private final HeldTransactions held;
+    private final SchemaChanges schemaChanges;
+    private final SessionOutcomes sessions;
     private volatile long term;
     private volatile boolean leader;
     /** Leader that applied an entry of its own term: its database holds everything committed before. */
@@ -153,7 +140,9 @@ public final class RangeReplica implements DurableStateMachine {
         this.options = options;
         this.wallClockMillis = wallClockMillis;
         this.capture = new ChangeCapture(options.maxChangeSetBytes());
-        this.incarnation = incarnation.clone();
+        this.held = new HeldTransactions(range, incarnation);
+        this.schemaChanges = new SchemaChanges(range, capture, held);
+        this.sessions = new SessionOutcomes(range, options.sessionTtl(), wallClockMillis, store);
         openApplySession();
     }
 
@@ -256,13 +245,10 @@ public final class RangeReplica implements DurableStateMachine {
         }
         connection.setAutoCommit(false);
         ChangeRecorder recorder = capture.record(connection);
-        byte[] id = ByteBuffer.allocate(16).put(incarnation).putLong(proposals.incrementAndGet()).array();
-        HeldTransaction tx = new HeldTransaction(connection, recorder, t, schema.current(), id, schemaLock.readLock());
-        held.add(tx);
+        HeldTransaction tx = held.open(connection, recorder, t, schema.current());
         if (term != t || !serving) {
             // Leadership moved while we set up: roleChanged may have missed this one.
-            tx.rollBack("leadership changed");
-            held.remove(tx);
+            held.release(tx, "leadership changed");
             throw new SQLException("range " + range + ": leadership changed", SqlStates.NOT_LEADER);
         }
         return tx;
@@ -276,8 +262,8 @@ public final class RangeReplica implements DurableStateMachine {
     CompletableFuture<Outcome> propose(HeldTransaction tx, ChangeSet changes, byte[] session, long startedMillis,
                                        long sequence, long updateCount) {
         try {
-            Optional<Outcome> answered = sequence == 0 ? Optional.empty() : tx.run(c -> SessionTable.answered(c, range,
-                    session, sequence, startedMillis, wallClockMillis.getAsLong(), options.sessionTtl().toMillis()));
+            Optional<Outcome> answered = sequence == 0 ? Optional.empty()
+                    : tx.run(c -> sessions.answeredAhead(c, session, startedMillis, sequence));
             if (answered.isPresent()) {
                 release(tx, "a retry of a write whose outcome is known");
                 return CompletableFuture.completedFuture(answered.get());
@@ -296,9 +282,8 @@ public final class RangeReplica implements DurableStateMachine {
             builder.setSession(ClientSession.newBuilder().setId(ByteString.copyFrom(session)).setSequence(sequence)
                     .setUpdateCount(updateCount).setStartedMillis(startedMillis));
         }
-        RangeCommand command = builder.build();
-        proposed.put(command.getProposalId(), tx);
-        return submit(command, failure -> release(tx, "its entry was not applied: " + failure.getMessage()));
+        held.proposed(tx);
+        return submit(builder.build(), failure -> release(tx, "its entry was not applied: " + failure.getMessage()));
     }
 
     /**
@@ -307,13 +292,7 @@ public final class RangeReplica implements DurableStateMachine {
      * earlier terms has applied by then.
      */
     public Optional<Outcome> answered(byte[] session, long startedMillis, long sequence) throws SQLException {
-        synchronized (lookups) {
-            if (lookup == null || lookup.isClosed()) {
-                lookup = store.connect();
-            }
-            return SessionTable.answered(lookup, range, session, sequence, startedMillis, wallClockMillis.getAsLong(),
-                    options.sessionTtl().toMillis());
-        }
+        return sessions.lookUp(session, startedMillis, sequence);
     }
 
     /** Proposes a schema change; the leader checks it on a copy of the schema first. */
@@ -324,8 +303,7 @@ public final class RangeReplica implements DurableStateMachine {
             if (!serving) {
                 throw new SQLException("range " + range + ": this replica does not lead it (or not yet)", SqlStates.NOT_LEADER);
             }
-            change = SchemaChange.newBuilder().setSql(ddl).setSchema(connection.getSchema()).build();
-            SchemaDryRun.check(connection, change);
+            change = SchemaChanges.checked(connection, ddl);
         } catch (SQLException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -383,76 +361,11 @@ public final class RangeReplica implements DurableStateMachine {
 
     /** A held transaction ends without its entry: roll it back and forget it. */
     void release(HeldTransaction tx, String because) {
-        proposed.remove(ByteString.copyFrom(tx.proposalId));
-        held.remove(tx);
-        try {
-            tx.rollBack(because);
-        } catch (SQLException e) {
-            LOG.log(System.Logger.Level.WARNING, "range " + range + ": rolling back a transaction failed", e);
-        }
-    }
-
-    private void rollBackAll(String because) {
-        for (HeldTransaction tx : new ArrayList<>(held)) {
-            // Proposed ones first release the row locks that running statements may wait for.
-            if (tx.state() == HeldTransaction.State.PROPOSED) {
-                release(tx, because);
-            }
-        }
-        for (HeldTransaction tx : new ArrayList<>(held)) {
-            release(tx, because);
-        }
-    }
-
-    /** Takes the write side of the schema lock, cancelling client statements that hold it up. */
-    private void lockOutStatements() throws SQLException {
-        try {
-            while (!schemaLock.writeLock().tryLock(10, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                for (HeldTransaction tx : held) {
-                    tx.interrupt();
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SQLException("interrupted while applying a schema change", SqlStates.UNAVAILABLE, e);
-        }
-    }
-
-    /**
-     * What each held transaction touched, taken while no statement runs. {@code null} where that
-     * cannot be told (its change set is over the size limit: it is doomed anyway).
-     */
-    private Map<HeldTransaction, Set<String>> touchedByHeld() {
-        Map<HeldTransaction, Set<String>> touched = new java.util.HashMap<>();
-        for (HeldTransaction tx : held) {
-            if (tx.state() != HeldTransaction.State.ENDED) {
-                try {
-                    touched.put(tx, tx.touched());
-                } catch (SQLException unknown) {
-                    touched.put(tx, null);
-                }
-            }
-        }
-        return touched;
-    }
-
-    /**
-     * Ends the held transactions that touched what a schema change alters, proposed ones first:
-     * their entries would be refused anyway, and their locks would make the DDL wait on this
-     * replica alone.
-     */
-    private void endTransactionsTouching(SchemaDiff diff, Map<HeldTransaction, Set<String>> touched, String because) {
-        for (HeldTransaction.State state : List.of(HeldTransaction.State.PROPOSED, HeldTransaction.State.OPEN)) {
-            for (Map.Entry<HeldTransaction, Set<String>> t : touched.entrySet()) {
-                if (t.getKey().state() == state && (t.getValue() == null || diff.affects(t.getValue()))) {
-                    release(t.getKey(), because);
-                }
-            }
-        }
+        held.release(tx, because);
     }
 
     void forget(HeldTransaction tx) {
-        held.remove(tx);
+        held.forget(tx);
     }
 
     // ------------------------------------------------------------------ StateMachine
@@ -463,7 +376,7 @@ public final class RangeReplica implements DurableStateMachine {
         term = newTerm;
         leader = nowLeader;
         if (!options.has(DeliberateBug.KEEP_HELD_ON_ROLE_CHANGE)) {
-            rollBackAll(nowLeader ? "a new term began" : "this replica stopped leading the range");
+            held.releaseAll(nowLeader ? "a new term began" : "this replica stopped leading the range");
         }
     }
 
@@ -516,15 +429,10 @@ public final class RangeReplica implements DurableStateMachine {
     }
 
     private Outcome applyCommand(Entry e, RangeCommand command) throws SQLException {
-        HeldTransaction own = command.getProposalId().isEmpty() ? null : proposed.remove(command.getProposalId());
+        HeldTransaction own = held.takeProposed(command.getProposalId()).orElse(null);
         AppliedPosition at = new AppliedPosition(e.index(), e.term());
-        byte[] session = command.getSession().getId().toByteArray();
-        long sequence = command.getSession().getSequence();
-        boolean hasSession = command.hasSession();
-        if (hasSession && !options.has(DeliberateBug.NO_EXACTLY_ONCE_CHECK_AT_APPLY)) {
-            Optional<Outcome> answered = SessionTable.answered(apply, range, session, sequence,
-                    command.getSession().getStartedMillis(), command.getProposedAtMillis(),
-                    options.sessionTtl().toMillis());
+        if (!options.has(DeliberateBug.NO_EXACTLY_ONCE_CHECK_AT_APPLY)) {
+            Optional<Outcome> answered = sessions.answered(apply, command);
             if (answered.isPresent()) {
                 // A retry that reached the log twice: the first one's outcome stands, nothing applies.
                 finishWithout(own, "its write was already applied", at);
@@ -541,25 +449,26 @@ public final class RangeReplica implements DurableStateMachine {
         }
         if (refusal != null) {
             Outcome.Refused refused = refusal;
-            SqlWork<Void> bookkeeping = !hasSession ? null : c -> {
-                record(c, session, sequence, refused, e, command);
+            finishWithout(own, refusal.message(), at, c -> {
+                sessions.record(c, command, refused, e.index());
                 return null;
-            };
-            finishWithout(own, refusal.message(), at, bookkeeping);
+            });
             return refusal;
         }
         if (command.hasSchemaChange()) {
-            return applySchemaChange(at, command, session, sequence, hasSession);
+            Outcome outcome = schemaChanges.apply(apply, e.index(), command.getSchemaChange(), schema);
+            sessions.record(apply, command, outcome, e.index());
+            writePosition(apply, at);
+            apply.commit();
+            return outcome;
         }
         Outcome done = new Outcome.Applied(range, e.index(), command.getSession().getUpdateCount());
         SqlWork<Void> bookkeeping = c -> {
-            if (hasSession) {
-                record(c, session, sequence, done, e, command);
-            }
+            sessions.record(c, command, done, e.index());
             return null;
         };
         if (own != null && own.term == e.term()) {
-            held.remove(own);
+            held.forget(own);
             own.commit(c -> {
                 writePosition(c, at);
                 return bookkeeping.run(c);
@@ -591,11 +500,6 @@ public final class RangeReplica implements DurableStateMachine {
         }
     }
 
-    private void record(Connection c, byte[] session, long sequence, Outcome outcome, Entry e, RangeCommand command)
-            throws SQLException {
-        SessionTable.record(c, session, sequence, outcome, e.index(), command.getProposedAtMillis());
-    }
-
     /**
      * Housekeeping of the bookkeeping tables, at fixed indexes so that every replica deletes the same
      * rows at the same point (idle sessions by the proposing leader's clock, carried in the entry).
@@ -606,8 +510,7 @@ public final class RangeReplica implements DurableStateMachine {
     private void tidy(RangeCommand command) throws SQLException {
         try {
             AppliedTable.prune(apply);
-            SessionTable.tidy(apply, command == null ? OptionalLong.empty() : OptionalLong.of(command.getProposedAtMillis()),
-                    options.sessionTtl().toMillis(), command == null ? new byte[0] : command.getSession().getId().toByteArray());
+            sessions.tidy(apply, command);
             apply.commit();
         } catch (SQLException failure) {
             apply.rollback();
@@ -632,132 +535,6 @@ public final class RangeReplica implements DurableStateMachine {
         apply.commit();
     }
 
-    private Outcome applySchemaChange(AppliedPosition at, RangeCommand command, byte[] session, long sequence,
-                                      boolean hasSession) throws SQLException {
-        SchemaChange change = command.getSchemaChange();
-        String because = "a schema change applied (index " + at.index() + ") altered what it touched";
-        Outcome outcome;
-        SchemaDiff diff = null;
-        lockOutStatements();
-        try {
-            // Taken before the DDL runs: sequences and identity columns it creates are new to
-            // every transaction's sequence positions, but none of them can have drawn from them.
-            Map<HeldTransaction, Set<String>> touched = touchedByHeld();
-            // Transactions it will alter things under end before it waits on their locks; the
-            // others go on, adopting the new version (nothing they touched changed).
-            endTransactionsTouching(expectedDiff(change, touched), touched, because);
-            Set<String> tablesBefore = ReplicatedTables.names(apply);
-            Set<String> known = SchemaDiff.objects(apply);
-            Set<String> scriptBefore = SchemaDiff.script(apply);
-            try {
-                execute(change, touched);
-                outcome = installCapture(tablesBefore);
-            } catch (SQLException failure) {
-                apply.rollback();
-                outcome = new Outcome.Refused(failure.getSQLState() == null ? "42000" : failure.getSQLState(),
-                        failure.getMessage());
-            }
-            if (outcome instanceof Outcome.Applied) {
-                known.addAll(SchemaDiff.objects(apply));
-                diff = SchemaDiff.between(scriptBefore, SchemaDiff.script(apply), known);
-                endTransactionsTouching(diff, touched, because);
-                for (HeldTransaction tx : held) {
-                    if (tx.state() == HeldTransaction.State.OPEN) {
-                        tx.schemaVersion = at.index();
-                    }
-                }
-            }
-        } finally {
-            schemaLock.writeLock().unlock();
-        }
-        if (diff != null) {
-            outcome = new Outcome.Applied(range, at.index());
-            schema.changed(apply, at.index(), diff);
-        }
-        if (hasSession) {
-            SessionTable.record(apply, session, sequence, outcome, at.index(), command.getProposedAtMillis());
-        }
-        writePosition(apply, at);
-        apply.commit();
-        return outcome;
-    }
-
-    /**
-     * What the change is expected to alter, from a dry run on a copy of the schema: known before
-     * it runs, so the transactions in its way end first. Only a leader holds transactions; where
-     * none touched anything there is nothing to find out.
-     */
-    private SchemaDiff expectedDiff(SchemaChange change, Map<HeldTransaction, Set<String>> touched) {
-        boolean anyTouched = false;
-        for (Set<String> names : touched.values()) {
-            anyTouched |= names == null || !names.isEmpty();
-        }
-        if (!anyTouched) {
-            return new SchemaDiff(false, Set.of());
-        }
-        try {
-            return SchemaDryRun.diff(apply, change);
-        } catch (SQLException failure) {
-            // It will fail here too, or the copy differs: end every transaction that touched anything.
-            return SchemaDiff.RANGE_WIDE;
-        }
-    }
-
-    /**
-     * Runs the DDL in the schema its session was in. Should a transaction the expectation missed
-     * hold a lock it needs (the wait would time out here alone), every transaction that touched
-     * anything ends and it runs again.
-     */
-    private void execute(SchemaChange change, Map<HeldTransaction, Set<String>> touched) throws SQLException {
-        try {
-            runIn(change);
-        } catch (SQLException failure) {
-            if (failure.getErrorCode() != org.h2.api.ErrorCode.LOCK_TIMEOUT_1 || held.isEmpty()) {
-                throw failure;
-            }
-            apply.rollback();
-            endTransactionsTouching(SchemaDiff.RANGE_WIDE, touched, "a schema change applied and needed its locks");
-            runIn(change);
-        }
-    }
-
-    private void runIn(SchemaChange change) throws SQLException {
-        try (Statement s = apply.createStatement()) {
-            if (!change.getSchema().isEmpty()) {
-                s.execute("SET SCHEMA " + ReplicatedTables.quote(change.getSchema()));
-            }
-            try {
-                s.execute(change.getSql());
-            } finally {
-                s.execute("SET SCHEMA PUBLIC");
-            }
-        }
-    }
-
-    /**
-     * Puts capture on the tables a schema change created. One without a primary key cannot be
-     * replicated: it is dropped again, the same way on every replica, and the change refused.
-     */
-    private Outcome installCapture(Set<String> before) throws SQLException {
-        try {
-            capture.installAll(apply);
-            return new Outcome.Applied(range, 0);
-        } catch (SQLException failure) {
-            if (!ChangeCapture.NOT_SUPPORTED.equals(failure.getSQLState())) {
-                throw failure;
-            }
-            for (String table : ReplicatedTables.names(apply)) {
-                if (!before.contains(table)) {
-                    try (Statement s = apply.createStatement()) {
-                        s.execute("DROP TABLE " + table + " CASCADE");
-                    }
-                }
-            }
-            capture.installAll(apply);
-            return new Outcome.Refused(failure.getSQLState(), failure.getMessage());
-        }
-    }
-
     @Override
     public ReadableByteChannel snapshot() throws IOException {
         try {
@@ -771,7 +548,7 @@ public final class RangeReplica implements DurableStateMachine {
 
     @Override
     public void restore(ReadableByteChannel image) throws IOException {
-        rollBackAll("the replica is replaced by a snapshot");
+        held.releaseAll("the replica is replaced by a snapshot");
         try {
             closeApplySession();
             store.install(image);
@@ -813,11 +590,12 @@ public final class RangeReplica implements DurableStateMachine {
     private void rollBackQuietly() {
         serving = false;
         leader = false;
-        rollBackAll("the replica is closing");
+        held.releaseAll("the replica is closing");
     }
 
     private void closeStoreQuietly() {
         try {
+            sessions.close();
             store.close();
         } catch (SQLException e) {
             LOG.log(System.Logger.Level.WARNING, "range " + range + ": closing the store failed", e);

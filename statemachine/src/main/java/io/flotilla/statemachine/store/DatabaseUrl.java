@@ -41,6 +41,6 @@ final class DatabaseUrl {
         }
         return "jdbc:h2:file:" + directory.toAbsolutePath().resolve(FILE_NAME)
                 + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=" + options.lockTimeoutMillis()
-                + (options.writeEachCommit() ? ";WRITE_DELAY=0" : "");
+                + ";WRITE_DELAY=" + options.writeDelayMillis();
     }
 }

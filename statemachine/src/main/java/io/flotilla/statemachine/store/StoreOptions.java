@@ -5,14 +5,15 @@ package io.flotilla.statemachine.store;
  *
  * @param lockTimeoutMillis how long a statement waits for a row lock another transaction holds
  *        before it fails with {@code HYT00} (only that statement is rolled back)
- * @param writeEachCommit whether H2 writes every commit to its file as it is made
- *        ({@code WRITE_DELAY=0}) instead of from a background thread every half second
+ * @param writeDelayMillis how long H2's background writer lets commits wait before it writes them
+ *        to the file ({@code WRITE_DELAY}); a crash loses what it had not written, and the replica
+ *        replays it from the Raft log (the log is truncated only up to a checkpoint)
  */
-public record StoreOptions(int lockTimeoutMillis, boolean writeEachCommit) {
+public record StoreOptions(int lockTimeoutMillis, int writeDelayMillis) {
 
     public StoreOptions {
-        if (lockTimeoutMillis < 1) {
-            throw new IllegalArgumentException("the lock timeout must be positive");
+        if (lockTimeoutMillis < 1 || writeDelayMillis < 1) {
+            throw new IllegalArgumentException("the lock timeout and write delay must be positive");
         }
     }
 
@@ -20,19 +21,22 @@ public record StoreOptions(int lockTimeoutMillis, boolean writeEachCommit) {
      * A node's: the leader holds H2 transactions open until Raft commits them, so a conflicting
      * writer waits for a quorum round trip, not just for local work (H2's 1 s default would fail
      * such writers under ordinary replication latency); commits reach the file in the background,
-     * since the Raft log is the write-ahead log.
+     * half a second after they are made (H2's default), since the Raft log is the write-ahead log.
      */
     public static StoreOptions defaults() {
-        return new StoreOptions(10_000, false);
+        return new StoreOptions(10_000, 500);
     }
 
     /**
      * The whole-stack simulator's, whose seeded scheduler runs every statement on one thread: a
      * statement that meets another transaction's lock fails at once (no other thread could release
-     * it; the simulated client retries later), and what a crash keeps of H2's file depends on the
-     * seed alone, never on when a background writer happened to run.
+     * it; the simulated client retries later), and H2 writes its file only when it must (a
+     * checkpoint, which every snapshot and log compaction takes; too much unwritten data, which a
+     * commit finds on its own thread), never on a timer: what a crash keeps of it depends on the
+     * seed alone, and a restarted replica replays what it lost from the log, as one does after a
+     * real crash.
      */
     public static StoreOptions deterministic() {
-        return new StoreOptions(1, true);
+        return new StoreOptions(1, 86_400_000);
     }
 }

@@ -8,6 +8,7 @@ final class History {
 
     final Map<Long, SimClient.Fate> transfers = new HashMap<>();
     final Map<Long, SimClient.Fate> inserts = new HashMap<>();
+    int schemaChanges;
 
     void transfer(long id, SimClient.Fate fate) {
         transfers.put(id, fate);

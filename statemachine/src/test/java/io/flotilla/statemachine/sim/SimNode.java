@@ -47,6 +47,9 @@ final class SimNode {
     private long timerScheduledAt = Long.MAX_VALUE;
     /** Why the replica failed to open or the group to start, if it did: a violation. */
     String startFailure;
+    /** Entries applied before crashes that H2 had not written and the replica applied again from the log. */
+    long reapplied;
+    private long appliedAtCrash = -1;
 
     SimNode(long id, Scheduler scheduler, SimNetwork network, Path directory, RangeReplica.Options options,
             Set<Long> voters, BiConsumer<Long, Long> leaderOfTerm) {
@@ -92,6 +95,10 @@ final class SimNode {
             startFailure = "node " + id + ": the replica did not open: " + e;
             up = false;
             return;
+        }
+        if (appliedAtCrash >= 0) {
+            reapplied += Math.max(0, appliedAtCrash - replica.applied());
+            appliedAtCrash = -1;
         }
         RaftHost h = host;
         replica.attach(command -> h.propose(RANGE, command));
@@ -145,6 +152,7 @@ final class SimNode {
             return;
         }
         up = false;
+        appliedAtCrash = replica.applied();
         host.close();
         replica.crash();
         log = log.crash();

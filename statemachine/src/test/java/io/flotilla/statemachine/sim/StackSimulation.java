@@ -107,7 +107,8 @@ final class StackSimulation implements AutoCloseable {
         for (int i = 0; i < 2; i++) {
             clients.add(new InsertClient(id++, this));
         }
-        clients.add(new AbandonClient(id, this));
+        clients.add(new AbandonClient(id++, this));
+        clients.add(new SchemaClient(id, this));
         clients.forEach(SimClient::start);
         long end = scheduler.now() + workload.toNanos();
         scheduleFault(end);
@@ -157,6 +158,7 @@ final class StackSimulation implements AutoCloseable {
     private boolean setUp() {
         List<String> ddl = new ArrayList<>(new TreeSet<>(BankClient.schema()));
         ddl.add(InsertClient.schema());
+        ddl.add(SchemaClient.schema());
         StringBuilder accounts = new StringBuilder("INSERT INTO ACCOUNTS VALUES ");
         for (int a = 0; a < BankClient.ACCOUNTS; a++) {
             accounts.append(a == 0 ? "" : ", ").append("(").append(a).append(", ").append(BankClient.OPENING_BALANCE).append(")");
@@ -284,10 +286,22 @@ final class StackSimulation implements AutoCloseable {
     }
 
     private String positions() {
+        Map<Long, CompletableFuture<String>> cores = new TreeMap<>();
+        for (SimNode n : nodes.values()) {
+            if (n.up()) {
+                cores.put(n.id, n.host().inspect(SimNode.RANGE, (Raft r) -> r.role() + " term " + r.term() + " commit "
+                        + r.committed() + " last " + r.lastIndex() + " first " + r.firstIndex() + " progress " + r.progress()));
+            }
+        }
+        scheduler.runUntil(scheduler.now() + 10 * MS);
         StringBuilder out = new StringBuilder();
         for (SimNode n : nodes.values()) {
             out.append(" node ").append(n.id).append(n.up() ? " applied " + n.replica().applied() : " down")
                     .append(n.up() && n.replica().serving() ? " (serving)" : "");
+            CompletableFuture<String> core = cores.get(n.id);
+            if (core != null) {
+                out.append(" [").append(core.isDone() && !core.isCompletedExceptionally() ? core.join() : "no answer").append("]");
+            }
         }
         return out.toString();
     }
@@ -373,7 +387,8 @@ final class StackSimulation implements AutoCloseable {
     String summary() {
         return "transfers " + history.count(history.transfers, SimClient.Fate.APPLIED) + " applied / "
                 + history.transfers.size() + ", inserts " + history.count(history.inserts, SimClient.Fate.APPLIED)
-                + " applied / " + history.inserts.size() + ", faults " + faults + ", terms " + leaderOfTerm.size();
+                + " applied / " + history.inserts.size() + ", schema changes " + history.schemaChanges + ", faults " + faults + ", terms " + leaderOfTerm.size() + ", entries re-applied after crashes "
+                + nodes.values().stream().mapToLong(n -> n.reapplied).sum();
     }
 
     @Override

@@ -1,0 +1,158 @@
+package io.flotilla.statemachine.range;
+
+import io.flotilla.statemachine.changes.ChangeCapture;
+import io.flotilla.statemachine.wire.SchemaChange;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Schema changes of a range: checked by the leader on a copy of the schema before they are
+ * proposed, and run by every replica at their place in the log. On the leader, the held
+ * transactions that touched what a change alters end first (their locks would make it wait on this
+ * replica alone, and their change sets would be refused anyway); the others carry on under the new
+ * schema version.
+ */
+final class SchemaChanges {
+
+    private final long range;
+    private final ChangeCapture capture;
+    private final HeldTransactions held;
+
+    SchemaChanges(long range, ChangeCapture capture, HeldTransactions held) {
+        this.range = range;
+        this.capture = capture;
+        this.held = held;
+    }
+
+    /** The leader's check before proposing: a change that fails on a copy of the schema never reaches the log. */
+    static SchemaChange checked(Connection client, String ddl) throws SQLException {
+        SchemaChange change = SchemaChange.newBuilder().setSql(ddl).setSchema(client.getSchema()).build();
+        SchemaDryRun.check(client, change);
+        return change;
+    }
+
+    /**
+     * Runs the change at index {@code index} on the apply session, in its open transaction (the
+     * caller records the bookkeeping and commits), and records the new schema version in
+     * {@code schema}. Returns its outcome: a change that fails here fails alike on every replica.
+     */
+    Outcome apply(Connection apply, long index, SchemaChange change, SchemaVersions schema) throws SQLException {
+        String because = "a schema change applied (index " + index + ") altered what it touched";
+        Outcome outcome;
+        SchemaDiff diff = null;
+        held.lockOutStatements();
+        try {
+            // Taken before the DDL runs: sequences and identity columns it creates are new to
+            // every transaction's sequence positions, but none of them can have drawn from them.
+            Map<HeldTransaction, Set<String>> touched = held.touched();
+            // Transactions it will alter things under end before it waits on their locks; the
+            // others go on, adopting the new version (nothing they touched changed).
+            held.endTouching(expectedDiff(apply, change, touched), touched, because);
+            Set<String> tablesBefore = ReplicatedTables.names(apply);
+            Set<String> known = SchemaDiff.objects(apply);
+            Set<String> scriptBefore = SchemaDiff.script(apply);
+            try {
+                execute(apply, change, touched);
+                outcome = installCapture(apply, tablesBefore);
+            } catch (SQLException failure) {
+                apply.rollback();
+                outcome = new Outcome.Refused(failure.getSQLState() == null ? "42000" : failure.getSQLState(),
+                        failure.getMessage());
+            }
+            if (outcome instanceof Outcome.Applied) {
+                known.addAll(SchemaDiff.objects(apply));
+                diff = SchemaDiff.between(scriptBefore, SchemaDiff.script(apply), known);
+                held.endTouching(diff, touched, because);
+                held.adoptSchemaVersion(index);
+            }
+        } finally {
+            held.letStatementsIn();
+        }
+        if (diff == null) {
+            return outcome;
+        }
+        schema.changed(apply, index, diff);
+        return new Outcome.Applied(range, index);
+    }
+
+    /**
+     * What the change is expected to alter, from a dry run on a copy of the schema: known before
+     * it runs, so the transactions in its way end first. Only a leader holds transactions; where
+     * none touched anything there is nothing to find out.
+     */
+    private static SchemaDiff expectedDiff(Connection apply, SchemaChange change, Map<HeldTransaction, Set<String>> touched) {
+        boolean anyTouched = false;
+        for (Set<String> names : touched.values()) {
+            anyTouched |= names == null || !names.isEmpty();
+        }
+        if (!anyTouched) {
+            return new SchemaDiff(false, Set.of());
+        }
+        try {
+            return SchemaDryRun.diff(apply, change);
+        } catch (SQLException failure) {
+            // It will fail here too, or the copy differs: end every transaction that touched anything.
+            return SchemaDiff.RANGE_WIDE;
+        }
+    }
+
+    /**
+     * Runs the DDL in the schema its session was in. Should a transaction the expectation missed
+     * hold a lock it needs (the wait would time out here alone), every transaction that touched
+     * anything ends and it runs again.
+     */
+    private void execute(Connection apply, SchemaChange change, Map<HeldTransaction, Set<String>> touched)
+            throws SQLException {
+        try {
+            runIn(apply, change);
+        } catch (SQLException failure) {
+            if (failure.getErrorCode() != org.h2.api.ErrorCode.LOCK_TIMEOUT_1 || held.isEmpty()) {
+                throw failure;
+            }
+            apply.rollback();
+            held.endTouching(SchemaDiff.RANGE_WIDE, touched, "a schema change applied and needed its locks");
+            runIn(apply, change);
+        }
+    }
+
+    private static void runIn(Connection apply, SchemaChange change) throws SQLException {
+        try (Statement s = apply.createStatement()) {
+            if (!change.getSchema().isEmpty()) {
+                s.execute("SET SCHEMA " + ReplicatedTables.quote(change.getSchema()));
+            }
+            try {
+                s.execute(change.getSql());
+            } finally {
+                s.execute("SET SCHEMA PUBLIC");
+            }
+        }
+    }
+
+    /**
+     * Puts capture on the tables a schema change created. One without a primary key cannot be
+     * replicated: it is dropped again, the same way on every replica, and the change refused.
+     */
+    private Outcome installCapture(Connection apply, Set<String> before) throws SQLException {
+        try {
+            capture.installAll(apply);
+            return new Outcome.Applied(range, 0);
+        } catch (SQLException failure) {
+            if (!ChangeCapture.NOT_SUPPORTED.equals(failure.getSQLState())) {
+                throw failure;
+            }
+            for (String table : ReplicatedTables.names(apply)) {
+                if (!before.contains(table)) {
+                    try (Statement s = apply.createStatement()) {
+                        s.execute("DROP TABLE " + table + " CASCADE");
+                    }
+                }
+            }
+            capture.installAll(apply);
+            return new Outcome.Refused(failure.getSQLState(), failure.getMessage());
+        }
+    }
+}
