@@ -26,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Bad input on the client port gets a clear error and costs nothing else: a frame that is no
  * Request is answered with 08P01, one above the request limit with 54000, and the connection
  * closed; a request before Hello is refused; a statement of several megabytes runs; a transaction
- * above the change-set limit fails whole with 54000 and the range goes on. Other clients and the
+ * above the change-set limit fails whole with 54000 and the range goes on; thousands of idle
+ * connections do not get in anyone's way. Other clients and the
  * data are untouched throughout.
  */
 class ProtocolViolationTest {
@@ -126,6 +127,53 @@ class ProtocolViolationTest {
             try (ResultSet rs = s.executeQuery("SELECT LENGTH(V) FROM KEPT WHERE ID = 2")) {
                 assertTrue(rs.next());
                 assertEquals(big.length(), rs.getInt(1));
+            }
+        }
+        assertDataIntact();
+    }
+
+    /**
+     * Thousands of clients that connect, say Hello and then nothing cost the others nothing: each
+     * holds a channel and a session object, no thread and no H2 session, and a working client is
+     * served as before. As many as this machine's file descriptor limit allows, up to 2,000.
+     */
+    @Test
+    void thousandsOfIdleConnectionsCostTheOthersNothing() throws Exception {
+        long limit = ((com.sun.management.UnixOperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getMaxFileDescriptorCount();
+        long open = ((com.sun.management.UnixOperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getOpenFileDescriptorCount();
+        // Each idle client is two descriptors in this JVM (its socket and the node's end).
+        int count = (int) Math.min(2_000, (limit - open - 500) / 2);
+        assertTrue(count >= 500, "too few file descriptors to mean anything: limit " + limit + ", open " + open);
+        java.util.List<Socket> idle = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                Socket socket = raw();
+                idle.add(socket);
+                DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+                byte[] hello = Request.newBuilder().setId(1).setHello(io.flotilla.jdbc.protocol.Hello.newBuilder()
+                        .setSessionId(com.google.protobuf.ByteString.copyFromUtf8("idle-" + i))).build().toByteArray();
+                out.writeInt(hello.length);
+                out.write(hello);
+                out.flush();
+            }
+            for (Socket socket : idle) {
+                assertTrue(readFrame(new DataInputStream(socket.getInputStream())).hasHello());
+            }
+            try (Connection c = DriverManager.getConnection(nodes.url()); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE BUSY(ID INT PRIMARY KEY)");
+                for (int i = 0; i < 50; i++) {
+                    assertEquals(1, s.executeUpdate("INSERT INTO BUSY VALUES (" + i + ")"));
+                }
+                try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM BUSY")) {
+                    assertTrue(rs.next());
+                    assertEquals(50, rs.getInt(1));
+                }
+            }
+        } finally {
+            for (Socket socket : idle) {
+                socket.close();
             }
         }
         assertDataIntact();
