@@ -151,6 +151,11 @@ final class ClientSession implements AutoCloseable {
                 default -> throw new SQLException("request " + request.getKindCase() + " is not supported here", "0A000");
             }
         } catch (SQLException e) {
+            if (e.getSQLState() != null && e.getSQLState().startsWith("XX")) {
+                // Internal errors (XX000) and a replica's data that does not match its log (XX001):
+                // a bug or a broken replica, never the client's doing, so logged here, once, with its stack.
+                LOG.log(System.Logger.Level.ERROR, "internal error in a " + request.getKindCase() + " request", e);
+            }
             out.clear().setId(request.getId()).setError(error(e));
         } catch (RuntimeException e) {
             // A bug, not a client's mistake: logged here, once, with its stack; the client gets XX000.
