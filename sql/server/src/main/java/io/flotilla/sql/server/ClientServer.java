@@ -76,8 +76,8 @@ public final class ClientServer implements AutoCloseable {
                                 .addLast(new LengthFieldPrepender(4))
                                 .addLast(new ProtobufDecoder(Request.getDefaultInstance()))
                                 .addLast(new ProtobufEncoder())
-                                .addLast(new ClientConnection(new ClientSession(node, new Forwarder(node), stalenessBound), work,
-                                        sessions, node.config().idleInTransactionTimeout()));
+                                .addLast(new ClientConnection(session(node), work, sessions,
+                                        node.config().idleInTransactionTimeout()));
                     }
                 });
         try {
@@ -90,6 +90,12 @@ public final class ClientServer implements AutoCloseable {
             shutdown();
             throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A new connection's session: its settings are shared with the forwarder, which gives them to new leader links. */
+    private ClientSession session(Node node) {
+        SessionSettings settings = new SessionSettings();
+        return new ClientSession(node, new Forwarder(node, settings), settings, stalenessBound);
     }
 
     public static ClientServer start(InetSocketAddress address, Node node) throws IOException {

@@ -56,6 +56,7 @@ final class ClientSession implements AutoCloseable {
 
     private final Node node;
     private final Forwarder forwarder;
+    private final SessionSettings settings;
     private final StalenessBound stalenessBound;
     private byte[] sessionId;
     private long sessionStartedMillis;
@@ -69,9 +70,10 @@ final class ClientSession implements AutoCloseable {
     private StatementCache statements;
     private volatile Statement running;
 
-    ClientSession(Node node, Forwarder forwarder, StalenessBound stalenessBound) {
+    ClientSession(Node node, Forwarder forwarder, SessionSettings settings, StalenessBound stalenessBound) {
         this.node = node;
         this.forwarder = forwarder;
+        this.settings = settings;
         this.stalenessBound = stalenessBound;
     }
 
@@ -122,7 +124,12 @@ final class ClientSession implements AutoCloseable {
                     Route route = route(request.getExecute());
                     if (route == Route.FORWARD) {
                         closeLocal();
-                        return forwarder.call(request);
+                        Response answer = forwarder.call(request);
+                        if (!answer.hasError()) {
+                            // The leader took it: whatever serves this session later must have it too.
+                            settings.made(request.getExecute().getSql());
+                        }
+                        return answer;
                     }
                     out.setExecute(execute(request.getExecute(), route));
                 }
@@ -250,7 +257,14 @@ final class ClientSession implements AutoCloseable {
 
     private RangeSession session() throws SQLException {
         if (local == null) {
-            local = node.replica(Node.DATA_RANGE).session(sessionId, sessionStartedMillis);
+            RangeSession opened = node.replica(Node.DATA_RANGE).session(sessionId, sessionStartedMillis);
+            try {
+                settings.applyTo(opened);
+            } catch (SQLException e) {
+                opened.close();
+                throw e;
+            }
+            local = opened;
         }
         return local;
     }
@@ -452,23 +466,14 @@ final class ClientSession implements AutoCloseable {
 
     /** The few SET statements that only change this session; anything else could change the node. */
     private ExecuteResult sessionSetting(String sql) throws SQLException {
-        String upper = sql.trim().toUpperCase(Locale.ROOT).replaceAll("\\s+", " ");
-        String isolation = "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL ";
-        if (upper.startsWith(isolation)) {
-            String level = upper.substring(isolation.length()).trim();
-            session().setIsolation(switch (level) {
-                case "READ UNCOMMITTED" -> Connection.TRANSACTION_READ_UNCOMMITTED;
-                case "READ COMMITTED" -> Connection.TRANSACTION_READ_COMMITTED;
-                case "REPEATABLE READ" -> Connection.TRANSACTION_REPEATABLE_READ;
-                case "SERIALIZABLE" -> Connection.TRANSACTION_SERIALIZABLE;
-                default -> throw new SQLException("unknown isolation level " + level, "42000");
-            });
-        } else if (upper.startsWith("SET SCHEMA ") || upper.startsWith("SET TIME ZONE ")
-                || upper.startsWith("SET SCHEMA_SEARCH_PATH ")) {
-            session().setting(sql);
+        SessionSettings.Kind kind = SessionSettings.kindOf(sql).orElseThrow(() ->
+                new SQLException("not supported on a replicated database: " + sql, SqlStates.NOT_SUPPORTED));
+        if (kind == SessionSettings.Kind.ISOLATION) {
+            session().setIsolation(SessionSettings.isolationOf(sql));
         } else {
-            throw new SQLException("not supported on a replicated database: " + sql, SqlStates.NOT_SUPPORTED);
+            session().setting(sql);
         }
+        settings.made(sql);
         return ExecuteResult.newBuilder().setUpdate(UpdateCount.newBuilder()).build();
     }
 
@@ -477,6 +482,7 @@ final class ClientSession implements AutoCloseable {
         closeAllCursors();
         followerRead = data.store().connect();
         followerRead.setReadOnly(true);
+        settings.applyTo(followerRead);
         PreparedStatement ps = followerRead.prepareStatement(e.getSql());
         try {
             configure(ps, e);

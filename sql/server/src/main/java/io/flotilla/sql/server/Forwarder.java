@@ -37,8 +37,11 @@ final class Forwarder implements AutoCloseable {
     private volatile NodeConnection link;
     private boolean pinned;
 
-    Forwarder(Node node) {
+    private final SessionSettings settings;
+
+    Forwarder(Node node, SessionSettings settings) {
         this.node = node;
+        this.settings = settings;
     }
 
     void identify(byte[] sessionId, long startedMillis, boolean readOnly) {
@@ -137,13 +140,33 @@ final class Forwarder implements AutoCloseable {
                 Hello hello = Hello.newBuilder().setSessionId(ByteString.copyFrom(sessionId)).setReadOnly(readOnly)
                         .setSessionStartedMillis(startedMillis)
                         .setClient("flotilla node " + node.id() + " forwarding").build();
-                return NodeConnection.open(new HostAddress(address.getHostString(), address.getPort()), hello, 5_000, 60_000);
+                NodeConnection opened = NodeConnection.open(new HostAddress(address.getHostString(), address.getPort()),
+                        hello, 5_000, 60_000);
+                try {
+                    giveSettings(opened);
+                } catch (SQLException e) {
+                    opened.close();
+                    throw e;
+                }
+                return opened;
             }
             if (System.nanoTime() > deadline) {
                 throw new SQLException("range " + Node.DATA_RANGE + " has no leader this node can reach",
                         SqlStates.UNAVAILABLE);
             }
             pause();
+        }
+    }
+
+    /** A new link is a new session at the leader: it gets the settings the client made before. */
+    private void giveSettings(NodeConnection link) throws SQLException {
+        for (String sql : settings.statements()) {
+            Response answer = link.call(Request.newBuilder().setExecute(
+                    io.flotilla.jdbc.protocol.Execute.newBuilder().setSql(sql).setAutoCommit(true)));
+            if (answer.hasError()) {
+                throw new SQLException("the leader refused the session's setting " + sql + ": "
+                        + answer.getError().getMessage(), answer.getError().getSqlState());
+            }
         }
     }
 
