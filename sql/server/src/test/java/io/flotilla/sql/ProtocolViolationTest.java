@@ -132,6 +132,22 @@ class ProtocolViolationTest {
         assertDataIntact();
     }
 
+    /** A statement above the request limit is refused by the driver before it is sent; the connection goes on. */
+    @Test
+    void aValueAboveTheRequestLimitIsRefusedAndTheConnectionGoesOn() throws Exception {
+        try (Connection c = DriverManager.getConnection(nodes.url());
+             java.sql.PreparedStatement insert = c.prepareStatement("INSERT INTO KEPT VALUES (3, ?)")) {
+            insert.setString(1, "x".repeat(20 << 20));
+            SQLException tooLarge = assertThrows(SQLException.class, insert::executeUpdate);
+            assertEquals("54000", tooLarge.getSQLState(), tooLarge.getMessage());
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM KEPT WHERE ID = 3")) {
+                assertTrue(rs.next());
+                assertEquals(0, rs.getInt(1));
+            }
+        }
+        assertDataIntact();
+    }
+
     /**
      * Thousands of clients that connect, say Hello and then nothing cost the others nothing: each
      * holds a channel and a session object, no thread and no H2 session, and a working client is

@@ -9,6 +9,11 @@ import java.io.OutputStream;
 public final class Frames {
     /** Frames above this size are refused, so a corrupt length cannot make a peer allocate gigabytes. */
     public static final int MAX_FRAME_BYTES = 64 * 1024 * 1024;
+    /**
+     * The largest request a node takes (a statement with its parameters): a node refuses a larger
+     * one before it has read it whole, so the driver refuses to send it (54000) and keeps the link.
+     */
+    public static final int MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 
     private Frames() {
     }

@@ -109,10 +109,10 @@ public final class NodeConnection implements AutoCloseable {
         }
         long id = ++lastRequestId;
         byte[] bytes = request.setId(id).build().toByteArray();
-        if (bytes.length > Frames.MAX_FRAME_BYTES) {
+        if (bytes.length > Frames.MAX_REQUEST_BYTES) {
             // Nothing was sent, so the connection stays usable.
-            throw new SQLException("request of " + bytes.length + " bytes exceeds the protocol's frame limit of "
-                    + Frames.MAX_FRAME_BYTES + " bytes", SqlStates.PROGRAM_LIMIT_EXCEEDED);
+            throw new SQLException("request of " + bytes.length + " bytes exceeds the largest request a node takes ("
+                    + Frames.MAX_REQUEST_BYTES + " bytes); send large values in smaller pieces", SqlStates.PROGRAM_LIMIT_EXCEEDED);
         }
         try {
             Frames.write(out, bytes);

@@ -1,6 +1,7 @@
 package io.flotilla.sql.server;
 
 import io.flotilla.jdbc.protocol.Request;
+import io.flotilla.jdbc.wire.Frames;
 import io.flotilla.sql.node.Node;
 import io.flotilla.statemachine.range.RangeReplica;
 import io.netty.bootstrap.ServerBootstrap;
@@ -38,7 +39,7 @@ public final class ClientServer implements AutoCloseable {
      * whole, so one client cannot make the node hold an arbitrarily large text and what H2 builds
      * from it. A transaction's row images are limited separately (8 MiB by default).
      */
-    static final int MAX_FRAME_BYTES = 16 << 20;
+    static final int MAX_FRAME_BYTES = Frames.MAX_REQUEST_BYTES;
     static final long IDLE_SECONDS = 600;
 
     private final EventLoopGroup boss = new NioEventLoopGroup(1);
