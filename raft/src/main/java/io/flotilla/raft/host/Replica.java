@@ -399,7 +399,13 @@ final class Replica {
             // A stopped replica leads nothing: the state machine ends what it held for clients, who
             // then go to the group's other replicas.
             reportedLeader = false;
-            stateMachine.roleChanged(reportedTerm, false);
+            try {
+                stateMachine.roleChanged(reportedTerm, false);
+            } catch (RuntimeException e) {
+                // Stopping must finish whatever the state machine does: the pending work below fails.
+                System.getLogger(Replica.class.getName()).log(System.Logger.Level.ERROR,
+                        "group " + group + ": its state machine failed to let go of its leadership", e);
+            }
         }
         proposals.values().forEach(p -> p.result().completeExceptionally(cause));
         proposals.clear();

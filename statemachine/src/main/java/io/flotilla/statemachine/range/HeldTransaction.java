@@ -90,8 +90,10 @@ final class HeldTransaction {
 
     /** Runs client work in the transaction, on the client's thread. */
     <T> T run(SqlWork<T> work) throws SQLException {
-        inUse.lock();
+        // The statement lock first: a schema change holds its write side while it rolls
+        // transactions back, and must find inUse free to take it (the other order deadlocks).
         statements.lock();
+        inUse.lock();
         try {
             requireOpen();
             return work.run(connection);
@@ -103,8 +105,8 @@ final class HeldTransaction {
             }
             throw e;
         } finally {
-            statements.unlock();
             inUse.unlock();
+            statements.unlock();
         }
     }
 
@@ -227,6 +229,16 @@ final class HeldTransaction {
         }
         throw new SQLException("the transaction is " + state.name().toLowerCase() + "; it takes no more statements",
                 SqlStates.INVALID_TRANSACTION_STATE);
+    }
+
+    /** Its roll-back failed: closing the H2 session is what releases its locks now. */
+    void closeConnection() {
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            System.getLogger(HeldTransaction.class.getName()).log(System.Logger.Level.WARNING,
+                    "closing a transaction's session failed too", e);
+        }
     }
 
     String rolledBackBecause() {

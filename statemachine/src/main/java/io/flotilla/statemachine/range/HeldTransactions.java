@@ -35,7 +35,7 @@ final class HeldTransactions {
     private final AtomicLong proposals = new AtomicLong();
     /** In the order they began (proposal ids rise), so every pass over them is the same on a replay. */
     private final Set<HeldTransaction> held =
-            new ConcurrentSkipListSet<>((a, b) -> Arrays.compare(a.proposalId, b.proposalId));
+            new ConcurrentSkipListSet<>((a, b) -> Arrays.compareUnsigned(a.proposalId, b.proposalId));
     private final Map<ByteString, HeldTransaction> proposed = new ConcurrentHashMap<>();
     /**
      * Client statements hold the read side while they run; a schema change applies under the write
@@ -79,7 +79,10 @@ final class HeldTransactions {
         try {
             tx.rollBack(because);
         } catch (SQLException e) {
-            LOG.log(System.Logger.Level.WARNING, "range " + range + ": rolling back a transaction failed", e);
+            // Its session may still hold row locks: closing it is the one way left to release them.
+            LOG.log(System.Logger.Level.WARNING, "range " + range + ": rolling back a transaction failed; "
+                    + "closing its session", e);
+            tx.closeConnection();
         }
     }
 

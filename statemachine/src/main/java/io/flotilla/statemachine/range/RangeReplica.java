@@ -467,7 +467,9 @@ public final class RangeReplica implements DurableStateMachine {
             sessions.record(c, command, done, e.index());
             return null;
         };
-        if (own != null && own.term == e.term()) {
+        // A transaction a schema change rolled back just as it was proposed is no longer there to
+        // commit: its entry applies like anyone else's.
+        if (own != null && own.term == e.term() && own.state() == HeldTransaction.State.PROPOSED) {
             held.forget(own);
             own.commit(c -> {
                 writePosition(c, at);

@@ -57,12 +57,7 @@ public final class RangeSession implements AutoCloseable {
     /** Runs queries or DML in the session's transaction, beginning one if none is open. */
     public <T> T run(SqlWork<T> work) throws SQLException {
         if (current == null) {
-            if (proposed != null && proposed.state() == HeldTransaction.State.PROPOSED) {
-                // Its commit is still in flight on this H2 connection (the client stopped waiting):
-                // another transaction here would run inside it and be committed with it.
-                throw new SQLException("the session's previous commit is still in flight and its outcome unknown; "
-                        + "open a new session (the driver reconnects)", SqlStates.OUTCOME_UNKNOWN);
-            }
+            requireNoCommitInFlight();
             current = range.begin(connection);
         } else if (current.state() == HeldTransaction.State.OPEN && (range.term() != current.term || !range.serving())) {
             // Its term is over: it could never commit, so it ends now rather than at the commit.
@@ -77,6 +72,7 @@ public final class RangeSession implements AutoCloseable {
      * transactions (docs/statemachine.md has the mapping). Only between transactions.
      */
     public void setIsolation(int level) throws SQLException {
+        requireNoCommitInFlight();
         if (current != null) {
             throw new SQLException("the isolation level changes only between transactions",
                     SqlStates.INVALID_TRANSACTION_STATE);
@@ -149,7 +145,23 @@ public final class RangeSession implements AutoCloseable {
      * connection, leaving no transaction open behind it.
      */
     public <T> T withoutTransaction(SqlWork<T> work) throws SQLException {
-        return current != null ? current.run(work) : work.run(connection);
+        if (current != null) {
+            return current.run(work);
+        }
+        requireNoCommitInFlight();
+        return work.run(connection);
+    }
+
+    /**
+     * The previous commit may still be in flight on this H2 connection (the client stopped waiting
+     * for it): another transaction here would run inside it and commit with it, and a setting
+     * (H2 commits on an isolation change) would commit it before its entry applies.
+     */
+    private void requireNoCommitInFlight() throws SQLException {
+        if (proposed != null && proposed.state() == HeldTransaction.State.PROPOSED) {
+            throw new SQLException("the session's previous commit is still in flight and its outcome unknown; "
+                    + "open a new session (the driver reconnects)", SqlStates.OUTCOME_UNKNOWN);
+        }
     }
 
     /** The outcome the range already gave this session's write {@code sequence}, if any. */

@@ -2,6 +2,7 @@ package io.flotilla.statemachine.range;
 
 import io.flotilla.statemachine.changes.ChangeCapture;
 import io.flotilla.statemachine.wire.SchemaChange;
+import org.h2.api.ErrorCode;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -60,6 +61,11 @@ final class SchemaChanges {
                 outcome = installCapture(apply, tablesBefore);
             } catch (SQLException failure) {
                 apply.rollback();
+                if (local(failure)) {
+                    // Not what the statement does but what happened here: refusing it would make this
+                    // replica's outcome differ from the others'. The replica fails instead, loudly.
+                    throw failure;
+                }
                 outcome = new Outcome.Refused(failure.getSQLState() == null ? "42000" : failure.getSQLState(),
                         failure.getMessage());
             }
@@ -77,6 +83,16 @@ final class SchemaChanges {
         }
         schema.changed(apply, index, diff);
         return new Outcome.Applied(range, index);
+    }
+
+    /** Errors that come from this replica's circumstances (a lock, a cancel, the disk), not from the DDL. */
+    private static boolean local(SQLException failure) {
+        return switch (failure.getErrorCode()) {
+            case ErrorCode.LOCK_TIMEOUT_1, ErrorCode.STATEMENT_WAS_CANCELED, ErrorCode.DATABASE_IS_CLOSED,
+                 ErrorCode.IO_EXCEPTION_1, ErrorCode.IO_EXCEPTION_2, ErrorCode.FILE_CORRUPTED_1,
+                 ErrorCode.OUT_OF_MEMORY, ErrorCode.GENERAL_ERROR_1 -> true;
+            default -> false;
+        };
     }
 
     /**
@@ -110,7 +126,7 @@ final class SchemaChanges {
         try {
             runIn(apply, change);
         } catch (SQLException failure) {
-            if (failure.getErrorCode() != org.h2.api.ErrorCode.LOCK_TIMEOUT_1 || held.isEmpty()) {
+            if (failure.getErrorCode() != ErrorCode.LOCK_TIMEOUT_1 || held.isEmpty()) {
                 throw failure;
             }
             apply.rollback();

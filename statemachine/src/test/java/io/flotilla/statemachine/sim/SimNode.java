@@ -33,11 +33,13 @@ final class SimNode {
     private final SimNetwork network;
     private final Path directory;
     private final RangeReplica.Options options;
-    private final Set<Long> voters;
+    /** The membership its log starts from: the initial voters, or none for a node that joins later. */
+    private final Membership bootstrap;
     /** Told of every (term, leader) this node's replica takes on: the simulator's one-leader-per-term check. */
     private final BiConsumer<Long, Long> leaderOfTerm;
     private final double rate;
     private final long offset;
+    private final long wallSkewMillis;
     private SimGroupLog log;
     private RaftHost host;
     private RangeReplica replica;
@@ -52,19 +54,25 @@ final class SimNode {
     private long appliedAtCrash = -1;
 
     SimNode(long id, Scheduler scheduler, SimNetwork network, Path directory, RangeReplica.Options options,
-            Set<Long> voters, BiConsumer<Long, Long> leaderOfTerm) {
+            Membership bootstrap, BiConsumer<Long, Long> leaderOfTerm) {
         this.id = id;
         this.scheduler = scheduler;
         this.network = network;
         this.directory = directory;
         this.options = options;
-        this.voters = voters;
+        this.bootstrap = bootstrap;
         this.leaderOfTerm = leaderOfTerm;
         // Clocks run within 0.5 % of each other: far inside the drift bound the lease allows for.
         this.rate = 1 + (scheduler.random.nextDouble() - 0.5) / 100;
         this.offset = scheduler.random.nextLong(1_000_000_000_000L);
-        this.log = new SimGroupLog(scheduler, new MemoryStorage(SnapshotMeta.bootstrap(Membership.of(voters, Set.of()))),
+        this.wallSkewMillis = scheduler.random.nextLong(101) - 50;
+        this.log = new SimGroupLog(scheduler, new MemoryStorage(SnapshotMeta.bootstrap(bootstrap)),
                 new TreeMap<>());
+    }
+
+    /** This node's wall clock, in milliseconds: its own rate, and up to 50 ms off the others'. */
+    private long wallClockMillis() {
+        return 1_700_000_000_000L + wallSkewMillis + (long) (scheduler.now() * rate) / 1_000_000;
     }
 
     /** This node's monotonic clock, in nanoseconds. */
@@ -90,7 +98,7 @@ final class SimNode {
         }
         try {
             replica = RangeReplica.open(RANGE, directory, options,
-                    () -> 1_700_000_000_000L + scheduler.now() / 1_000_000, proposalIds);
+                    this::wallClockMillis, proposalIds);
         } catch (IOException | SQLException e) {
             startFailure = "node " + id + ": the replica did not open: " + e;
             up = false;
@@ -187,10 +195,6 @@ final class SimNode {
 
     RangeReplica replica() {
         return replica;
-    }
-
-    Set<Long> voters() {
-        return voters;
     }
 
     /** The replica as the host sees it, with its changes of role reported to the simulator on the way. */

@@ -1,5 +1,7 @@
 package io.flotilla.statemachine.sim;
 
+import io.flotilla.raft.core.Membership;
+import io.flotilla.raft.core.Proposal;
 import io.flotilla.raft.core.Raft;
 import io.flotilla.raft.host.GroupFailure;
 import io.flotilla.statemachine.changes.ContentDigest;
@@ -50,6 +52,11 @@ final class StackSimulation implements AutoCloseable {
     private final List<String> violations = new ArrayList<>();
     private final Set<String> reported = new java.util.HashSet<>();
     private int faults;
+    /** Whether node 4 was started and asked to join as a learner. */
+    private boolean joined;
+    private int membershipChanges;
+    /** The replicas' row digest at the end (they are equal, or that is a violation). */
+    private String digest = "";
 
     StackSimulation(long seed, Set<DeliberateBug> bugs) throws IOException {
         this.seed = seed;
@@ -58,12 +65,15 @@ final class StackSimulation implements AutoCloseable {
         this.root = Files.createTempDirectory("flotilla-stack-sim-" + seed + "-");
         RangeReplica.Options options = RangeReplica.Options.defaults()
                 .withStore(StoreOptions.deterministic())
-                .withSessionExpiry(Duration.ofHours(1), 64)
+                // Sessions idle for half a second are forgotten, so expiry happens within a run.
+                .withSessionExpiry(Duration.ofMillis(500), 64)
                 .withDeliberateBugs(bugs);
-        Set<Long> voters = Set.of(1L, 2L, 3L);
-        for (long id : new TreeSet<>(voters)) {
-            SimNode node = new SimNode(id, scheduler, network, root.resolve("node-" + id), options, voters,
-                    this::leads);
+        Membership initial = Membership.of(Set.of(1L, 2L, 3L), Set.of());
+        for (long id = 1; id <= 4; id++) {
+            // Node 4 starts empty and outside the group: the nemesis adds it as a learner and
+            // promotes it once it caught up, as an operator would.
+            SimNode node = new SimNode(id, scheduler, network, root.resolve("node-" + id), options,
+                    id <= 3 ? initial : Membership.EMPTY, this::leads);
             nodes.put(id, node);
             network.attach(node);
         }
@@ -82,8 +92,13 @@ final class StackSimulation implements AutoCloseable {
         }
     }
 
+    /** The nodes that are part of the cluster: the initial three, and the fourth once it joined. */
+    private List<SimNode> members() {
+        return nodes.values().stream().filter(n -> n.id <= 3 || joined).toList();
+    }
+
     List<SimNode> nodesInRandomOrder() {
-        List<SimNode> all = new ArrayList<>(nodes.values());
+        List<SimNode> all = new ArrayList<>(members());
         for (int i = all.size() - 1; i > 0; i--) {
             int j = scheduler.random.nextInt(i + 1);
             SimNode t = all.get(i);
@@ -95,7 +110,7 @@ final class StackSimulation implements AutoCloseable {
 
     /** Runs the seed; returns what went wrong (nothing, if it passed). */
     List<String> run(Duration workload) {
-        nodes.values().forEach(SimNode::start);
+        members().forEach(SimNode::start);
         if (!setUp()) {
             violation("the schema could not be created within 20 s with no fault injected");
             return finish();
@@ -124,6 +139,10 @@ final class StackSimulation implements AutoCloseable {
             check();
         }
         return finish();
+    }
+
+    String digest() {
+        return digest;
     }
 
     long steps() {
@@ -220,8 +239,8 @@ final class StackSimulation implements AutoCloseable {
     private void fault() {
         faults++;
         SimNode node = nodesInRandomOrder().get(0);
-        boolean anyDown = nodes.values().stream().anyMatch(n -> !n.up());
-        switch (scheduler.random.nextInt(6)) {
+        boolean anyDown = members().stream().anyMatch(n -> !n.up());
+        switch (scheduler.random.nextInt(7)) {
             case 0 -> {
                 if (!anyDown) {
                     node.crash();
@@ -248,6 +267,7 @@ final class StackSimulation implements AutoCloseable {
                     node.host().compact(SimNode.RANGE);
                 }
             }
+            case 5 -> changeMembership();
             default -> {
                 network.lossRate = 0.3;
                 scheduler.after(scheduler.millis(50, 400), () -> network.lossRate = 0.01);
@@ -255,11 +275,49 @@ final class StackSimulation implements AutoCloseable {
         }
     }
 
+    /**
+     * Node 4 joins: started empty, added as a learner by the leader, promoted to voter once the
+     * leader sees it caught up (the core refuses a learner too far behind). Each step is one
+     * ordinary membership change through the leader, which may refuse it (a change pending, a
+     * leader not ready): the nemesis tries again at its next turn.
+     */
+    private void changeMembership() {
+        SimNode leader = serving();
+        if (leader == null) {
+            return;
+        }
+        SimNode joiner = nodes.get(4L);
+        if (!joined) {
+            joined = true;
+            joiner.start();
+        }
+        leader.host().inspect(SimNode.RANGE, (Raft r) -> {
+            Membership m = r.membership();
+            if (!m.voters().contains(4L) && !m.learners().contains(4L)) {
+                return r.changeMembership(Membership.of(m.voters(), Set.of(4L)));
+            }
+            if (m.learners().contains(4L)) {
+                return r.changeMembership(Membership.of(new TreeSet<>(union(m.voters(), 4L)), Set.of()));
+            }
+            return null;
+        }).thenAccept(p -> {
+            if (p instanceof Proposal.Appended) {
+                membershipChanges++;
+            }
+        });
+    }
+
+    private static Set<Long> union(Set<Long> voters, long node) {
+        Set<Long> all = new TreeSet<>(voters);
+        all.add(node);
+        return all;
+    }
+
     private void heal() {
         network.heal();
         network.lossRate = 0;
         network.duplicateRate = 0;
-        nodes.values().forEach(SimNode::restart);
+        members().forEach(SimNode::restart);
     }
 
     // ------------------------------------------------------------------ convergence and checks
@@ -268,16 +326,20 @@ final class StackSimulation implements AutoCloseable {
         long deadline = scheduler.now() + within;
         while (scheduler.now() < deadline) {
             scheduler.runUntil(scheduler.now() + 50 * MS);
+            if (joined) {
+                // A join the faults interrupted is finished now, as an operator would finish it.
+                changeMembership();
+            }
             SimNode leader = serving();
             if (leader == null) {
                 continue;
             }
             long applied = leader.replica().applied();
-            if (nodes.values().stream().allMatch(n -> n.up() && n.replica().applied() == applied)) {
+            if (members().stream().allMatch(n -> n.up() && n.replica().applied() == applied)) {
                 // Settled for a while: nothing more is on its way.
                 scheduler.runUntil(scheduler.now() + 500 * MS);
                 long again = leader.replica().applied();
-                if (nodes.values().stream().allMatch(n -> n.up() && n.replica().applied() == again)) {
+                if (members().stream().allMatch(n -> n.up() && n.replica().applied() == again)) {
                     return true;
                 }
             }
@@ -308,7 +370,7 @@ final class StackSimulation implements AutoCloseable {
 
     private void check() {
         Map<Long, String> digests = new TreeMap<>();
-        for (SimNode n : nodes.values()) {
+        for (SimNode n : members()) {
             try (Connection c = n.replica().store().connect()) {
                 digests.put(n.id, ContentDigest.ofRows(c));
                 if (n.id == 1) {
@@ -318,6 +380,7 @@ final class StackSimulation implements AutoCloseable {
                 violation("node " + n.id + ": reading its rows failed: " + e);
             }
         }
+        digest = digests.values().iterator().next();
         if (new TreeSet<>(digests.values()).size() != 1) {
             violation("replicas differ at applied index " + nodes.get(1L).replica().applied() + ": " + digests);
         }
@@ -387,7 +450,7 @@ final class StackSimulation implements AutoCloseable {
     String summary() {
         return "transfers " + history.count(history.transfers, SimClient.Fate.APPLIED) + " applied / "
                 + history.transfers.size() + ", inserts " + history.count(history.inserts, SimClient.Fate.APPLIED)
-                + " applied / " + history.inserts.size() + ", schema changes " + history.schemaChanges + ", faults " + faults + ", terms " + leaderOfTerm.size() + ", entries re-applied after crashes "
+                + " applied / " + history.inserts.size() + ", schema changes " + history.schemaChanges + ", faults " + faults + ", membership changes " + membershipChanges + ", terms " + leaderOfTerm.size() + ", entries re-applied after crashes "
                 + nodes.values().stream().mapToLong(n -> n.reapplied).sum();
     }
 

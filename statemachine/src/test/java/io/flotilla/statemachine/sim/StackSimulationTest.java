@@ -39,4 +39,17 @@ class StackSimulationTest {
         System.out.println("stack-simulation: seeds=" + runs + " steps=" + steps + " violations=" + failed.size());
         assertEquals(List.of(), failed, "replay one with -Dflotilla.stack.seed=S");
     }
+
+    /** A seed replays exactly: the same steps, the same history, the same end state. */
+    @Test
+    void aSeedReplaysExactly() throws Exception {
+        List<String> runs = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            try (StackSimulation sim = new StackSimulation(7, Set.of())) {
+                List<String> violations = sim.run(Duration.ofSeconds(3));
+                runs.add("steps " + sim.steps() + ", " + sim.summary() + ", digest " + sim.digest() + " " + violations);
+            }
+        }
+        assertEquals(runs.get(0), runs.get(1));
+    }
 }

@@ -46,12 +46,6 @@ final class ClientConnection extends SimpleChannelInboundHandler<Request> {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Request request) {
-        synchronized (this) {
-            if (idleInTransaction != null) {
-                idleInTransaction.cancel(false);
-                idleInTransaction = null;
-            }
-        }
         if (request.getKindCase() == Request.KindCase.CANCEL) {
             // Answered at once, out of turn: the statement it cancels is what blocks the queue.
             java.util.Set<ClientSession> links = session.sessionId() == null ? null
@@ -69,6 +63,11 @@ final class ClientConnection extends SimpleChannelInboundHandler<Request> {
             return;
         }
         synchronized (this) {
+            // A request that runs in the session ends its idleness (a Cancel, answered above, does not).
+            if (idleInTransaction != null) {
+                idleInTransaction.cancel(false);
+                idleInTransaction = null;
+            }
             queue.add(request);
             if (running) {
                 return;

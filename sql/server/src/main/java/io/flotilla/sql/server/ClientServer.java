@@ -73,7 +73,7 @@ public final class ClientServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline()
                                 .addLast(new IdleStateHandler(IDLE_SECONDS, 0, 0, TimeUnit.SECONDS))
-                                .addLast(new LengthFieldBasedFrameDecoder(MAX_FRAME_BYTES, 0, 4, 0, 4))
+                                .addLast(new LengthFieldBasedFrameDecoder(MAX_FRAME_BYTES + 4, 0, 4, 0, 4)) // Netty counts the length field
                                 .addLast(new LengthFieldPrepender(4))
                                 .addLast(new ProtobufDecoder(Request.getDefaultInstance()))
                                 .addLast(new ProtobufEncoder())

@@ -35,6 +35,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -111,7 +112,7 @@ final class ClientSession implements AutoCloseable {
                 throw new SQLException("the first request on a connection must be Hello", "08P01");
             }
             if (forwarder.active() && forwards(request)) {
-                return forwarder.call(request);
+                return forwarded(request);
             }
             switch (request.getKindCase()) {
                 case HELLO -> out.setHello(hello(request.getHello()));
@@ -124,12 +125,7 @@ final class ClientSession implements AutoCloseable {
                     Route route = route(request.getExecute());
                     if (route == Route.FORWARD) {
                         closeLocal();
-                        Response answer = forwarder.call(request);
-                        if (!answer.hasError()) {
-                            // The leader took it: whatever serves this session later must have it too.
-                            settings.made(request.getExecute().getSql());
-                        }
-                        return answer;
+                        return forwarded(request);
                     }
                     out.setExecute(execute(request.getExecute(), route));
                 }
@@ -171,6 +167,15 @@ final class ClientSession implements AutoCloseable {
                     .setMessage("internal error: " + e));
         }
         return out.build();
+    }
+
+    /** Sends a request to the leader; a setting the leader took is kept for whatever serves this session later. */
+    private Response forwarded(Request request) {
+        Response answer = forwarder.call(request);
+        if (request.hasExecute() && !answer.hasError()) {
+            settings.made(request.getExecute().getSql());
+        }
+        return answer;
     }
 
     private static boolean forwards(Request request) {
@@ -468,12 +473,19 @@ final class ClientSession implements AutoCloseable {
     private ExecuteResult sessionSetting(String sql) throws SQLException {
         SessionSettings.Kind kind = SessionSettings.kindOf(sql).orElseThrow(() ->
                 new SQLException("not supported on a replicated database: " + sql, SqlStates.NOT_SUPPORTED));
-        if (kind == SessionSettings.Kind.ISOLATION) {
-            session().setIsolation(SessionSettings.isolationOf(sql));
-        } else {
-            session().setting(sql);
+        // Kept before it is applied: a range session opened for it replays this setting, not the one
+        // it replaces (which may no longer apply: SET SCHEMA PUBLIC after the old schema was dropped).
+        Optional<String> replaced = settings.made(sql);
+        try {
+            if (kind == SessionSettings.Kind.ISOLATION) {
+                session().setIsolation(SessionSettings.isolationOf(sql));
+            } else {
+                session().setting(sql);
+            }
+        } catch (SQLException e) {
+            settings.undo(kind, replaced);
+            throw e;
         }
-        settings.made(sql);
         return ExecuteResult.newBuilder().setUpdate(UpdateCount.newBuilder()).build();
     }
 

@@ -63,9 +63,18 @@ final class SessionSettings {
         return sql.trim().toUpperCase(Locale.ROOT).replaceAll("\\s+", " ");
     }
 
-    /** A setting took effect (here, or at the leader it was forwarded to): later sessions get it too. */
-    void made(String sql) {
-        kindOf(sql).ifPresent(kind -> made.put(kind, sql));
+    /**
+     * A setting took effect (here, or at the leader it was forwarded to): later sessions get it
+     * too. Returns the one of its kind it replaced, if any; anything but a setting is ignored.
+     */
+    Optional<String> made(String sql) {
+        Optional<Kind> kind = kindOf(sql);
+        return kind.isEmpty() ? Optional.empty() : Optional.ofNullable(made.put(kind.get(), sql));
+    }
+
+    /** A setting kept ahead did not take effect: the one it replaced stands again. */
+    void undo(Kind kind, Optional<String> replaced) {
+        replaced.ifPresentOrElse(sql -> made.put(kind, sql), () -> made.remove(kind));
     }
 
     /** Every setting made, as statements, for a new link to a leader. */
