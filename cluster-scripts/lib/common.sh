@@ -379,3 +379,37 @@ fl_ensure_built() {
     if [ -n "$(fl_newer_source "$jar")" ]; then touch "$jar"; fi
   done
 }
+
+# ---------------------------------------------------------------------------------------------
+# Pause and resume (cluster-scripts/pause, cluster-scripts/resume)
+
+# The one-letter scheduler state of a process (R, S, D, T = stopped by a signal, ...), or nothing.
+fl_proc_state() { # pid
+  local stat
+  if [ -r "/proc/$1/stat" ]; then
+    # The second field, (comm), may hold spaces and parentheses: the state follows the last ')'.
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+    stat=${stat##*) }
+    printf '%s' "${stat%% *}"
+  else
+    ps -o stat= -p "$1" 2>/dev/null | cut -c1
+  fi
+}
+
+# True if the node is alive and stopped by SIGSTOP (state T).
+fl_node_paused() { # id
+  fl_node_alive "$1" || return 1
+  [ "$(fl_proc_state "$(fl_node_pid "$1")")" = T ]
+}
+
+# Waits up to 5 s for the node's stopped state to become the wanted one (0 = running, 1 = paused):
+# the kernel changes it when the signal is delivered, not when kill returns.
+fl_wait_paused_state() { # id want(0|1)
+  local now
+  for _ in $(seq 50); do
+    if fl_node_paused "$1"; then now=1; else now=0; fi
+    [ "$now" = "$2" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}

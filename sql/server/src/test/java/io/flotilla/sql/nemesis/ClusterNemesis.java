@@ -1,0 +1,385 @@
+package io.flotilla.sql.nemesis;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The nemesis: a real 3-process cluster, run through cluster-scripts, while JDBC clients run three
+ * workloads (acknowledged inserts, bank transfers with audits, registers checked for
+ * linearizability) and faults are injected one after another: kill -9 of the data range's leader,
+ * of a random node and of every node, each restarted; SIGSTOP of the leader for longer than its
+ * lease and an election; the leader cut off from the other nodes' Raft traffic (each node reaches
+ * the others' Raft ports through TCP proxies of the test, {@link RaftLinkProxy}; client ports are
+ * not cut, so clients and forwarding still reach the isolated node). Availability is measured per
+ * second, not assumed.
+ *
+ * <p>It fails on any anomaly, and when, from two seconds after a fault healed (the killed node
+ * restarted and ready, SIGCONT sent, the links restored) until the next fault, a workload goes a
+ * whole second without a successful operation. It prints a Markdown report: a summary by fault
+ * and workload, the checks, the SQLStates, the anomalies with the operations behind them, a
+ * per-second timeline and the leadership changes each node reported.
+ *
+ * <p>Not part of the default build (the class name matches none of surefire's default patterns);
+ * the {@code nemesis} profile runs it, on the jars of an earlier build:
+ * <pre>
+ * mvn -B -ntp -DskipTests install
+ * mvn -B -ntp -pl sql/server verify -Pnemesis
+ * </pre>
+ * {@code -Dflotilla.nemesis.seed=N} repeats the random choices (the victim of the random kill,
+ * the workloads' keys and amounts); {@code -Dflotilla.nemesis.rounds=N} runs the fault sequence
+ * N times (default 3). {@code target/nemesis-logs} keeps the last run's node logs, GC logs,
+ * every operation ({@code outcomes.csv}), the leadership changes, and thread dumps of nodes that
+ * stopped answering without a fault.
+ */
+class ClusterNemesis {
+
+    /**
+     * The clients' driver options. A network timeout of three election timeouts: a failover
+     * never takes that long, so a call that does has met a node that stopped answering (paused),
+     * and the client gives up on it and reconnects instead of waiting for the node to wake.
+     */
+    private static final String CLIENT_OPTIONS = "connectTimeout=1000&socketTimeout=3000&failoverTimeout=20000";
+    private static final Duration BASELINE = Duration.ofSeconds(8);
+    /** How long the run watches after a fault healed before the next one: the grace, then a window to measure. */
+    private static final Duration OBSERVE_AFTER_HEAL = Duration.ofSeconds(8);
+    private static final Duration SETTLE_DEADLINE = Duration.ofSeconds(60);
+    private static final long SETTLED_LAG_ENTRIES = 100;
+    private static final Duration CONVERGENCE_DEADLINE = Duration.ofSeconds(60);
+
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.MINUTES)
+    void workloadsStayCorrectAndAvailableThroughCrashesPausesAndPartitions() throws Exception {
+        loadEveryClassOfThisPackage();
+        long seed = Long.getLong("flotilla.nemesis.seed", new SecureRandom().nextLong());
+        int rounds = Integer.getInteger("flotilla.nemesis.rounds", 3);
+        RunClock clock = new RunClock();
+        clock.log("seed " + seed + " (-Dflotilla.nemesis.seed=" + seed + " repeats its choices), " + rounds + " rounds");
+        String loadBefore = loadAverage();
+        Path logArchive = Path.of("target", "nemesis-logs").toAbsolutePath();
+        emptyDirectory(logArchive);   // the last run's logs only: GC logs and thread dumps are named by pid and time
+        List<String> problems = new ArrayList<>();
+        List<Anomaly> anomalies = new ArrayList<>();
+        List<String> violations;
+
+        try (ScriptedCluster cluster = ScriptedCluster.start(repositoryRoot(), logArchive, clock);
+             LeaderMonitor leadership = new LeaderMonitor(cluster, clock, logArchive)) {
+            clock.log("cluster up in " + cluster.directory());
+            ClusterView view = new ClusterView(cluster);
+            RegisterWorkload registers = new RegisterWorkload(2, new ClientUrls(cluster, CLIENT_OPTIONS, 1), clock, seed);
+            List<Workload> workloads = List.of(
+                    new InsertWorkload(2, new ClientUrls(cluster, CLIENT_OPTIONS, 0), clock),
+                    new BankWorkload(2, 1, new ClientUrls(cluster, CLIENT_OPTIONS, 2), clock, seed),
+                    registers);
+            try (Connection c = DriverManager.getConnection(cluster.url(0, CLIENT_OPTIONS), "sa", "")) {
+                for (Workload w : workloads) {
+                    w.createSchema(c);
+                }
+            }
+
+            Nemesis nemesis = new Nemesis(cluster, view, clock, new Random(seed));
+            workloads.forEach(w -> w.clients().forEach(WorkloadClient::start));
+            clock.log("workloads started: " + describe(workloads));
+            List<Phase> phases;
+            try {
+                phases = runFaults(view, nemesis, clock, rounds, problems);
+            } finally {
+                stop(workloads, problems);
+                problems.addAll(nemesis.problems);
+            }
+            clock.log("workloads stopped; verifying");
+
+            OptionalLong leader = view.awaitLeader(ScriptedCluster.NODE_IDS, SETTLE_DEADLINE);
+            if (leader.isEmpty()) {
+                problems.add("no leader after the run; last seen: " + view.lastObservation());
+            }
+            try (Connection c = DriverManager.getConnection(cluster.url(0, "failoverTimeout=60000"), "sa", "")) {
+                for (Workload w : workloads) {
+                    try {
+                        anomalies.addAll(w.verify(c));
+                    } catch (SQLException | RuntimeException e) {
+                        // One workload's check failing must not hide the others' or the report.
+                        problems.add(w.name() + ": could not verify: " + e);
+                        e.printStackTrace(System.out);
+                    }
+                }
+            } catch (SQLException e) {
+                problems.add("could not connect to read the final state: " + e.getSQLState() + " " + e);
+            }
+            String convergence = awaitEqualReplicas(cluster, problems);
+            checkNoReplicaFailed(view, problems);
+            leadership.stop();
+
+            Map<String, List<Outcome>> outcomes = new LinkedHashMap<>();
+            for (Workload w : workloads) {
+                List<Outcome> all = new ArrayList<>();
+                w.clients().forEach(c -> all.addAll(c.outcomes));
+                outcomes.put(w.name(), all);
+            }
+            NemesisReport report = new NemesisReport(phases, workloads.stream().map(Workload::name).toList(), outcomes,
+                    anomalies);
+            violations = report.availabilityViolations();
+            keep(logArchive, outcomes, leadership);
+            for (RegisterChecker.Verdict v : registers.inconclusive()) {
+                System.out.println("register key " + v.key() + ": linearizability inconclusive: " + v.explanation());
+            }
+            List<String> gcPauses = cluster.longGcPauses(Duration.ofMillis(200));
+            String machine = Runtime.getRuntime().availableProcessors() + " CPUs; load average (1, 5, 15 min) "
+                    + loadBefore + " at the start, " + loadAverage() + " at the end";
+            System.out.println(render(seed, rounds, clock, machine, workloads, convergence, report, leadership, gcPauses,
+                    anomalies, violations, problems, logArchive));
+        }
+
+        if (!anomalies.isEmpty() || !violations.isEmpty() || !problems.isEmpty()) {
+            fail("the nemesis run found " + anomalies.size() + " anomalies, " + violations.size()
+                    + " availability violations and " + problems.size() + " other problems (report above; node logs in "
+                    + logArchive + "):\n" + String.join("\n", anomalies.stream().limit(20).map(Anomaly::toString).toList())
+                    + "\n" + String.join("\n", violations) + "\n" + String.join("\n", problems));
+        }
+    }
+
+    /**
+     * The schedule: a baseline without faults, then each fault in turn, {@code rounds} times. Before
+     * each fault the cluster must have settled (every node close behind a leader); after it healed
+     * the run watches for {@link #OBSERVE_AFTER_HEAL}. A failure to inject a fault ends the schedule
+     * (noted as a problem) but not the run: the workloads are still checked.
+     */
+    private static List<Phase> runFaults(ClusterView view, Nemesis nemesis, RunClock clock, int rounds,
+                                         List<String> problems) throws InterruptedException {
+        List<Phase> phases = new ArrayList<>();
+        Phase open = new Phase(0, "none (baseline)", "", clock.now(), -1, -1);
+        try {
+            Thread.sleep(BASELINE.toMillis());   // the baseline's length: no fault, just load
+            for (int round = 0; round < rounds; round++) {
+                for (Nemesis.Fault fault : Nemesis.Fault.values()) {
+                    if (!view.awaitCaughtUp(SETTLED_LAG_ENTRIES, SETTLE_DEADLINE)) {
+                        problems.add("before " + fault.label + ": the cluster did not settle (every node within "
+                                + SETTLED_LAG_ENTRIES + " entries of a leader) in " + SETTLE_DEADLINE.toSeconds()
+                                + " s; last seen: " + view.lastObservation());
+                    }
+                    clock.log("fault #" + (phases.size() + 1) + ": " + fault.label);
+                    Nemesis.Injection injection = nemesis.inject(fault);
+                    phases.add(close(open, injection.startNanos()));
+                    open = new Phase(phases.size(), fault.label, injection.target(), injection.startNanos(),
+                            injection.healedNanos(), -1);
+                    clock.log("fault #" + open.number() + " healed after "
+                            + RunClock.seconds(injection.healedNanos() - injection.startNanos()));
+                    long watchUntil = injection.healedNanos() + OBSERVE_AFTER_HEAL.toNanos();
+                    // Watching the cluster recover: a fixed window, which the availability rule measures.
+                    Thread.sleep(Math.max(0, (watchUntil - clock.now()) / 1_000_000));
+                }
+            }
+        } catch (Exception | AssertionError e) {
+            problems.add("the fault schedule stopped early: " + e);
+            e.printStackTrace(System.out);
+        } finally {
+            phases.add(close(open, clock.now()));
+        }
+        return phases;
+    }
+
+    /** Keeps every operation's outcome and the leadership changes next to the node logs, for digging. */
+    private static void keep(Path logArchive, Map<String, List<Outcome>> outcomes, LeaderMonitor leadership)
+            throws IOException {
+        Files.createDirectories(logArchive);
+        List<String> lines = new ArrayList<>();
+        lines.add(Outcome.CSV_HEADER);
+        outcomes.values().stream().flatMap(List::stream)
+                .sorted(Comparator.comparingLong(Outcome::invokedNanos))
+                .forEach(o -> lines.add(o.csv()));
+        Files.write(logArchive.resolve("outcomes.csv"), lines);
+        Files.writeString(logArchive.resolve("leadership.md"), leadership.table());
+    }
+
+    private static Phase close(Phase open, long endNanos) {
+        return new Phase(open.number(), open.fault(), open.target(), open.startNanos(), open.healedNanos(), endNanos);
+    }
+
+    private static void stop(List<Workload> workloads, List<String> problems) throws InterruptedException {
+        workloads.forEach(w -> w.clients().forEach(WorkloadClient::requestStop));
+        for (Workload w : workloads) {
+            for (WorkloadClient c : w.clients()) {
+                try {
+                    // A call in flight finishes within the failover timeout (20 s) at worst.
+                    c.join(Duration.ofSeconds(30));
+                } catch (IllegalStateException e) {
+                    problems.add(e.getMessage());
+                }
+                if (c.crash() != null) {
+                    problems.add(c.workload + " client " + c.client + " crashed: " + c.crash());
+                    c.crash().printStackTrace(System.out);
+                }
+            }
+        }
+    }
+
+    /**
+     * Polls every node's own replica ({@code consistency=stale}) until all hold the same rows:
+     * after the last write every replica must apply the same log.
+     */
+    private static String awaitEqualReplicas(ScriptedCluster cluster, List<String> problems) throws InterruptedException {
+        String query = "SELECT (SELECT COUNT(*) FROM INSERTS), (SELECT SUM(ID) FROM INSERTS), "
+                + "(SELECT SUM(ROW_ID) FROM INSERTS), (SELECT SUM(BALANCE * (ID + 1)) FROM ACCOUNTS), "
+                + "(SELECT SUM(V * (K + 1)) FROM REGISTERS)";
+        long deadline = System.nanoTime() + CONVERGENCE_DEADLINE.toNanos();
+        Map<Long, String> digests = new TreeMap<>();
+        while (true) {
+            digests.clear();
+            for (long node : ScriptedCluster.NODE_IDS) {
+                try (Connection c = DriverManager.getConnection(cluster.nodeUrl(node,
+                        "consistency=stale&socketTimeout=5000&failoverTimeout=2000"), "sa", "");
+                     Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
+                    rs.next();
+                    digests.put(node, rs.getString(1) + "/" + rs.getString(2) + "/" + rs.getString(3) + "/"
+                            + rs.getString(4) + "/" + rs.getString(5));
+                } catch (SQLException e) {
+                    digests.put(node, "error " + e.getSQLState() + ": " + e.getMessage());
+                }
+            }
+            if (digests.values().stream().distinct().count() == 1 && !digests.get(1L).startsWith("error")) {
+                return "the 3 replicas hold the same rows (count/sum of inserted ids/sum of row ids/"
+                        + "weighted balances/weighted registers: " + digests.get(1L) + ")";
+            }
+            if (System.nanoTime() > deadline) {
+                problems.add("replicas differ " + CONVERGENCE_DEADLINE.toSeconds() + " s after the run: " + digests);
+                return "replicas DIFFER: " + digests;
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /** A replica that stopped on an unexpected failure says so in its role (FAILED) and its FAILURE column. */
+    private static void checkNoReplicaFailed(ClusterView view, List<String> problems) {
+        for (long node : ScriptedCluster.NODE_IDS) {
+            try {
+                view.ownRolesOf(node).forEach((range, role) -> {
+                    if ("FAILED".equals(role)) {
+                        problems.add("node " + node + ": its replica of range " + range + " stopped (FLOTILLA.REPLICAS "
+                                + "role FAILED; see the FAILURE column and the node log)");
+                    }
+                });
+            } catch (SQLException e) {
+                problems.add("node " + node + " did not report its replicas: " + e.getSQLState() + " " + e.getMessage());
+            }
+        }
+    }
+
+    private static String describe(List<Workload> workloads) {
+        StringBuilder b = new StringBuilder();
+        for (Workload w : workloads) {
+            b.append(b.length() == 0 ? "" : ", ").append(w.name()).append(" x").append(w.clients().size());
+        }
+        return b.toString();
+    }
+
+    private static String render(long seed, int rounds, RunClock clock, String machine, List<Workload> workloads,
+                                 String convergence,
+                                 NemesisReport report, LeaderMonitor leadership, List<String> gcPauses,
+                                 List<Anomaly> anomalies, List<String> violations, List<String> problems,
+                                 Path logArchive) {
+        StringBuilder b = new StringBuilder();
+        b.append("\n## Nemesis run (seed ").append(seed).append(", ").append(rounds).append(" rounds; t = 0 s at ")
+                .append(clock.origin()).append(")\n\n");
+        // Availability depends on the machine: other builds on the same cores starve the nodes.
+        b.append("Machine: ").append(machine).append("\n\n");
+        b.append("Availability rule: from ").append(NemesisReport.GRACE.toSeconds())
+                .append(" s after a fault healed until the next fault, no workload goes ")
+                .append(NemesisReport.MAX_GAP.toSeconds()).append(" s without a successful operation.\n\n");
+        b.append(report.summary()).append('\n');
+        b.append("Checks:\n\n");
+        for (Workload w : workloads) {
+            b.append("- ").append(w.name()).append(": ").append(w.verdict()).append('\n');
+        }
+        b.append("- replicas: ").append(convergence).append('\n');
+        b.append("\nSQLStates of the operations that did not succeed:\n\n").append(report.errors()).append('\n');
+        b.append("Anomalies: ").append(anomalies.isEmpty() ? "none" : anomalies.size()).append('\n');
+        anomalies.stream().limit(50).forEach(a -> b.append("- ").append(a.workload()).append(" at ")
+                .append(a.atNanos() < 0 ? "end" : RunClock.seconds(a.atNanos())).append(": ").append(a.description())
+                .append('\n'));
+        b.append("Availability violations: ").append(violations.isEmpty() ? "none" : violations.size()).append('\n');
+        violations.forEach(v -> b.append("- ").append(v).append('\n'));
+        b.append("Other problems: ").append(problems.isEmpty() ? "none" : problems.size()).append('\n');
+        problems.forEach(p -> b.append("- ").append(p).append('\n'));
+        List<String> evidence = workloads.stream().flatMap(w -> w.evidence().stream()).toList();
+        if (!evidence.isEmpty()) {
+            b.append("\nEvidence:\n\n```\n");
+            evidence.forEach(e -> b.append(e).append('\n'));
+            b.append("```\n");
+        }
+        b.append("\nNode GC pauses over 200 ms: ").append(gcPauses.isEmpty() ? "none" : "").append('\n');
+        gcPauses.forEach(p -> b.append("- ").append(p).append('\n'));
+        b.append("\nTimeline (operations completed in each second, ok/failed/unknown):\n\n").append(report.timeline());
+        b.append("\nLeadership of the data range, each node's own view, polled every 200 ms (changes only):\n\n")
+                .append(leadership.table());
+        b.append("\nEvery operation: ").append(logArchive.resolve("outcomes.csv")).append("; node logs: ")
+                .append(logArchive).append('\n');
+        return b.toString();
+    }
+
+    /**
+     * Loads every class of this package now. The run takes minutes, and another build in the same
+     * working tree may recompile {@code target/test-classes} meanwhile (deleting the class files
+     * first): a class first needed at the end, such as the report's, would then be missing.
+     */
+    private static void loadEveryClassOfThisPackage() throws Exception {
+        Path here = Path.of(ClusterNemesis.class.getResource("ClusterNemesis.class").toURI()).getParent();
+        String pkg = ClusterNemesis.class.getPackageName();
+        try (var files = Files.list(here)) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".class")).toList()) {
+                String simple = f.getFileName().toString();
+                Class.forName(pkg + "." + simple.substring(0, simple.length() - ".class".length()), false,
+                        ClusterNemesis.class.getClassLoader());
+            }
+        }
+    }
+
+    /** The 1, 5 and 15 minute load averages from /proc/loadavg, or "unknown". */
+    private static String loadAverage() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return fields[0] + " " + fields[1] + " " + fields[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    private static void emptyDirectory(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                Files.delete(f);
+            }
+        }
+    }
+
+    /** The repository root: the nearest directory above the working directory that has cluster-scripts/start. */
+    private static Path repositoryRoot() {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.isRegularFile(p.resolve("cluster-scripts").resolve("start"))) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("no cluster-scripts/start above " + Path.of("").toAbsolutePath());
+    }
+}

@@ -1,0 +1,14 @@
+package io.flotilla.sql.nemesis;
+
+/**
+ * A stretch of the run: from a fault's start to the next one's (or the end), with the moment the
+ * fault was healed; the first phase is the baseline, without a fault.
+ *
+ * @param healedNanos negative for the baseline
+ */
+record Phase(int number, String fault, String target, long startNanos, long healedNanos, long endNanos) {
+
+    boolean hasFault() {
+        return healedNanos >= 0;
+    }
+}

@@ -1,0 +1,36 @@
+package io.flotilla.sql.nemesis;
+
+import java.time.Instant;
+
+/**
+ * The run's one time line: monotonic nanoseconds since the run began, for operation histories,
+ * fault windows and the per-second timeline alike, and progress lines stamped with it. The
+ * wall-clock time of its origin relates it to the nodes' logs.
+ */
+final class RunClock {
+
+    private final long origin = System.nanoTime();
+    private final Instant originWallClock = Instant.now();
+
+    /** Nanoseconds since the run began. */
+    long now() {
+        return System.nanoTime() - origin;
+    }
+
+    Instant origin() {
+        return originWallClock;
+    }
+
+    /** A wall-clock time (from a node's log) on the run's time line, in nanoseconds. */
+    long fromWallClock(Instant t) {
+        return (t.toEpochMilli() - originWallClock.toEpochMilli()) * 1_000_000L;
+    }
+
+    void log(String message) {
+        System.out.printf("[nemesis %7.2fs] %s%n", now() / 1e9, message);
+    }
+
+    static String seconds(long nanos) {
+        return String.format("%.2f s", nanos / 1e9);
+    }
+}
