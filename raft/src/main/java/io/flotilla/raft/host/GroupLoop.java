@@ -3,10 +3,13 @@ package io.flotilla.raft.host;
 import org.jctools.queues.MpscArrayQueue;
 import org.jctools.queues.MpscUnboundedArrayQueue;
 
+import java.nio.file.Files;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.Queue;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -39,13 +42,13 @@ public final class GroupLoop {
     private final LongSupplier clock;
     /** Where a group that stops after an unexpected failure is recorded for the node's status. */
     private final Consumer<GroupFailure> failures;
-    private final Runnable wake;
+    private final Consumer<GroupLoop> wake;
 
     /**
-     * @param wake called (from any thread) whenever work is queued: the runner must run a round
-     *        after it
+     * @param wake told of this loop (from any thread) whenever work is queued: the runner must run
+     *        a round after it
      */
-    GroupLoop(int capacity, LongSupplier clock, Consumer<GroupFailure> failures, Runnable wake) {
+    GroupLoop(int capacity, LongSupplier clock, Consumer<GroupFailure> failures, Consumer<GroupLoop> wake) {
         this.inbound = new MpscArrayQueue<>(capacity);
         this.clock = clock;
         this.failures = failures;
@@ -57,14 +60,14 @@ public final class GroupLoop {
         if (!inbound.offer(task)) {
             return false;
         }
-        wake.run();
+        wake.accept(this);
         return true;
     }
 
     /** Queues the completion of something this loop started; never dropped. */
     void complete(Task task) {
         completions.offer(task);
-        wake.run();
+        wake.accept(this);
     }
 
     /**
@@ -106,7 +109,7 @@ public final class GroupLoop {
         failQueued(completions);
     }
 
-    private static void failQueued(java.util.Queue<Task> queue) {
+    private static void failQueued(Queue<Task> queue) {
         for (Task t = queue.poll(); t != null; t = queue.poll()) {
             abandon(t, "the node is closing");
         }
@@ -210,7 +213,7 @@ public final class GroupLoop {
         // Logged once, here, with its cause: the layers that threw it leave the logging to this.
         LOG.log(System.Logger.Level.ERROR, "group " + r.group + " stopped on this node after an unexpected failure; "
                 + "its other replicas go on without it", e);
-        failures.accept(new GroupFailure(r.group, describe(e), java.time.Instant.now()));
+        failures.accept(new GroupFailure(r.group, describe(e), Instant.now()));
         // Left in the dirty set, a stopped replica flushes and arms nothing.
         r.stop(r.stoppedError("stopped after an unexpected failure: " + describe(e)));
     }
@@ -242,7 +245,7 @@ public final class GroupLoop {
 
     private static void discard(Task.SnapshotArrived arrived) {
         try {
-            java.nio.file.Files.deleteIfExists(arrived.image());
+            Files.deleteIfExists(arrived.image());
         } catch (java.io.IOException e) {
             LOG.log(System.Logger.Level.WARNING, "could not delete spooled snapshot " + arrived.image(), e);
         }

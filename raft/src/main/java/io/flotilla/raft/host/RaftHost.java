@@ -111,10 +111,7 @@ public final class RaftHost implements AutoCloseable {
         this.liveness = null;
         this.outbox = outbox;
         this.seeds = new SplittableRandom(seed);
-        GroupLoop[] loop = new GroupLoop[1];
-        loop[0] = new GroupLoop(queueCapacity, clock, failure -> failures.put(failure.group(), failure),
-                () -> driver.accept(loop[0]));
-        this.loops.add(loop[0]);
+        this.loops.add(new GroupLoop(queueCapacity, clock, failure -> failures.put(failure.group(), failure), driver));
     }
 
     /** The loops of a host a simulator drives (see {@link #driven}); empty for a host with threads. */

@@ -1,6 +1,7 @@
 package io.flotilla.raft.host;
 
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -15,11 +16,11 @@ final class Worker implements Runnable {
     private volatile boolean running = true;
     private volatile boolean paused;
 
-    Worker(String name, int capacity, LongSupplier clock, java.util.function.Consumer<GroupFailure> failures) {
+    Worker(String name, int capacity, LongSupplier clock, Consumer<GroupFailure> failures) {
         this.clock = clock;
         this.thread = new Thread(this, name);
         this.thread.setDaemon(true);
-        this.loop = new GroupLoop(capacity, clock, failures, () -> LockSupport.unpark(thread));
+        this.loop = new GroupLoop(capacity, clock, failures, woken -> LockSupport.unpark(thread));
     }
 
     GroupLoop loop() {

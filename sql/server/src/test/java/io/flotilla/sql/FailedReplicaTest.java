@@ -28,7 +28,7 @@ class FailedReplicaTest {
                 s.execute("CREATE TABLE NOTES(ID INT PRIMARY KEY, TEXT VARCHAR(40))");
                 s.execute("INSERT INTO NOTES VALUES (1, 'original')");
             }
-            long leader = leader(nodes);
+            long leader = nodes.awaitServing();
             long diverged = leader == 1 ? 2 : 1;
             Node follower = nodes.node(diverged);
             Eventually.await("node " + diverged + " applied the insert", () -> count(follower, "SELECT COUNT(*) FROM NOTES") == 1);
@@ -48,7 +48,7 @@ class FailedReplicaTest {
                 for (int i = 2; i <= 21; i++) {
                     assertEquals(1, s.executeUpdate("INSERT INTO NOTES VALUES (" + i + ", 'after')"));
                 }
-                assertEquals(leader, leader(nodes));
+                assertEquals(leader, nodes.awaitServing());
             }
 
             try (Connection direct = follower.replica(Node.DATA_RANGE).store().connect(); Statement s = direct.createStatement();
@@ -67,19 +67,6 @@ class FailedReplicaTest {
         }
     }
 
-    private static long leader(LocalNodes nodes) throws Exception {
-        long[] found = new long[1];
-        Eventually.await("range 2 has a serving leader", () -> {
-            for (long id = 1; id <= 3; id++) {
-                if (nodes.node(id).replica(Node.DATA_RANGE).serving()) {
-                    found[0] = id;
-                    return true;
-                }
-            }
-            return false;
-        });
-        return found[0];
-    }
 
     private static long count(Node node, String sql) throws Exception {
         try (Connection c = node.replica(Node.DATA_RANGE).store().connect(); Statement s = c.createStatement();

@@ -206,6 +206,21 @@ final class LocalNodes implements AutoCloseable {
         });
     }
 
+    /** Waits for a node (in this JVM) whose replica of the data range leads and serves; returns its id. */
+    long awaitServing() throws Exception {
+        long[] found = new long[1];
+        Eventually.await("range 2 has a serving leader", () -> {
+            for (Map.Entry<Long, Node> n : running.entrySet()) {
+                if (n.getValue().replica(Node.DATA_RANGE).serving()) {
+                    found[0] = n.getKey();
+                    return true;
+                }
+            }
+            return false;
+        });
+        return found[0];
+    }
+
     /** The data range's membership as the node's Raft core has it. */
     static io.flotilla.raft.core.Membership membership(Node node) throws Exception {
         return node.host().inspect(Node.DATA_RANGE, r -> r.membership()).get(5, java.util.concurrent.TimeUnit.SECONDS);

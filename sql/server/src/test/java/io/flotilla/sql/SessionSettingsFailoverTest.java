@@ -27,7 +27,7 @@ class SessionSettingsFailoverTest {
                 s.execute("CREATE SCHEMA APP");
                 s.execute("CREATE TABLE APP.T(ID INT PRIMARY KEY)");
             }
-            long leader = serving(nodes);
+            long leader = nodes.awaitServing();
             long other = leader == 1 ? 2 : 1;
             try (Connection c = DriverManager.getConnection(nodes.url(leader))) {
                 c.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
@@ -65,17 +65,4 @@ class SessionSettingsFailoverTest {
         });
     }
 
-    private static long serving(LocalNodes nodes) throws Exception {
-        long[] found = new long[1];
-        Eventually.await("range 2 has a serving leader", () -> {
-            for (long id = 1; id <= 3; id++) {
-                if (nodes.node(id).replica(Node.DATA_RANGE).serving()) {
-                    found[0] = id;
-                    return true;
-                }
-            }
-            return false;
-        });
-        return found[0];
-    }
 }

@@ -8,6 +8,9 @@ import org.h2.jdbc.JdbcConnection;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -36,7 +39,7 @@ final class HeldTransaction {
      */
     volatile long schemaVersion;
     /** Statements run under its read side; a schema change applies under its write side. */
-    private final java.util.concurrent.locks.Lock statements;
+    private final Lock statements;
     final byte[] proposalId;
     private final ReentrantLock inUse = new ReentrantLock();
     private volatile State state = State.OPEN;
@@ -45,7 +48,7 @@ final class HeldTransaction {
     private boolean closeWhenEnded;
 
     HeldTransaction(Connection connection, ChangeRecorder recorder, long term, long schemaVersion, byte[] proposalId,
-                    java.util.concurrent.locks.Lock statements) {
+                    Lock statements) {
         this.statements = statements;
         this.connection = connection;
         this.recorder = recorder;
@@ -76,8 +79,8 @@ final class HeldTransaction {
      * @throws SQLException if its change set cannot be read (over the size limit): it touched an
      *         unknown set of objects
      */
-    java.util.Set<String> touched() throws SQLException {
-        java.util.Set<String> names = new java.util.HashSet<>();
+    Set<String> touched() throws SQLException {
+        Set<String> names = new HashSet<>();
         Session session = connection.unwrap(JdbcConnection.class).getSession();
         if (session instanceof SessionLocal local) {
             for (org.h2.table.Table table : local.getLocks()) {

@@ -30,10 +30,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.HexFormat;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -318,7 +320,7 @@ public final class RangeReplica implements DurableStateMachine {
         return submit(command.build(), failure -> { });
     }
 
-    private CompletableFuture<Outcome> submit(RangeCommand command, java.util.function.Consumer<Throwable> onFailure) {
+    private CompletableFuture<Outcome> submit(RangeCommand command, Consumer<Throwable> onFailure) {
         Proposer p = proposer;
         if (p == null) {
             onFailure.accept(new IllegalStateException("not attached"));
@@ -418,7 +420,7 @@ public final class RangeReplica implements DurableStateMachine {
         if (command == null) {
             return "not a range command";
         }
-        String session = command.hasSession() ? ", session " + java.util.HexFormat.of()
+        String session = command.hasSession() ? ", session " + HexFormat.of()
                 .formatHex(command.getSession().getId().toByteArray()) + " write " + command.getSession().getSequence() : "";
         if (command.hasSchemaChange()) {
             String sql = command.getSchemaChange().getSql();

@@ -84,22 +84,22 @@ final class SessionTable {
      */
     static void record(Connection connection, byte[] session, long sequence, Outcome outcome, long index,
                        long nowMillis) throws SQLException {
-        try (PreparedStatement merge = connection.prepareStatement(
+        try (PreparedStatement insert = connection.prepareStatement(
                 "INSERT INTO FLOTILLA.SESSIONS VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-            merge.setBytes(1, session);
-            merge.setLong(2, sequence);
+            insert.setBytes(1, session);
+            insert.setLong(2, sequence);
             if (outcome instanceof Outcome.Refused r) {
-                merge.setString(3, r.sqlState());
+                insert.setString(3, r.sqlState());
                 String message = r.message();
-                merge.setString(4, message.length() > 4096 ? message.substring(0, 4096) : message);
+                insert.setString(4, message.length() > 4096 ? message.substring(0, 4096) : message);
             } else {
-                merge.setString(3, null);
-                merge.setString(4, null);
+                insert.setString(3, null);
+                insert.setString(4, null);
             }
-            merge.setLong(5, index);
-            merge.setLong(6, nowMillis);
-            merge.setLong(7, outcome instanceof Outcome.Applied a ? a.updateCount() : 0);
-            merge.executeUpdate();
+            insert.setLong(5, index);
+            insert.setLong(6, nowMillis);
+            insert.setLong(7, outcome instanceof Outcome.Applied a ? a.updateCount() : 0);
+            insert.executeUpdate();
         }
     }
 

@@ -133,6 +133,8 @@ public final class Node implements AutoCloseable {
                 SnapshotMeta.bootstrap(bootstrap), LogOptions.defaults());
         logs.add(log);
         RangeReplica.Options options = RangeReplica.Options.defaults();
+        // Checked before anything is opened, so nothing is left open when the limits do not nest.
+        requireShippable(options, Config.of(config.nodeId()));
         RangeReplica replica = RangeReplica.open(range, dir.resolve("h2"), options);
         replicas.put(range, replica);
         replica.attach(command -> host.propose(range, command));
@@ -140,7 +142,6 @@ public final class Node implements AutoCloseable {
                 .withTimeouts(config.electionTimeout().toNanos(), config.heartbeat().toNanos(),
                         config.maxClockDrift().toNanos())
                 .withApplied(replica.applied());
-        requireShippable(options, raft);
         try {
             host.createGroup(range, raft, new DurableGroupLog(log, dir.resolve("images")), replica).get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
