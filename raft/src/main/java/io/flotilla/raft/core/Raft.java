@@ -343,6 +343,11 @@ public final class Raft {
         return log.handOutCommitted(config.maxApplyBytes());
     }
 
+    /** Whether committed entries this replica holds durably wait to be handed out for applying. */
+    public boolean hasCommittedToApply() {
+        return log.hasCommittedToApply();
+    }
+
     /** The host has persisted, sent and applied everything in the Ready. */
     public void advance(Ready ready) {
         if (ready != unadvanced) {

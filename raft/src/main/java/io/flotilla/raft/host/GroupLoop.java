@@ -5,8 +5,10 @@ import org.jctools.queues.MpscUnboundedArrayQueue;
 
 import java.nio.file.Files;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Queue;
@@ -77,21 +79,26 @@ public final class GroupLoop {
     public boolean runOnce() {
         int done = completions.drain(this::handle, 4096) + inbound.drain(this::handle, 4096);
         fireTimers(clock.getAsLong());
+        List<Replica> again = new ArrayList<>();
         for (Replica r : dirty) {
             try {
-                r.flush(this::complete);
+                if (r.flush(this::complete)) {
+                    again.add(r);
+                }
                 arm(r);
             } catch (RuntimeException e) {
                 fail(r, e);
             }
         }
         dirty.clear();
+        // Groups with more committed entries to apply go on next round, after what arrives meanwhile.
+        dirty.addAll(again);
         return done > 0;
     }
 
-    /** Whether work is queued that the next round would handle. */
+    /** Whether work is waiting that the next round would do: queued tasks, or groups with entries to apply. */
     public boolean hasQueued() {
-        return !inbound.isEmpty() || !completions.isEmpty();
+        return !inbound.isEmpty() || !completions.isEmpty() || !dirty.isEmpty();
     }
 
     /** When the earliest timer of its groups is due, on its clock; {@link Long#MAX_VALUE} if none is. */

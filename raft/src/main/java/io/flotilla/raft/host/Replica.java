@@ -130,10 +130,12 @@ final class Replica {
      * Hands the next Ready to the log if none is being persisted. The log's completion comes back
      * as a {@link Task.Persisted} through {@code completions}. A Ready with nothing that must be
      * durable first (messages, committed entries, an advanced commit index) is carried out at once.
+     * Returns whether committed entries still wait to be applied: the caller flushes it again in
+     * its next round.
      */
-    void flush(Consumer<Task> completions) {
+    boolean flush(Consumer<Task> completions) {
         if (stopped) {
-            return;
+            return false;
         }
         reportRole();
         if (persisting) {
@@ -141,10 +143,11 @@ final class Replica {
             // applying it need not wait for the write of newer entries.
             applyAll(raft.takeCommitted());
             serveReads();
-            return;
+            return raft.hasCommittedToApply();
         }
         while (!persisting && !stopped && raft.hasReady()) {
             Ready ready = raft.ready();
+            boolean applies = !ready.committed().isEmpty();
             persisting = true;
             for (Message m : ready.eager()) {
                 // A leader's appends go out while its own write runs: followers write in parallel.
@@ -162,7 +165,13 @@ final class Replica {
                 applyAll(ready.committed());
                 write(ready, completions);
             }
+            if (applies && !stopped && raft.hasCommittedToApply()) {
+                // A long replay goes one batch per round: heartbeats, votes and their answers are
+                // handled between batches instead of waiting for all of it.
+                return true;
+            }
         }
+        return false;
     }
 
     private boolean onlyCommitAdvanced(Ready ready) {
