@@ -41,6 +41,8 @@ public final class GroupLoop {
     private final Map<Long, Replica> replicas = new HashMap<>();
     private final PriorityQueue<Timer> timers = new PriorityQueue<>((a, b) -> Long.compare(a.at, b.at));
     private final Set<Replica> dirty = new LinkedHashSet<>();
+    /** Flushed groups with committed entries still to apply, kept from one round to the next. */
+    private final List<Replica> again = new ArrayList<>();
     private final LongSupplier clock;
     /** Where a group that stops after an unexpected failure is recorded for the node's status. */
     private final Consumer<GroupFailure> failures;
@@ -79,7 +81,6 @@ public final class GroupLoop {
     public boolean runOnce() {
         int done = completions.drain(this::handle, 4096) + inbound.drain(this::handle, 4096);
         fireTimers(clock.getAsLong());
-        List<Replica> again = new ArrayList<>();
         for (Replica r : dirty) {
             try {
                 if (r.flush(this::complete)) {
@@ -93,6 +94,7 @@ public final class GroupLoop {
         dirty.clear();
         // Groups with more committed entries to apply go on next round, after what arrives meanwhile.
         dirty.addAll(again);
+        again.clear();
         return done > 0;
     }
 

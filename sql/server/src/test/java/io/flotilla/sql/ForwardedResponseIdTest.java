@@ -8,10 +8,8 @@ import org.junit.jupiter.api.Test;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
-import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Regression test: a request a follower answers itself (Ping, from Connection.isValid), followed
@@ -45,16 +43,7 @@ class ForwardedResponseIdTest {
         }
     }
 
-    private static long followerOfDataRange() throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            for (long id = 1; id <= 3; id++) {
-                if (nodes.node(id).replica(Node.DATA_RANGE).serving()) {
-                    return id == 1 ? 2 : 1;
-                }
-            }
-            Thread.sleep(20);
-        }
-        return fail("no leader of the data range within 10 s");
+    private static long followerOfDataRange() throws Exception {
+        return nodes.awaitServing() == 1 ? 2 : 1;
     }
 }

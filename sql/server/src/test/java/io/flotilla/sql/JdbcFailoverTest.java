@@ -124,11 +124,7 @@ class JdbcFailoverTest {
         throw new AssertionError("no leader");
     }
 
-    private static void awaitCount(List<Integer> confirmed, int count) throws InterruptedException {
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (confirmed.size() < count) {
-            assertTrue(System.nanoTime() < deadline, "writes stalled at " + confirmed.size());
-            Thread.sleep(10);
-        }
+    private static void awaitCount(List<Integer> confirmed, int count) throws Exception {
+        Eventually.await("writes go on past " + count + " confirmed", () -> confirmed.size() >= count);
     }
 }

@@ -145,7 +145,7 @@ final class ClientSession implements AutoCloseable {
                 case METADATA -> out.setMetadata(StatusReport.of(node));
                 case READ_INDEX -> out.setReadIndex(ReadIndexAnswer.of(node, request.getReadIndex()));
                 case ADMIN -> {
-                    java.util.Optional<Response> forwarded = Administration.carryOut(node, request, forwarder);
+                    Optional<Response> forwarded = Administration.carryOut(node, request, forwarder);
                     if (forwarded.isPresent()) {
                         return forwarded.get();
                     }
@@ -300,7 +300,7 @@ final class ClientSession implements AutoCloseable {
         if (write && e.getAutoCommit() && e.getSequence() > 0 && !s.inTransaction()) {
             // A retry of an auto-commit write gets the first attempt's answer; running the statement
             // again could fail (a duplicate key) or do something else entirely.
-            java.util.Optional<Outcome> answered = s.answered(e.getSequence());
+            Optional<Outcome> answered = s.answered(e.getSequence());
             if (answered.isPresent()) {
                 return retried(answered.get());
             }
@@ -311,7 +311,7 @@ final class ClientSession implements AutoCloseable {
             if (write && e.getAutoCommit() && e.getSequence() > 0) {
                 // The first attempt may have committed while this one ran into its effects.
                 s.rollback();
-                java.util.Optional<Outcome> answered = s.answered(e.getSequence());
+                Optional<Outcome> answered = s.answered(e.getSequence());
                 if (answered.isPresent()) {
                     return retried(answered.get());
                 }

@@ -31,6 +31,14 @@ final class SessionSettings {
 
     /** Which setting a statement makes, if it is one a client may make. */
     static Optional<Kind> kindOf(String sql) {
+        int start = 0;
+        while (start < sql.length() && Character.isWhitespace(sql.charAt(start))) {
+            start++;
+        }
+        if (!sql.regionMatches(true, start, "SET", 0, 3)) {
+            // Every statement a node forwards is asked: most are not settings, and need no copy.
+            return Optional.empty();
+        }
         String upper = normalized(sql);
         if (upper.startsWith(ISOLATION)) {
             return Optional.of(Kind.ISOLATION);
