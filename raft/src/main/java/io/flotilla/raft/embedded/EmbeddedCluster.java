@@ -7,22 +7,20 @@ import io.flotilla.raft.core.Raft;
 import io.flotilla.raft.core.Refusal;
 import io.flotilla.raft.core.Role;
 import io.flotilla.raft.core.SnapshotMeta;
-import io.flotilla.raft.host.DurableGroupLog;
-import io.flotilla.raft.host.GroupLog;
-import io.flotilla.raft.host.MemoryGroupLog;
+import io.flotilla.raft.host.Outbox;
 import io.flotilla.raft.host.RaftHost;
-import io.flotilla.raft.node.DeferredOutbox;
 import io.flotilla.raft.host.StateMachine;
-import io.flotilla.raft.log.DurableLog;
 import io.flotilla.raft.log.FileSystemDirectory;
-import io.flotilla.raft.log.GroupCommit;
-import io.flotilla.raft.log.LogOptions;
+import io.flotilla.raft.node.DiskLogs;
+import io.flotilla.raft.node.MemoryLogs;
+import io.flotilla.raft.node.RaftNode;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Collections;
 import java.util.Map;
@@ -110,10 +108,6 @@ public final class EmbeddedCluster implements AutoCloseable {
     private static final class Replica {
         final Membership bootstrap;
         final StateMachineFactory machines;
-        /** On disk only: the files, which a crash cuts back to what was forced. */
-        CrashableDirectory directory;
-        DurableLog durable;
-        GroupLog log;
         StateMachine machine;
 
         Replica(Membership bootstrap, StateMachineFactory machines) {
@@ -130,9 +124,12 @@ public final class EmbeddedCluster implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private final TreeMap<Long, RaftHost> hosts = new TreeMap<>();
-    /** On disk only: each running node's group-commit writer. */
-    private final TreeMap<Long, GroupCommit> writers = new TreeMap<>();
+    /** The running nodes, each assembled as a production node is. */
+    private final TreeMap<Long, RaftNode> running = new TreeMap<>();
+    /** On disk only: each node's log directories, which a crash cuts back to what was forced. */
+    private final Map<Long, Map<Path, CrashableDirectory>> directories = new TreeMap<>();
+    /** In memory only: each node's logs, kept across its restarts. */
+    private final Map<Long, MemoryLogs> memoryLogs = new TreeMap<>();
     private final Path dataDirectory;
     /** Where state machines keep durable state; made on first use. */
     private Path stateRoot;
@@ -179,15 +176,15 @@ public final class EmbeddedCluster implements AutoCloseable {
 
     /** The host of a running node. */
     public synchronized RaftHost host(long node) {
-        RaftHost host = hosts.get(node);
-        if (host == null) {
+        RaftNode n = running.get(node);
+        if (n == null) {
             throw new IllegalStateException("node " + node + " is down");
         }
-        return host;
+        return n.host();
     }
 
     public synchronized boolean isUp(long node) {
-        return hosts.containsKey(node);
+        return running.containsKey(node);
     }
 
     /** Starts a group on the given voters; each replica gets a state machine from the factory. */
@@ -222,7 +219,8 @@ public final class EmbeddedCluster implements AutoCloseable {
             for (long node : nodes()) {
                 RaftHost host;
                 synchronized (this) {
-                    host = hosts.get(node);
+                    RaftNode n = running.get(node);
+                    host = n == null ? null : n.host();
                 }
                 if (host != null && ask(host, group, r -> r.role() == Role.LEADER && r.termAt(r.committed()) == r.term(), Boolean.FALSE)) {
                     return node;
@@ -275,47 +273,34 @@ public final class EmbeddedCluster implements AutoCloseable {
      * What its logs made durable survives for {@link #restart}.
      */
     public synchronized void crash(long node) throws IOException {
-        RaftHost host = hosts.remove(node);
-        if (host == null) {
+        RaftNode stopped = running.remove(node);
+        if (stopped == null) {
             return;
         }
-        Map<Long, Replica> local = replicas.get(node);
+        Map<Path, CrashableDirectory> files = directories.getOrDefault(node, Map.of());
         // Writes fail from this instant; what was not forced is lost below.
-        local.values().forEach(r -> {
-            if (r.directory != null) {
-                r.directory.crash();
-            }
-        });
-        host.resume();
-        host.close();
-        network.detach(node);
-        GroupCommit writer = writers.remove(node);
-        if (writer != null) {
-            writer.close();
-        }
-        for (Replica r : local.values()) {
+        files.values().forEach(CrashableDirectory::crash);
+        stopped.host().resume();
+        stopped.close();
+        for (Replica r : replicas.get(node).values()) {
             if (r.machine instanceof DurableStateMachine durable) {
                 durable.crash();
             }
             r.machine = null;
-            if (r.durable != null) {
-                r.durable.close();
-                r.durable = null;
-                r.directory.recover();
-            }
+        }
+        for (CrashableDirectory d : files.values()) {
+            d.recover();
         }
     }
 
     /** Starts a crashed node from its logs; its state machines replay what was committed. */
     public synchronized void restart(long node) throws InterruptedException, IOException {
-        if (hosts.containsKey(node)) {
+        if (running.containsKey(node)) {
             throw new IllegalStateException("node " + node + " is running");
         }
         boot(node);
         for (var e : replicas.get(node).entrySet()) {
-            Replica r = e.getValue();
-            openLog(node, e.getKey(), r);
-            startMachine(node, e.getKey(), r);
+            startMachine(node, e.getKey(), e.getValue());
         }
     }
 
@@ -391,20 +376,38 @@ public final class EmbeddedCluster implements AutoCloseable {
     // ------------------------------------------------------------------ plumbing
 
     private void boot(long node) throws IOException {
-        if (dataDirectory != null) {
-            writers.put(node, GroupCommit.start("embedded-node-" + node + "-log"));
+        RaftNode.LogStore logs = dataDirectory == null
+                ? memoryLogs.computeIfAbsent(node, n -> new MemoryLogs(fsync))
+                : DiskLogs.open(group -> dataDirectory.resolve("node-" + node).resolve("group-" + group),
+                        path -> crashable(node, path), "embedded-node-" + node + "-log");
+        RaftNode.Network attach = host -> {
+            Outbox outbox = network.attach(node, host);
+            return new RaftNode.Attachment() {
+                @Override
+                public Outbox outbox() {
+                    return outbox;
+                }
+
+                @Override
+                public void close() {
+                    network.detach(node);
+                }
+            };
+        };
+        running.put(node, RaftNode.start(new RaftNode.Parts(node, System::nanoTime, options.seed() * 1_000_003 + node,
+                options.quiesce() ? options.electionTimeout().toNanos() : 0,
+                new RaftNode.Loops.Threads(options.workersPerNode()), attach, logs)));
+    }
+
+    /** A node's log directory, the same one across its crashes: it knows what was forced. */
+    private CrashableDirectory crashable(long node, Path path) throws IOException {
+        Map<Path, CrashableDirectory> mine = directories.computeIfAbsent(node, n -> new HashMap<>());
+        CrashableDirectory d = mine.get(path);
+        if (d == null) {
+            d = new CrashableDirectory(FileSystemDirectory.open(path));
+            mine.put(path, d);
         }
-        // The host needs its outbox, the network needs the host: a deferred outbox breaks the cycle.
-        DeferredOutbox forward = new DeferredOutbox();
-        RaftHost host = new RaftHost(node, options.workersPerNode(), 1 << 16, forward, System::nanoTime,
-                options.seed() * 1_000_003 + node, options.quiesce() ? options.electionTimeout().toNanos() : 0);
-        try {
-            forward.set(network.attach(node, host));
-        } catch (IOException | RuntimeException e) {
-            host.close();
-            throw e;
-        }
-        hosts.put(node, host);
+        return d;
     }
 
     private void startReplica(long node, long group, Membership membership, StateMachineFactory machines)
@@ -413,36 +416,21 @@ public final class EmbeddedCluster implements AutoCloseable {
             throw new IllegalArgumentException("no node " + node);
         }
         Replica r = new Replica(membership, machines);
-        openLog(node, group, r);
         replicas.get(node).put(group, r);
         startMachine(node, group, r);
     }
 
-    /** Opens the replica's state machine and starts the group on the node's host from where it is. */
+    /** Opens the replica's state machine and starts the group on the node from what its log holds. */
     private void startMachine(long node, long group, Replica r) throws InterruptedException, IOException {
         Path directory = stateDirectory().resolve("node-" + node).resolve("group-" + group);
         Files.createDirectories(directory);
         r.machine = r.machines.open(node, group, directory);
         long applied = r.machine instanceof DurableStateMachine durable ? durable.applied() : 0;
-        await(host(node).createGroup(group, config(node).withApplied(applied), r.log, r.machine));
-    }
-
-    /** Opens (or reopens, after a crash) a replica's log; recovery runs on the files as they are. */
-    private void openLog(long node, long group, Replica r) throws IOException {
-        if (dataDirectory == null) {
-            if (r.log == null) {
-                r.log = new MemoryGroupLog(r.bootstrap, fsync);
-            }
-            return;
+        RaftNode n = running.get(node);
+        if (n == null) {
+            throw new IllegalStateException("node " + node + " is down");
         }
-        if (r.directory == null) {
-            Path path = dataDirectory.resolve("node-" + node).resolve("group-" + group);
-            Files.createDirectories(path);
-            r.directory = new CrashableDirectory(FileSystemDirectory.open(path));
-        }
-        r.durable = DurableLog.open(r.directory, writers.get(node), SnapshotMeta.bootstrap(r.bootstrap),
-                LogOptions.defaults());
-        r.log = new DurableGroupLog(r.durable, dataDirectory.resolve("node-" + node).resolve("images-" + group));
+        await(n.openGroup(group, config(node).withApplied(applied), r.bootstrap, r.machine));
     }
 
     private synchronized Path stateDirectory() throws IOException {
@@ -479,14 +467,12 @@ public final class EmbeddedCluster implements AutoCloseable {
     /** Stops every node and deletes the logs. */
     @Override
     public synchronized void close() {
-        for (RaftHost host : hosts.values()) {
-            host.resume();
-            host.close();
+        for (RaftNode n : running.values()) {
+            n.host().resume();
+            n.close();
         }
-        hosts.clear();
+        running.clear();
         network.close();
-        writers.values().forEach(GroupCommit::close);
-        writers.clear();
         List<IOException> failures = new ArrayList<>();
         for (Map<Long, Replica> local : replicas.values()) {
             for (Replica r : local.values()) {
@@ -495,13 +481,6 @@ public final class EmbeddedCluster implements AutoCloseable {
                         durable.close();
                     } catch (RuntimeException e) {
                         failures.add(new IOException("closing a state machine failed", e));
-                    }
-                }
-                if (r.durable != null) {
-                    try {
-                        r.durable.close();
-                    } catch (IOException e) {
-                        failures.add(e);
                     }
                 }
             }

@@ -2,31 +2,21 @@ package io.flotilla.sql.node;
 
 import io.flotilla.raft.core.Config;
 import io.flotilla.raft.core.Membership;
-import io.flotilla.raft.core.SnapshotMeta;
-import io.flotilla.raft.host.DurableGroupLog;
 import io.flotilla.raft.host.RaftHost;
-import io.flotilla.raft.log.DurableLog;
-import io.flotilla.raft.log.FileSystemDirectory;
-import io.flotilla.raft.log.GroupCommit;
-import io.flotilla.raft.log.LogOptions;
-import io.flotilla.raft.node.DeferredOutbox;
-import io.flotilla.raft.node.HostEndpoints;
-import io.flotilla.raft.transport.AddressBook;
-import io.flotilla.raft.transport.RaftTransport;
-import io.flotilla.raft.transport.TransportConfig;
+import io.flotilla.raft.node.RaftNode;
 import io.flotilla.sql.server.ClientServer;
+import io.flotilla.sql.server.SystemViews;
 import io.flotilla.statemachine.range.RangeReplica;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -36,9 +26,11 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 
 /**
- * One Flotilla node: the Raft transport, the node's log writer, the multi-raft host, a replica of
- * every range (the meta range and the data range), and the client server. Owns all of them and
- * closes them in the reverse order.
+ * One Flotilla node: its Raft side ({@link RaftNode}: the host, its network, its logs), a replica
+ * of every range (the meta range and the data range), and, once it serves, the client server and
+ * the background work that keeps the meta range current. Built one way from a {@link
+ * NodeEnvironment}: a real one for production, a simulated one for the whole-stack simulator.
+ * Owns all of it and closes it in the reverse order.
  */
 public final class Node implements AutoCloseable {
 
@@ -47,64 +39,47 @@ public final class Node implements AutoCloseable {
     /** The one data range of this release: it holds every table. */
     public static final long DATA_RANGE = 2;
     private static final List<Long> RANGES = List.of(META_RANGE, DATA_RANGE);
+    private static final long START_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private final NodeConfig config;
-    private final GroupCommit writer;
-    private final RaftHost host;
-    private final RaftTransport transport;
+    private final NodeEnvironment environment;
+    private final RaftNode raft;
     private final SortedMap<Long, RangeReplica> replicas = new TreeMap<>();
-    private final List<DurableLog> logs = new ArrayList<>();
-    private final ClientServer clients;
-    private final RaftLinks links = new RaftLinks();
-    private final LongSupplier stalenessClock;
     private final NodeDirectory directory;
-    private final NodeAnnouncer announcer;
     private final RangeDescriptors descriptors;
     private final Catalog catalog;
-    private final MetaReconciler reconciler;
+    /** What a serving node runs besides its replicas; absent in a node the simulator drives. */
+    private Optional<Services> services = Optional.empty();
 
-    private Node(NodeConfig config, LongSupplier stalenessClock) throws IOException, SQLException, InterruptedException {
+    /** The client server and the meta range's upkeep, in the order they start. */
+    private record Services(ClientServer clients, NodeAnnouncer announcer, MetaReconciler reconciler) {
+    }
+
+    private Node(NodeConfig config, NodeEnvironment environment) throws IOException, SQLException, InterruptedException {
         this.config = config;
-        this.stalenessClock = stalenessClock;
-        Files.createDirectories(config.dataDir());
-        DeferredOutbox outbox = new DeferredOutbox();
-        SecureRandom seeds = new SecureRandom();
-        this.host = new RaftHost(config.nodeId(), 2, 1 << 16, outbox, System::nanoTime, seeds.nextLong(),
-                config.electionTimeout().toNanos());
-        AddressBook book = new AddressBook();
-        for (Peer p : config.peers().values()) {
-            if (p.id() != config.nodeId()) {
-                book.put(p.id(), resolved(p.raft()));
-            }
-        }
-        this.transport = RaftTransport.start(TransportConfig.defaults(config.nodeId(), resolved(config.raft()), book),
-                links.inbound(HostEndpoints.inbound(host)), links.snapshots(HostEndpoints.snapshots(host)), seeds);
-        outbox.set(links.outbound(HostEndpoints.outbox(transport)));
-        for (Peer p : config.peers().values()) {
-            if (p.id() != config.nodeId()) {
-                // Dialing says where this node listens: a node that joins is reachable before anyone sends to it.
-                transport.ping(p.id());
-            }
-        }
-        this.writer = GroupCommit.start("node-" + config.nodeId() + "-log");
-        for (long range : RANGES) {
-            openRange(range);
-        }
-        this.directory = new NodeDirectory(replica(META_RANGE));
-        this.descriptors = new RangeDescriptors(replica(META_RANGE));
-        this.catalog = new Catalog(replica(META_RANGE));
-        ClientServer started;
+        this.environment = environment;
+        this.raft = RaftNode.start(new RaftNode.Parts(config.nodeId(), environment.clock(), environment.random().nextLong(),
+                config.electionTimeout().toNanos(), environment.loops(), environment.network(), environment.logs()));
         try {
-            io.flotilla.sql.server.SystemViews.install(this);
-            started = ClientServer.start(resolved(config.sql()), this);
-        } catch (IOException | SQLException | RuntimeException e) {
-            // The client port could not open (taken, say): nothing started here may linger.
+            Files.createDirectories(config.dataDir());
+            for (Peer p : config.peers().values()) {
+                if (p.id() != config.nodeId()) {
+                    // Dialing says where this node listens: a node that joins is reachable before anyone sends to it.
+                    raft.ping(p.id());
+                }
+            }
+            for (long range : RANGES) {
+                openRange(range);
+            }
+            this.directory = new NodeDirectory(replica(META_RANGE));
+            this.descriptors = new RangeDescriptors(replica(META_RANGE));
+            this.catalog = new Catalog(replica(META_RANGE));
+            SystemViews.install(this);
+        } catch (IOException | SQLException | InterruptedException | RuntimeException e) {
+            // Nothing started here may linger.
             closeRaftSide();
             throw e;
         }
-        this.clients = started;
-        this.announcer = new NodeAnnouncer(this, self());
-        this.reconciler = new MetaReconciler(this, descriptors, catalog);
     }
 
     /** Starts a node from its configuration (its data directory may hold an earlier run's state). */
@@ -119,31 +94,54 @@ public final class Node implements AutoCloseable {
      */
     public static Node start(NodeConfig config, LongSupplier stalenessClock)
             throws IOException, SQLException, InterruptedException {
-        Node node = new Node(config, stalenessClock);
-        // Once the node is whole: the announcer reads its directory and may announce to the node itself.
-        node.announcer.start();
-        node.reconciler.start();
+        Node node = new Node(config, NodeEnvironment.of(config, stalenessClock));
+        try {
+            node.serve();
+        } catch (IOException | RuntimeException e) {
+            // The client port could not open (taken, say): nothing started here may linger.
+            node.closeRaftSide();
+            throw e;
+        }
         return node;
+    }
+
+    /**
+     * Assembles a node in the given environment without serving clients: the whole-stack simulator
+     * drives its host and calls its sessions itself. Its replicas are open and their groups started.
+     */
+    public static Node assemble(NodeConfig config, NodeEnvironment environment)
+            throws IOException, SQLException, InterruptedException {
+        return new Node(config, environment);
+    }
+
+    private void serve() throws IOException {
+        ClientServer clients = ClientServer.start(NodeEnvironment.resolved(config.sql()), this);
+        NodeAnnouncer announcer = new NodeAnnouncer(this, self(clients.localAddress()));
+        MetaReconciler reconciler = new MetaReconciler(this, descriptors, catalog);
+        services = Optional.of(new Services(clients, announcer, reconciler));
+        // Once the node is whole: the announcer reads its directory and may announce to the node itself.
+        announcer.start();
+        reconciler.start();
     }
 
     private void openRange(long range) throws IOException, SQLException, InterruptedException {
         Path dir = config.dataDir().resolve("range-" + range);
         Membership bootstrap = config.join() ? Membership.EMPTY : Membership.of(config.peers().keySet(), Set.of());
-        DurableLog log = DurableLog.open(FileSystemDirectory.open(Files.createDirectories(dir.resolve("log"))), writer,
-                SnapshotMeta.bootstrap(bootstrap), LogOptions.defaults());
-        logs.add(log);
-        RangeReplica.Options options = RangeReplica.Options.defaults();
+        RangeReplica.Options options = environment.rangeOptions();
         // Checked before anything is opened, so nothing is left open when the limits do not nest.
         requireShippable(options, Config.of(config.nodeId()));
-        RangeReplica replica = RangeReplica.open(range, dir.resolve("h2"), options);
+        byte[] incarnation = new byte[8];
+        environment.random().nextBytes(incarnation);
+        RangeReplica replica = RangeReplica.open(range, dir.resolve("h2"), options, environment.wallClockMillis(),
+                incarnation);
         replicas.put(range, replica);
-        replica.attach(command -> host.propose(range, command));
-        Config raft = Config.of(config.nodeId())
+        replica.attach(command -> raft.host().propose(range, command));
+        Config raftConfig = Config.of(config.nodeId())
                 .withTimeouts(config.electionTimeout().toNanos(), config.heartbeat().toNanos(),
                         config.maxClockDrift().toNanos())
                 .withApplied(replica.applied());
         try {
-            host.createGroup(range, raft, new DurableGroupLog(log, dir.resolve("images")), replica).get(30, TimeUnit.SECONDS);
+            environment.waits().await(raft.openGroup(range, raftConfig, bootstrap, replica), START_TIMEOUT_NANOS);
         } catch (ExecutionException | TimeoutException e) {
             throw new IOException("range " + range + " did not start", e);
         }
@@ -153,22 +151,18 @@ public final class Node implements AutoCloseable {
     private static final long ENVELOPE_BYTES = 1L << 20;
 
     /**
-     * The largest transaction must fit the largest entry, and that the transport's frame, or a
-     * leader would accept what it can never ship to its followers and retry it forever.
+     * The largest transaction must fit the largest entry, and that the network's largest message,
+     * or a leader would accept what it can never ship to its followers and retry it forever.
      */
-    private void requireShippable(RangeReplica.Options options, Config raft) {
-        long frame = transport.config().maxFrameBytes();
-        if (options.maxChangeSetBytes() + ENVELOPE_BYTES > raft.maxEntryBytes()
-                || raft.maxEntryBytes() + ENVELOPE_BYTES > frame) {
+    private void requireShippable(RangeReplica.Options options, Config raftConfig) {
+        long frame = environment.network().maxFrameBytes();
+        if (options.maxChangeSetBytes() + ENVELOPE_BYTES > raftConfig.maxEntryBytes()
+                || raftConfig.maxEntryBytes() + ENVELOPE_BYTES > frame) {
             throw new IllegalStateException("limits that cannot hold together: a transaction of up to "
-                    + options.maxChangeSetBytes() + " bytes, entries of up to " + raft.maxEntryBytes()
+                    + options.maxChangeSetBytes() + " bytes, entries of up to " + raftConfig.maxEntryBytes()
                     + " bytes, transport frames of up to " + frame + " bytes (each needs "
                     + ENVELOPE_BYTES + " bytes of room inside the next)");
         }
-    }
-
-    private static InetSocketAddress resolved(InetSocketAddress a) {
-        return a.isUnresolved() ? new InetSocketAddress(a.getHostString(), a.getPort()) : a;
     }
 
     public long id() {
@@ -180,12 +174,17 @@ public final class Node implements AutoCloseable {
     }
 
     public RaftHost host() {
-        return host;
+        return raft.host();
+    }
+
+    /** What this node was built from: clocks, waits, links to other nodes. */
+    public NodeEnvironment environment() {
+        return environment;
     }
 
     /** The monotonic clock (nanoseconds) the age of a bounded-staleness read is measured on. */
     public LongSupplier stalenessClock() {
-        return stalenessClock;
+        return environment.stalenessClock();
     }
 
     /**
@@ -193,11 +192,11 @@ public final class Node implements AutoCloseable {
      * its client port stays up. {@link #restoreRaftLinks()} heals it.
      */
     public void cutRaftLinks() {
-        links.cut();
+        environment.network().cut();
     }
 
     public void restoreRaftLinks() {
-        links.restore();
+        environment.network().restore();
     }
 
     public RangeReplica replica(long range) {
@@ -231,7 +230,7 @@ public final class Node implements AutoCloseable {
     public SortedMap<Long, Peer> knownPeers() throws SQLException {
         SortedMap<Long, Peer> all = new TreeMap<>(directory.entries());
         all.putAll(config.peers());
-        all.put(config.nodeId(), self());
+        all.put(config.nodeId(), self(sqlAddress()));
         return Collections.unmodifiableSortedMap(all);
     }
 
@@ -250,43 +249,56 @@ public final class Node implements AutoCloseable {
     }
 
     /** This node's entry: the configured hosts with the ports bound (which differ where the configuration says 0). */
-    private Peer self() {
+    private Peer self(InetSocketAddress sql) {
         return new Peer(config.nodeId(),
                 InetSocketAddress.createUnresolved(config.raft().getHostString(), raftAddress().getPort()),
-                InetSocketAddress.createUnresolved(config.sql().getHostString(), sqlAddress().getPort()));
+                InetSocketAddress.createUnresolved(config.sql().getHostString(), sql.getPort()));
     }
 
-    /** The client port this node listens on (the configured one, or the one bound for port 0). */
+    /**
+     * The client port this node listens on (the configured one, or the one bound for port 0); a
+     * node that does not serve clients itself (in the simulator) answers the configured one.
+     */
     public InetSocketAddress sqlAddress() {
-        return clients.localAddress();
+        return services.map(s -> s.clients().localAddress()).orElse(config.sql());
     }
 
     public InetSocketAddress raftAddress() {
-        return transport.localAddress();
+        return environment.network().localAddress();
     }
 
     @Override
     public void close() {
-        reconciler.close();
-        announcer.close();
-        clients.close();
+        services.ifPresent(s -> {
+            s.reconciler().close();
+            s.announcer().close();
+            s.clients().close();
+        });
         closeRaftSide();
     }
 
+    /**
+     * A fault hook, kill -9: the node stops at once. Nothing is flushed: H2 keeps what it had
+     * written, the logs what their store made durable; everything in flight fails.
+     */
+    public void crash() {
+        services.ifPresent(s -> {
+            s.reconciler().close();
+            s.announcer().close();
+            s.clients().close();
+        });
+        SystemViews.uninstall(this);
+        raft.close();
+        for (RangeReplica r : replicas.values()) {
+            r.crash();
+        }
+    }
+
     private void closeRaftSide() {
-        io.flotilla.sql.server.SystemViews.uninstall(this);
-        host.close();
-        transport.close();
-        writer.close();
+        SystemViews.uninstall(this);
+        raft.close();
         for (RangeReplica r : replicas.values()) {
             r.close();
-        }
-        for (DurableLog log : logs) {
-            try {
-                log.close();
-            } catch (IOException e) {
-                System.getLogger(Node.class.getName()).log(System.Logger.Level.WARNING, "closing a log failed", e);
-            }
         }
     }
 }

@@ -3,7 +3,6 @@ package io.flotilla.sql.server;
 import io.flotilla.jdbc.protocol.Request;
 import io.flotilla.jdbc.wire.Frames;
 import io.flotilla.sql.node.Node;
-import io.flotilla.statemachine.range.RangeReplica;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -55,18 +54,10 @@ public final class ClientServer implements AutoCloseable {
      */
     private final Map<String, java.util.Set<ClientSession>> sessions = new ConcurrentHashMap<>();
     private final Channel listener;
-    /** What this node knows of how fresh its replica of the data range is: shared by all sessions. */
-    private final ReadIndexProbe readIndexProbe;
-    private final StalenessBound stalenessBound;
+    private final NodeSessions opened;
 
     private ClientServer(InetSocketAddress address, Node node) throws IOException {
-        RangeReplica data = node.replica(Node.DATA_RANGE);
-        this.readIndexProbe = new ReadIndexProbe(node, Node.DATA_RANGE);
-        // A replica that has not applied what the leader had within an election timeout is likely
-        // cut off from its group: the leader answers sooner than waiting longer would.
-        this.stalenessBound = new StalenessBound(node.stalenessClock(), readIndexProbe, data::awaitApplied,
-                node.config().electionTimeout().toNanos(),
-                TimeUnit.MILLISECONDS.toNanos(ReadIndexProbe.ANSWER_TIMEOUT_MILLIS + 2_000L));
+        this.opened = new NodeSessions(node);
         ServerBootstrap b = new ServerBootstrap().group(boss, io).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -77,7 +68,7 @@ public final class ClientServer implements AutoCloseable {
                                 .addLast(new LengthFieldPrepender(4))
                                 .addLast(new ProtobufDecoder(Request.getDefaultInstance()))
                                 .addLast(new ProtobufEncoder())
-                                .addLast(new ClientConnection(session(node), work, sessions,
+                                .addLast(new ClientConnection(opened.open(), work, sessions,
                                         node.config().idleInTransactionTimeout()));
                     }
                 });
@@ -91,12 +82,6 @@ public final class ClientServer implements AutoCloseable {
             shutdown();
             throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
         }
-    }
-
-    /** A new connection's session: its settings are shared with the forwarder, which gives them to new leader links. */
-    private ClientSession session(Node node) {
-        SessionSettings settings = new SessionSettings();
-        return new ClientSession(node, new Forwarder(node, settings), settings, stalenessBound);
     }
 
     public static ClientServer start(InetSocketAddress address, Node node) throws IOException {
@@ -114,7 +99,7 @@ public final class ClientServer implements AutoCloseable {
     }
 
     private void shutdown() {
-        readIndexProbe.close();
+        opened.close();
         boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         io.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         work.shutdownNow();

@@ -20,6 +20,8 @@ import io.flotilla.jdbc.protocol.Value;
 import io.flotilla.sql.node.Announcement;
 import io.flotilla.sql.node.Node;
 import io.flotilla.sql.node.Peer;
+import io.flotilla.sql.node.Waits;
+import io.flotilla.statemachine.range.DeliberateBug;
 import io.flotilla.statemachine.range.Outcome;
 import io.flotilla.statemachine.range.RangeReplica;
 import io.flotilla.statemachine.range.RangeSession;
@@ -48,14 +50,16 @@ import java.util.concurrent.TimeoutException;
  * everything else is forwarded to the leader over a connection of this session's own, which stays
  * with the leader for the rest of an open transaction.
  */
-final class ClientSession implements AutoCloseable {
+public final class ClientSession implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(ClientSession.class.getName());
 
     private static final long COMMIT_TIMEOUT_SECONDS = 30;
+    private static final long COMMIT_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(COMMIT_TIMEOUT_SECONDS);
     private static final int DEFAULT_FETCH = 1000;
 
     private final Node node;
+    private final Waits waits;
     private final Forwarder forwarder;
     private final SessionSettings settings;
     private final StalenessBound stalenessBound;
@@ -73,6 +77,7 @@ final class ClientSession implements AutoCloseable {
 
     ClientSession(Node node, Forwarder forwarder, SessionSettings settings, StalenessBound stalenessBound) {
         this.node = node;
+        this.waits = node.environment().waits();
         this.forwarder = forwarder;
         this.settings = settings;
         this.stalenessBound = stalenessBound;
@@ -105,7 +110,8 @@ final class ClientSession implements AutoCloseable {
         }
     }
 
-    Response handle(Request request) {
+    /** Answers one request; never throws: a failure is the answer's error, with its SQLState. */
+    public Response handle(Request request) {
         Response.Builder out = Response.newBuilder().setId(request.getId());
         try {
             if (request.getKindCase() != Request.KindCase.HELLO && sessionId == null) {
@@ -245,6 +251,8 @@ final class ClientSession implements AutoCloseable {
             // Served only when this replica can show it misses nothing committed more than the
             // bound ago (see StalenessBound); its own commit index would not show that.
             case BOUNDED -> boundedReadMayBeServedHere(c.getMaxStalenessMillis());
+            case LINEARIZABLE -> node.environment().rangeOptions().deliberateBugs()
+                    .contains(DeliberateBug.LINEARIZABLE_READ_ON_FOLLOWER);
             default -> false;
         };
     }
@@ -345,14 +353,7 @@ final class ClientSession implements AutoCloseable {
     }
 
     private ExecuteResult query(Execute e, RangeSession s, RangeReplica data) throws SQLException {
-        // A bounded read is confirmed as well: a deposed leader that has not noticed yet (it steps
-        // down only after an election timeout without a quorum) may be further behind than the bound.
-        // Under the lease this costs nothing.
-        if (e.getAutoCommit() && !s.inTransaction()
-                && (e.getConsistency().getLevel() == Consistency.Level.LINEARIZABLE
-                    || e.getConsistency().getLevel() == Consistency.Level.BOUNDED)) {
-            confirmLeadership();
-        }
+        confirmLeadershipFor(e, s);
         RowBatch.Builder first = s.run(c -> {
             StatementCache cache = statements(c);
             PreparedStatement ps = prepare(cache, e);
@@ -382,10 +383,27 @@ final class ClientSession implements AutoCloseable {
         return ExecuteResult.newBuilder().setRows(first).setLsn(at).build();
     }
 
+    /**
+     * Before an auto-commit statement that reads (a query, or DML: one that changes no row proposes
+     * nothing, and its answer — a count of 0, a compare-and-set that did not swap — is then a read),
+     * confirms that this replica still leads: a deposed leader that has not noticed yet (it steps
+     * down only after an election timeout without a quorum) would answer from stale rows. A bounded
+     * read is confirmed as well, as such a leader may be further behind than the bound. Under the
+     * lease this is a check on the group's thread, no round trip. (The whole-stack simulator's
+     * register workload found DML answered from a deposed leader's rows.)
+     */
+    private void confirmLeadershipFor(Execute e, RangeSession s) throws SQLException {
+        if (e.getAutoCommit() && !s.inTransaction()
+                && (e.getConsistency().getLevel() == Consistency.Level.LINEARIZABLE
+                    || e.getConsistency().getLevel() == Consistency.Level.BOUNDED)) {
+            confirmLeadership();
+        }
+    }
+
     /** A lease read (or a ReadIndex round): this replica still leads, and has applied everything committed before. */
     private void confirmLeadership() throws SQLException {
         try {
-            node.host().read(Node.DATA_RANGE, () -> Boolean.TRUE).get(COMMIT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            waits.await(node.host().read(Node.DATA_RANGE, () -> Boolean.TRUE), COMMIT_TIMEOUT_NANOS);
         } catch (ExecutionException | TimeoutException ex) {
             throw new SQLException("range " + Node.DATA_RANGE + ": this replica could not confirm it leads: " + ex,
                     SqlStates.NOT_LEADER, ex);
@@ -396,6 +414,7 @@ final class ClientSession implements AutoCloseable {
     }
 
     private ExecuteResult update(Execute e, RangeSession s) throws SQLException {
+        confirmLeadershipFor(e, s);
         UpdateCount.Builder result = s.run(c -> {
             UpdateCount.Builder u = UpdateCount.newBuilder();
             boolean keys = e.getGeneratedKeys().getWanted();
@@ -675,16 +694,29 @@ final class ClientSession implements AutoCloseable {
         return requested > 0 ? requested : DEFAULT_FETCH;
     }
 
+    /** The commit's outcome; a refusal is thrown as its SQLException, and a commit not answered in time as 40003. */
     private Outcome await(CompletableFuture<Outcome> f) throws SQLException {
         try {
-            return Outcome.await(f, java.time.Duration.ofSeconds(COMMIT_TIMEOUT_SECONDS), "the commit");
-        } catch (SQLException e) {
-            if (!f.isDone()) {
-                // Gave up waiting: the proposed transaction keeps the range session's connection
-                // until its entry applies; this session's next statement starts on a new one.
-                closeLocal();
+            Outcome o = waits.await(f, COMMIT_TIMEOUT_NANOS);
+            if (o instanceof Outcome.Refused r) {
+                throw r.toException();
             }
-            throw e;
+            return o;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof SQLException sql) {
+                throw sql;
+            }
+            throw new SQLException("the commit failed: " + e.getCause(), SqlStates.OUTCOME_UNKNOWN, e.getCause());
+        } catch (TimeoutException e) {
+            // Gave up waiting: the proposed transaction keeps the range session's connection
+            // until its entry applies; this session's next statement starts on a new one.
+            closeLocal();
+            throw new SQLException("no answer from the range within " + COMMIT_TIMEOUT_SECONDS
+                    + " s: the outcome of the commit is unknown", SqlStates.OUTCOME_UNKNOWN, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closeLocal();
+            throw new SQLException("interrupted: the outcome of the commit is unknown", SqlStates.OUTCOME_UNKNOWN, e);
         }
     }
 
@@ -703,6 +735,7 @@ final class ClientSession implements AutoCloseable {
         return b.build();
     }
 
+    /** Ends the session: an open transaction rolls back, the link to the leader closes. */
     @Override
     public void close() {
         try {

@@ -7,8 +7,9 @@ import io.flotilla.jdbc.protocol.NodeAddress;
 import io.flotilla.jdbc.protocol.Request;
 import io.flotilla.jdbc.protocol.Response;
 import io.flotilla.jdbc.wire.HostAddress;
-import io.flotilla.jdbc.wire.NodeConnection;
 import io.flotilla.sql.node.Node;
+import io.flotilla.sql.node.PeerLinks;
+import io.flotilla.sql.node.Waits;
 import io.flotilla.statemachine.range.SqlStates;
 
 import java.net.InetSocketAddress;
@@ -28,19 +29,25 @@ import java.util.concurrent.TimeoutException;
 final class Forwarder implements AutoCloseable {
 
     private static final long ROUTE_DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(20);
+    private static final long LEADER_QUERY_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final long PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final Node node;
+    private final Waits waits;
+    private final PeerLinks peers;
     private byte[] sessionId;
     private long startedMillis;
     private boolean readOnly;
     /** Read by {@link #cancel} from another thread while a call holds it. */
-    private volatile NodeConnection link;
+    private volatile PeerLinks.Link link;
     private boolean pinned;
 
     private final SessionSettings settings;
 
     Forwarder(Node node, SessionSettings settings) {
         this.node = node;
+        this.waits = node.environment().waits();
+        this.peers = node.environment().peers();
         this.settings = settings;
     }
 
@@ -73,7 +80,7 @@ final class Forwarder implements AutoCloseable {
     }
 
     Response call(Request request) {
-        long deadline = System.nanoTime() + ROUTE_DEADLINE_NANOS;
+        long deadline = waits.nanoTime() + ROUTE_DEADLINE_NANOS;
         boolean retryable = retryable(request);
         while (true) {
             SQLException failure;
@@ -102,7 +109,7 @@ final class Forwarder implements AutoCloseable {
                 }
             }
             close();
-            if (System.nanoTime() > deadline) {
+            if (waits.nanoTime() > deadline) {
                 return error(request, failure.getSQLState() == null ? SqlStates.UNAVAILABLE : failure.getSQLState(),
                         failure.getMessage());
             }
@@ -114,7 +121,7 @@ final class Forwarder implements AutoCloseable {
     private Response withLeader(Response.Builder answer) {
         if (answer.hasExecute()) {
             answer.getExecuteBuilder().setLeader(io.flotilla.jdbc.protocol.NodeAddress.newBuilder()
-                    .setNodeId(link.helloResult().getNodeId()).setHost(link.address().host())
+                    .setNodeId(link.nodeId()).setHost(link.address().host())
                     .setPort(link.address().port()));
         }
         return answer.build();
@@ -129,7 +136,7 @@ final class Forwarder implements AutoCloseable {
         };
     }
 
-    private NodeConnection connectToLeader(long deadline) throws SQLException {
+    private PeerLinks.Link connectToLeader(long deadline) throws SQLException {
         while (true) {
             long leader = leader();
             if (leader == node.id()) {
@@ -140,8 +147,8 @@ final class Forwarder implements AutoCloseable {
                 Hello hello = Hello.newBuilder().setSessionId(ByteString.copyFrom(sessionId)).setReadOnly(readOnly)
                         .setSessionStartedMillis(startedMillis)
                         .setClient("flotilla node " + node.id() + " forwarding").build();
-                NodeConnection opened = NodeConnection.open(new HostAddress(address.getHostString(), address.getPort()),
-                        hello, 5_000, 60_000);
+                PeerLinks.Link opened = peers.open(leader, new HostAddress(address.getHostString(), address.getPort()),
+                        hello);
                 try {
                     giveSettings(opened);
                 } catch (SQLException e) {
@@ -150,7 +157,7 @@ final class Forwarder implements AutoCloseable {
                 }
                 return opened;
             }
-            if (System.nanoTime() > deadline) {
+            if (waits.nanoTime() > deadline) {
                 throw new SQLException("range " + Node.DATA_RANGE + " has no leader this node can reach",
                         SqlStates.UNAVAILABLE);
             }
@@ -159,7 +166,7 @@ final class Forwarder implements AutoCloseable {
     }
 
     /** A new link is a new session at the leader: it gets the settings the client made before. */
-    private void giveSettings(NodeConnection link) throws SQLException {
+    private void giveSettings(PeerLinks.Link link) throws SQLException {
         for (String sql : settings.statements()) {
             Response answer = link.call(Request.newBuilder().setExecute(
                     io.flotilla.jdbc.protocol.Execute.newBuilder().setSql(sql).setAutoCommit(true)));
@@ -172,7 +179,7 @@ final class Forwarder implements AutoCloseable {
 
     private long leader() throws SQLException {
         try {
-            return node.host().inspect(Node.DATA_RANGE, r -> r.leader()).get(5, TimeUnit.SECONDS);
+            return waits.await(node.host().inspect(Node.DATA_RANGE, r -> r.leader()), LEADER_QUERY_TIMEOUT_NANOS);
         } catch (ExecutionException | TimeoutException e) {
             throw new SQLException("range " + Node.DATA_RANGE + " is unavailable here: " + e, SqlStates.UNAVAILABLE, e);
         } catch (InterruptedException e) {
@@ -181,9 +188,9 @@ final class Forwarder implements AutoCloseable {
         }
     }
 
-    private static void pause() {
+    private void pause() {
         try {
-            Thread.sleep(50);
+            waits.sleep(PAUSE_NANOS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -208,13 +215,13 @@ final class Forwarder implements AutoCloseable {
      * link). Called from another thread; best effort, like any cancel.
      */
     void cancel() throws SQLException {
-        NodeConnection l = link;
+        PeerLinks.Link l = link;
         if (l == null || sessionId == null) {
             return;
         }
         Hello hello = Hello.newBuilder().setSessionId(ByteString.copyFrom(sessionId)).setReadOnly(readOnly)
                 .setSessionStartedMillis(startedMillis).setClient("flotilla node " + node.id() + " cancelling").build();
-        try (NodeConnection c = NodeConnection.open(l.address(), hello, 5_000, 5_000)) {
+        try (PeerLinks.Link c = peers.open(l.nodeId(), l.address(), hello)) {
             c.call(Request.newBuilder().setCancel(io.flotilla.jdbc.protocol.Cancel.getDefaultInstance()));
         }
     }

@@ -39,7 +39,7 @@ import java.util.TreeSet;
  *       completes the other too. It is not explored again.</li>
  * </ul>
  */
-final class RegisterChecker {
+public final class RegisterChecker {
 
     /** The one value standing for every value no operation still compares with; real values are never negative. */
     private static final long UNOBSERVED = Long.MIN_VALUE;
@@ -47,7 +47,7 @@ final class RegisterChecker {
     private RegisterChecker() {
     }
 
-    enum Kind { READ, WRITE, CAS }
+    public enum Kind { READ, WRITE, CAS }
 
     /**
      * One operation on one register.
@@ -57,24 +57,24 @@ final class RegisterChecker {
      * @param succeeded      CAS with a known outcome only: whether it swapped
      * @param completedNanos {@link #UNKNOWN} when the outcome is unknown
      */
-    record Op(int client, int key, Kind kind, long value, long expected, boolean succeeded, long invokedNanos,
+    public record Op(int client, int key, Kind kind, long value, long expected, boolean succeeded, long invokedNanos,
               long completedNanos) {
 
-        static final long UNKNOWN = Long.MAX_VALUE;
+        public static final long UNKNOWN = Long.MAX_VALUE;
 
-        static Op read(int client, int key, long value, long invoked, long completed) {
+        public static Op read(int client, int key, long value, long invoked, long completed) {
             return new Op(client, key, Kind.READ, value, 0, false, invoked, completed);
         }
 
-        static Op write(int client, int key, long value, long invoked, long completed) {
+        public static Op write(int client, int key, long value, long invoked, long completed) {
             return new Op(client, key, Kind.WRITE, value, 0, false, invoked, completed);
         }
 
-        static Op cas(int client, int key, long expected, long value, boolean succeeded, long invoked, long completed) {
+        public static Op cas(int client, int key, long expected, long value, boolean succeeded, long invoked, long completed) {
             return new Op(client, key, Kind.CAS, value, expected, succeeded, invoked, completed);
         }
 
-        boolean outcomeKnown() {
+        public boolean outcomeKnown() {
             return completedNanos != UNKNOWN;
         }
 
@@ -91,14 +91,14 @@ final class RegisterChecker {
         }
     }
 
-    enum Status { LINEARIZABLE, NOT_LINEARIZABLE, INCONCLUSIVE }
+    public enum Status { LINEARIZABLE, NOT_LINEARIZABLE, INCONCLUSIVE }
 
-    record Verdict(int key, Status status, int operations, int unknownOutcomes, long statesExplored,
+    public record Verdict(int key, Status status, int operations, int unknownOutcomes, long statesExplored,
                    String explanation) {
     }
 
     /** Checks every key's history; each key may explore at most {@code maxStatesPerKey} states. */
-    static List<Verdict> check(Collection<Op> history, long initialValue, long maxStatesPerKey) {
+    public static List<Verdict> check(Collection<Op> history, long initialValue, long maxStatesPerKey) {
         Map<Integer, List<Op>> byKey = new TreeMap<>();
         for (Op op : history) {
             byKey.computeIfAbsent(op.key(), k -> new ArrayList<>()).add(op);

@@ -1,4 +1,4 @@
-package io.flotilla.statemachine.sim;
+package io.flotilla.sql.sim;
 
 import io.flotilla.raft.core.MemoryStorage;
 import io.flotilla.raft.core.Ready;

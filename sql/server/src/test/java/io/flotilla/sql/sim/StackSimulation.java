@@ -1,9 +1,12 @@
-package io.flotilla.statemachine.sim;
+package io.flotilla.sql.sim;
 
 import io.flotilla.raft.core.Membership;
 import io.flotilla.raft.core.Proposal;
 import io.flotilla.raft.core.Raft;
 import io.flotilla.raft.host.GroupFailure;
+import io.flotilla.sql.nemesis.RegisterChecker;
+import io.flotilla.sql.node.Node;
+import io.flotilla.sql.node.Peer;
 import io.flotilla.statemachine.changes.ContentDigest;
 import io.flotilla.statemachine.range.DeliberateBug;
 import io.flotilla.statemachine.range.Outcome;
@@ -25,64 +28,70 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
 /**
- * One seed of the whole-stack simulation: three nodes of production parts (host loop, replica,
- * range replica on H2, session code) on one thread, a seeded network, disk and clocks; clients
- * running bank transfers, acknowledged inserts and abandoned transactions; a nemesis that crashes
- * and restarts nodes, cuts links, moves leadership and compacts logs. Then everything heals, the
- * replicas converge, and the end state is checked against what the clients were told.
+ * One seed of the whole-stack simulation: three production nodes ({@link Node}, assembled as a
+ * real one is: host loop, replicas, ranges on H2, the node's client sessions) on threads the
+ * scheduler runs one at a time, a seeded network, disk and clocks; clients running bank transfers,
+ * acknowledged inserts and abandoned transactions on the range's sessions, and registers through
+ * the node server's sessions (forwarded to the leader from followers); a nemesis that crashes and
+ * restarts nodes, cuts links, moves leadership, compacts logs and adds a node. Then everything
+ * heals, the replicas converge, and the end state is checked against what the clients were told.
  */
 final class StackSimulation implements AutoCloseable {
 
     private static final long MS = 1_000_000L;
 
     final Scheduler scheduler;
+    final SimThreads threads;
     final History history = new History();
+    /** The register clients' operations, checked for linearizability at the end. */
+    private final List<RegisterChecker.Op> registerOps = new ArrayList<>();
+    private final List<NodeClient> nodeClients = new ArrayList<>();
     private final long seed;
     private final Path root;
     private final SimNetwork network;
     private final Map<Long, SimNode> nodes = new TreeMap<>();
     private final List<SimClient> clients = new ArrayList<>();
-    private final Map<Long, Long> leaderOfTerm = new HashMap<>();
     private final List<String> violations = new ArrayList<>();
     private final Set<String> reported = new java.util.HashSet<>();
     private int faults;
     /** Whether node 4 was started and asked to join as a learner. */
     private boolean joined;
     private int membershipChanges;
+    /** Registers whose history the checker could not decide within its bound of states. */
+    private int inconclusive;
     /** The replicas' row digest at the end (they are equal, or that is a violation). */
     private String digest = "";
 
     StackSimulation(long seed, Set<DeliberateBug> bugs) throws IOException {
         this.seed = seed;
         this.scheduler = new Scheduler(seed);
-        this.network = new SimNetwork(scheduler);
+        this.threads = new SimThreads(scheduler);
+        this.network = new SimNetwork(scheduler, this::violation);
+        SimPeerLinks peers = new SimPeerLinks(scheduler, threads, network, nodes);
         this.root = Files.createTempDirectory("flotilla-stack-sim-" + seed + "-");
         RangeReplica.Options options = RangeReplica.Options.defaults()
                 .withStore(StoreOptions.deterministic())
                 // Sessions idle for half a second are forgotten, so expiry happens within a run.
                 .withSessionExpiry(Duration.ofMillis(500), 64)
                 .withDeliberateBugs(bugs);
-        Membership initial = Membership.of(Set.of(1L, 2L, 3L), Set.of());
+        SortedMap<Long, Peer> initial = new TreeMap<>();
+        for (long id = 1; id <= 3; id++) {
+            initial.put(id, SimNode.peer(id));
+        }
         for (long id = 1; id <= 4; id++) {
-            // Node 4 starts empty and outside the group: the nemesis adds it as a learner and
-            // promotes it once it caught up, as an operator would.
-            SimNode node = new SimNode(id, scheduler, network, root.resolve("node-" + id), options,
-                    id <= 3 ? initial : Membership.EMPTY, this::leads);
+            // Node 4 starts empty and outside the groups (it joins): the nemesis adds it to the
+            // data range as a learner and promotes it once it caught up, as an operator would.
+            SimNode node = new SimNode(id, scheduler, network, threads, peers, root.resolve("node-" + id), options,
+                    initial, id == 4);
             nodes.put(id, node);
             network.attach(node);
-        }
-    }
-
-    private void leads(long term, long node) {
-        Long before = leaderOfTerm.putIfAbsent(term, node);
-        if (before != null && before != node) {
-            violation("two leaders in term " + term + ": nodes " + before + " and " + node);
         }
     }
 
@@ -123,12 +132,17 @@ final class StackSimulation implements AutoCloseable {
             clients.add(new InsertClient(id++, this));
         }
         clients.add(new AbandonClient(id++, this));
-        clients.add(new SchemaClient(id, this));
+        clients.add(new SchemaClient(id++, this));
         clients.forEach(SimClient::start);
+        for (int i = 0; i < 2; i++) {
+            nodeClients.add(new RegisterClient(id++, this, registerOps));
+        }
+        nodeClients.forEach(NodeClient::start);
         long end = scheduler.now() + workload.toNanos();
         scheduleFault(end);
         scheduler.runUntil(end);
         clients.forEach(c -> c.stopped = true);
+        nodeClients.forEach(c -> c.stopped = true);
         heal();
         // What was in flight settles; then the replicas must converge.
         scheduler.runUntil(scheduler.now() + 2_000 * MS);
@@ -166,9 +180,14 @@ final class StackSimulation implements AutoCloseable {
                 node.startFailure = null;
             }
             if (node.host() != null) {
-                node.host().failure(SimNode.RANGE).map(GroupFailure::reason)
-                        .ifPresent(reason -> violation("node " + node.id + " failed: " + reason));
+                for (long range : List.of(Node.META_RANGE, Node.DATA_RANGE)) {
+                    node.host().failure(range).map(GroupFailure::reason)
+                            .ifPresent(reason -> violation("node " + node.id + " failed: " + reason));
+                }
             }
+        }
+        for (Throwable t : threads.failures()) {
+            violation("a simulated thread failed: " + t);
         }
     }
 
@@ -178,6 +197,7 @@ final class StackSimulation implements AutoCloseable {
         List<String> ddl = new ArrayList<>(new TreeSet<>(BankClient.schema()));
         ddl.add(InsertClient.schema());
         ddl.add(SchemaClient.schema());
+        ddl.add(RegisterClient.schema().get(0));
         StringBuilder accounts = new StringBuilder("INSERT INTO ACCOUNTS VALUES ");
         for (int a = 0; a < BankClient.ACCOUNTS; a++) {
             accounts.append(a == 0 ? "" : ", ").append("(").append(a).append(", ").append(BankClient.OPENING_BALANCE).append(")");
@@ -198,7 +218,12 @@ final class StackSimulation implements AutoCloseable {
                 if (done < ddl.size()) {
                     step = s.schemaChange(ddl.get(done), ++sequence);
                 } else {
-                    s.run(c -> c.createStatement().executeUpdate(accounts.toString()));
+                    s.run(c -> {
+                        try (Statement st = c.createStatement()) {
+                            st.executeUpdate(accounts.toString());
+                            return st.executeUpdate(RegisterClient.schema().get(1));
+                        }
+                    });
                     step = s.commit(++sequence);
                 }
                 long until = scheduler.now() + 2_000 * MS;
@@ -267,7 +292,7 @@ final class StackSimulation implements AutoCloseable {
                     node.host().compact(SimNode.RANGE);
                 }
             }
-            case 5 -> changeMembership();
+            case 5 -> changeMembership(true);
             default -> {
                 network.lossRate = 0.3;
                 scheduler.after(scheduler.millis(50, 400), () -> network.lossRate = 0.01);
@@ -277,11 +302,13 @@ final class StackSimulation implements AutoCloseable {
 
     /**
      * Node 4 joins: started empty, added as a learner by the leader, promoted to voter once the
-     * leader sees it caught up (the core refuses a learner too far behind). Each step is one
-     * ordinary membership change through the leader, which may refuse it (a change pending, a
-     * leader not ready): the nemesis tries again at its next turn.
+     * leader sees it caught up (the core refuses a learner too far behind); and, when {@code
+     * mayRemove}, a voter node 4 is sometimes removed again (it keeps running, outside the group,
+     * until it is added back). Each step is one ordinary membership change through the leader,
+     * which may refuse it (a change pending, a leader not ready): the nemesis tries again at its
+     * next turn.
      */
-    private void changeMembership() {
+    private void changeMembership(boolean mayRemove) {
         SimNode leader = serving();
         if (leader == null) {
             return;
@@ -291,6 +318,7 @@ final class StackSimulation implements AutoCloseable {
             joined = true;
             joiner.start();
         }
+        boolean removal = scheduler.random.nextInt(3) == 0;
         leader.host().inspect(SimNode.RANGE, (Raft r) -> {
             Membership m = r.membership();
             if (!m.voters().contains(4L) && !m.learners().contains(4L)) {
@@ -298,6 +326,11 @@ final class StackSimulation implements AutoCloseable {
             }
             if (m.learners().contains(4L)) {
                 return r.changeMembership(Membership.of(new TreeSet<>(union(m.voters(), 4L)), Set.of()));
+            }
+            if (mayRemove && removal) {
+                Set<Long> voters = new TreeSet<>(m.voters());
+                voters.remove(4L);
+                return r.changeMembership(Membership.of(voters, Set.of()));
             }
             return null;
         }).thenAccept(p -> {
@@ -328,7 +361,7 @@ final class StackSimulation implements AutoCloseable {
             scheduler.runUntil(scheduler.now() + 50 * MS);
             if (joined) {
                 // A join the faults interrupted is finished now, as an operator would finish it.
-                changeMembership();
+                changeMembership(false);
             }
             SimNode leader = serving();
             if (leader == null) {
@@ -430,6 +463,7 @@ final class StackSimulation implements AutoCloseable {
                     violation("insert " + tag + " applied " + count + " times");
                 }
             });
+            checkRegisters(s);
             history.inserts.forEach((tag, fate) -> {
                 if (fate == SimClient.Fate.APPLIED && !tags.containsKey(tag)) {
                     violation("acknowledged insert " + tag + " is missing");
@@ -437,6 +471,31 @@ final class StackSimulation implements AutoCloseable {
                     violation("insert " + tag + " was reported as not applied but is there");
                 }
             });
+        }
+    }
+
+    /**
+     * The register operations, with the registers' values at the end as a last read each, must be
+     * linearizable: no read sees a value older than one an earlier operation had seen or written.
+     */
+    private void checkRegisters(Statement s) throws SQLException {
+        List<RegisterChecker.Op> all = new ArrayList<>(registerOps.stream().filter(java.util.Objects::nonNull).toList());
+        try (ResultSet rs = s.executeQuery("SELECT K, V FROM REGISTERS")) {
+            while (rs.next()) {
+                all.add(RegisterChecker.Op.read(0, rs.getInt(1), rs.getLong(2), scheduler.now(), scheduler.now()));
+            }
+        }
+        for (RegisterChecker.Verdict v : RegisterChecker.check(all, 0, 2_000_000)) {
+            if (v.status() == RegisterChecker.Status.NOT_LINEARIZABLE) {
+                violation("register " + v.key() + " is not linearizable: " + v.explanation());
+                if (Boolean.getBoolean("flotilla.stack.printHistory")) {
+                    all.stream().filter(o -> o.key() == v.key())
+                            .sorted(java.util.Comparator.comparingLong(RegisterChecker.Op::invokedNanos))
+                            .forEach(o -> System.out.println("  " + o));
+                }
+            } else if (v.status() == RegisterChecker.Status.INCONCLUSIVE) {
+                inconclusive++;
+            }
         }
     }
 
@@ -450,7 +509,10 @@ final class StackSimulation implements AutoCloseable {
     String summary() {
         return "transfers " + history.count(history.transfers, SimClient.Fate.APPLIED) + " applied / "
                 + history.transfers.size() + ", inserts " + history.count(history.inserts, SimClient.Fate.APPLIED)
-                + " applied / " + history.inserts.size() + ", schema changes " + history.schemaChanges + ", faults " + faults + ", membership changes " + membershipChanges + ", terms " + leaderOfTerm.size() + ", entries re-applied after crashes "
+                + " applied / " + history.inserts.size() + ", schema changes " + history.schemaChanges + ", faults " + faults + ", membership changes " + membershipChanges + ", terms " + network.leaderTerms()
+                + ", register operations " + registerOps.stream().filter(java.util.Objects::nonNull).count() + " ("
+                + registerOps.stream().filter(o -> o != null && !o.outcomeKnown()).count()
+                + " unknown, " + inconclusive + " registers undecided), entries re-applied after crashes "
                 + nodes.values().stream().mapToLong(n -> n.reapplied).sum();
     }
 
@@ -459,6 +521,8 @@ final class StackSimulation implements AutoCloseable {
         for (SimClient c : clients) {
             c.dropSession();
         }
+        // Threads still waiting inside a node unwind first, one at a time, before the nodes close.
+        threads.close();
         for (SimNode n : nodes.values()) {
             try {
                 n.close();

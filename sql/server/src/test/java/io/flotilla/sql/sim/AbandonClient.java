@@ -1,4 +1,4 @@
-package io.flotilla.statemachine.sim;
+package io.flotilla.sql.sim;
 
 import io.flotilla.statemachine.range.RangeSession;
 

@@ -1,4 +1,4 @@
-package io.flotilla.statemachine.sim;
+package io.flotilla.sql.sim;
 
 import io.flotilla.raft.core.Message;
 import io.flotilla.raft.host.IncomingSnapshot;
@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * The simulated network between the nodes' hosts: every message is delayed by a seeded amount, so
@@ -26,13 +27,22 @@ final class SimNetwork {
     private final Map<Long, SimNode> nodes = new TreeMap<>();
     /** Cut links, as "from->to". */
     private final Set<String> cut = new HashSet<>();
+    /** Which node sent leaders' messages in each (group, term): there may be one. */
+    private final Map<String, Long> leaderOfTerm = new TreeMap<>();
+    private final Consumer<String> violations;
     double lossRate = 0.01;
     double duplicateRate = 0.01;
     long delivered;
     long dropped;
 
-    SimNetwork(Scheduler scheduler) {
+    SimNetwork(Scheduler scheduler, Consumer<String> violations) {
         this.scheduler = scheduler;
+        this.violations = violations;
+    }
+
+    /** The terms in which some node sent as a leader, over all groups. */
+    int leaderTerms() {
+        return leaderOfTerm.size();
     }
 
     void attach(SimNode node) {
@@ -82,6 +92,15 @@ final class SimNetwork {
     }
 
     private void send(long from, long group, Message message) {
+        if (message instanceof Message.Append || message instanceof Message.Heartbeat
+                || message instanceof Message.InstallSnapshot) {
+            // Only a leader sends these: seen from two nodes in one term, the group had two leaders.
+            Long before = leaderOfTerm.putIfAbsent(group + "/" + message.term(), from);
+            if (before != null && before != from) {
+                violations.accept("two leaders of group " + group + " in term " + message.term() + ": nodes " + before
+                        + " and " + from);
+            }
+        }
         SimNode target = nodes.get(message.to());
         if (target == null || !linked(from, message.to()) || scheduler.random.nextDouble() < lossRate) {
             dropped++;
@@ -92,7 +111,7 @@ final class SimNetwork {
         for (int i = 0; i < copies; i++) {
             scheduler.after(scheduler.millis(0.1, 3), () -> {
                 // Checked again on arrival: a link cut while the message was on its way loses it.
-                if (target.up() && target.incarnation() == incarnation && linked(from, message.to())) {
+                if (target.running() && target.incarnation() == incarnation && linked(from, message.to())) {
                     delivered++;
                     target.host().deliver(group, message);
                 }
@@ -114,7 +133,7 @@ final class SimNetwork {
         SimNode target = nodes.get(announcement.to());
         int incarnation = target.incarnation();
         scheduler.after(scheduler.millis(1, 20), () -> {
-            if (!target.up() || target.incarnation() != incarnation || !linked(from, announcement.to())) {
+            if (!target.running() || target.incarnation() != incarnation || !linked(from, announcement.to())) {
                 sent.completeExceptionally(new IOException("the snapshot stream to node " + announcement.to() + " broke"));
                 return;
             }

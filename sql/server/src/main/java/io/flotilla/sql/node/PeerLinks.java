@@ -1,0 +1,64 @@
+package io.flotilla.sql.node;
+
+import io.flotilla.jdbc.protocol.Hello;
+import io.flotilla.jdbc.protocol.Request;
+import io.flotilla.jdbc.protocol.Response;
+import io.flotilla.jdbc.wire.HostAddress;
+import io.flotilla.jdbc.wire.NodeConnection;
+
+import java.sql.SQLException;
+
+/**
+ * How a node's session reaches another node's client port — to forward a statement to the range's
+ * leader — under the client's own session, so exactly-once holds end to end. A real node opens a
+ * connection of the client protocol; the whole-stack simulator hands the request to the other
+ * node's session code over its simulated network.
+ */
+public interface PeerLinks {
+
+    /** Opens a link to {@code node}, which listens at {@code address}, and says Hello on it. */
+    Link open(long node, HostAddress address, Hello hello) throws SQLException;
+
+    /** One open link: requests go one at a time, each answered or failing with a SQLException. */
+    interface Link extends AutoCloseable {
+
+        Response call(Request.Builder request) throws SQLException;
+
+        /** The node that answered Hello. */
+        long nodeId();
+
+        /** Where it listens, as the link reached it. */
+        HostAddress address();
+
+        @Override
+        void close();
+    }
+
+    /** A real node's links: the client protocol over TCP, with the given timeouts. */
+    static PeerLinks overClientProtocol(int connectTimeoutMillis, int socketTimeoutMillis) {
+        return (node, address, hello) -> {
+            NodeConnection c = NodeConnection.open(address, hello, connectTimeoutMillis, socketTimeoutMillis);
+            return new Link() {
+                @Override
+                public Response call(Request.Builder request) throws SQLException {
+                    return c.call(request);
+                }
+
+                @Override
+                public long nodeId() {
+                    return c.helloResult().getNodeId();
+                }
+
+                @Override
+                public HostAddress address() {
+                    return c.address();
+                }
+
+                @Override
+                public void close() {
+                    c.close();
+                }
+            };
+        };
+    }
+}

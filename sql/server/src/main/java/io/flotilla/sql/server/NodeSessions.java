@@ -1,0 +1,41 @@
+package io.flotilla.sql.server;
+
+import io.flotilla.sql.node.Node;
+import io.flotilla.statemachine.range.RangeReplica;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Opens the client sessions of one node, and owns what they share: what the node knows of how
+ * fresh its replica of the data range is (the staleness bound of follower reads, and the probe that
+ * asks the leader). The client server opens a session per connection; the whole-stack simulator
+ * opens them itself and calls them as a connection would.
+ */
+public final class NodeSessions implements AutoCloseable {
+
+    private final Node node;
+    private final ReadIndexProbe readIndexProbe;
+    private final StalenessBound stalenessBound;
+
+    public NodeSessions(Node node) {
+        this.node = node;
+        RangeReplica data = node.replica(Node.DATA_RANGE);
+        this.readIndexProbe = new ReadIndexProbe(node, Node.DATA_RANGE);
+        // A replica that has not applied what the leader had within an election timeout is likely
+        // cut off from its group: the leader answers sooner than waiting longer would.
+        this.stalenessBound = new StalenessBound(node.stalenessClock(), readIndexProbe, data::awaitApplied,
+                node.config().electionTimeout().toNanos(),
+                TimeUnit.MILLISECONDS.toNanos(ReadIndexProbe.ANSWER_TIMEOUT_MILLIS + 2_000L));
+    }
+
+    /** A new connection's session: its settings are shared with its forwarder, which gives them to new leader links. */
+    public ClientSession open() {
+        SessionSettings settings = new SessionSettings();
+        return new ClientSession(node, new Forwarder(node, settings), settings, stalenessBound);
+    }
+
+    @Override
+    public void close() {
+        readIndexProbe.close();
+    }
+}

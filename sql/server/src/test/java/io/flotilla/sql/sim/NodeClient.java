@@ -1,0 +1,188 @@
+package io.flotilla.sql.sim;
+
+import com.google.protobuf.ByteString;
+import io.flotilla.jdbc.protocol.Execute;
+import io.flotilla.jdbc.protocol.ExecuteResult;
+import io.flotilla.jdbc.protocol.Hello;
+import io.flotilla.jdbc.protocol.Request;
+import io.flotilla.jdbc.protocol.Response;
+import io.flotilla.sql.server.ClientSession;
+import io.flotilla.statemachine.range.SqlStates;
+
+import java.util.Optional;
+
+/**
+ * A client of the node server, as the JDBC driver is one: it says Hello to a node under its own
+ * session id and sends its statements to that node's {@link ClientSession} — which runs them there
+ * or forwards them to the leader — across the simulated network. On a broken link or an answer
+ * that the node cannot serve, it sends an auto-commit statement again, to another node, under the
+ * same sequence number, so that the exactly-once session keeps a write from applying twice. Runs
+ * on a simulated thread: its waits are the scheduler's.
+ */
+abstract class NodeClient {
+
+    private static final int ATTEMPTS = 6;
+    /** How the range refuses a session it no longer knows (see SessionTable). */
+    private static final String SESSION_FORGOTTEN = "session unknown to the range";
+
+    /** How a statement ended, as far as the client can tell. */
+    sealed interface Answer {
+        record Done(ExecuteResult result) implements Answer {
+        }
+
+        /** Failed; {@code maybeApplied} when an attempt's fate was lost on the way. */
+        record Failed(String sqlState, String message, boolean maybeApplied) implements Answer {
+        }
+    }
+
+    final int id;
+    final StackSimulation sim;
+    final Scheduler scheduler;
+    final SimThreads threads;
+    private byte[] sessionId;
+    private long startedMillis;
+    /** How many sessions this client has started: a new one after the range forgot the last. */
+    private int sessions = 1;
+    private SimNode on;
+    private int onIncarnation;
+    private ClientSession session;
+    private long sequence;
+    /** Set by the simulation at the end of the workload; read by this client's thread when it runs. */
+    boolean stopped;
+
+    NodeClient(int id, StackSimulation sim) {
+        this.id = id;
+        this.sim = sim;
+        this.scheduler = sim.scheduler;
+        this.threads = sim.threads;
+        this.sessionId = new byte[] {(byte) 0xD1, (byte) id, 1};
+        this.startedMillis = 1_700_000_000_000L + scheduler.now() / 1_000_000;
+    }
+
+    void start() {
+        threads.spawn("client-" + id, () -> {
+            while (!stopped) {
+                threads.sleep(scheduler.millis(1, 30));
+                if (!stopped) {
+                    operate();
+                }
+            }
+        });
+    }
+
+    /** One operation. */
+    abstract void operate();
+
+    /** Runs an auto-commit statement, retried elsewhere under its sequence number as the driver would. */
+    Answer execute(Execute.Builder statement) {
+        statement.setAutoCommit(true).setSequence(++sequence);
+        boolean maybeApplied = false;
+        String lastState = SqlStates.UNAVAILABLE;
+        String lastMessage = "no node could be reached";
+        for (int attempt = 1; attempt <= ATTEMPTS && !stopped; attempt++) {
+            if (attempt > 1) {
+                threads.sleep(scheduler.millis(5, 60));
+            }
+            ClientSession s = connect();
+            if (s == null) {
+                continue;
+            }
+            Request request = Request.newBuilder().setExecute(statement).build();
+            if (!travel()) {
+                continue;
+            }
+            Optional<Response> handled = threads.inside(on.incarnationKey(), () -> s.handle(request));
+            if (handled.isEmpty() || !travel()) {
+                // Sent, and the answer lost: the statement may have applied.
+                maybeApplied = true;
+                continue;
+            }
+            Response answer = handled.get();
+            if (!answer.hasError()) {
+                return new Answer.Done(answer.getExecute());
+            }
+            lastState = answer.getError().getSqlState();
+            lastMessage = answer.getError().getMessage();
+            if (Boolean.getBoolean("flotilla.stack.printHistory")) {
+                System.out.println("  t=" + scheduler.now() / 1_000_000 + "ms client " + id + " attempt " + attempt + " on node "
+                        + on.id + ": " + lastState + " " + lastMessage);
+            }
+            if (lastState.equals(SqlStates.OUTCOME_UNKNOWN) && lastMessage.startsWith(SESSION_FORGOTTEN)
+                    && !maybeApplied) {
+                // The range forgot this session (idle past its time-to-live) and refused the
+                // statement unapplied: nothing of it can apply later, so it goes again in a new session.
+                renewSession();
+                statement.setSequence(++sequence);
+            } else if (lastState.equals(SqlStates.OUTCOME_UNKNOWN)) {
+                maybeApplied = true;
+                drop();
+            } else if (lastState.equals(SqlStates.NOT_LEADER) || lastState.equals(SqlStates.UNAVAILABLE)
+                    || lastState.startsWith("08")) {
+                // Not run, or forwarded and lost on the way (08): the driver goes elsewhere.
+                maybeApplied |= lastState.startsWith("08") && !lastState.equals(SqlStates.NOT_LEADER)
+                        && !lastState.equals(SqlStates.UNAVAILABLE);
+                drop();
+            } else {
+                return new Answer.Failed(lastState, lastMessage, maybeApplied);
+            }
+        }
+        return new Answer.Failed(lastState, lastMessage, true);
+    }
+
+    private void renewSession() {
+        drop();
+        sessionId = new byte[] {(byte) 0xD1, (byte) id, (byte) ++sessions};
+        startedMillis = 1_700_000_000_000L + scheduler.now() / 1_000_000;
+        sequence = 0;
+    }
+
+    /** Crosses the network to or from the node the session is on; false if the node crashed meanwhile. */
+    private boolean travel() {
+        threads.sleep(scheduler.millis(0.1, 3));
+        if (on == null || !on.up() || on.incarnation() != onIncarnation) {
+            session = null;
+            on = null;
+            return false;
+        }
+        return true;
+    }
+
+    /** The session on the node this client talks to: a node chosen at random, Hello said, if it has none. */
+    private ClientSession connect() {
+        if (session != null && on.up() && on.incarnation() == onIncarnation) {
+            return session;
+        }
+        session = null;
+        for (SimNode node : sim.nodesInRandomOrder()) {
+            if (!node.up()) {
+                continue;
+            }
+            on = node;
+            onIncarnation = node.incarnation();
+            if (!travel()) {
+                continue;
+            }
+            ClientSession opened = node.openSession();
+            Optional<Response> hello = threads.inside(node.incarnationKey(), () -> opened.handle(Request.newBuilder()
+                    .setHello(Hello.newBuilder().setSessionId(ByteString.copyFrom(sessionId))
+                            .setSessionStartedMillis(startedMillis).setClient("simulated client " + id)).build()));
+            if (hello.isEmpty() || !travel() || hello.get().hasError()) {
+                continue;
+            }
+            session = opened;
+            return session;
+        }
+        return null;
+    }
+
+    /** Leaves the node: the session there ends, as when the driver closes its connection. */
+    private void drop() {
+        if (session != null) {
+            ClientSession s = session;
+            session = null;
+            if (on.up() && on.incarnation() == onIncarnation) {
+                s.close();
+            }
+        }
+    }
+}
