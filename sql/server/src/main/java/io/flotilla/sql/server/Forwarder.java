@@ -28,13 +28,15 @@ import java.util.concurrent.TimeoutException;
  */
 final class Forwarder implements AutoCloseable {
 
-    private static final long ROUTE_DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(20);
+    /** Election timeouts a request waits for a route to the leader before the range counts as unavailable. */
+    private static final int ROUTE_DEADLINE_ELECTIONS = 10;
     private static final long LEADER_QUERY_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final long PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final Node node;
     private final Waits waits;
     private final PeerLinks peers;
+    private final long routeDeadlineNanos;
     private byte[] sessionId;
     private long startedMillis;
     private boolean readOnly;
@@ -48,6 +50,7 @@ final class Forwarder implements AutoCloseable {
         this.node = node;
         this.waits = node.environment().waits();
         this.peers = node.environment().peers();
+        this.routeDeadlineNanos = node.config().electionTimeout().toNanos() * ROUTE_DEADLINE_ELECTIONS;
         this.settings = settings;
     }
 
@@ -80,14 +83,31 @@ final class Forwarder implements AutoCloseable {
     }
 
     Response call(Request request) {
-        long deadline = waits.nanoTime() + ROUTE_DEADLINE_NANOS;
+        long deadline = waits.nanoTime() + routeDeadlineNanos;
         boolean retryable = retryable(request);
         while (true) {
             SQLException failure;
-            try {
-                if (link == null) {
+            if (link == null) {
+                try {
                     link = connectToLeader(deadline);
+                } catch (LeadingHere e) {
+                    // This node won the election and will serve once it applied an entry of its term:
+                    // the client retries here in a moment instead of waiting on a route to itself.
+                    return error(request, SqlStates.NOT_LEADER, e.getMessage());
+                } catch (SQLException e) {
+                    // Nothing was sent: trying again is safe for any request, until the deadline.
+                    // Then the client hears that the range is unavailable (and backs off), never that
+                    // a transaction it has not begun was rolled back.
+                    close();
+                    if (waits.nanoTime() > deadline) {
+                        return error(request, SqlStates.UNAVAILABLE, "range " + Node.DATA_RANGE
+                                + " has no leader this node can reach: " + e.getMessage());
+                    }
+                    pause();
+                    continue;
                 }
+            }
+            try {
                 // The link numbers its own requests: the answer goes back under the client's id.
                 Response answer = withLeader(link.call(request.toBuilder()).toBuilder().setId(request.getId()));
                 if (!answer.hasError() || !SqlStates.NOT_LEADER.equals(answer.getError().getSqlState()) || !retryable) {
@@ -95,13 +115,10 @@ final class Forwarder implements AutoCloseable {
                     return answer;
                 }
                 failure = new SQLException(answer.getError().getMessage(), answer.getError().getSqlState());
-            } catch (LeadingHere e) {
-                // This node won the election and will serve once it applied an entry of its term:
-                // the client retries here in a moment instead of waiting on a route to itself.
-                return error(request, SqlStates.NOT_LEADER, e.getMessage());
             } catch (SQLException e) {
                 failure = e;
                 if (!retryable) {
+                    // Sent, and the link broke: whatever this session had begun at the leader ends there.
                     close();
                     String state = request.getKindCase() == Request.KindCase.COMMIT ? SqlStates.OUTCOME_UNKNOWN
                             : SqlStates.ROLLED_BACK;
