@@ -88,7 +88,7 @@ class NodeDirectoryTest {
                     assertEquals(joined, rs.getLong(1), "the joined node, as leader, served the statements");
                 }
             }
-            assertEquals(joinedAddress.port(), nodes.node(1).sqlAddressOf(joined).getPort(),
+            assertEquals(joinedAddress.port(), nodes.node(1).sqlAddressOf(joined).orElseThrow().getPort(),
                     "node 1 found the joined node's client port in the directory");
 
             // (b) Node 1's Hello lists the joined node, so the driver can fail over to it.
@@ -97,7 +97,7 @@ class NodeDirectoryTest {
                 assertTrue(known.contains(joinedAddress), "the driver learns node " + joined + ": " + known);
             }
             assertTrue(nodes.node(joined).replica(Node.DATA_RANGE).serving(), "the joined node still leads");
-            assertEquals(joinedAddress.port(), nodes.node(1).sqlAddressOf(joined).getPort());
+            assertEquals(joinedAddress.port(), nodes.node(1).sqlAddressOf(joined).orElseThrow().getPort());
         }
     }
 

@@ -80,6 +80,16 @@ final class HeldTransaction {
      *         unknown set of objects
      */
     Set<String> touched() throws SQLException {
+        Set<String> names = lockedTables();
+        names.addAll(SchemaVersions.objectsOf(recorder.changeSet(0)));
+        return names;
+    }
+
+    /**
+     * The tables it holds H2 locks on, as {@code "SCHEMA"."NAME"}: named in its change set, so
+     * that the log refuses it where a schema change ended it on the leader (see {@link #touched}).
+     */
+    Set<String> lockedTables() throws SQLException {
         Set<String> names = new HashSet<>();
         Session session = connection.unwrap(JdbcConnection.class).getSession();
         if (session instanceof SessionLocal local) {
@@ -87,7 +97,6 @@ final class HeldTransaction {
                 names.add(ReplicatedTables.qualified(table.getSchema().getName(), table.getName()));
             }
         }
-        names.addAll(SchemaVersions.objectsOf(recorder.changeSet(0)));
         return names;
     }
 

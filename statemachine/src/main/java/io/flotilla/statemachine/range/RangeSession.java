@@ -115,6 +115,7 @@ public final class RangeSession implements AutoCloseable {
                 range.forget(tx);
                 return CompletableFuture.completedFuture(new Outcome.Applied(range.range(), range.applied()));
             }
+            changes = changes.toBuilder().addAllLockedTables(tx.lockedTables()).build();
             proposed = tx;
             return range.propose(tx, changes, sessionId, startedMillis, sequence, updateCount);
         } catch (SQLException e) {

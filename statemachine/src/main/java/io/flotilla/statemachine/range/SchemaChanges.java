@@ -7,7 +7,9 @@ import org.h2.api.ErrorCode;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -53,11 +55,18 @@ final class SchemaChanges {
             // Transactions it will alter things under end before it waits on their locks; the
             // others go on, adopting the new version (nothing they touched changed).
             held.endTouching(expectedDiff(apply, change, touched), touched, because);
-            Set<String> tablesBefore = ReplicatedTables.names(apply);
-            Set<String> known = SchemaDiff.objects(apply);
-            Set<String> scriptBefore = SchemaDiff.script(apply);
+            // A mark left for this index means the replica started this change before and crashed
+            // before the entry counted as applied: the change may have run (H2 committed it apart).
+            Optional<SchemaChangeMark.Before> earlier = SchemaChangeMark.find(apply, index);
+            SchemaChangeMark.Before before = earlier.isPresent() ? earlier.get() : SchemaChangeMark.mark(apply, index);
+            Set<String> tablesBefore = before.tables();
+            Set<String> known = new HashSet<>(before.objects());
+            Set<String> scriptBefore = before.script();
+            boolean ranBefore = earlier.isPresent() && SchemaChangeMark.ran(before, SchemaDiff.replicatedScript(apply));
             try {
-                execute(apply, change, touched);
+                if (!ranBefore) {
+                    execute(apply, change, touched);
+                }
                 outcome = installCapture(apply, tablesBefore);
             } catch (SQLException failure) {
                 apply.rollback();
@@ -71,7 +80,7 @@ final class SchemaChanges {
             }
             if (outcome instanceof Outcome.Applied) {
                 known.addAll(SchemaDiff.objects(apply));
-                diff = SchemaDiff.between(scriptBefore, SchemaDiff.script(apply), known);
+                diff = SchemaDiff.between(scriptBefore, SchemaDiff.replicatedScript(apply), known);
                 held.endTouching(diff, touched, because);
                 held.adoptSchemaVersion(index);
             }

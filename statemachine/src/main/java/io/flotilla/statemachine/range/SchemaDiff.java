@@ -50,6 +50,8 @@ record SchemaDiff(boolean rangeWide, Set<String> objects) {
         return false;
     }
 
+    private static final String RESERVED = "\"" + ClientStatementRules.RESERVED_SCHEMA + "\"";
+
     /**
      * The schema as statements, comments left out. {@code SCRIPT} commits the session's
      * transaction: call it between transactions.
@@ -65,6 +67,17 @@ record SchemaDiff(boolean rangeWide, Set<String> objects) {
                 }
             }
         }
+        return statements;
+    }
+
+    /**
+     * The schema of the replicated data: {@link #script} without Flotilla's own schema, which no
+     * client change can touch and which the node adds to outside the log (system views at start,
+     * the schema change mark), so that it never shows as a difference a change made.
+     */
+    static Set<String> replicatedScript(Connection connection) throws SQLException {
+        Set<String> statements = script(connection);
+        statements.removeIf(statement -> statement.contains(RESERVED));
         return statements;
     }
 

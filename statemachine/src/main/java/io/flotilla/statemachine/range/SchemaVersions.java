@@ -149,6 +149,7 @@ final class SchemaVersions {
             names.add(ReplicatedTables.qualified(floor.getSchema(),
                     floor.getName().isEmpty() ? floor.getTable() : floor.getName()));
         }
+        names.addAll(changes.getLockedTablesList());
         return names;
     }
 }

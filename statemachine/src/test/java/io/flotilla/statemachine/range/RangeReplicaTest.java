@@ -9,6 +9,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -26,7 +27,7 @@ class RangeReplicaTest {
         return new RangeCluster(EmbeddedCluster.Options.defaults(3), 1, RangeReplica.Options.defaults());
     }
 
-    private static Outcome await(java.util.concurrent.CompletableFuture<Outcome> f) throws Exception {
+    private static Outcome await(CompletableFuture<Outcome> f) throws Exception {
         return f.get(30, TimeUnit.SECONDS);
     }
 
@@ -130,6 +131,51 @@ class RangeReplicaTest {
                 assertEquals(0, count(b, "SELECT COUNT(*) FROM T"));
                 update(b, "INSERT INTO T VALUES (1, 1, 1)");
                 assertInstanceOf(Outcome.Applied.class, await(b.commit(2)));
+            }
+        }
+    }
+
+    /**
+     * A proposed transaction that wrote one table and only locked another (a statement that took its
+     * table lock and changed none of its rows), which a schema change then alters: the leader rolls it back when the change applies, and the log refuses its change
+     * set on every replica alike (it names the tables it locked). It used to be applied from its
+     * row images after the roll-back, on the leader too, where the apply could then wait on a row
+     * lock that another client had taken meanwhile.
+     */
+    @Test
+    void aProposedTransactionThatLockedAnAlteredTableIsRefusedOnEveryReplica() throws Exception {
+        try (RangeCluster rc = start()) {
+            long leaderNode = rc.awaitServing(WAIT);
+            RangeReplica leader = rc.replica(leaderNode);
+            try (RangeSession a = leader.session(new byte[] {10}); RangeSession b = leader.session(new byte[] {11})) {
+                await(a.schemaChange("CREATE TABLE X(ID INT PRIMARY KEY, V INT)", 1));
+                await(a.schemaChange("CREATE TABLE Y(ID INT PRIMARY KEY, V INT)", 2));
+                update(a, "INSERT INTO X VALUES (1, 1)");
+                update(a, "INSERT INTO Y VALUES (1, 1)");
+                await(a.commit(3));
+                // Changes no row of X, but holds X's table lock as any write does (H2 takes none for SELECT ... FOR UPDATE).
+                assertEquals(0, update(a, "UPDATE X SET V = 5 WHERE ID = 999"));
+                update(a, "UPDATE Y SET V = 2 WHERE ID = 1");
+                // Both reach the log while the leader's host stands still for a moment: the change
+                // first, a's commit right behind it, so the change applies while a is proposed.
+                CompletableFuture<Outcome> ddl;
+                CompletableFuture<Outcome> commit;
+                rc.cluster.pause(leaderNode);
+                try {
+                    ddl = b.schemaChange("ALTER TABLE X ADD COLUMN W INT", 1);
+                    commit = a.commit(4);
+                } finally {
+                    rc.cluster.resume(leaderNode);
+                }
+                Outcome.Applied altered = assertInstanceOf(Outcome.Applied.class, await(ddl));
+                Outcome.Refused refused = assertInstanceOf(Outcome.Refused.class, await(commit));
+                assertEquals(SqlStates.ROLLED_BACK, refused.sqlState(), refused.message());
+                assertEquals(1, count(b, "SELECT V FROM Y WHERE ID = 1"), "nothing of it was applied");
+                update(b, "UPDATE Y SET V = 3 WHERE ID = 1");
+                Outcome.Applied after = assertInstanceOf(Outcome.Applied.class, await(b.commit(2)));
+                assertTrue(after.index() > altered.index());
+                Map<Long, String> digests = rc.digestsAt(after.index(), WAIT);
+                assertEquals(1, new HashSet<>(digests.values()).size(), "replicas differ: " + digests);
             }
         }
     }
@@ -277,7 +323,7 @@ class RangeReplicaTest {
             try (RangeSession s = leader.session(new byte[] {12})) {
                 await(s.schemaChange("CREATE TABLE T(ID INT PRIMARY KEY)", 1));
             }
-            java.util.List<java.util.concurrent.CompletableFuture<Outcome>> commits = new java.util.ArrayList<>();
+            java.util.List<CompletableFuture<Outcome>> commits = new java.util.ArrayList<>();
             for (int i = 0; i < 20; i++) {
                 RangeSession s = leader.session(new byte[] {13, (byte) i});
                 update(s, "INSERT INTO T VALUES (" + i + ")");

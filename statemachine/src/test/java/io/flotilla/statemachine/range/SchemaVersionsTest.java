@@ -66,6 +66,15 @@ class SchemaVersionsTest {
     }
 
     @Test
+    void aChangeSetIsRefusedWhenATableItOnlyLockedChanged() throws SQLException {
+        SchemaVersions v = SchemaVersions.read(c);
+        v.changed(c, 5, new SchemaDiff(false, Set.of(T)));
+        ChangeSet lockedT = writing(3, "U").toBuilder().addLockedTables(T).build();
+        assertTrue(v.outdated(lockedT), "it locked T, which changed at 5");
+        assertFalse(v.outdated(writing(3, "U").toBuilder().addLockedTables(U).build()));
+    }
+
+    @Test
     void aRangeWideChangeRefusesEverythingMadeBefore() throws SQLException {
         SchemaVersions v = SchemaVersions.read(c);
         v.changed(c, 5, new SchemaDiff(false, Set.of(T)));

@@ -215,12 +215,9 @@ public final class Node implements AutoCloseable {
      * Where a node's client port is, if this node knows it: from the static configuration, else from
      * this node's replica of the node directory (perhaps stale: a wrong guess fails and is retried).
      */
-    public InetSocketAddress sqlAddressOf(long node) throws SQLException {
+    public Optional<InetSocketAddress> sqlAddressOf(long node) throws SQLException {
         Peer p = config.peers().get(node);
-        if (p == null) {
-            p = directory.entry(node).orElse(null);
-        }
-        return p == null ? null : p.sql();
+        return p != null ? Optional.of(p.sql()) : directory.entry(node).map(Peer::sql);
     }
 
     /**

@@ -14,6 +14,7 @@ import io.flotilla.statemachine.range.SqlStates;
 
 import java.net.InetSocketAddress;
 import java.sql.SQLException;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -159,8 +160,9 @@ final class Forwarder implements AutoCloseable {
             if (leader == node.id()) {
                 throw new LeadingHere();
             }
-            InetSocketAddress address = leader == 0 ? null : node.sqlAddressOf(leader);
-            if (address != null) {
+            Optional<InetSocketAddress> known = leader == 0 ? Optional.empty() : node.sqlAddressOf(leader);
+            if (known.isPresent()) {
+                InetSocketAddress address = known.get();
                 Hello hello = Hello.newBuilder().setSessionId(ByteString.copyFrom(sessionId)).setReadOnly(readOnly)
                         .setSessionStartedMillis(startedMillis)
                         .setClient("flotilla node " + node.id() + " forwarding").build();

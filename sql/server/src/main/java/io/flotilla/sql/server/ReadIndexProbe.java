@@ -13,6 +13,7 @@ import io.flotilla.statemachine.range.SqlStates;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.sql.SQLException;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -51,10 +52,9 @@ final class ReadIndexProbe implements StalenessBound.LeaderIndex, AutoCloseable 
         if (leader == node.id()) {
             throw new SQLException("range " + range + ": this node leads it", SqlStates.NOT_LEADER);
         }
-        InetSocketAddress address = leader == 0 ? null : node.sqlAddressOf(leader);
-        if (address == null) {
-            throw new SQLException("range " + range + " has no leader this node can reach", SqlStates.UNAVAILABLE);
-        }
+        InetSocketAddress address = (leader == 0 ? Optional.<InetSocketAddress>empty() : node.sqlAddressOf(leader))
+                .orElseThrow(() -> new SQLException("range " + range + " has no leader this node can reach",
+                        SqlStates.UNAVAILABLE));
         if (link == null || link.isBroken() || linkedTo != leader) {
             drop();
             Hello hello = Hello.newBuilder().setSessionId(ByteString.copyFrom(sessionId)).setReadOnly(true)

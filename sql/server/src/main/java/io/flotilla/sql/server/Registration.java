@@ -13,6 +13,7 @@ import io.flotilla.statemachine.range.SqlStates;
 
 import java.net.InetSocketAddress;
 import java.sql.SQLException;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -43,8 +44,9 @@ final class Registration {
         Error.Builder error = Error.newBuilder().setSqlState(SqlStates.NOT_LEADER)
                 .setMessage("range " + Node.META_RANGE + ": node " + node.id() + " does not lead it"
                         + (leader == 0 ? " and knows no leader" : "; node " + leader + " does"));
-        InetSocketAddress at = leader == 0 || leader == node.id() ? null : node.sqlAddressOf(leader);
-        if (at != null) {
+        Optional<InetSocketAddress> known = leader == 0 || leader == node.id() ? Optional.empty() : node.sqlAddressOf(leader);
+        if (known.isPresent()) {
+            InetSocketAddress at = known.get();
             error.setLeader(NodeAddress.newBuilder().setNodeId(leader).setHost(at.getHostString()).setPort(at.getPort()));
         }
         return Response.newBuilder().setId(request.getId()).setError(error).build();

@@ -22,8 +22,6 @@ import java.util.Optional;
 abstract class NodeClient {
 
     private static final int ATTEMPTS = 6;
-    /** How the range refuses a session it no longer knows (see SessionTable). */
-    private static final String SESSION_FORGOTTEN = "session unknown to the range";
 
     /** How a statement ended, as far as the client can tell. */
     sealed interface Answer {
@@ -41,8 +39,10 @@ abstract class NodeClient {
     final SimThreads threads;
     private byte[] sessionId;
     private long startedMillis;
-    /** How many sessions this client has started: a new one after the range forgot the last. */
+    /** How many sessions this client has started: a new one before the range forgets the last. */
     private int sessions = 1;
+    /** When the range last recorded a write of this session (reads leave no record). */
+    private long lastRecordedWrite;
     private SimNode on;
     private int onIncarnation;
     private ClientSession session;
@@ -75,6 +75,13 @@ abstract class NodeClient {
 
     /** Runs an auto-commit statement, retried elsewhere under its sequence number as the driver would. */
     Answer execute(Execute.Builder statement) {
+        if (scheduler.now() - lastRecordedWrite > StackSimulation.SESSION_TTL.toNanos() / 2) {
+            // The range forgets a session whose last recorded write is older than its time-to-live,
+            // and then refuses its writes as of unknown outcome: it cannot tell a new write from a
+            // retry whose record expired (a node forwarding it may have retried it, unseen by the
+            // client). Between statements nothing is in flight, so a new session is safe.
+            renewSession();
+        }
         statement.setAutoCommit(true).setSequence(++sequence);
         boolean maybeApplied = false;
         String lastState = SqlStates.UNAVAILABLE;
@@ -99,6 +106,9 @@ abstract class NodeClient {
             }
             Response answer = handled.get();
             if (!answer.hasError()) {
+                if (answer.getExecute().getUpdate().getCount() > 0) {
+                    lastRecordedWrite = scheduler.now();
+                }
                 return new Answer.Done(answer.getExecute());
             }
             lastState = answer.getError().getSqlState();
@@ -107,13 +117,7 @@ abstract class NodeClient {
                 System.out.println("  t=" + scheduler.now() / 1_000_000 + "ms client " + id + " attempt " + attempt + " on node "
                         + on.id + ": " + lastState + " " + lastMessage);
             }
-            if (lastState.equals(SqlStates.OUTCOME_UNKNOWN) && lastMessage.startsWith(SESSION_FORGOTTEN)
-                    && !maybeApplied) {
-                // The range forgot this session (idle past its time-to-live) and refused the
-                // statement unapplied: nothing of it can apply later, so it goes again in a new session.
-                renewSession();
-                statement.setSequence(++sequence);
-            } else if (lastState.equals(SqlStates.OUTCOME_UNKNOWN)) {
+            if (lastState.equals(SqlStates.OUTCOME_UNKNOWN)) {
                 maybeApplied = true;
                 drop();
             } else if (lastState.equals(SqlStates.NOT_LEADER) || lastState.equals(SqlStates.UNAVAILABLE)
@@ -131,7 +135,7 @@ abstract class NodeClient {
 
     private void renewSession() {
         drop();
-        sessionId = new byte[] {(byte) 0xD1, (byte) id, (byte) ++sessions};
+        sessionId = new byte[] {(byte) 0xD1, (byte) id, (byte) (sessions >> 8), (byte) ++sessions};
         startedMillis = 1_700_000_000_000L + scheduler.now() / 1_000_000;
         sequence = 0;
     }

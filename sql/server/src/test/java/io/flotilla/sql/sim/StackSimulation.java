@@ -46,6 +46,8 @@ import java.util.stream.Stream;
 final class StackSimulation implements AutoCloseable {
 
     private static final long MS = 1_000_000L;
+    /** How long the range keeps a session's last outcome: short, so that expiry happens within a run. */
+    static final Duration SESSION_TTL = Duration.ofMillis(500);
 
     final Scheduler scheduler;
     final SimThreads threads;
@@ -79,7 +81,7 @@ final class StackSimulation implements AutoCloseable {
         RangeReplica.Options options = RangeReplica.Options.defaults()
                 .withStore(StoreOptions.deterministic())
                 // Sessions idle for half a second are forgotten, so expiry happens within a run.
-                .withSessionExpiry(Duration.ofMillis(500), 64)
+                .withSessionExpiry(SESSION_TTL, 64)
                 .withDeliberateBugs(bugs);
         SortedMap<Long, Peer> initial = new TreeMap<>();
         for (long id = 1; id <= 3; id++) {
