@@ -19,13 +19,18 @@ import java.sql.Types;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
  * SQL views of the node's replication state, for what {@code pg_stat_replication} gives a
@@ -91,7 +96,7 @@ public final class SystemViews {
         for (var e : node.replicas().entrySet()) {
             long range = e.getKey();
             long applied = e.getValue().applied();
-            ask(node, range, r -> new Object[] {range, range == Node.META_RANGE ? "meta" : "data",
+            ask(connection, node, range, r -> new Object[] {range, range == Node.META_RANGE ? "meta" : "data",
                 r.leader(), r.term(), r.committed(), applied, join(r.membership().voters()),
                 join(r.membership().learners())}).ifPresent(rs::addRow);
         }
@@ -129,7 +134,7 @@ public final class SystemViews {
                         failure.get().reason());
                 continue;
             }
-            ask(node, range, r -> rows(node.id(), range, r, applied)).ifPresent(rows -> rows.forEach(rs::addRow));
+            ask(connection, node, range, r -> rows(node.id(), range, r, applied)).ifPresent(rows -> rows.forEach(rs::addRow));
         }
         return rs;
     }
@@ -138,7 +143,7 @@ public final class SystemViews {
     static final String FAILED = "FAILED";
 
     private static List<Object[]> rows(long self, long range, Raft r, long applied) {
-        List<Object[]> out = new java.util.ArrayList<>();
+        List<Object[]> out = new ArrayList<>();
         boolean leader = r.role() == Role.LEADER;
         OptionalLong leaseLeft = r.leaseRemaining();
         out.add(new Object[] {range, self, role(r, self), r.term(), r.committed(), applied,
@@ -186,15 +191,35 @@ public final class SystemViews {
         throw new SQLException("no running node owns the database " + database, "XX000");
     }
 
-    /** What the range's core says, or empty where it cannot answer (stopped or overloaded here). */
-    private static <T> Optional<T> ask(Node node, long range, java.util.function.Function<Raft, T> f) {
-        try {
-            return Optional.of(node.host().inspect(range, f).get(5, TimeUnit.SECONDS));
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            return Optional.empty();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Optional.empty();
+    private static final long ASK_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final long CANCEL_CHECK_MILLIS = 10;
+
+    /**
+     * What the range's core says, or empty where it cannot answer (stopped or overloaded here).
+     * The answer comes from the range's own thread, which may be applying a schema change that
+     * waits for running statements, this one among them, and cancels them to get past: so this
+     * statement notices a cancel while it waits (failing with H2's "statement was canceled"), and
+     * the range's thread never waits on a client for the length of this wait.
+     */
+    private static <T> Optional<T> ask(Connection connection, Node node, long range, Function<Raft, T> f)
+            throws SQLException {
+        SessionLocal session = (SessionLocal) connection.unwrap(JdbcConnection.class).getSession();
+        CompletableFuture<T> answer = node.host().inspect(range, f);
+        long deadline = System.nanoTime() + ASK_TIMEOUT_NANOS;
+        while (true) {
+            try {
+                return Optional.of(answer.get(CANCEL_CHECK_MILLIS, TimeUnit.MILLISECONDS));
+            } catch (TimeoutException e) {
+                session.checkCanceled();
+                if (System.nanoTime() > deadline) {
+                    return Optional.empty();
+                }
+            } catch (ExecutionException e) {
+                return Optional.empty();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
         }
     }
 }
