@@ -1,6 +1,7 @@
 package io.flotilla.statemachine.range;
 
 import io.flotilla.statemachine.changes.ChangeRecorder;
+import io.flotilla.statemachine.wire.ChangeSet;
 
 import org.h2.engine.Session;
 import org.h2.engine.SessionLocal;
@@ -73,23 +74,54 @@ final class HeldTransaction {
 
     /**
      * The tables it holds locks on and the tables and sequences its changes name, as
-     * {@code "SCHEMA"."NAME"}: what a schema change must not alter under it. Only while no
-     * statement runs in it (the schema lock's write side is held).
+     * {@code "SCHEMA"."NAME"}: what a schema change must not alter under it; nothing once it
+     * ended. Only while no statement runs in it (the schema lock's write side is held).
      *
      * @throws SQLException if its change set cannot be read (over the size limit): it touched an
      *         unknown set of objects
      */
     Set<String> touched() throws SQLException {
-        Set<String> names = lockedTables();
-        names.addAll(SchemaVersions.objectsOf(recorder.changeSet(0)));
-        return names;
+        // Under inUse: no statement runs (the caller holds the statement lock), but the client may
+        // be committing a transaction that wrote nothing, which ends it and closes its recorder.
+        inUse.lock();
+        try {
+            if (state == State.ENDED) {
+                return new HashSet<>();
+            }
+            Set<String> names = lockedTables();
+            names.addAll(SchemaVersions.objectsOf(recorder.changeSet(0)));
+            return names;
+        } finally {
+            inUse.unlock();
+        }
+    }
+
+    /**
+     * Its change set as it commits, naming the tables it holds locks on (see {@link #touched}).
+     * Under inUse: the range may roll it back meanwhile (a schema change), and then it says so
+     * rather than read a closed recorder.
+     *
+     * @throws SQLException 40001 if it was rolled back; the size limit's error if its changes are over it
+     */
+    ChangeSet changeSet() throws SQLException {
+        inUse.lock();
+        try {
+            requireOpen();
+            ChangeSet changes = recorder.changeSet(schemaVersion);
+            if (changes.getChangesCount() == 0 && changes.getSequencesCount() == 0) {
+                return changes;
+            }
+            return changes.toBuilder().addAllLockedTables(lockedTables()).build();
+        } finally {
+            inUse.unlock();
+        }
     }
 
     /**
      * The tables it holds H2 locks on, as {@code "SCHEMA"."NAME"}: named in its change set, so
      * that the log refuses it where a schema change ended it on the leader (see {@link #touched}).
      */
-    Set<String> lockedTables() throws SQLException {
+    private Set<String> lockedTables() throws SQLException {
         Set<String> names = new HashSet<>();
         Session session = connection.unwrap(JdbcConnection.class).getSession();
         if (session instanceof SessionLocal local) {

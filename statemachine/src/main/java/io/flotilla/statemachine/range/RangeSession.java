@@ -109,13 +109,12 @@ public final class RangeSession implements AutoCloseable {
                     + tx.rolledBackBecause(), SqlStates.ROLLED_BACK));
         }
         try {
-            ChangeSet changes = tx.recorder().changeSet(tx.schemaVersion);
+            ChangeSet changes = tx.changeSet();
             if (changes.getChangesCount() == 0 && changes.getSequencesCount() == 0) {
                 tx.commitLocally();
                 range.forget(tx);
                 return CompletableFuture.completedFuture(new Outcome.Applied(range.range(), range.applied()));
             }
-            changes = changes.toBuilder().addAllLockedTables(tx.lockedTables()).build();
             proposed = tx;
             return range.propose(tx, changes, sessionId, startedMillis, sequence, updateCount);
         } catch (SQLException e) {
