@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,6 +78,23 @@ class ConnectionPoolTest {
         }
     }
 
+    /**
+     * Runs the insert, again if a leader change rolled it back (40001: certainly not applied). A
+     * leader change on a loaded machine still reaches an auto-commit statement so (the
+     * real-networks issue makes it invisible); this test is about the pool, not about failover.
+     */
+    private static int insertOnce(PreparedStatement ins) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return ins.executeUpdate();
+            } catch (SQLException e) {
+                if (!"40001".equals(e.getSQLState()) || attempt == 5) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     private static void run(HikariDataSource pool, String table, boolean checkIsValid) throws Exception {
         try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE " + table + "(ID BIGINT PRIMARY KEY, WORKER INT NOT NULL, SEQ INT NOT NULL, TEXT VARCHAR(40))");
@@ -100,7 +118,7 @@ class ConnectionPoolTest {
                             ins.setInt(2, worker);
                             ins.setInt(3, seq);
                             ins.setString(4, "w" + worker + "-" + seq);
-                            assertEquals(1, ins.executeUpdate());
+                            assertEquals(1, insertOnce(ins));
                         }
                         mine.add(id);
                         inserted.add(id);
