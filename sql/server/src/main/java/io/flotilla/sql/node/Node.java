@@ -266,12 +266,17 @@ public final class Node implements AutoCloseable {
 
     @Override
     public void close() {
+        stopServices();
+        closeRaftSide();
+    }
+
+    /** The client server and the meta range's upkeep, in the reverse of the order they started. */
+    private void stopServices() {
         services.ifPresent(s -> {
             s.reconciler().close();
             s.announcer().close();
             s.clients().close();
         });
-        closeRaftSide();
     }
 
     /**
@@ -279,11 +284,7 @@ public final class Node implements AutoCloseable {
      * written, the logs what their store made durable; everything in flight fails.
      */
     public void crash() {
-        services.ifPresent(s -> {
-            s.reconciler().close();
-            s.announcer().close();
-            s.clients().close();
-        });
+        stopServices();
         SystemViews.uninstall(this);
         raft.close();
         for (RangeReplica r : replicas.values()) {

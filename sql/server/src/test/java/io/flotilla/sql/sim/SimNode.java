@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SortedMap;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.random.RandomGenerator;
 
@@ -111,7 +112,7 @@ final class SimNode {
         timerScheduledAt = Long.MAX_VALUE;
         int mine = incarnation;
         long hostSeed = scheduler.random.nextLong();
-        RandomGenerator random = new java.util.SplittableRandom(hostSeed);
+        RandomGenerator random = new SplittableRandom(hostSeed);
         NodeEnvironment environment = new NodeEnvironment(new Network(mine), new Logs(),
                 new RaftNode.Loops.Driven(loop -> wake(loop, mine)), this::clock, this::clock, this::wallClockMillis,
                 random, options, threads, peers.from(id));

@@ -27,6 +27,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -481,7 +482,7 @@ final class StackSimulation implements AutoCloseable {
      * linearizable: no read sees a value older than one an earlier operation had seen or written.
      */
     private void checkRegisters(Statement s) throws SQLException {
-        List<RegisterChecker.Op> all = new ArrayList<>(registerOps.stream().filter(java.util.Objects::nonNull).toList());
+        List<RegisterChecker.Op> all = new ArrayList<>(settledRegisterOps());
         try (ResultSet rs = s.executeQuery("SELECT K, V FROM REGISTERS")) {
             while (rs.next()) {
                 all.add(RegisterChecker.Op.read(0, rs.getInt(1), rs.getLong(2), scheduler.now(), scheduler.now()));
@@ -492,13 +493,18 @@ final class StackSimulation implements AutoCloseable {
                 violation("register " + v.key() + " is not linearizable: " + v.explanation());
                 if (Boolean.getBoolean("flotilla.stack.printHistory")) {
                     all.stream().filter(o -> o.key() == v.key())
-                            .sorted(java.util.Comparator.comparingLong(RegisterChecker.Op::invokedNanos))
+                            .sorted(Comparator.comparingLong(RegisterChecker.Op::invokedNanos))
                             .forEach(o -> System.out.println("  " + o));
                 }
             } else if (v.status() == RegisterChecker.Status.INCONCLUSIVE) {
                 inconclusive++;
             }
         }
+    }
+
+    /** The register operations that may have had an effect (those certainly not applied are null). */
+    private List<RegisterChecker.Op> settledRegisterOps() {
+        return registerOps.stream().filter(Objects::nonNull).toList();
     }
 
     private static long single(Statement s, String sql) throws SQLException {
@@ -512,8 +518,8 @@ final class StackSimulation implements AutoCloseable {
         return "transfers " + history.count(history.transfers, SimClient.Fate.APPLIED) + " applied / "
                 + history.transfers.size() + ", inserts " + history.count(history.inserts, SimClient.Fate.APPLIED)
                 + " applied / " + history.inserts.size() + ", schema changes " + history.schemaChanges + ", faults " + faults + ", membership changes " + membershipChanges + ", terms " + network.leaderTerms()
-                + ", register operations " + registerOps.stream().filter(java.util.Objects::nonNull).count() + " ("
-                + registerOps.stream().filter(o -> o != null && !o.outcomeKnown()).count()
+                + ", register operations " + settledRegisterOps().size() + " ("
+                + settledRegisterOps().stream().filter(o -> !o.outcomeKnown()).count()
                 + " unknown, " + inconclusive + " registers undecided), entries re-applied after crashes "
                 + nodes.values().stream().mapToLong(n -> n.reapplied).sum();
     }

@@ -1,6 +1,5 @@
 package io.flotilla.sql.sim;
 
-import io.flotilla.statemachine.range.DeliberateBug;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
