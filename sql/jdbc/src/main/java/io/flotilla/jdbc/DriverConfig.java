@@ -17,7 +17,8 @@ import java.util.Properties;
  * {@link Properties} overriding the URL's options.
  */
 record DriverConfig(List<HostAddress> hosts, String database, ConsistencySetting consistency,
-                    int connectTimeoutMillis, int socketTimeoutMillis, int fetchSize, boolean readOnly,
+                    int connectTimeoutMillis, int socketTimeoutMillis, int linkTimeoutMillis, int fetchSize,
+                    boolean readOnly,
                     long failoverTimeoutMillis, boolean productH2) {
 
     static final String PREFIX = "jdbc:flotilla://";
@@ -28,6 +29,9 @@ record DriverConfig(List<HostAddress> hosts, String database, ConsistencySetting
                 "read consistency: linearizable, session, stale or bounded:<millis>"),
         CONNECT_TIMEOUT("connectTimeout", "5000", "milliseconds to wait for a node's TCP connection"),
         SOCKET_TIMEOUT("socketTimeout", "0", "network timeout in milliseconds for every answer (0 = none)"),
+        LINK_TIMEOUT("linkTimeout", "0", "milliseconds a node may send nothing, not even an answer to a keep-alive, "
+                + "before its link counts as dead and the request goes elsewhere (0 = the node's figure, its "
+                + "election timeout)"),
         FETCH_SIZE("fetchSize", "1000", "rows per page of a result set"),
         READ_ONLY("readOnly", "false", "open the connection read-only"),
         FAILOVER_TIMEOUT("failoverTimeout", "30000",
@@ -124,6 +128,7 @@ record DriverConfig(List<HostAddress> hosts, String database, ConsistencySetting
                 ConsistencySetting.parse(value(values, Option.CONSISTENCY)),
                 intValue(values, Option.CONNECT_TIMEOUT, 0),
                 intValue(values, Option.SOCKET_TIMEOUT, 0),
+                intValue(values, Option.LINK_TIMEOUT, 0),
                 intValue(values, Option.FETCH_SIZE, 1),
                 boolValue(values, Option.READ_ONLY),
                 intValue(values, Option.FAILOVER_TIMEOUT, 0),

@@ -239,7 +239,7 @@ public class FlotillaConnection implements SelfWrapper, Connection {
         Hello hello = Hello.newBuilder().setSessionId(ByteString.copyFrom(sessionId)).setDatabase(config.database())
                 .setReadOnly(readOnly).setClient("flotilla-jdbc " + FlotillaDriver.VERSION + " cancel").build();
         int timeout = config.connectTimeoutMillis();
-        try (NodeConnection side = NodeConnection.open(node, hello, timeout, timeout)) {
+        try (NodeConnection side = NodeConnection.open(node, hello, timeout, timeout, config.linkTimeoutMillis())) {
             Response response = side.call(Request.newBuilder().setCancel(Cancel.getDefaultInstance()));
             if (response.hasError()) {
                 throw SqlErrors.toException(response.getError());

@@ -13,7 +13,10 @@ import io.flotilla.jdbc.wire.SqlErrors;
 import io.flotilla.jdbc.wire.SqlStates;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,6 +32,12 @@ final class NodeChannel {
     }
 
     private static final long MAX_BACKOFF_MILLIS = 1000;
+    /**
+     * How long a node whose link failed is tried after every other: a node cut off from the
+     * network still leads its range in the eyes of nodes that have not noticed yet, and its name
+     * comes back in their "not leader" answers, while each attempt on it costs a connect timeout.
+     */
+    private static final long SUSPECT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final String CLIENT_NAME = "flotilla-jdbc " + FlotillaDriver.VERSION;
 
     private final DriverConfig config;
@@ -41,6 +50,8 @@ final class NodeChannel {
     /** The current link's node, readable by cancel() while a call holds the link. */
     private volatile HostAddress linkAddress;
     private int nextHost;
+    /** Nodes whose link failed lately, with when they stop being tried last. */
+    private final Map<HostAddress, Long> suspects = new HashMap<>();
     /** Bumped with every new link: cursors and transactions live within one link. */
     private volatile long epoch;
     private boolean readOnly;
@@ -107,10 +118,10 @@ final class NodeChannel {
         }
     }
 
-    synchronized void setNetworkTimeout(int millis) throws SQLException {
+    synchronized void setNetworkTimeout(int millis) {
         networkTimeoutMillis = millis;
         if (link != null && !link.isBroken()) {
-            link.setSocketTimeout(millis);
+            link.setNetworkTimeout(millis);
         }
     }
 
@@ -124,6 +135,7 @@ final class NodeChannel {
         try {
             return l.call(request);
         } catch (NodeConnectionException e) {
+            suspect(l.address());
             drop();
             throw e;
         }
@@ -153,6 +165,9 @@ final class NodeChannel {
                 if (e.timedOut() && SqlStates.CONNECTION_FAILURE.equals(e.getSQLState())) {
                     drop();
                     throw e;
+                }
+                if (e.node() != null) {
+                    suspect(e.node());
                 }
                 failure = e;
                 preferred = null;
@@ -191,17 +206,23 @@ final class NodeChannel {
                 candidates.add(h);
             }
         }
+        // Stable: among the trusted and among the suspects, the order above holds.
+        long now = System.nanoTime();
+        suspects.values().removeIf(until -> until - now <= 0);
+        candidates.sort(Comparator.comparing(suspects::containsKey));
         Hello hello = hello();
         NodeConnectionException last = null;
         List<NodeConnectionException> failures = new ArrayList<>();
         for (HostAddress candidate : candidates) {
             NodeConnection c = null;
             try {
-                c = NodeConnection.open(candidate, hello, config.connectTimeoutMillis(), networkTimeoutMillis);
+                c = NodeConnection.open(candidate, hello, config.connectTimeoutMillis(), networkTimeoutMillis,
+                        config.linkTimeoutMillis());
                 learn(c);
                 setup.prepare(c);
                 link = c;
                 linkAddress = candidate;
+                suspects.remove(candidate);
                 epoch++;
                 nextHost = Math.max(0, hosts.indexOf(candidate));
                 return c;
@@ -209,6 +230,7 @@ final class NodeChannel {
                 if (c != null) {
                     c.close();
                 }
+                suspect(candidate);
                 last = e;
                 failures.add(e);
             } catch (SQLException e) {
@@ -229,6 +251,10 @@ final class NodeChannel {
         throw e;
     }
 
+    private void suspect(HostAddress node) {
+        suspects.put(node, System.nanoTime() + SUSPECT_NANOS);
+    }
+
     private Hello hello() {
         return Hello.newBuilder()
                 .setSessionId(ByteString.copyFrom(sessionId))
@@ -246,12 +272,14 @@ final class NodeChannel {
      */
     synchronized void moveTo(NodeAddress node) {
         HostAddress target = toHost(node);
-        if (target == null || target.equals(linkAddress)) {
+        Long suspectUntil = target == null ? null : suspects.get(target);
+        if (target == null || target.equals(linkAddress) || suspectUntil != null && suspectUntil - System.nanoTime() > 0) {
             return;
         }
         NodeConnection c = null;
         try {
-            c = NodeConnection.open(target, hello(), config.connectTimeoutMillis(), networkTimeoutMillis);
+            c = NodeConnection.open(target, hello(), config.connectTimeoutMillis(), networkTimeoutMillis,
+                    config.linkTimeoutMillis());
             learn(c);
             setup.prepare(c);
         } catch (SQLException e) {

@@ -30,6 +30,7 @@ class DriverConfigTest {
         assertTrue(c.readOnly());
         assertEquals(5000, c.connectTimeoutMillis());
         assertEquals(0, c.socketTimeoutMillis());
+        assertEquals(0, c.linkTimeoutMillis(), "the node's own figure");
         assertFalse(c.productH2());
         assertTrue(DriverConfig.parse("jdbc:flotilla://a:1?productName=h2", null).productH2());
     }
@@ -63,6 +64,6 @@ class DriverConfigTest {
         assertFalse(d.acceptsURL("jdbc:h2:mem:x"));
         assertNull(d.connect("jdbc:h2:mem:x", new Properties()));
         assertFalse(d.jdbcCompliant());
-        assertEquals(7, d.getPropertyInfo("jdbc:flotilla://a:1", null).length);
+        assertEquals(8, d.getPropertyInfo("jdbc:flotilla://a:1", null).length);
     }
 }

@@ -96,7 +96,7 @@ class JdbcFailoverTest {
             InetSocketAddress any = nodes.node(1).sqlAddress();
             Hello hello = Hello.newBuilder().setSessionId(ByteString.copyFromUtf8("vanishing-client")).build();
             NodeConnection vanishing = NodeConnection.open(new HostAddress(any.getHostString(), any.getPort()), hello,
-                    5_000, 30_000);
+                    5_000, 30_000, 0);
             Response locked = vanishing.call(Request.newBuilder().setExecute(Execute.newBuilder()
                     .setSql("UPDATE ACCOUNT SET BALANCE = 0 WHERE ID = 1").setAutoCommit(false)));
             assertFalse(locked.hasError(), locked.toString());

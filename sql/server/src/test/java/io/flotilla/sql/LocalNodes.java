@@ -166,6 +166,27 @@ final class LocalNodes implements AutoCloseable {
         p.waitFor();
     }
 
+    /** SIGSTOP of a node process: it keeps its sockets open and answers nothing, as a host cut off does. */
+    void pause(long id) throws Exception {
+        signal(id, "STOP");
+    }
+
+    /** SIGCONT of a paused node process. */
+    void resume(long id) throws Exception {
+        signal(id, "CONT");
+    }
+
+    private void signal(long id, String signal) throws Exception {
+        Process p = processes.get(id);
+        if (p == null) {
+            throw new IllegalStateException("node " + id + " is not a running process");
+        }
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IllegalStateException("kill -" + signal + " " + p.pid() + " failed with " + kill.exitValue());
+        }
+    }
+
     Node node(long id) {
         return running.get(id);
     }
@@ -182,7 +203,7 @@ final class LocalNodes implements AutoCloseable {
         io.flotilla.jdbc.protocol.Hello hello = io.flotilla.jdbc.protocol.Hello.newBuilder()
                 .setSessionId(com.google.protobuf.ByteString.copyFromUtf8("local-nodes-admin")).build();
         try (io.flotilla.jdbc.wire.NodeConnection c = io.flotilla.jdbc.wire.NodeConnection.open(
-                new io.flotilla.jdbc.wire.HostAddress(first.getHostString(), first.getPort()), hello, 5_000, 30_000)) {
+                new io.flotilla.jdbc.wire.HostAddress(first.getHostString(), first.getPort()), hello, 5_000, 30_000, 0)) {
             return c.call(io.flotilla.jdbc.protocol.Request.newBuilder().setAdmin(admin));
         }
     }

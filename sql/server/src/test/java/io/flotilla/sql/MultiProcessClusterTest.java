@@ -7,6 +7,10 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -51,6 +55,56 @@ class MultiProcessClusterTest {
                 }
                 System.out.println("multi-process cluster: node " + leader
                         + " (leader) killed with SIGKILL after 100 writes; 100 more committed; it restarted and caught up");
+            }
+        }
+    }
+
+    /**
+     * A leader that stops answering without closing anything (SIGSTOP: its sockets stay open, as
+     * those of a host cut off from the network do) is given up by the driver on its link timeout,
+     * and the writes go on at the new leader while it is still stopped; no socketTimeout is set.
+     */
+    @Test
+    void writesGoOnWhileTheLeaderIsPausedWithoutASocketTimeout() throws Exception {
+        try (LocalNodes nodes = LocalNodes.processes(3);
+             Connection c = DriverManager.getConnection(nodes.url())) {
+            try (Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE ORDERS(ID INT PRIMARY KEY, ITEM VARCHAR(20))");
+            }
+            ExecutorService writer = Executors.newSingleThreadExecutor();
+            try (PreparedStatement insert = c.prepareStatement("INSERT INTO ORDERS VALUES (?, ?)")) {
+                for (int i = 0; i < 20; i++) {
+                    insert.setInt(1, i);
+                    insert.setString(2, "item-" + i);
+                    assertEquals(1, insert.executeUpdate());
+                }
+                long leader = leader(c);
+                nodes.pause(leader);
+                long paused = System.nanoTime();
+                long firstWriteNanos;
+                try {
+                    Future<Long> writes = writer.submit(() -> {
+                        long first = 0;
+                        for (int i = 20; i < 40; i++) {
+                            insert.setInt(1, i);
+                            insert.setString(2, "item-" + i);
+                            assertEquals(1, insert.executeUpdate(), "write " + i + " with node " + leader + " paused");
+                            first = first == 0 ? System.nanoTime() - paused : first;
+                        }
+                        return first;
+                    });
+                    // Far beyond the link timeout (one election timeout) and an election; without
+                    // link liveness the driver waits for the paused node for ever.
+                    firstWriteNanos = writes.get(30, TimeUnit.SECONDS);
+                } finally {
+                    nodes.resume(leader);
+                }
+                assertEquals(40, count(c), "every write once");
+                System.out.printf("multi-process cluster: node %d (leader) paused with SIGSTOP; the first write "
+                        + "after it was acknowledged in %d ms, 20 writes while it stayed paused%n", leader,
+                        TimeUnit.NANOSECONDS.toMillis(firstWriteNanos));
+            } finally {
+                writer.shutdownNow();
             }
         }
     }

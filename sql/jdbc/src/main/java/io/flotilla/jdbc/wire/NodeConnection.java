@@ -2,16 +2,14 @@ package io.flotilla.jdbc.wire;
 
 import io.flotilla.jdbc.protocol.Hello;
 import io.flotilla.jdbc.protocol.HelloResult;
+import io.flotilla.jdbc.protocol.KeepAlive;
 import io.flotilla.jdbc.protocol.Request;
 import io.flotilla.jdbc.protocol.Response;
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.sql.SQLException;
 
@@ -23,6 +21,11 @@ import java.sql.SQLException;
  * frame or a late answer, so nothing after it could be trusted. {@link #close()} may be called from
  * any thread and makes a blocked call fail at once.
  *
+ * <p>A call never waits on a silent link: while it waits, the link is sent a KeepAlive whenever it
+ * has been quiet for a while, and a link that stays silent past the node's link timeout
+ * ({@link LinkLiveness}) breaks with 08006, not a timeout, so the caller may send the request
+ * elsewhere. Only the caller's own network timeout (JDBC's) ends a call on a node that is alive.
+ *
  * <p>Used by the JDBC driver and by nodes that forward a client's requests to a range's leader.
  */
 public final class NodeConnection implements AutoCloseable {
@@ -30,38 +33,47 @@ public final class NodeConnection implements AutoCloseable {
 
     private final HostAddress address;
     private final Socket socket;
-    private final DataInputStream in;
+    private final FrameReader in;
     private final OutputStream out;
     private HelloResult helloResult;
+    private LinkLiveness liveness;
+    /** JDBC's network timeout: how long one call may wait for its answer; 0 for no limit. */
+    private int networkTimeoutMillis;
     private long lastRequestId;
     /** Why the connection is unusable; null while it is healthy. */
     private volatile NodeConnectionException broken;
 
-    private NodeConnection(HostAddress address, Socket socket) throws IOException {
+    private NodeConnection(HostAddress address, Socket socket, int networkTimeoutMillis, LinkLiveness handshake)
+            throws IOException {
         this.address = address;
         this.socket = socket;
-        this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 64 * 1024));
+        this.in = new FrameReader(socket.getInputStream());
         this.out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
+        this.networkTimeoutMillis = networkTimeoutMillis;
+        this.liveness = handshake;
     }
 
     /**
      * Connects and says Hello. The Hello's version is filled in when left at 0.
      *
      * @param connectTimeoutMillis 0 waits as long as the OS does
-     * @param socketTimeoutMillis  read timeout of every call, 0 for none
+     * @param networkTimeoutMillis how long every call may wait for its answer, 0 for no limit
+     * @param linkTimeoutMillis    silence after which the link counts as dead; 0 takes the node's
      * @throws NodeConnectionException 08001 if the node cannot be reached, 08006 if the handshake fails
      * @throws SQLException            the node's Error answer to the Hello, mapped by SQLState
      */
     public static NodeConnection open(HostAddress address, Hello hello, int connectTimeoutMillis,
-                                      int socketTimeoutMillis) throws SQLException {
+                                      int networkTimeoutMillis, int linkTimeoutMillis) throws SQLException {
         Socket socket = new Socket();
         NodeConnection connection;
         try {
             socket.setTcpNoDelay(true);
             socket.setKeepAlive(true);
+            // Resolved here, on every connect: a node that comes back under its name with a new
+            // address is found there.
             socket.connect(new InetSocketAddress(address.host(), address.port()), connectTimeoutMillis);
-            socket.setSoTimeout(socketTimeoutMillis);
-            connection = new NodeConnection(address, socket);
+            connection = new NodeConnection(address, socket, networkTimeoutMillis,
+                    LinkLiveness.forHandshake(connectTimeoutMillis));
         } catch (IOException e) {
             closeQuietly(socket);
             throw new NodeConnectionException("cannot connect to node " + address + ": " + e.getMessage(),
@@ -85,6 +97,7 @@ public final class NodeConnection implements AutoCloseable {
                     SqlStates.PROTOCOL_VIOLATION, address, false, null);
         }
         connection.helloResult = answer.getHello();
+        connection.liveness = LinkLiveness.of(answer.getHello(), linkTimeoutMillis);
         return connection;
     }
 
@@ -95,6 +108,11 @@ public final class NodeConnection implements AutoCloseable {
 
     public HostAddress address() {
         return address;
+    }
+
+    /** When this link counts as dead. */
+    public LinkLiveness liveness() {
+        return liveness;
     }
 
     /**
@@ -117,40 +135,81 @@ public final class NodeConnection implements AutoCloseable {
         try {
             Frames.write(out, bytes);
             out.flush();
-            while (true) {
-                Response response = Response.parseFrom(Frames.read(in));
-                if (response.getId() == id) {
-                    return response;
-                }
-                if (response.getId() > id) {
-                    throw new IOException("protocol violation: response id " + response.getId()
-                            + " while waiting for " + id);
-                }
-                // An answer to an earlier request: skip it.
-            }
-        } catch (SocketTimeoutException e) {
-            throw breakWith("node " + address + " did not answer within the network timeout of "
-                    + socketTimeoutQuietly() + " ms", true, e);
+            return answerTo(id);
         } catch (IOException e) {
             throw breakWith("connection to node " + address + " failed: " + e.getMessage(), false, e);
         }
     }
 
-    /** The read timeout of calls in milliseconds (JDBC's network timeout); 0 means none. */
-    public void setSocketTimeout(int millis) throws SQLException {
-        try {
-            socket.setSoTimeout(millis);
-        } catch (SocketException e) {
-            throw breakWith("cannot set the socket timeout of node " + address + ": " + e.getMessage(), false, e);
+    /**
+     * Waits for the answer to request {@code id}, waking whenever the socket's timeout passes to
+     * see whether the link needs a KeepAlive, is dead, or has used up the network timeout.
+     */
+    private Response answerTo(long id) throws IOException, NodeConnectionException {
+        long sent = System.nanoTime();
+        long heard = sent;
+        long heardBytes = in.received();
+        long keepAliveId = 0;
+        while (true) {
+            long now = System.nanoTime();
+            if (in.received() != heardBytes) {
+                heard = now;
+                heardBytes = in.received();
+            }
+            long untilTimeout = networkTimeoutMillis > 0
+                    ? sent + networkTimeoutMillis * 1_000_000L - now : Long.MAX_VALUE;
+            if (untilTimeout <= 0) {
+                throw breakWith("node " + address + " did not answer within the network timeout of "
+                        + networkTimeoutMillis + " ms", true, null);
+            }
+            long untilDead = heard + liveness.timeoutNanos() - now;
+            if (untilDead <= 0) {
+                throw breakWith("node " + address + " sent nothing for " + (now - heard) / 1_000_000
+                        + " ms, not even an answer to a keep-alive (link timeout " + liveness.timeoutMillis()
+                        + " ms): the link counts as dead", false, null);
+            }
+            long untilProbe = Long.MAX_VALUE;
+            if (keepAliveId == 0) {
+                untilProbe = heard + liveness.probeAfterNanos() - now;
+                if (untilProbe <= 0) {
+                    keepAliveId = ++lastRequestId;
+                    Frames.write(out, Request.newBuilder().setId(keepAliveId)
+                            .setKeepAlive(KeepAlive.getDefaultInstance()).build().toByteArray());
+                    out.flush();
+                    continue;
+                }
+            }
+            long waitNanos = Math.min(untilTimeout, Math.min(untilDead, untilProbe));
+            socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, (waitNanos + 999_999) / 1_000_000)));
+            byte[] frame;
+            try {
+                frame = in.read();
+            } catch (SocketTimeoutException e) {
+                continue;
+            }
+            Response response = Response.parseFrom(frame);
+            if (response.getId() == id) {
+                return response;
+            }
+            if (response.getId() == keepAliveId) {
+                keepAliveId = 0;
+                continue;
+            }
+            if (response.getId() > id) {
+                throw new IOException("protocol violation: response id " + response.getId()
+                        + " while waiting for " + id);
+            }
+            // An answer to an earlier request, or to a keep-alive of an earlier call: skip it.
         }
     }
 
-    public int socketTimeout() throws SQLException {
-        try {
-            return socket.getSoTimeout();
-        } catch (SocketException e) {
-            throw breakWith("cannot read the socket timeout of node " + address + ": " + e.getMessage(), false, e);
-        }
+    /** How long each call may wait for its answer in milliseconds (JDBC's network timeout); 0 means no limit. */
+    public synchronized void setNetworkTimeout(int millis) {
+        networkTimeoutMillis = millis;
+    }
+
+    public synchronized int networkTimeout() {
+        return networkTimeoutMillis;
     }
 
     /** True once an error broke the connection or it was closed. */
@@ -181,14 +240,6 @@ public final class NodeConnection implements AutoCloseable {
         }
         closeQuietly(socket);
         return e;
-    }
-
-    private int socketTimeoutQuietly() {
-        try {
-            return socket.getSoTimeout();
-        } catch (SocketException e) {
-            return -1;
-        }
     }
 
     private static void closeQuietly(Socket socket) {

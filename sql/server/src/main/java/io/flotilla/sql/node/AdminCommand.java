@@ -45,7 +45,7 @@ final class AdminCommand {
         byte[] session = new byte[16];
         new SecureRandom().nextBytes(session);
         Hello hello = Hello.newBuilder().setSessionId(ByteString.copyFrom(session)).setClient("flotilla admin").build();
-        try (NodeConnection c = NodeConnection.open(HostAddress.parse(flags.get("sql")), hello, 5_000, 60_000)) {
+        try (NodeConnection c = NodeConnection.open(HostAddress.parse(flags.get("sql")), hello, 5_000, 60_000, 0)) {
             Request.Builder request = Request.newBuilder();
             long range = Long.parseLong(flags.getOrDefault("range", String.valueOf(Node.DATA_RANGE)));
             switch (command) {
@@ -152,7 +152,7 @@ final class AdminCommand {
         byte[] session = new byte[16];
         new SecureRandom().nextBytes(session);
         Hello hello = Hello.newBuilder().setSessionId(ByteString.copyFrom(session)).setClient("flotilla admin").build();
-        try (NodeConnection c = NodeConnection.open(HostAddress.parse(address), hello, 2_000, 10_000)) {
+        try (NodeConnection c = NodeConnection.open(HostAddress.parse(address), hello, 2_000, 10_000, 0)) {
             return Optional.of(c.call(Request.newBuilder().setMetadata(Metadata.getDefaultInstance())));
         } catch (SQLException e) {
             return Optional.empty();

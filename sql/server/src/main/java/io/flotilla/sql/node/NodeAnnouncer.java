@@ -118,7 +118,7 @@ final class NodeAnnouncer implements AutoCloseable {
         Hello hello = Hello.newBuilder().setSessionId(ByteString.copyFrom(session))
                 .setSessionStartedMillis(System.currentTimeMillis())
                 .setClient("flotilla node " + self.id() + " announcing its addresses").build();
-        try (NodeConnection c = NodeConnection.open(target, hello, 2_000, 60_000)) {
+        try (NodeConnection c = NodeConnection.open(target, hello, 2_000, 60_000, 0)) {
             current = c;
             if (closed) {
                 throw new SQLException("node " + self.id() + " is closing", SqlStates.UNAVAILABLE);

@@ -40,7 +40,7 @@ public record NodeEnvironment(RaftNetwork network, RaftNode.LogStore logs, RaftN
                 "node-" + config.nodeId() + "-log");
         return new NodeEnvironment(network, logs, new RaftNode.Loops.Threads(2), System::nanoTime, stalenessClock,
                 System::currentTimeMillis, new SecureRandom(), RangeReplica.Options.defaults(), Waits.BLOCKING,
-                PeerLinks.overClientProtocol(5_000, 60_000));
+                PeerLinks.overClientProtocol(config.electionTimeout()));
     }
 
     static InetSocketAddress resolved(InetSocketAddress a) {

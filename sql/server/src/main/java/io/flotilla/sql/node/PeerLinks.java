@@ -7,6 +7,7 @@ import io.flotilla.jdbc.wire.HostAddress;
 import io.flotilla.jdbc.wire.NodeConnection;
 
 import java.sql.SQLException;
+import java.time.Duration;
 
 /**
  * How a node's session reaches another node's client port — to forward a statement to the range's
@@ -34,10 +35,16 @@ public interface PeerLinks {
         void close();
     }
 
-    /** A real node's links: the client protocol over TCP, with the given timeouts. */
-    static PeerLinks overClientProtocol(int connectTimeoutMillis, int socketTimeoutMillis) {
+    /**
+     * A real node's links: the client protocol over TCP. A connect waits one election timeout (the
+     * kernel accepts for a node however busy, so a longer wait only means the host is cut off);
+     * a call waits as long as its node answers keep-alives, so a statement may run for as long as
+     * its client lets it, and a cut-off leader is given up after the link timeout the leader named.
+     */
+    static PeerLinks overClientProtocol(Duration electionTimeout) {
+        int connectTimeoutMillis = (int) electionTimeout.toMillis();
         return (node, address, hello) -> {
-            NodeConnection c = NodeConnection.open(address, hello, connectTimeoutMillis, socketTimeoutMillis);
+            NodeConnection c = NodeConnection.open(address, hello, connectTimeoutMillis, 0, 0);
             return new Link() {
                 @Override
                 public Response call(Request.Builder request) throws SQLException {

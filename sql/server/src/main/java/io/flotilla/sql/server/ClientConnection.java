@@ -1,5 +1,6 @@
 package io.flotilla.sql.server;
 
+import io.flotilla.jdbc.protocol.Ack;
 import io.flotilla.jdbc.protocol.Request;
 import io.flotilla.jdbc.protocol.Response;
 import io.netty.channel.ChannelHandlerContext;
@@ -46,6 +47,12 @@ final class ClientConnection extends SimpleChannelInboundHandler<Request> {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Request request) {
+        if (request.getKindCase() == Request.KindCase.KEEP_ALIVE) {
+            // Answered here, on the I/O thread, whatever the session runs: it shows the client that
+            // this node is there, and a client that hears nothing gives the link up (LinkLiveness).
+            ctx.writeAndFlush(Response.newBuilder().setId(request.getId()).setAck(Ack.getDefaultInstance()).build());
+            return;
+        }
         if (request.getKindCase() == Request.KindCase.CANCEL) {
             // Answered at once, out of turn: the statement it cancels is what blocks the queue.
             java.util.Set<ClientSession> links = session.sessionId() == null ? null
@@ -58,8 +65,7 @@ final class ClientConnection extends SimpleChannelInboundHandler<Request> {
                     }
                 }
             }
-            ctx.writeAndFlush(Response.newBuilder().setId(request.getId())
-                    .setAck(io.flotilla.jdbc.protocol.Ack.getDefaultInstance()).build());
+            ctx.writeAndFlush(Response.newBuilder().setId(request.getId()).setAck(Ack.getDefaultInstance()).build());
             return;
         }
         synchronized (this) {

@@ -147,7 +147,7 @@ public final class ClientSession implements AutoCloseable {
                     out.setAck(Ack.getDefaultInstance());
                 }
                 case PREPARE -> out.setPrepared(describe(request.getPrepare().getSql()));
-                case PING -> out.setAck(Ack.getDefaultInstance());
+                case PING, KEEP_ALIVE -> out.setAck(Ack.getDefaultInstance());
                 case METADATA -> out.setMetadata(StatusReport.of(node));
                 case READ_INDEX -> out.setReadIndex(ReadIndexAnswer.of(node, request.getReadIndex()));
                 case ADMIN -> {
@@ -186,6 +186,7 @@ public final class ClientSession implements AutoCloseable {
 
     private static boolean forwards(Request request) {
         return request.getKindCase() != Request.KindCase.HELLO && request.getKindCase() != Request.KindCase.PING
+                && request.getKindCase() != Request.KindCase.KEEP_ALIVE
                 && request.getKindCase() != Request.KindCase.METADATA
                 && request.getKindCase() != Request.KindCase.READ_INDEX;
     }
@@ -198,7 +199,10 @@ public final class ClientSession implements AutoCloseable {
         readOnly = hello.getReadOnly();
         sessionStartedMillis = hello.getSessionStartedMillis();
         forwarder.identify(sessionId, sessionStartedMillis, readOnly);
-        HelloResult.Builder b = HelloResult.newBuilder().setNodeId(node.id()).setServerVersion("flotilla 0.1.0");
+        HelloResult.Builder b = HelloResult.newBuilder().setNodeId(node.id()).setServerVersion("flotilla 0.1.0")
+                // A node silent for an election timeout has lost its range's leadership, if it had
+                // it, and may as well be given up: the request goes elsewhere under its session.
+                .setLinkTimeoutMillis((int) node.config().electionTimeout().toMillis());
         for (Peer p : cluster()) {
             b.addCluster(NodeAddress.newBuilder().setNodeId(p.id()).setHost(p.sql().getHostString())
                     .setPort(p.sql().getPort()));

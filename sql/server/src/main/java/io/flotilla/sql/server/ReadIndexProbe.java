@@ -61,7 +61,7 @@ final class ReadIndexProbe implements StalenessBound.LeaderIndex, AutoCloseable 
                     .setSessionStartedMillis(System.currentTimeMillis())
                     .setClient("flotilla node " + node.id() + " read index").build();
             link = NodeConnection.open(new HostAddress(address.getHostString(), address.getPort()), hello,
-                    CONNECT_TIMEOUT_MILLIS, ANSWER_TIMEOUT_MILLIS);
+                    CONNECT_TIMEOUT_MILLIS, ANSWER_TIMEOUT_MILLIS, 0);
             linkedTo = leader;
         }
         Response answer;
