@@ -78,23 +78,6 @@ class ConnectionPoolTest {
         }
     }
 
-    /**
-     * Runs the insert, again if a leader change rolled it back (40001: certainly not applied). A
-     * leader change on a loaded machine still reaches an auto-commit statement so (the
-     * real-networks issue makes it invisible); this test is about the pool, not about failover.
-     */
-    private static int insertOnce(PreparedStatement ins) throws SQLException {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return ins.executeUpdate();
-            } catch (SQLException e) {
-                if (!"40001".equals(e.getSQLState()) || attempt == 5) {
-                    throw e;
-                }
-            }
-        }
-    }
-
     private static void run(HikariDataSource pool, String table, boolean checkIsValid) throws Exception {
         try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE " + table + "(ID BIGINT PRIMARY KEY, WORKER INT NOT NULL, SEQ INT NOT NULL, TEXT VARCHAR(40))");
@@ -118,7 +101,7 @@ class ConnectionPoolTest {
                             ins.setInt(2, worker);
                             ins.setInt(3, seq);
                             ins.setString(4, "w" + worker + "-" + seq);
-                            assertEquals(1, insertOnce(ins));
+                            assertEquals(1, ins.executeUpdate());
                         }
                         mine.add(id);
                         inserted.add(id);

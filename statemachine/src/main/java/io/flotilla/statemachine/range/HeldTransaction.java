@@ -45,6 +45,8 @@ final class HeldTransaction {
     private final ReentrantLock inUse = new ReentrantLock();
     private volatile State state = State.OPEN;
     private volatile String rolledBackBecause;
+    /** Whether it was rolled back because the range's leadership moved (the client may be spared that). */
+    private volatile boolean rolledBackOnLeadershipChange;
     /** The client's session closed while this was proposed: its connection closes when it ends. */
     private boolean closeWhenEnded;
 
@@ -142,10 +144,9 @@ final class HeldTransaction {
             requireOpen();
             return work.run(connection);
         } catch (SQLException e) {
-            String reason = rolledBackBecause;
-            if (reason != null) {
+            if (rolledBackBecause != null) {
                 // Cancelled because the range rolled the transaction back under it.
-                throw new SQLException("the transaction was rolled back: " + reason, SqlStates.ROLLED_BACK, e);
+                throw rolledBack(e);
             }
             throw e;
         } finally {
@@ -233,12 +234,22 @@ final class HeldTransaction {
      * failure to roll back is rethrown: the session is then unusable and its owner closes it.
      */
     void rollBack(String because) throws SQLException {
+        rollBack(because, false);
+    }
+
+    /** Rolls back as {@link #rollBack(String)}, because the range's leadership moved. */
+    void rollBackOnLeadershipChange(String because) throws SQLException {
+        rollBack(because, true);
+    }
+
+    private void rollBack(String because, boolean leadershipChanged) throws SQLException {
         if (state == State.ENDED) {
             return;
         }
         if (!inUse.tryLock()) {
             // A client statement is running (perhaps waiting for a lock this range must release);
             // the reason is set first, so the statement's failure reports it.
+            rolledBackOnLeadershipChange = leadershipChanged;
             rolledBackBecause = because;
             cancelRunningStatement();
             inUse.lock();
@@ -247,6 +258,7 @@ final class HeldTransaction {
             if (state == State.ENDED) {
                 return;
             }
+            rolledBackOnLeadershipChange = leadershipChanged;
             rolledBackBecause = because;
             state = State.ENDED;
             recorder.close();
@@ -269,7 +281,7 @@ final class HeldTransaction {
             return;
         }
         if (rolledBackBecause != null) {
-            throw new SQLException("the transaction was rolled back: " + rolledBackBecause, SqlStates.ROLLED_BACK);
+            throw rolledBack(null);
         }
         throw new SQLException("the transaction is " + state.name().toLowerCase() + "; it takes no more statements",
                 SqlStates.INVALID_TRANSACTION_STATE);
@@ -287,5 +299,12 @@ final class HeldTransaction {
 
     String rolledBackBecause() {
         return rolledBackBecause;
+    }
+
+    /** The error its client gets once it was rolled back: why, and whether leadership moved. */
+    SQLException rolledBack(Throwable cause) {
+        String message = "the transaction was rolled back: " + rolledBackBecause;
+        return rolledBackOnLeadershipChange ? new LeadershipChangedException(message, cause)
+                : new SQLException(message, SqlStates.ROLLED_BACK, cause);
     }
 }

@@ -74,10 +74,23 @@ final class HeldTransactions {
 
     /** A held transaction ends without its entry: roll it back and forget it. */
     void release(HeldTransaction tx, String because) {
+        release(tx, because, false);
+    }
+
+    /** Releases as {@link #release(HeldTransaction, String)}, because the range's leadership moved. */
+    void releaseOnLeadershipChange(HeldTransaction tx, String because) {
+        release(tx, because, true);
+    }
+
+    private void release(HeldTransaction tx, String because, boolean leadershipChanged) {
         proposed.remove(ByteString.copyFrom(tx.proposalId));
         held.remove(tx);
         try {
-            tx.rollBack(because);
+            if (leadershipChanged) {
+                tx.rollBackOnLeadershipChange(because);
+            } else {
+                tx.rollBack(because);
+            }
         } catch (SQLException e) {
             // Its session may still hold row locks: closing it is the one way left to release them.
             LOG.log(System.Logger.Level.WARNING, "range " + range + ": rolling back a transaction failed; "
@@ -88,13 +101,22 @@ final class HeldTransactions {
 
     /** Ends every one: proposed ones first, which release the row locks running statements may wait for. */
     void releaseAll(String because) {
+        releaseAll(because, false);
+    }
+
+    /** Ends every one as {@link #releaseAll(String)}, because the range's leadership moved. */
+    void releaseAllOnLeadershipChange(String because) {
+        releaseAll(because, true);
+    }
+
+    private void releaseAll(String because, boolean leadershipChanged) {
         for (HeldTransaction tx : new ArrayList<>(held)) {
             if (tx.state() == HeldTransaction.State.PROPOSED) {
-                release(tx, because);
+                release(tx, because, leadershipChanged);
             }
         }
         for (HeldTransaction tx : new ArrayList<>(held)) {
-            release(tx, because);
+            release(tx, because, leadershipChanged);
         }
     }
 

@@ -348,8 +348,8 @@ public final class RangeReplica implements DurableStateMachine {
             return switch (g.reason()) {
                 case REFUSED -> new SQLException("range " + range + ": not the leader"
                         + (g.leaderHint() != 0 ? " (leader: node " + g.leaderHint() + ")" : ""), SqlStates.NOT_LEADER, g);
-                case OVERWRITTEN -> new SQLException("range " + range + ": the transaction lost its place in the log "
-                        + "to another leader's entry and was not applied; retry it", SqlStates.ROLLED_BACK, g);
+                case OVERWRITTEN -> new LeadershipChangedException("range " + range + ": the transaction lost its "
+                        + "place in the log to another leader's entry and was not applied; retry it", g);
                 // Refused before it reached the log: certainly not applied.
                 case OVERLOADED -> new SQLException("range " + range + " is unavailable: " + g.getMessage(),
                         SqlStates.UNAVAILABLE, g);
@@ -366,6 +366,11 @@ public final class RangeReplica implements DurableStateMachine {
         held.release(tx, because);
     }
 
+    /** A held transaction whose term is over ends without its entry. */
+    void releaseOnLeadershipChange(HeldTransaction tx, String because) {
+        held.releaseOnLeadershipChange(tx, because);
+    }
+
     void forget(HeldTransaction tx) {
         held.forget(tx);
     }
@@ -378,7 +383,7 @@ public final class RangeReplica implements DurableStateMachine {
         term = newTerm;
         leader = nowLeader;
         if (!options.has(DeliberateBug.KEEP_HELD_ON_ROLE_CHANGE)) {
-            held.releaseAll(nowLeader ? "a new term began" : "this replica stopped leading the range");
+            held.releaseAllOnLeadershipChange(nowLeader ? "a new term began" : "this replica stopped leading the range");
         }
     }
 

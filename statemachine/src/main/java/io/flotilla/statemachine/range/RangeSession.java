@@ -61,7 +61,7 @@ public final class RangeSession implements AutoCloseable {
             current = range.begin(connection);
         } else if (current.state() == HeldTransaction.State.OPEN && (range.term() != current.term || !range.serving())) {
             // Its term is over: it could never commit, so it ends now rather than at the commit.
-            range.release(current, "this replica stopped leading the range");
+            range.releaseOnLeadershipChange(current, "this replica stopped leading the range");
         }
         return current.run(work);
     }
@@ -105,8 +105,7 @@ public final class RangeSession implements AutoCloseable {
         }
         if (tx.state() != HeldTransaction.State.OPEN) {
             range.release(tx, "it had ended");
-            return CompletableFuture.failedFuture(new SQLException("the transaction was rolled back: "
-                    + tx.rolledBackBecause(), SqlStates.ROLLED_BACK));
+            return CompletableFuture.failedFuture(tx.rolledBack(null));
         }
         try {
             ChangeSet changes = tx.changeSet();
@@ -118,9 +117,7 @@ public final class RangeSession implements AutoCloseable {
             proposed = tx;
             return range.propose(tx, changes, sessionId, startedMillis, sequence, updateCount);
         } catch (SQLException e) {
-            SQLException failure = tx.rolledBackBecause() != null
-                    ? new SQLException("the transaction was rolled back: " + tx.rolledBackBecause(), SqlStates.ROLLED_BACK, e)
-                    : e;
+            SQLException failure = tx.rolledBackBecause() != null ? tx.rolledBack(e) : e;
             range.release(tx, "its commit failed: " + e.getMessage());
             return CompletableFuture.failedFuture(failure);
         }

@@ -46,8 +46,11 @@ class RangeFailoverTest {
                 }
                 SQLException next = assertThrows(SQLException.class, () -> exec(s, "INSERT INTO T VALUES (2)"));
                 assertEquals(SqlStates.ROLLED_BACK, next.getSQLState(), next.getMessage());
+                // Typed, so that a node serving an auto-commit statement can spare its client the change.
+                assertInstanceOf(LeadershipChangedException.class, next);
                 ExecutionException commit = assertThrows(ExecutionException.class, () -> s.commit(2).get(30, TimeUnit.SECONDS));
                 assertEquals(SqlStates.ROLLED_BACK, ((SQLException) commit.getCause()).getSQLState());
+                assertInstanceOf(LeadershipChangedException.class, commit.getCause());
             }
             long now = rc.awaitServing(WAIT);
             try (RangeSession s = rc.replica(now).session(new byte[] {2})) {
@@ -103,6 +106,7 @@ class RangeFailoverTest {
             CompletableFuture<Outcome> commit = lost;
             ExecutionException e = assertThrows(ExecutionException.class, () -> commit.get(30, TimeUnit.SECONDS));
             assertEquals(SqlStates.ROLLED_BACK, ((SQLException) e.getCause()).getSQLState(), e.getCause().getMessage());
+            assertInstanceOf(LeadershipChangedException.class, e.getCause(), e.getCause().getMessage());
             stranded.close();
             assertEquals(1, new HashSet<>(digests.values()).size(), "replicas differ: " + digests);
             try (RangeSession s = rc.replica(rc.awaitServing(WAIT)).session(new byte[] {4})) {

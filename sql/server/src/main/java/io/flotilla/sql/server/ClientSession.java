@@ -22,6 +22,7 @@ import io.flotilla.sql.node.Node;
 import io.flotilla.sql.node.Peer;
 import io.flotilla.sql.node.Waits;
 import io.flotilla.statemachine.range.DeliberateBug;
+import io.flotilla.statemachine.range.LeadershipChangedException;
 import io.flotilla.statemachine.range.Outcome;
 import io.flotilla.statemachine.range.RangeReplica;
 import io.flotilla.statemachine.range.RangeSession;
@@ -294,6 +295,13 @@ public final class ClientSession implements AutoCloseable {
                 // An auto-commit statement that failed leaves nothing behind: its transaction ends with it.
                 closeAllCursors();
                 local.rollback();
+            }
+            if (e.getAutoCommit() && failure instanceof LeadershipChangedException) {
+                // Nothing of it was applied, and it is the statement's own transaction: the driver
+                // sends it again (under its sequence) to the new leader, and the application never
+                // hears of the leader change. Only a transaction it holds open must hear (40001).
+                throw new SQLException("range " + Node.DATA_RANGE + ": leadership moved while the statement ran, "
+                        + "and nothing of it was applied (" + failure.getMessage() + ")", SqlStates.NOT_LEADER, failure);
             }
             throw failure;
         }
