@@ -547,8 +547,8 @@ public final class RangeReplica implements DurableStateMachine {
     @Override
     public ReadableByteChannel snapshot() throws IOException {
         try {
-            // Forced first, so a restart finds H2 at least this far and need not install the image.
-            store.checkpoint();
+            // Not forced first: a restart after a crash starts from the image the log keeps, never
+            // from H2's file (RangeStore.open), and a clean shutdown writes everything anyway.
             return store.snapshot();
         } catch (SQLException e) {
             throw new IOException("range " + range + ": taking a snapshot failed", e);
@@ -574,7 +574,10 @@ public final class RangeReplica implements DurableStateMachine {
         }
     }
 
-    /** A node crash: everything stops, and what H2 had not written is lost (as after kill -9). */
+    /**
+     * A node crash: everything stops, as after kill -9. The next open of this replica's directory
+     * starts from an empty database and rebuilds from the log ({@code RangeStore.open}).
+     */
     @Override
     public void crash() {
         rollBackQuietly();

@@ -7,9 +7,10 @@ import java.nio.file.Path;
  *
  * <ul>
  *   <li>No per-commit fsync: H2 2.x (MVStore) writes committed changes to the file in the
- *       background and forces the file only on {@code CHECKPOINT SYNC} or close. The Raft log is
- *       the write-ahead log; after a crash the replica replays it from the applied index H2 kept,
- *       and the log is truncated only up to what {@link RangeStore#checkpoint()} proved durable.
+ *       background and forces the file only on {@code CHECKPOINT SYNC} or close. The Raft log, with
+ *       the snapshot it is compacted to, is the write-ahead log: after a clean shutdown the replica
+ *       resumes from the database, after a crash it is rebuilt from the log
+ *       ({@link RangeStore#open} says why).
  *   <li>{@code DB_CLOSE_ON_EXIT=FALSE}: H2's shutdown hook must not close the database under a
  *       state machine that is still applying; the store closes it.
  *   <li>{@code LOCK_TIMEOUT} and {@code WRITE_DELAY} from {@link StoreOptions}, which says why.

@@ -29,6 +29,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 public final class RangeStore implements AutoCloseable {
 
+    private static final System.Logger LOG = System.getLogger(RangeStore.class.getName());
+    /** SQLSTATE of a failure of the file system under the database (class 58: system error). */
+    private static final String IO_ERROR = "58030";
+
     private final StoreLayout layout;
     private final Set<Connection> handedOut = ConcurrentHashMap.newKeySet();
     /** Guards which database is live: read to use it, write to close or switch it. */
@@ -47,7 +51,17 @@ public final class RangeStore implements AutoCloseable {
 
     /**
      * Opens the replica in {@code directory}, creating it (with an empty database that has applied
-     * nothing) if it holds none, and removing what an interrupted install left behind.
+     * nothing) if it holds none, and removing what an interrupted install left behind. A database
+     * that was not shut down cleanly (the process died, or {@link #crash()}) is replaced by an empty
+     * one: the replica then starts from its log's snapshot and the log, as a new replica does.
+     *
+     * <p>Why not resume from what H2's file holds after a crash: H2 (2.3, MVStore) writes its file
+     * while transactions run and commit, one map at a time, so the file it leaves behind need not be
+     * a prefix of the commits. It was seen to hold rows of the entry after the applied position
+     * it records (its own rows, written by a transaction H2's recovery does not undo, which the
+     * replay then meets as a duplicate key), and part of an entry's rows without the rest. Only a
+     * clean shutdown leaves a file that holds exactly the committed entries; the Raft log, and the
+     * snapshot the log is compacted to, are what a replica rebuilds from after anything else.
      *
      * @throws CorruptStoreException if {@code CURRENT} names no database
      */
@@ -68,10 +82,14 @@ public final class RangeStore implements AutoCloseable {
         // Without CURRENT nothing was ever made live: any database directory is a creation that
         // crashed before it finished.
         layout.removeLeftovers(current);
-        if (current.isPresent()) {
+        if (current.isPresent() && StoreLayout.shutDownCleanly(layout.databaseDirectory(current.getAsInt()))) {
             attach(current.getAsInt(), DatabaseUrl.existing(layout.databaseDirectory(current.getAsInt()), options));
             AppliedTable.read(anchor);
             return;
+        }
+        if (current.isPresent()) {
+            LOG.log(System.Logger.Level.INFO, "range store in " + layout.root() + ": database db-" + current.getAsInt()
+                    + " was not shut down cleanly; it is replaced by an empty one, and the replica rebuilds from its log");
         }
         int number = layout.nextNumber();
         Path directory = layout.databaseDirectory(number);
@@ -80,13 +98,18 @@ public final class RangeStore implements AutoCloseable {
             AppliedTable.ensure(creating);
             shutdown(creating);
         }
-        DurableFiles.syncTree(directory);
+        StoreLayout.markShutDownCleanly(directory);
         layout.prepareSwitch(number);
         layout.commitSwitch();
         attach(number, DatabaseUrl.existing(directory, options));
+        if (current.isPresent()) {
+            DurableFiles.deleteTree(layout.databaseDirectory(current.getAsInt()));
+        }
     }
 
-    private void attach(int number, String url) throws SQLException {
+    private void attach(int number, String url) throws IOException, SQLException {
+        // Open, the database's files stop being a clean shutdown's until the next one.
+        StoreLayout.clearShutDownCleanly(layout.databaseDirectory(number));
         // The anchor keeps the database open while no one else holds a connection; H2 would
         // otherwise close and reopen it around every short-lived session.
         anchor = DriverManager.getConnection(url, DatabaseUrl.USER, DatabaseUrl.PASSWORD);
@@ -133,8 +156,9 @@ public final class RangeStore implements AutoCloseable {
     }
 
     /**
-     * Forces everything H2 has committed to disk and returns the applied position now durable:
-     * the log may be truncated up to its index, no further.
+     * Forces everything H2 has committed to disk and returns the applied position it was read at.
+     * A restart does not resume from what this forced unless the database is then shut down
+     * cleanly ({@link #open} says why); log truncation relies on the snapshot the log keeps.
      */
     public AppliedPosition checkpoint() throws SQLException {
         liveLock.readLock().lock();
@@ -208,7 +232,8 @@ public final class RangeStore implements AutoCloseable {
     private AppliedPosition buildDurably(ReadableByteChannel image, Path directory) throws IOException, SQLException {
         try {
             AppliedPosition position = build(image, directory);
-            DurableFiles.syncTree(directory);
+            // Built and shut down: the database is whole, whenever it is opened next.
+            StoreLayout.markShutDownCleanly(directory);
             installHook.reached(InstallStage.SYNCED);
             return position;
         } catch (IOException | SQLException | RuntimeException failure) {
@@ -233,6 +258,8 @@ public final class RangeStore implements AutoCloseable {
         }
         int old = liveNumber;
         closeLive();
+        // Should the switch not happen, the old database is resumed from, not rebuilt.
+        StoreLayout.markShutDownCleanly(layout.databaseDirectory(old));
         installHook.reached(InstallStage.OLD_CLOSED);
         try {
             layout.prepareSwitch(number);
@@ -277,21 +304,39 @@ public final class RangeStore implements AutoCloseable {
         }
     }
 
-    /** Closes the database and every connection handed out. */
+    /**
+     * Closes the database and every connection handed out. A clean shutdown is recorded, so that
+     * the next {@link #open} resumes from the database rather than rebuilding it.
+     */
     @Override
     public void close() throws SQLException {
         liveLock.writeLock().lock();
         try {
+            boolean open = anchor != null;
+            int closing = liveNumber;
             closeLive();
+            if (open) {
+                recordCleanShutdown(closing);
+            }
         } finally {
             liveLock.writeLock().unlock();
         }
     }
 
+    private void recordCleanShutdown(int number) throws SQLException {
+        try {
+            StoreLayout.markShutDownCleanly(layout.databaseDirectory(number));
+        } catch (IOException failure) {
+            // The database is closed and whole; unmarked, the next open only rebuilds it needlessly.
+            throw new SQLException("range store in " + layout.root() + ": database db-" + number
+                    + " was shut down but recording it failed; the next open rebuilds it", IO_ERROR, failure);
+        }
+    }
+
     /**
      * A fault hook for crash tests: stops the database at once without writing what H2 still holds
-     * in memory (commits since its last background write are lost, as in a killed process), and
-     * closes every connection.
+     * in memory (as in a killed process), and closes every connection. Nothing records a clean
+     * shutdown, so the next {@link #open} replaces the database with an empty one.
      */
     public void crash() throws SQLException {
         liveLock.writeLock().lock();

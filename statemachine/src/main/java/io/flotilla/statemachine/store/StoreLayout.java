@@ -14,12 +14,14 @@ import java.util.regex.Pattern;
 /**
  * The files of a replica directory: {@code CURRENT} names the live {@code db-<n>} directory.
  * Switching databases is one atomic rename of {@code CURRENT}, which is what makes an install
- * crash-safe.
+ * crash-safe. A database directory holds {@code SHUT_DOWN_CLEANLY} while its database is closed
+ * after a clean shutdown, and never while it is open.
  */
 final class StoreLayout {
 
     static final String CURRENT = "CURRENT";
     static final String CURRENT_TEMPORARY = "CURRENT.tmp";
+    static final String SHUT_DOWN_CLEANLY = "SHUT_DOWN_CLEANLY";
 
     private static final Pattern DATABASE_DIRECTORY = Pattern.compile("db-([1-9][0-9]{0,8})");
 
@@ -64,6 +66,31 @@ final class StoreLayout {
     /** Makes the database named by {@link #prepareSwitch} the live one, durably. */
     void commitSwitch() throws IOException {
         DurableFiles.renameOver(root.resolve(CURRENT_TEMPORARY), root.resolve(CURRENT));
+    }
+
+    /** Whether the database in {@code directory} was shut down cleanly and has not been opened since. */
+    static boolean shutDownCleanly(Path directory) {
+        return Files.exists(directory.resolve(SHUT_DOWN_CLEANLY));
+    }
+
+    /**
+     * Records, durably, that the database in {@code directory} was shut down cleanly: its files are
+     * forced first, so the mark never survives a power cut that the database's last writes did not.
+     */
+    static void markShutDownCleanly(Path directory) throws IOException {
+        DurableFiles.syncTree(directory);
+        DurableFiles.writeForced(directory.resolve(SHUT_DOWN_CLEANLY), new byte[0]);
+        DurableFiles.syncDirectory(directory);
+    }
+
+    /**
+     * The database in {@code directory} is about to be opened: from now until its next clean
+     * shutdown, what its files hold is not to be trusted. Durable before the database opens.
+     */
+    static void clearShutDownCleanly(Path directory) throws IOException {
+        if (Files.deleteIfExists(directory.resolve(SHUT_DOWN_CLEANLY))) {
+            DurableFiles.syncDirectory(directory);
+        }
     }
 
     /** A number no database directory uses yet, above every existing one. */

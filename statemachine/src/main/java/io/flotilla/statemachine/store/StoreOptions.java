@@ -6,8 +6,9 @@ package io.flotilla.statemachine.store;
  * @param lockTimeoutMillis how long a statement waits for a row lock another transaction holds
  *        before it fails with {@code HYT00} (only that statement is rolled back)
  * @param writeDelayMillis how long H2's background writer lets commits wait before it writes them
- *        to the file ({@code WRITE_DELAY}); a crash loses what it had not written, and the replica
- *        replays it from the Raft log (the log is truncated only up to a checkpoint)
+ *        to the file ({@code WRITE_DELAY}); what the file holds after a crash is not used (the
+ *        replica rebuilds from its Raft log, see {@link RangeStore#open}), so this bounds only what
+ *        H2 keeps unwritten in memory
  */
 public record StoreOptions(int lockTimeoutMillis, int writeDelayMillis) {
 
@@ -30,11 +31,10 @@ public record StoreOptions(int lockTimeoutMillis, int writeDelayMillis) {
     /**
      * The whole-stack simulator's, whose seeded scheduler runs every statement on one thread: a
      * statement that meets another transaction's lock fails at once (no other thread could release
-     * it; the simulated client retries later), and H2 writes its file only when it must (a
-     * checkpoint, which every snapshot and log compaction takes; too much unwritten data, which a
-     * commit finds on its own thread), never on a timer: what a crash keeps of it depends on the
-     * seed alone, and a restarted replica replays what it lost from the log, as one does after a
-     * real crash.
+     * it; the simulated client retries later), and H2 writes its file only when it must (too much
+     * unwritten data, which a commit finds on its own thread, or a shutdown), never on a timer, so
+     * that what it does depends on the seed alone. A crashed replica rebuilds from its log, as one
+     * does after a real crash.
      */
     public static StoreOptions deterministic() {
         return new StoreOptions(1, 86_400_000);
