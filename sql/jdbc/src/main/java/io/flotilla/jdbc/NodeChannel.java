@@ -12,6 +12,7 @@ import io.flotilla.jdbc.wire.NodeConnectionException;
 import io.flotilla.jdbc.wire.SqlErrors;
 import io.flotilla.jdbc.wire.SqlStates;
 import java.sql.SQLException;
+import java.sql.SQLTransactionRollbackException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -177,7 +178,10 @@ final class NodeChannel {
             long backoffMillis = preferred != null && attempt == 0 ? 0
                     : Math.min(MAX_BACKOFF_MILLIS, 25L << Math.min(attempt, 6));
             if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMillis) - deadlineNanos > 0) {
-                throw failure;
+                throw SqlStates.OUTCOME_AT_LEADER.equals(failure.getSQLState())
+                        ? new SQLTransactionRollbackException("no node could tell the outcome of the write before the "
+                                + "failover deadline: " + failure.getMessage(), SqlStates.OUTCOME_UNKNOWN, failure)
+                        : failure;
             }
             sleep(backoffMillis, failure);
         }

@@ -14,6 +14,12 @@ public final class SqlStates {
     public static final String NOT_LEADER = "08F01";
     /** The range cannot serve: no quorum, stopped, or overloaded. */
     public static final String UNAVAILABLE = "08F02";
+    /**
+     * This replica stopped leading while an auto-commit write it proposed was in flight, and cannot
+     * tell its outcome: resend the write under the same session sequence to the leader, which can
+     * (the session table makes the resend exactly-once). Never sent for an explicit commit.
+     */
+    public static final String OUTCOME_AT_LEADER = "08F03";
     /** A statement or transaction exceeded a configured size. */
     public static final String LIMIT_EXCEEDED = "54000";
     public static final String NOT_SUPPORTED = "0A000";

@@ -12,6 +12,12 @@ public final class SqlStates {
     public static final String NOT_LEADER = "08F01";
     /** The range cannot serve right now (no leader, no quorum). Retryable elsewhere or later. */
     public static final String UNAVAILABLE = "08F02";
+    /**
+     * The node lost the range's leadership with the auto-commit write in flight and cannot tell
+     * its outcome: resend it under its sequence to the leader. If no node can say before the
+     * failover deadline, the application gets {@link #OUTCOME_UNKNOWN}.
+     */
+    public static final String OUTCOME_AT_LEADER = "08F03";
     /** The transaction was rolled back (serialization failure, or lost in a failover). */
     public static final String TRANSACTION_ROLLBACK = "40001";
     /** A commit was cut off before its answer: it may or may not have been applied. */
@@ -36,6 +42,6 @@ public final class SqlStates {
 
     /** True for the node answers after which the same request may be retried on another node. */
     public static boolean isFailover(String sqlState) {
-        return NOT_LEADER.equals(sqlState) || UNAVAILABLE.equals(sqlState);
+        return NOT_LEADER.equals(sqlState) || UNAVAILABLE.equals(sqlState) || OUTCOME_AT_LEADER.equals(sqlState);
     }
 }

@@ -354,7 +354,7 @@ public final class ClientSession implements AutoCloseable {
         return switch (kind) {
             case DDL -> {
                 closeAllCursors();
-                Outcome o = await(s.schemaChange(sql, e.getSequence()));
+                Outcome o = await(s.schemaChange(sql, e.getSequence()), InFlight.RESEND_ELSEWHERE);
                 yield ExecuteResult.newBuilder().setUpdate(UpdateCount.newBuilder().setCount(0)).setLsn(lsn(o)).build();
             }
             case TRANSACTION -> transactionStatement(sql, e);
@@ -389,7 +389,7 @@ public final class ClientSession implements AutoCloseable {
         if (first.getLast()) {
             cursors.remove(first.getCursor());
             if (e.getAutoCommit()) {
-                at = lsn(await(s.commit(e.getSequence())), at);
+                at = lsn(await(s.commit(e.getSequence()), InFlight.RESEND_ELSEWHERE), at);
             }
         }
         return ExecuteResult.newBuilder().setRows(first).setLsn(at).build();
@@ -476,7 +476,7 @@ public final class ClientSession implements AutoCloseable {
         });
         ExecuteResult.Builder out = ExecuteResult.newBuilder().setUpdate(result);
         if (e.getAutoCommit()) {
-            out.setLsn(lsn(await(s.commit(e.getSequence(), result.getCount()))));
+            out.setLsn(lsn(await(s.commit(e.getSequence(), result.getCount()), InFlight.RESEND_ELSEWHERE)));
         }
         return out.build();
     }
@@ -591,7 +591,7 @@ public final class ClientSession implements AutoCloseable {
         if (local == null) {
             return Lsn.newBuilder().setRange(Node.DATA_RANGE).build();
         }
-        return lsn(await(local.commit(sequence)));
+        return lsn(await(local.commit(sequence), InFlight.UNKNOWN));
     }
 
     private void rollback(String savepoint) throws SQLException {
@@ -706,14 +706,51 @@ public final class ClientSession implements AutoCloseable {
         return requested > 0 ? requested : DEFAULT_FETCH;
     }
 
-    /** The commit's outcome; a refusal is thrown as its SQLException, and a commit not answered in time as 40003. */
-    private Outcome await(CompletableFuture<Outcome> f) throws SQLException {
+    /** What a client may do with a commit in flight when this replica stops leading before its outcome is known. */
+    private enum InFlight {
+        /** An auto-commit write: resent under its sequence to the leader, which can tell (08F03). */
+        RESEND_ELSEWHERE,
+        /** An explicit transaction's commit: nothing else holds the transaction, so 40003. */
+        UNKNOWN
+    }
+
+    /**
+     * The commit's outcome; a refusal is thrown as its SQLException, and a commit not answered in
+     * time as 40003. A replica that stopped leading learns the outcome as a follower once the new
+     * leader commits past the entry, or that the entry lost its place; but cut off from the others
+     * it never does, and its client would wait out the whole timeout. So after one election
+     * timeout without leading, the client is told at once: an auto-commit write is resent
+     * elsewhere under its sequence (08F03), an explicit commit's outcome is unknown (40003).
+     */
+    private Outcome await(CompletableFuture<Outcome> f, InFlight inFlight) throws SQLException {
+        long deadline = waits.nanoTime() + COMMIT_TIMEOUT_NANOS;
+        long grace = node.config().electionTimeout().toNanos();
+        long notLeadingSince = Long.MIN_VALUE;
         try {
-            Outcome o = waits.await(f, COMMIT_TIMEOUT_NANOS);
-            if (o instanceof Outcome.Refused r) {
-                throw r.toException();
+            while (true) {
+                long left = deadline - waits.nanoTime();
+                if (left <= 0) {
+                    throw new TimeoutException();
+                }
+                Outcome o;
+                try {
+                    o = waits.await(f, Math.min(left, grace / 4));
+                } catch (TimeoutException slice) {
+                    if (node.replica(Node.DATA_RANGE).serving()) {
+                        notLeadingSince = Long.MIN_VALUE;
+                    } else if (notLeadingSince == Long.MIN_VALUE) {
+                        notLeadingSince = waits.nanoTime();
+                    } else if (waits.nanoTime() - notLeadingSince >= grace) {
+                        closeLocal();
+                        throw leadershipLostInFlight(inFlight);
+                    }
+                    continue;
+                }
+                if (o instanceof Outcome.Refused r) {
+                    throw r.toException();
+                }
+                return o;
             }
-            return o;
         } catch (ExecutionException e) {
             if (e.getCause() instanceof SQLException sql) {
                 throw sql;
@@ -730,6 +767,14 @@ public final class ClientSession implements AutoCloseable {
             closeLocal();
             throw new SQLException("interrupted: the outcome of the commit is unknown", SqlStates.OUTCOME_UNKNOWN, e);
         }
+    }
+
+    private static SQLException leadershipLostInFlight(InFlight inFlight) {
+        String what = "range " + Node.DATA_RANGE + ": this replica stopped leading while the write was in flight";
+        return inFlight == InFlight.RESEND_ELSEWHERE
+                ? new SQLException(what + ", and cannot tell its outcome: resend it under the same session sequence "
+                        + "to the leader", SqlStates.OUTCOME_AT_LEADER)
+                : new SQLException(what + "; the outcome of the commit is unknown", SqlStates.OUTCOME_UNKNOWN);
     }
 
     private static Lsn lsn(Outcome o) {

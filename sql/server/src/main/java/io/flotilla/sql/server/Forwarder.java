@@ -111,7 +111,7 @@ final class Forwarder implements AutoCloseable {
             try {
                 // The link numbers its own requests: the answer goes back under the client's id.
                 Response answer = withLeader(link.call(request.toBuilder()).toBuilder().setId(request.getId()));
-                if (!answer.hasError() || !SqlStates.NOT_LEADER.equals(answer.getError().getSqlState()) || !retryable) {
+                if (!answer.hasError() || !resendable(answer.getError().getSqlState()) || !retryable) {
                     pinAfter(request, answer);
                     return answer;
                 }
@@ -128,11 +128,19 @@ final class Forwarder implements AutoCloseable {
             }
             close();
             if (waits.nanoTime() > deadline) {
-                return error(request, failure.getSQLState() == null ? SqlStates.UNAVAILABLE : failure.getSQLState(),
-                        failure.getMessage());
+                String state = failure.getSQLState() == null ? SqlStates.UNAVAILABLE
+                        // No leader could tell in time: as far as this node knows, nobody can.
+                        : SqlStates.OUTCOME_AT_LEADER.equals(failure.getSQLState()) ? SqlStates.OUTCOME_UNKNOWN
+                        : failure.getSQLState();
+                return error(request, state, failure.getMessage());
             }
             pause();
         }
+    }
+
+    /** Answers after which the leader that gave them may be gone, and a retryable request goes to the next one. */
+    private static boolean resendable(String sqlState) {
+        return SqlStates.NOT_LEADER.equals(sqlState) || SqlStates.OUTCOME_AT_LEADER.equals(sqlState);
     }
 
     /** Names the leader in a forwarded statement's result, so the client may go there itself. */
