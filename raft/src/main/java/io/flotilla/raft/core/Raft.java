@@ -1,6 +1,7 @@
 package io.flotilla.raft.core;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -66,6 +67,8 @@ public final class Raft {
     private final List<ReadState> readStates = new ArrayList<>();
     private final List<SnapshotTransfer> transfers = new ArrayList<>();
     private HardState handedOutHardState;
+    /** The hard state of the last advanced Ready (the host made it durable), or the one loaded at start. */
+    private HardState durableHardState;
     private Ready unadvanced;
     /** Entries were appended since the last Ready: followers get them, coalesced, when it is built. */
     private boolean appendsPending;
@@ -90,6 +93,7 @@ public final class Raft {
         this.term = hs.term();
         this.vote = hs.vote();
         this.handedOutHardState = hs;
+        this.durableHardState = hs;
         this.log = new RaftLog(storage, hs.commit(), config.applied());
         this.membership = new MembershipHistory(storage.snapshot());
         long first = storage.firstIndex();
@@ -333,6 +337,39 @@ public final class Raft {
     }
 
     /**
+     * The messages that keep leadership and elections alive, taken out of the next Ready so that a
+     * host may send them while the previous Ready is still being written: a leader's heartbeats,
+     * a follower's answers to them, and pre-vote requests. They promise nothing about what that
+     * write holds (etcd sends them without waiting for its writes too; what agrees with a leader
+     * or candidate — append answers, vote answers, pre-vote answers — still waits). Only while the
+     * term and vote they go out under are durable already; otherwise none.
+     *
+     * <p>Without this a slow disk held them up: a follower's fsync of one batch of entries kept
+     * its heartbeat answers, and a leader's kept its heartbeats, until the write returned, long
+     * enough on a busy machine for CheckQuorum or an election timer to fire.
+     */
+    public List<Message> takeLivenessMessages() {
+        HardState hs = hardState();
+        if (hs.term() != durableHardState.term() || hs.vote() != durableHardState.vote() || outbox.isEmpty()) {
+            return List.of();
+        }
+        List<Message> taken = new ArrayList<>();
+        for (Iterator<Message> it = outbox.iterator(); it.hasNext(); ) {
+            Message m = it.next();
+            if (keepsAlive(m)) {
+                taken.add(m);
+                it.remove();
+            }
+        }
+        return taken;
+    }
+
+    private static boolean keepsAlive(Message m) {
+        return m instanceof Message.Heartbeat || m instanceof Message.HeartbeatResponse
+                || m instanceof Message.VoteRequest v && v.preVote();
+    }
+
+    /**
      * Entries committed since the last Ready that this replica already holds durably, for a host to
      * apply while that Ready is still being written: applying a committed, durable entry waits for
      * nothing else. They follow the entries of any Ready handed out before, which the host must
@@ -354,6 +391,9 @@ public final class Raft {
             throw new IllegalStateException("advance must be given the last Ready");
         }
         unadvanced = null;
+        if (ready.hardState() != null) {
+            durableHardState = ready.hardState();
+        }
         if (ready.snapshot() != null) {
             log.persistedSnapshot(ready.snapshot());
         }

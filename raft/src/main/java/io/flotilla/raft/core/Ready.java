@@ -15,6 +15,10 @@ import java.util.List;
  *   <li>call {@link Raft#advance(Ready)}.</li>
  * </ol>
  *
+ * <p>While a Ready is being written the host may send {@link Raft#takeLivenessMessages()} (heartbeats,
+ * their answers, pre-votes) at once instead of waiting for the write, so that a slow disk does not
+ * depose a leader; everything else waits for the next Ready.
+ *
  * <p>{@code eager} holds a leader's appends and heartbeats when its term and vote are already
  * durable: they depend on nothing this Ready writes (Raft thesis §10.2.1; the leader counts its
  * own copy toward commitment only once persisted), so followers can write in parallel with it.

@@ -139,8 +139,12 @@ final class Replica {
         }
         reportRole();
         if (persisting) {
-            // A write is in flight: what was committed meanwhile is durable here already, and
-            // applying it need not wait for the write of newer entries.
+            // A write is in flight: heartbeats, their answers and pre-votes leave now rather than
+            // after the fsync (a slow disk must not depose a leader); what was committed meanwhile
+            // is durable here already, and applying it need not wait for the write of newer entries.
+            for (Message m : raft.takeLivenessMessages()) {
+                outbox.send(group, m);
+            }
             applyAll(raft.takeCommitted());
             serveReads();
             return raft.hasCommittedToApply();

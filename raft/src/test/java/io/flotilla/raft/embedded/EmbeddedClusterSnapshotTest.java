@@ -42,6 +42,15 @@ class EmbeddedClusterSnapshotTest {
             leader = cluster.awaitLeader(GROUP, Duration.ofSeconds(20));
             SnapshotMeta compacted = cluster.compact(GROUP, leader);
             assertTrue(compacted.index() > BLOBS, "compacted past the writes: " + compacted);
+            // The other live replica too: should leadership move to it under load, the follower
+            // must still need the image (before, it then caught up from entries and the run failed).
+            long other = 6 - leader - behind;
+            long compactDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (cluster.compact(GROUP, other).index() < compacted.index()) {
+                // It compacts up to what it applied, which follows the leader's commit a heartbeat later.
+                assertTrue(System.nanoTime() < compactDeadline, "node " + other + " never applied the writes");
+                Thread.sleep(20);
+            }
 
             cluster.restart(behind);
             // Writes continue while the snapshot streams and installs.

@@ -176,6 +176,88 @@ class RaftHostTest {
         assertEquals(3 * 2, threads, "two workers per host, whatever the number of groups");
     }
 
+    /** Holds back the completions of a node's log writes while closed, as a disk stalled in fsync would. */
+    private static final class StalledDisk implements java.util.concurrent.Executor {
+        private final java.util.concurrent.Executor disk;
+        private final List<Runnable> held = new ArrayList<>();
+        private boolean stalled;
+
+        StalledDisk(java.util.concurrent.Executor disk) {
+            this.disk = disk;
+        }
+
+        @Override
+        public synchronized void execute(Runnable write) {
+            if (stalled) {
+                held.add(write);
+            } else {
+                disk.execute(write);
+            }
+        }
+
+        synchronized void stall() {
+            stalled = true;
+        }
+
+        synchronized void recover() {
+            stalled = false;
+            held.forEach(disk::execute);
+            held.clear();
+        }
+    }
+
+    /**
+     * Followers whose disks stall in the middle of a write still answer heartbeats, so the leader
+     * keeps its leadership and its term: a slow fsync must not look like a dead follower. (Before,
+     * their answers waited for the write, and the leader stepped down by CheckQuorum.)
+     */
+    @Test
+    void aLeaderKeepsItsPlaceWhileItsFollowersDisksStall() throws Exception {
+        Map<Long, StalledDisk> disks = new ConcurrentHashMap<>();
+        for (long id = 1; id <= 3; id++) {
+            startHost(id);
+            StalledDisk disk = new StalledDisk(fsync);
+            disks.put(id, disk);
+            Config config = Config.of(id).withTimeouts(Duration.ofMillis(200).toNanos(),
+                    Duration.ofMillis(20).toNanos(), Duration.ofMillis(20).toNanos());
+            hosts.get(id).createGroup(9, config, new MemoryGroupLog(MEMBERS, disk), new Counter()).get(5, TimeUnit.SECONDS);
+        }
+        long leader = leaderOf(9);
+        hosts.get(leader).propose(9, new byte[] {1}).get(10, TimeUnit.SECONDS);
+        long term = hosts.get(leader).inspect(9, Raft::term).get(5, TimeUnit.SECONDS);
+        for (long id = 1; id <= 3; id++) {
+            if (id != leader) {
+                disks.get(id).stall();
+            }
+        }
+        // The followers take this write in and never finish it while their disks stall.
+        CompletableFuture<Committed> stuck = hosts.get(leader).propose(9, new byte[] {2});
+        // Ten election timeouts: CheckQuorum would have deposed the leader several times over.
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2_000);
+        while (System.nanoTime() < until) {
+            assertEquals(Role.LEADER, hosts.get(leader).inspect(9, Raft::role).get(5, TimeUnit.SECONDS),
+                    "node " + leader + " lost its leadership while its followers' disks stalled");
+            Thread.sleep(20);
+        }
+        assertEquals(term, hosts.get(leader).inspect(9, Raft::term).get(5, TimeUnit.SECONDS), "no election happened");
+        assertTrue(!stuck.isDone(), "nothing commits while no follower can finish a write");
+        disks.values().forEach(StalledDisk::recover);
+        assertTrue(stuck.get(10, TimeUnit.SECONDS).index() > 0);
+
+        // The leader's own disk stalls: its heartbeats go on, so no follower starts an election.
+        disks.get(leader).stall();
+        CompletableFuture<Committed> held = hosts.get(leader).propose(9, new byte[] {3});
+        until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2_000);
+        while (System.nanoTime() < until) {
+            assertEquals(Role.LEADER, hosts.get(leader).inspect(9, Raft::role).get(5, TimeUnit.SECONDS),
+                    "node " + leader + " lost its leadership while its own disk stalled");
+            Thread.sleep(20);
+        }
+        assertEquals(term, hosts.get(leader).inspect(9, Raft::term).get(5, TimeUnit.SECONDS), "no election happened");
+        disks.get(leader).recover();
+        assertTrue(held.get(10, TimeUnit.SECONDS).index() > 0);
+    }
+
     @Test
     void followersRefuseWorkAndNameTheLeader() throws Exception {
         for (long id = 1; id <= 3; id++) {

@@ -262,7 +262,14 @@ final class SimNode {
         }
         wasQuiesced = raft.quiesced();
         armTimer();
-        if (persisting || !raft.hasReady()) {
+        if (persisting) {
+            // As the real host does: liveness traffic does not wait for the write in flight.
+            for (Message m : raft.takeLivenessMessages()) {
+                sim.send(m);
+            }
+            return;
+        }
+        if (!raft.hasReady()) {
             return;
         }
         Ready ready = raft.ready();
