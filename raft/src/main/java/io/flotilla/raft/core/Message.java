@@ -18,6 +18,17 @@ public sealed interface Message {
 
     long term();
 
+    /**
+     * Whether this is what keeps a leader in place or elects the next one — heartbeats, votes,
+     * their answers, a transfer's TimeoutNow — rather than replication. Hosts and transports give
+     * it a lane of its own, so that it never waits behind appends, snapshots or clients' work: a
+     * busy node must not look like a dead one.
+     */
+    static boolean isLeadershipTraffic(Message m) {
+        return m instanceof Heartbeat || m instanceof HeartbeatResponse || m instanceof VoteRequest
+                || m instanceof VoteResponse || m instanceof TimeoutNow;
+    }
+
     /** Log replication: entries after (prevIndex, prevTerm), and the leader's commit index. */
     record Append(long from, long to, long term, long prevIndex, long prevTerm, List<Entry> entries,
                   long commit, long round) implements Message {

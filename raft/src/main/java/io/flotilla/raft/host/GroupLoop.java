@@ -24,10 +24,12 @@ import java.util.function.LongSupplier;
  * simulator runs this very code and no copy of it. A group whose timers are far away and that
  * receives nothing costs nothing.
  *
- * <p>Two queues: a bounded one for what comes from outside (network, clients), which drops (or
- * refuses) when full rather than grow, and an unbounded one for completions of the loop's own
- * log writes, which must never be lost or a group would wait forever. Whoever queues work calls
- * the {@code wake} hook, so the loop's runner knows to run a round.
+ * <p>Three queues: a bounded one for what comes from outside (network, clients), which drops (or
+ * refuses) when full rather than grow; a bounded one of its own for leadership traffic
+ * (heartbeats, votes, their answers), handled first in every round, so that clients filling the
+ * first can neither delay nor drop it; and an unbounded one for completions of the loop's own log
+ * writes, which must never be lost or a group would wait forever. Whoever queues work calls the
+ * {@code wake} hook, so the loop's runner knows to run a round.
  */
 public final class GroupLoop {
 
@@ -37,6 +39,7 @@ public final class GroupLoop {
     }
 
     private final MpscArrayQueue<Task> inbound;
+    private final MpscArrayQueue<Task> leadership;
     private final MpscUnboundedArrayQueue<Task> completions = new MpscUnboundedArrayQueue<>(1024);
     private final Map<Long, Replica> replicas = new HashMap<>();
     private final PriorityQueue<Timer> timers = new PriorityQueue<>((a, b) -> Long.compare(a.at, b.at));
@@ -54,6 +57,7 @@ public final class GroupLoop {
      */
     GroupLoop(int capacity, LongSupplier clock, Consumer<GroupFailure> failures, Consumer<GroupLoop> wake) {
         this.inbound = new MpscArrayQueue<>(capacity);
+        this.leadership = new MpscArrayQueue<>(capacity);
         this.clock = clock;
         this.failures = failures;
         this.wake = wake;
@@ -62,6 +66,15 @@ public final class GroupLoop {
     /** Queues outside work; false if the queue is full. */
     boolean offer(Task task) {
         if (!inbound.offer(task)) {
+            return false;
+        }
+        wake.accept(this);
+        return true;
+    }
+
+    /** Queues a message of leadership traffic on its own lane; false if even that is full. */
+    boolean offerLeadership(Task.Deliver task) {
+        if (!leadership.offer(task)) {
             return false;
         }
         wake.accept(this);
@@ -79,7 +92,8 @@ public final class GroupLoop {
      * its Ready. Returns whether anything was queued (a round with nothing queued only fires timers).
      */
     public boolean runOnce() {
-        int done = completions.drain(this::handle, 4096) + inbound.drain(this::handle, 4096);
+        int done = completions.drain(this::handle, 4096) + leadership.drain(this::handle, 4096)
+                + inbound.drain(this::handle, 4096);
         fireTimers(clock.getAsLong());
         for (Replica r : dirty) {
             try {
@@ -100,7 +114,7 @@ public final class GroupLoop {
 
     /** Whether work is waiting that the next round would do: queued tasks, or groups with entries to apply. */
     public boolean hasQueued() {
-        return !inbound.isEmpty() || !completions.isEmpty() || !dirty.isEmpty();
+        return !inbound.isEmpty() || !leadership.isEmpty() || !completions.isEmpty() || !dirty.isEmpty();
     }
 
     /** When the earliest timer of its groups is due, on its clock; {@link Long#MAX_VALUE} if none is. */
@@ -115,6 +129,7 @@ public final class GroupLoop {
             r.stop(r.stoppedError("the node is closing"));
         }
         failQueued(inbound);
+        failQueued(leadership);
         failQueued(completions);
     }
 

@@ -242,7 +242,8 @@ public final class RaftHost implements AutoCloseable {
 
     /** A message from another node; dropped (false) when the group's worker is overloaded. */
     public boolean deliver(long group, Message message) {
-        return loopOf(group).offer(new Task.Deliver(group, message));
+        Task.Deliver task = new Task.Deliver(group, message);
+        return Message.isLeadershipTraffic(message) ? loopOf(group).offerLeadership(task) : loopOf(group).offer(task);
     }
 
     /** Proposes a command; completes once it is applied here, with the state machine's answer. */

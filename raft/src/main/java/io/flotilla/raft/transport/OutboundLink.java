@@ -23,14 +23,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * This node's message connection to one peer, with the queue in front of it. Any thread may
+ * This node's message connection to one peer, with the queues in front of it. Any thread may
  * {@link #send}; everything else (connecting, batching, writing, reconnecting) runs on the one
  * event loop the link is bound to, so that state needs no locks.
  *
  * <p>The link dials and keeps its connection up from the first message on, reconnecting with
- * {@link Backoff} whenever it breaks or cannot be made. Messages wait in the queue while there
- * is no connection or the socket is not writable; the queue's bounds turn a dead or slow peer
+ * {@link Backoff} whenever it breaks or cannot be made. Messages wait in the queues while there
+ * is no connection or the socket is not writable; their bounds turn a dead or slow peer
  * into dropped messages, never into memory.
+ *
+ * <p>Two queues, drained leadership first into every batch: heartbeats, votes and their answers
+ * never wait behind appends queued before them (up to a frame's worth at a time), nor are they
+ * dropped because appends filled the queue. Raft tolerates the reordering between the two.
  */
 final class OutboundLink {
 
@@ -41,7 +45,8 @@ final class OutboundLink {
     private final AddressBook peers;
     private final EventLoop loop;
     private final Bootstrap bootstrap;
-    private final OutboundQueue queue;
+    private final OutboundQueue replication;
+    private final OutboundQueue leadership;
     private final Backoff backoff;
     private final int maxBatchBytes;
 
@@ -70,7 +75,8 @@ final class OutboundLink {
         this.peer = peer;
         this.peers = config.peers();
         this.loop = loop;
-        this.queue = new OutboundQueue(config.maxQueuedMessages(), config.maxQueuedBytes());
+        this.replication = new OutboundQueue(config.maxQueuedMessages(), config.maxQueuedBytes());
+        this.leadership = new OutboundQueue(config.maxQueuedMessages(), config.maxQueuedBytes());
         this.backoff = backoff;
         this.maxBatchBytes = config.maxFrameBytes() - FrameCodec.BATCH_OVERHEAD_BYTES;
         int maxFrameBytes = config.maxFrameBytes();
@@ -83,19 +89,23 @@ final class OutboundLink {
         });
     }
 
-    /** Queues a message for the peer, or drops it (counted, logged once per burst) if it cannot be. */
-    void send(PreparedMessage message) {
+    /**
+     * Queues a message for the peer, or drops it (counted, logged once per burst) if it cannot be.
+     *
+     * @param leadershipTraffic heartbeats, votes and their answers, which go ahead of the rest
+     */
+    void send(PreparedMessage message, boolean leadershipTraffic) {
         if (message.batchBytes() > maxBatchBytes) {
             droppedOversized.incrementAndGet();
             LOG.log(Level.WARNING, "dropping a message of {0} bytes to node {1}: larger than a frame may be",
                     message.batchBytes(), peer);
             return;
         }
-        if (!queue.offer(message)) {
+        if (!(leadershipTraffic ? leadership : replication).offer(message)) {
             droppedQueueFull.incrementAndGet();
             if (dropping.compareAndSet(false, true)) {
                 LOG.log(Level.WARNING, "queue to node {0} is full ({1} messages, {2} bytes): dropping messages"
-                        + " until it drains", peer, queue.messages(), queue.bytes());
+                        + " until it drains", peer, replication.messages(), replication.bytes());
             }
             return;
         }
@@ -113,7 +123,8 @@ final class OutboundLink {
     }
 
     PeerStats stats() {
-        return new PeerStats(queue.messages(), queue.bytes(), sentMessages.get(), sentFrames.get(),
+        return new PeerStats(replication.messages() + leadership.messages(), replication.bytes() + leadership.bytes(),
+                sentMessages.get(), sentFrames.get(),
                 droppedQueueFull.get(), droppedOversized.get(), connects.get());
     }
 
@@ -146,7 +157,7 @@ final class OutboundLink {
         }
         List<PreparedMessage> batch = new ArrayList<>();
         boolean wrote = false;
-        while (ch.isWritable() && queue.drainTo(batch, maxBatchBytes) > 0) {
+        while (ch.isWritable() && fill(batch) > 0) {
             ch.write(Frames.buffer(FrameCodec.encodeBatch(self, peer, batch)), ch.voidPromise());
             sentMessages.addAndGet(batch.size());
             sentFrames.incrementAndGet();
@@ -165,6 +176,16 @@ final class OutboundLink {
         if (wrote) {
             ch.flush();
         }
+    }
+
+    /** Leadership traffic first, then the rest as far as the frame allows. */
+    private int fill(List<PreparedMessage> batch) {
+        int taken = leadership.drainTo(batch, maxBatchBytes);
+        long bytes = 0;
+        for (PreparedMessage m : batch) {
+            bytes += m.batchBytes();
+        }
+        return taken + replication.drainTo(batch, maxBatchBytes, bytes);
     }
 
     private void connect() {
@@ -205,7 +226,7 @@ final class OutboundLink {
     private void disconnected(Channel ch) {
         if (channel == ch) {
             channel = null;
-            LOG.log(Level.INFO, "connection to node {0} closed; {1} messages queued", peer, queue.messages());
+            LOG.log(Level.INFO, "connection to node {0} closed; {1} messages queued", peer, replication.messages());
         }
         retryLater();
     }

@@ -49,11 +49,19 @@ final class OutboundQueue {
      * {@code maxBatchBytes}; at least one if any is queued. Only the owning event loop calls this.
      */
     int drainTo(List<PreparedMessage> into, int maxBatchBytes) {
+        return drainTo(into, maxBatchBytes, 0);
+    }
+
+    /**
+     * Moves messages as {@link #drainTo(List, int)} into a batch that already holds
+     * {@code batchBytesSoFar}: at least one only if that is 0, so the batch never outgrows a frame.
+     */
+    int drainTo(List<PreparedMessage> into, int maxBatchBytes, long batchBytesSoFar) {
         int taken = 0;
-        long batchBytes = 0;
+        long batchBytes = batchBytesSoFar;
         PreparedMessage next;
         while ((next = queue.relaxedPeek()) != null) {
-            if (taken > 0 && batchBytes + next.batchBytes() > maxBatchBytes) {
+            if ((taken > 0 || batchBytesSoFar > 0) && batchBytes + next.batchBytes() > maxBatchBytes) {
                 break;
             }
             queue.relaxedPoll();

@@ -152,7 +152,7 @@ public final class RaftTransport implements AutoCloseable {
             throw new IllegalArgumentException("node " + config.nodeId() + " cannot send a message from "
                     + message.from() + " to " + message.to());
         }
-        link(message.to()).send(FrameCodec.prepare(group, message));
+        link(message.to()).send(FrameCodec.prepare(group, message), Message.isLeadershipTraffic(message));
     }
 
     /**

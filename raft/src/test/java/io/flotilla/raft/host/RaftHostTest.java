@@ -258,6 +258,31 @@ class RaftHostTest {
         assertTrue(held.get(10, TimeUnit.SECONDS).index() > 0);
     }
 
+    /** Clients filling a worker's queue neither delay nor drop heartbeats and votes: they have a lane of their own. */
+    @Test
+    void leadershipTrafficHasALaneClientsCannotFill() throws Exception {
+        RaftHost host = new RaftHost(1, 1, 16, network(1), System::nanoTime, 1);
+        hosts.put(1L, host);
+        Config config = Config.of(1).withTimeouts(Duration.ofMillis(200).toNanos(),
+                Duration.ofMillis(20).toNanos(), Duration.ofMillis(20).toNanos());
+        host.createGroup(5, config, new MemoryGroupLog(MEMBERS, fsync), new Counter()).get(5, TimeUnit.SECONDS);
+        host.pause();
+        try {
+            int refused = 0;
+            for (int i = 0; i < 64; i++) {
+                CompletableFuture<Committed> p = host.propose(5, new byte[] {(byte) i});
+                refused += p.isCompletedExceptionally() ? 1 : 0;
+            }
+            assertTrue(refused > 0, "the clients' queue filled up");
+            assertTrue(host.deliver(5, new Message.Heartbeat(2, 1, 1, 0, 1)), "a heartbeat still gets in");
+            assertTrue(host.deliver(5, new Message.VoteRequest(2, 1, 2, true, 0, 0, false)), "so does a pre-vote");
+            assertTrue(!host.deliver(5, new Message.AppendResponse(2, 1, 1, false, 0, 0, 0, 1)),
+                    "replication waits its turn with the clients");
+        } finally {
+            host.resume();
+        }
+    }
+
     @Test
     void followersRefuseWorkAndNameTheLeader() throws Exception {
         for (long id = 1; id <= 3; id++) {

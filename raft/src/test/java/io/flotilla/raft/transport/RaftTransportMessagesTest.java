@@ -43,7 +43,7 @@ class RaftTransportMessagesTest {
         assertEquals(2_000, one.stats(2).queuedMessages());
         nodes.book.put(2, two.localAddress());
 
-        assertEquals(sent, received.await(2_000, TIMEOUT));
+        assertInOrderPerLane(sent, received.await(2_000, TIMEOUT), "messages from node 1");
         PeerStats stats = one.stats(2);
         assertEquals(2_000, stats.sentMessages());
         assertTrue(stats.sentFrames() <= 3, "2000 small messages took " + stats.sentFrames() + " frames");
@@ -130,8 +130,8 @@ class RaftTransportMessagesTest {
                 for (int i = 0; i < perPeer; i++) {
                     expected.add(new GroupMessage(i % 31, sample(from, n, i)));
                 }
-                assertEquals(expected, got.stream().filter(m -> m.message().from() == from).toList(),
-                        "order of messages from node " + from + " at node " + n);
+                assertInOrderPerLane(expected, got.stream().filter(m -> m.message().from() == from).toList(),
+                        "messages from node " + from + " at node " + n);
             }
         }
     }
@@ -142,11 +142,17 @@ class RaftTransportMessagesTest {
         var one = nodes.start(1, new RecordingInbound(), TestNodes.refusingSnapshots(),
                 c -> c.withQueueLimits(1_000, 1L << 20));
         for (int i = 0; i < 1_500; i++) {
-            one.send(i, sample(1, 2, i));
+            // Appends and their answers: one lane (leadership traffic has a queue, and bounds, of its own).
+            one.send(i, sample(1, 2, (i / 2) * 4 + i % 2));
         }
         PeerStats byCount = one.stats(2);
         assertEquals(1_000, byCount.queuedMessages());
         assertEquals(500, byCount.droppedQueueFull());
+        for (int i = 0; i < 1_500; i++) {
+            one.send(i, new Message.Heartbeat(1, 2, 1, 0, i));
+        }
+        assertEquals(2_000, one.stats(2).queuedMessages(), "heartbeats are not dropped because appends filled their queue");
+        assertEquals(1_000, one.stats(2).droppedQueueFull());
 
         Message big = new Message.Append(1, 3, 1, 0, 0, List.of(new Entry(1, 1, new Payload.Command(new byte[4_000]))), 0, 0);
         for (int i = 0; i < 1_000; i++) {
@@ -179,6 +185,19 @@ class RaftTransportMessagesTest {
         assertThrows(IllegalArgumentException.class, () -> one.send(1, sample(1, 1, 0)));
         one.close();
         assertThrows(IllegalStateException.class, () -> one.send(1, sample(1, 2, 0)));
+    }
+
+    /**
+     * Each lane (leadership traffic, the rest) arrives in the order it was sent; leadership traffic
+     * may overtake the rest.
+     */
+    private static void assertInOrderPerLane(List<GroupMessage> sent, List<GroupMessage> received, String what) {
+        assertEquals(sent.size(), received.size(), what);
+        for (boolean leadership : new boolean[] {true, false}) {
+            assertEquals(sent.stream().filter(m -> Message.isLeadershipTraffic(m.message()) == leadership).toList(),
+                    received.stream().filter(m -> Message.isLeadershipTraffic(m.message()) == leadership).toList(),
+                    "order of " + (leadership ? "leadership traffic" : "replication") + " among " + what);
+        }
     }
 
     /** A mix of message kinds that the codec keeps in place (no heartbeats), distinct per i. */
