@@ -27,7 +27,8 @@ record DriverConfig(List<HostAddress> hosts, String database, ConsistencySetting
     enum Option {
         CONSISTENCY("consistency", "linearizable",
                 "read consistency: linearizable, session, stale or bounded:<millis>"),
-        CONNECT_TIMEOUT("connectTimeout", "5000", "milliseconds to wait for a node's TCP connection"),
+        CONNECT_TIMEOUT("connectTimeout", "2000", "milliseconds to wait for a node's TCP connection and its answer "
+                + "to the handshake"),
         SOCKET_TIMEOUT("socketTimeout", "0", "network timeout in milliseconds for every answer (0 = none)"),
         LINK_TIMEOUT("linkTimeout", "0", "milliseconds a node may send nothing, not even an answer to a keep-alive, "
                 + "before its link counts as dead and the request goes elsewhere (0 = the node's figure, its "

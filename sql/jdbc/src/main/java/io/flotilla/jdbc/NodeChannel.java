@@ -14,10 +14,7 @@ import io.flotilla.jdbc.wire.SqlStates;
 import java.sql.SQLException;
 import java.sql.SQLTransactionRollbackException;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,12 +30,6 @@ final class NodeChannel {
     }
 
     private static final long MAX_BACKOFF_MILLIS = 1000;
-    /**
-     * How long a node whose link failed is tried after every other: a node cut off from the
-     * network still leads its range in the eyes of nodes that have not noticed yet, and its name
-     * comes back in their "not leader" answers, while each attempt on it costs a connect timeout.
-     */
-    private static final long SUSPECT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final String CLIENT_NAME = "flotilla-jdbc " + FlotillaDriver.VERSION;
 
     private final DriverConfig config;
@@ -51,8 +42,7 @@ final class NodeChannel {
     /** The current link's node, readable by cancel() while a call holds the link. */
     private volatile HostAddress linkAddress;
     private int nextHost;
-    /** Nodes whose link failed lately, with when they stop being tried last. */
-    private final Map<HostAddress, Long> suspects = new HashMap<>();
+    private final SuspectNodes suspects = SuspectNodes.SHARED;
     /** Bumped with every new link: cursors and transactions live within one link. */
     private volatile long epoch;
     private boolean readOnly;
@@ -136,7 +126,7 @@ final class NodeChannel {
         try {
             return l.call(request);
         } catch (NodeConnectionException e) {
-            suspect(l.address());
+            suspects.suspect(l.address());
             drop();
             throw e;
         }
@@ -168,7 +158,7 @@ final class NodeChannel {
                     throw e;
                 }
                 if (e.node() != null) {
-                    suspect(e.node());
+                    suspects.suspect(e.node());
                 }
                 failure = e;
                 preferred = null;
@@ -210,10 +200,7 @@ final class NodeChannel {
                 candidates.add(h);
             }
         }
-        // Stable: among the trusted and among the suspects, the order above holds.
-        long now = System.nanoTime();
-        suspects.values().removeIf(until -> until - now <= 0);
-        candidates.sort(Comparator.comparing(suspects::containsKey));
+        suspects.trustedFirst(candidates);
         Hello hello = hello();
         NodeConnectionException last = null;
         List<NodeConnectionException> failures = new ArrayList<>();
@@ -226,7 +213,7 @@ final class NodeChannel {
                 setup.prepare(c);
                 link = c;
                 linkAddress = candidate;
-                suspects.remove(candidate);
+                suspects.trust(candidate);
                 epoch++;
                 nextHost = Math.max(0, hosts.indexOf(candidate));
                 return c;
@@ -234,7 +221,7 @@ final class NodeChannel {
                 if (c != null) {
                     c.close();
                 }
-                suspect(candidate);
+                suspects.suspect(candidate);
                 last = e;
                 failures.add(e);
             } catch (SQLException e) {
@@ -255,10 +242,6 @@ final class NodeChannel {
         throw e;
     }
 
-    private void suspect(HostAddress node) {
-        suspects.put(node, System.nanoTime() + SUSPECT_NANOS);
-    }
-
     private Hello hello() {
         return Hello.newBuilder()
                 .setSessionId(ByteString.copyFrom(sessionId))
@@ -276,8 +259,7 @@ final class NodeChannel {
      */
     synchronized void moveTo(NodeAddress node) {
         HostAddress target = toHost(node);
-        Long suspectUntil = target == null ? null : suspects.get(target);
-        if (target == null || target.equals(linkAddress) || suspectUntil != null && suspectUntil - System.nanoTime() > 0) {
+        if (target == null || target.equals(linkAddress) || suspects.isSuspect(target)) {
             return;
         }
         NodeConnection c = null;

@@ -28,7 +28,7 @@ class DriverConfigTest {
         assertEquals(250, c.consistency().maxStalenessMillis());
         assertEquals(7, c.fetchSize());
         assertTrue(c.readOnly());
-        assertEquals(5000, c.connectTimeoutMillis());
+        assertEquals(2000, c.connectTimeoutMillis());
         assertEquals(0, c.socketTimeoutMillis());
         assertEquals(0, c.linkTimeoutMillis(), "the node's own figure");
         assertFalse(c.productH2());
