@@ -44,6 +44,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import static io.flotilla.sql.server.CommitWait.IfLeadershipLost.OUTCOME_UNKNOWN;
+import static io.flotilla.sql.server.CommitWait.IfLeadershipLost.RESEND_ELSEWHERE;
+
 /**
  * One client connection's session on this node. Requests run one at a time, in order, on a thread
  * that may block (never a Netty event loop). Where this node leads the data range, statements run
@@ -55,12 +58,13 @@ public final class ClientSession implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(ClientSession.class.getName());
 
-    private static final long COMMIT_TIMEOUT_SECONDS = 30;
-    private static final long COMMIT_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(COMMIT_TIMEOUT_SECONDS);
+    /** How long a leadership check (a lease read or a ReadIndex round) may take. */
+    private static final long LEADERSHIP_CHECK_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(CommitWait.TIMEOUT_SECONDS);
     private static final int DEFAULT_FETCH = 1000;
 
     private final Node node;
     private final Waits waits;
+    private final CommitWait commits;
     private final Forwarder forwarder;
     private final SessionSettings settings;
     private final StalenessBound stalenessBound;
@@ -79,6 +83,7 @@ public final class ClientSession implements AutoCloseable {
     ClientSession(Node node, Forwarder forwarder, SessionSettings settings, StalenessBound stalenessBound) {
         this.node = node;
         this.waits = node.environment().waits();
+        this.commits = new CommitWait(node, this::closeLocal);
         this.forwarder = forwarder;
         this.settings = settings;
         this.stalenessBound = stalenessBound;
@@ -131,7 +136,17 @@ public final class ClientSession implements AutoCloseable {
                     // not-leader error from the range, never as a statement sent down another path.
                     Route route = route(request.getExecute());
                     if (route == Route.FORWARD) {
+                        boolean transactionHere = local != null && local.inTransaction();
                         closeLocal();
+                        if (transactionHere && !request.getExecute().getAutoCommit()) {
+                            // The client's transaction lived in this replica's range session and
+                            // ended with its leadership. Sent on to the leader, this statement
+                            // would begin a new transaction there, which would commit without
+                            // what came before it (found by the network tests: bank transfers
+                            // with one of their two updates).
+                            throw new SQLException("the transaction was rolled back: this replica stopped leading "
+                                    + "the range; the statement was not run", SqlStates.ROLLED_BACK);
+                        }
                         return forwarded(request);
                     }
                     out.setExecute(execute(request.getExecute(), route));
@@ -354,7 +369,7 @@ public final class ClientSession implements AutoCloseable {
         return switch (kind) {
             case DDL -> {
                 closeAllCursors();
-                Outcome o = await(s.schemaChange(sql, e.getSequence()), InFlight.RESEND_ELSEWHERE);
+                Outcome o = commits.await(s.schemaChange(sql, e.getSequence()), RESEND_ELSEWHERE);
                 yield ExecuteResult.newBuilder().setUpdate(UpdateCount.newBuilder().setCount(0)).setLsn(lsn(o)).build();
             }
             case TRANSACTION -> transactionStatement(sql, e);
@@ -389,7 +404,7 @@ public final class ClientSession implements AutoCloseable {
         if (first.getLast()) {
             cursors.remove(first.getCursor());
             if (e.getAutoCommit()) {
-                at = lsn(await(s.commit(e.getSequence()), InFlight.RESEND_ELSEWHERE), at);
+                at = lsn(commits.await(s.commit(e.getSequence()), RESEND_ELSEWHERE), at);
             }
         }
         return ExecuteResult.newBuilder().setRows(first).setLsn(at).build();
@@ -415,7 +430,7 @@ public final class ClientSession implements AutoCloseable {
     /** A lease read (or a ReadIndex round): this replica still leads, and has applied everything committed before. */
     private void confirmLeadership() throws SQLException {
         try {
-            waits.await(node.host().read(Node.DATA_RANGE, () -> Boolean.TRUE), COMMIT_TIMEOUT_NANOS);
+            waits.await(node.host().read(Node.DATA_RANGE, () -> Boolean.TRUE), LEADERSHIP_CHECK_TIMEOUT_NANOS);
         } catch (ExecutionException | TimeoutException ex) {
             throw new SQLException("range " + Node.DATA_RANGE + ": this replica could not confirm it leads: " + ex,
                     SqlStates.NOT_LEADER, ex);
@@ -476,7 +491,7 @@ public final class ClientSession implements AutoCloseable {
         });
         ExecuteResult.Builder out = ExecuteResult.newBuilder().setUpdate(result);
         if (e.getAutoCommit()) {
-            out.setLsn(lsn(await(s.commit(e.getSequence(), result.getCount()), InFlight.RESEND_ELSEWHERE)));
+            out.setLsn(lsn(commits.await(s.commit(e.getSequence(), result.getCount()), RESEND_ELSEWHERE)));
         }
         return out.build();
     }
@@ -591,7 +606,7 @@ public final class ClientSession implements AutoCloseable {
         if (local == null) {
             return Lsn.newBuilder().setRange(Node.DATA_RANGE).build();
         }
-        return lsn(await(local.commit(sequence), InFlight.UNKNOWN));
+        return lsn(commits.await(local.commit(sequence), OUTCOME_UNKNOWN));
     }
 
     private void rollback(String savepoint) throws SQLException {
@@ -704,77 +719,6 @@ public final class ClientSession implements AutoCloseable {
 
     private static int fetchSize(int requested) {
         return requested > 0 ? requested : DEFAULT_FETCH;
-    }
-
-    /** What a client may do with a commit in flight when this replica stops leading before its outcome is known. */
-    private enum InFlight {
-        /** An auto-commit write: resent under its sequence to the leader, which can tell (08F03). */
-        RESEND_ELSEWHERE,
-        /** An explicit transaction's commit: nothing else holds the transaction, so 40003. */
-        UNKNOWN
-    }
-
-    /**
-     * The commit's outcome; a refusal is thrown as its SQLException, and a commit not answered in
-     * time as 40003. A replica that stopped leading learns the outcome as a follower once the new
-     * leader commits past the entry, or that the entry lost its place; but cut off from the others
-     * it never does, and its client would wait out the whole timeout. So after one election
-     * timeout without leading, the client is told at once: an auto-commit write is resent
-     * elsewhere under its sequence (08F03), an explicit commit's outcome is unknown (40003).
-     */
-    private Outcome await(CompletableFuture<Outcome> f, InFlight inFlight) throws SQLException {
-        long deadline = waits.nanoTime() + COMMIT_TIMEOUT_NANOS;
-        long grace = node.config().electionTimeout().toNanos();
-        long notLeadingSince = Long.MIN_VALUE;
-        try {
-            while (true) {
-                long left = deadline - waits.nanoTime();
-                if (left <= 0) {
-                    throw new TimeoutException();
-                }
-                Outcome o;
-                try {
-                    o = waits.await(f, Math.min(left, grace / 4));
-                } catch (TimeoutException slice) {
-                    if (node.replica(Node.DATA_RANGE).serving()) {
-                        notLeadingSince = Long.MIN_VALUE;
-                    } else if (notLeadingSince == Long.MIN_VALUE) {
-                        notLeadingSince = waits.nanoTime();
-                    } else if (waits.nanoTime() - notLeadingSince >= grace) {
-                        closeLocal();
-                        throw leadershipLostInFlight(inFlight);
-                    }
-                    continue;
-                }
-                if (o instanceof Outcome.Refused r) {
-                    throw r.toException();
-                }
-                return o;
-            }
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof SQLException sql) {
-                throw sql;
-            }
-            throw new SQLException("the commit failed: " + e.getCause(), SqlStates.OUTCOME_UNKNOWN, e.getCause());
-        } catch (TimeoutException e) {
-            // Gave up waiting: the proposed transaction keeps the range session's connection
-            // until its entry applies; this session's next statement starts on a new one.
-            closeLocal();
-            throw new SQLException("no answer from the range within " + COMMIT_TIMEOUT_SECONDS
-                    + " s: the outcome of the commit is unknown", SqlStates.OUTCOME_UNKNOWN, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            closeLocal();
-            throw new SQLException("interrupted: the outcome of the commit is unknown", SqlStates.OUTCOME_UNKNOWN, e);
-        }
-    }
-
-    private static SQLException leadershipLostInFlight(InFlight inFlight) {
-        String what = "range " + Node.DATA_RANGE + ": this replica stopped leading while the write was in flight";
-        return inFlight == InFlight.RESEND_ELSEWHERE
-                ? new SQLException(what + ", and cannot tell its outcome: resend it under the same session sequence "
-                        + "to the leader", SqlStates.OUTCOME_AT_LEADER)
-                : new SQLException(what + "; the outcome of the commit is unknown", SqlStates.OUTCOME_UNKNOWN);
     }
 
     private static Lsn lsn(Outcome o) {
