@@ -7,5 +7,5 @@ package io.flotilla.sql.nemesis;
  * @param atNanos when the operation it concerns was invoked, on the run's clock; negative when it
  *                belongs to no moment (the final state)
  */
-record Anomaly(String workload, long atNanos, String description) {
+public record Anomaly(String workload, long atNanos, String description) {
 }

@@ -9,18 +9,14 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Random;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.fail;
@@ -87,25 +83,20 @@ class ClusterNemesis {
              LeaderMonitor leadership = new LeaderMonitor(cluster, clock, logArchive)) {
             clock.log("cluster up in " + cluster.directory());
             ClusterView view = new ClusterView(cluster);
-            RegisterWorkload registers = new RegisterWorkload(2, new ClientUrls(cluster, CLIENT_OPTIONS, 1), clock, seed);
-            List<Workload> workloads = List.of(
-                    new InsertWorkload(2, new ClientUrls(cluster, CLIENT_OPTIONS, 0), clock),
-                    new BankWorkload(2, 1, new ClientUrls(cluster, CLIENT_OPTIONS, 2), clock, seed),
-                    registers);
+            WorkloadSet workloads = WorkloadSet.standard(cluster, CLIENT_OPTIONS, clock, seed);
             try (Connection c = DriverManager.getConnection(cluster.url(0, CLIENT_OPTIONS), "sa", "")) {
-                for (Workload w : workloads) {
-                    w.createSchema(c);
-                }
+                workloads.createSchemas(c);
             }
 
             Nemesis nemesis = new Nemesis(cluster, view, clock, new Random(seed));
-            workloads.forEach(w -> w.clients().forEach(WorkloadClient::start));
-            clock.log("workloads started: " + describe(workloads));
+            workloads.start();
+            clock.log("workloads started: " + workloads.describe());
             List<Phase> phases;
             try {
                 phases = runFaults(view, nemesis, clock, rounds, problems);
             } finally {
-                stop(workloads, problems);
+                // A call in flight finishes within the failover timeout (20 s) at worst.
+                workloads.stop(Duration.ofSeconds(30), problems);
                 problems.addAll(nemesis.problems);
             }
             clock.log("workloads stopped; verifying");
@@ -115,35 +106,18 @@ class ClusterNemesis {
                 problems.add("no leader after the run; last seen: " + view.lastObservation());
             }
             try (Connection c = DriverManager.getConnection(cluster.url(0, "failoverTimeout=60000"), "sa", "")) {
-                for (Workload w : workloads) {
-                    try {
-                        anomalies.addAll(w.verify(c));
-                    } catch (SQLException | RuntimeException e) {
-                        // One workload's check failing must not hide the others' or the report.
-                        problems.add(w.name() + ": could not verify: " + e);
-                        e.printStackTrace(System.out);
-                    }
-                }
+                anomalies.addAll(workloads.verify(c, problems));
             } catch (SQLException e) {
                 problems.add("could not connect to read the final state: " + e.getSQLState() + " " + e);
             }
-            String convergence = awaitEqualReplicas(cluster, problems);
-            checkNoReplicaFailed(view, problems);
+            String convergence = WorkloadSet.awaitEqualReplicas(cluster, CONVERGENCE_DEADLINE, problems);
+            problems.addAll(view.failedReplicas());
             leadership.stop();
 
-            Map<String, List<Outcome>> outcomes = new LinkedHashMap<>();
-            for (Workload w : workloads) {
-                List<Outcome> all = new ArrayList<>();
-                w.clients().forEach(c -> all.addAll(c.outcomes));
-                outcomes.put(w.name(), all);
-            }
-            NemesisReport report = new NemesisReport(phases, workloads.stream().map(Workload::name).toList(), outcomes,
-                    anomalies);
+            Map<String, List<Outcome>> outcomes = workloads.outcomes();
+            NemesisReport report = new NemesisReport(phases, workloads.names(), outcomes, anomalies);
             violations = report.availabilityViolations();
             keep(logArchive, outcomes, leadership);
-            for (RegisterChecker.Verdict v : registers.inconclusive()) {
-                System.out.println("register key " + v.key() + ": linearizability inconclusive: " + v.explanation());
-            }
             List<String> gcPauses = cluster.longGcPauses(Duration.ofMillis(200));
             String machine = Runtime.getRuntime().availableProcessors() + " CPUs; load average (1, 5, 15 min) "
                     + loadBefore + " at the start, " + loadAverage() + " at the end";
@@ -216,84 +190,7 @@ class ClusterNemesis {
         return new Phase(open.number(), open.fault(), open.target(), open.startNanos(), open.healedNanos(), endNanos);
     }
 
-    private static void stop(List<Workload> workloads, List<String> problems) throws InterruptedException {
-        workloads.forEach(w -> w.clients().forEach(WorkloadClient::requestStop));
-        for (Workload w : workloads) {
-            for (WorkloadClient c : w.clients()) {
-                try {
-                    // A call in flight finishes within the failover timeout (20 s) at worst.
-                    c.join(Duration.ofSeconds(30));
-                } catch (IllegalStateException e) {
-                    problems.add(e.getMessage());
-                }
-                if (c.crash() != null) {
-                    problems.add(c.workload + " client " + c.client + " crashed: " + c.crash());
-                    c.crash().printStackTrace(System.out);
-                }
-            }
-        }
-    }
-
-    /**
-     * Polls every node's own replica ({@code consistency=stale}) until all hold the same rows:
-     * after the last write every replica must apply the same log.
-     */
-    private static String awaitEqualReplicas(ScriptedCluster cluster, List<String> problems) throws InterruptedException {
-        String query = "SELECT (SELECT COUNT(*) FROM INSERTS), (SELECT SUM(ID) FROM INSERTS), "
-                + "(SELECT SUM(ROW_ID) FROM INSERTS), (SELECT SUM(BALANCE * (ID + 1)) FROM ACCOUNTS), "
-                + "(SELECT SUM(V * (K + 1)) FROM REGISTERS)";
-        long deadline = System.nanoTime() + CONVERGENCE_DEADLINE.toNanos();
-        Map<Long, String> digests = new TreeMap<>();
-        while (true) {
-            digests.clear();
-            for (long node : ScriptedCluster.NODE_IDS) {
-                try (Connection c = DriverManager.getConnection(cluster.nodeUrl(node,
-                        "consistency=stale&socketTimeout=5000&failoverTimeout=2000"), "sa", "");
-                     Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
-                    rs.next();
-                    digests.put(node, rs.getString(1) + "/" + rs.getString(2) + "/" + rs.getString(3) + "/"
-                            + rs.getString(4) + "/" + rs.getString(5));
-                } catch (SQLException e) {
-                    digests.put(node, "error " + e.getSQLState() + ": " + e.getMessage());
-                }
-            }
-            if (digests.values().stream().distinct().count() == 1 && !digests.get(1L).startsWith("error")) {
-                return "the 3 replicas hold the same rows (count/sum of inserted ids/sum of row ids/"
-                        + "weighted balances/weighted registers: " + digests.get(1L) + ")";
-            }
-            if (System.nanoTime() > deadline) {
-                problems.add("replicas differ " + CONVERGENCE_DEADLINE.toSeconds() + " s after the run: " + digests);
-                return "replicas DIFFER: " + digests;
-            }
-            Thread.sleep(200);
-        }
-    }
-
-    /** A replica that stopped on an unexpected failure says so in its role (FAILED) and its FAILURE column. */
-    private static void checkNoReplicaFailed(ClusterView view, List<String> problems) {
-        for (long node : ScriptedCluster.NODE_IDS) {
-            try {
-                view.ownRolesOf(node).forEach((range, role) -> {
-                    if ("FAILED".equals(role)) {
-                        problems.add("node " + node + ": its replica of range " + range + " stopped (FLOTILLA.REPLICAS "
-                                + "role FAILED; see the FAILURE column and the node log)");
-                    }
-                });
-            } catch (SQLException e) {
-                problems.add("node " + node + " did not report its replicas: " + e.getSQLState() + " " + e.getMessage());
-            }
-        }
-    }
-
-    private static String describe(List<Workload> workloads) {
-        StringBuilder b = new StringBuilder();
-        for (Workload w : workloads) {
-            b.append(b.length() == 0 ? "" : ", ").append(w.name()).append(" x").append(w.clients().size());
-        }
-        return b.toString();
-    }
-
-    private static String render(long seed, int rounds, RunClock clock, String machine, List<Workload> workloads,
+    private static String render(long seed, int rounds, RunClock clock, String machine, WorkloadSet workloads,
                                  String convergence,
                                  NemesisReport report, LeaderMonitor leadership, List<String> gcPauses,
                                  List<Anomaly> anomalies, List<String> violations, List<String> problems,
@@ -308,9 +205,7 @@ class ClusterNemesis {
                 .append(NemesisReport.MAX_GAP.toSeconds()).append(" s without a successful operation.\n\n");
         b.append(report.summary()).append('\n');
         b.append("Checks:\n\n");
-        for (Workload w : workloads) {
-            b.append("- ").append(w.name()).append(": ").append(w.verdict()).append('\n');
-        }
+        workloads.verdicts().forEach(v -> b.append("- ").append(v).append('\n'));
         b.append("- replicas: ").append(convergence).append('\n');
         b.append("\nSQLStates of the operations that did not succeed:\n\n").append(report.errors()).append('\n');
         b.append("Anomalies: ").append(anomalies.isEmpty() ? "none" : anomalies.size()).append('\n');
@@ -321,7 +216,7 @@ class ClusterNemesis {
         violations.forEach(v -> b.append("- ").append(v).append('\n'));
         b.append("Other problems: ").append(problems.isEmpty() ? "none" : problems.size()).append('\n');
         problems.forEach(p -> b.append("- ").append(p).append('\n'));
-        List<String> evidence = workloads.stream().flatMap(w -> w.evidence().stream()).toList();
+        List<String> evidence = workloads.evidence();
         if (!evidence.isEmpty()) {
             b.append("\nEvidence:\n\n```\n");
             evidence.forEach(e -> b.append(e).append('\n'));

@@ -20,25 +20,25 @@ import java.util.TreeMap;
  * forwarding to a leader. Short timeouts: a paused node must not hold up the test, only fail to
  * answer.
  */
-final class ClusterView {
+public final class ClusterView {
 
     static final long DATA_RANGE = 2;
     private static final String PROBE_OPTIONS = "consistency=stale&connectTimeout=500&socketTimeout=1500&failoverTimeout=1000";
     private static final Duration POLL_INTERVAL = Duration.ofMillis(100);
 
     /** One row of a node's {@code FLOTILLA.REPLICAS} for the data range. */
-    record Replica(long node, String role, long term, Long lagEntries, long leader, long reportedBy) {
+    public record Replica(long node, String role, long term, Long lagEntries, long leader, long reportedBy) {
     }
 
-    private final ScriptedCluster cluster;
+    private final ProcessCluster cluster;
     private volatile String lastObservation = "nothing observed yet";
 
-    ClusterView(ScriptedCluster cluster) {
+    public ClusterView(ProcessCluster cluster) {
         this.cluster = cluster;
     }
 
     /** The data range's rows as the node reports them: its own, and on a leader every member's. */
-    List<Replica> replicasSeenBy(long node) throws SQLException {
+    public List<Replica> replicasSeenBy(long node) throws SQLException {
         List<Replica> rows = new ArrayList<>();
         try (Connection c = DriverManager.getConnection(cluster.nodeUrl(node, PROBE_OPTIONS), "sa", "");
              Statement s = c.createStatement();
@@ -54,7 +54,7 @@ final class ClusterView {
     }
 
     /** Every role the node reports for each range, by range: to spot a replica that stopped (FAILED). */
-    Map<Long, String> ownRolesOf(long node) throws SQLException {
+    public Map<Long, String> ownRolesOf(long node) throws SQLException {
         Map<Long, String> roles = new TreeMap<>();
         try (Connection c = DriverManager.getConnection(cluster.nodeUrl(node, PROBE_OPTIONS), "sa", "");
              Statement s = c.createStatement();
@@ -71,7 +71,7 @@ final class ClusterView {
      * majority of the cluster (itself included) names as leader. Nodes that do not answer count
      * for nothing.
      */
-    OptionalLong leaderAmong(Collection<Long> nodes) {
+    public OptionalLong leaderAmong(Collection<Long> nodes) {
         Map<Long, Replica> own = new TreeMap<>();
         StringBuilder seen = new StringBuilder();
         for (long node : nodes) {
@@ -85,7 +85,7 @@ final class ClusterView {
             }
         }
         lastObservation = seen.toString();
-        int majority = ScriptedCluster.NODE_IDS.size() / 2 + 1;
+        int majority = cluster.nodeIds().size() / 2 + 1;
         for (Replica candidate : own.values()) {
             if ("LEADER".equals(candidate.role())) {
                 long votes = own.values().stream().filter(r -> r.leader() == candidate.node()).count();
@@ -98,7 +98,7 @@ final class ClusterView {
     }
 
     /** Polls until {@link #leaderAmong} finds one, or the time is up. */
-    OptionalLong awaitLeader(Collection<Long> nodes, Duration within) throws InterruptedException {
+    public OptionalLong awaitLeader(Collection<Long> nodes, Duration within) throws InterruptedException {
         long deadline = System.nanoTime() + within.toNanos();
         while (true) {
             OptionalLong leader = leaderAmong(nodes);
@@ -114,15 +114,15 @@ final class ClusterView {
      * of its log: the cluster is whole again, and the next fault does not meet a node still
      * catching up from the last one.
      */
-    boolean awaitCaughtUp(long maxLag, Duration within) throws InterruptedException {
+    public boolean awaitCaughtUp(long maxLag, Duration within) throws InterruptedException {
         long deadline = System.nanoTime() + within.toNanos();
         while (System.nanoTime() < deadline) {
-            OptionalLong leader = leaderAmong(ScriptedCluster.NODE_IDS);
+            OptionalLong leader = leaderAmong(cluster.nodeIds());
             if (leader.isPresent()) {
                 try {
                     List<Replica> rows = replicasSeenBy(leader.getAsLong());
                     lastObservation = "leader " + leader.getAsLong() + " sees " + rows;
-                    boolean whole = rows.stream().map(Replica::node).distinct().count() == ScriptedCluster.NODE_IDS.size()
+                    boolean whole = rows.stream().map(Replica::node).distinct().count() == cluster.nodeIds().size()
                             && rows.stream().allMatch(r -> r.lagEntries() != null && r.lagEntries() <= maxLag);
                     if (whole) {
                         return true;
@@ -137,7 +137,28 @@ final class ClusterView {
     }
 
     /** What the last poll saw, for failure messages. */
-    String lastObservation() {
+    public String lastObservation() {
         return lastObservation;
+    }
+
+    /**
+     * Every replica that stopped on an unexpected failure, as a problem for the report: it says so
+     * in its role (FAILED) and its FAILURE column. A node that does not answer is a problem too.
+     */
+    public List<String> failedReplicas() {
+        List<String> problems = new ArrayList<>();
+        for (long node : cluster.nodeIds()) {
+            try {
+                ownRolesOf(node).forEach((range, role) -> {
+                    if ("FAILED".equals(role)) {
+                        problems.add("node " + node + ": its replica of range " + range + " stopped (FLOTILLA.REPLICAS "
+                                + "role FAILED; see the FAILURE column and the node log)");
+                    }
+                });
+            } catch (SQLException e) {
+                problems.add("node " + node + " did not report its replicas: " + e.getSQLState() + " " + e.getMessage());
+            }
+        }
+        return problems;
     }
 }

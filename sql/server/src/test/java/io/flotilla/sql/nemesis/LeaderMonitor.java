@@ -22,12 +22,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * worker thread, so a blocked worker shows here) gets its threads dumped with jcmd, a few times
  * per run, next to the node logs: what it was doing is the evidence.
  */
-final class LeaderMonitor implements AutoCloseable {
+public final class LeaderMonitor implements AutoCloseable {
 
     private static final String NOT_ANSWERING = "not answering within 1 s";
 
     /** What one node said of itself, from this moment on. */
-    record Change(long atNanos, long node, String state) {
+    public record Change(long atNanos, long node, String state) {
     }
 
     private static final String OPTIONS = "consistency=stale&connectTimeout=300&socketTimeout=1000&failoverTimeout=0";
@@ -35,7 +35,7 @@ final class LeaderMonitor implements AutoCloseable {
     private static final long INTERVAL_MILLIS = 200;
     private static final int MAX_THREAD_DUMPS = 12;
 
-    private final ScriptedCluster cluster;
+    private final ProcessCluster cluster;
     private final RunClock clock;
     private final Path dumps;
     private final AtomicInteger dumpsTaken = new AtomicInteger();
@@ -43,11 +43,11 @@ final class LeaderMonitor implements AutoCloseable {
     private final List<Thread> watchers = new ArrayList<>();
     private volatile boolean closed;
 
-    LeaderMonitor(ScriptedCluster cluster, RunClock clock, Path dumps) {
+    public LeaderMonitor(ProcessCluster cluster, RunClock clock, Path dumps) {
         this.cluster = cluster;
         this.clock = clock;
         this.dumps = dumps;
-        for (long node : ScriptedCluster.NODE_IDS) {
+        for (long node : cluster.nodeIds()) {
             Thread t = new Thread(() -> watch(node), "leader-monitor-node-" + node);
             t.setDaemon(true);
             watchers.add(t);
@@ -73,7 +73,7 @@ final class LeaderMonitor implements AutoCloseable {
             if (!state.equals(last)) {
                 long at = clock.now();
                 last = state;
-                if (state.startsWith(NOT_ANSWERING) && !cluster.isPaused(node)
+                if (state.startsWith(NOT_ANSWERING) && !cluster.silencedByFault(node)
                         && dumpsTaken.incrementAndGet() <= MAX_THREAD_DUMPS) {
                     state += "; threads: " + cluster.dumpThreads(node,
                             dumps.resolve(String.format("stall-node%d-%.0fs.txt", node, at / 1e9)));
@@ -120,7 +120,7 @@ final class LeaderMonitor implements AutoCloseable {
     }
 
     /** Every change, in time order. */
-    List<Change> changes() {
+    public List<Change> changes() {
         synchronized (changes) {
             List<Change> copy = new ArrayList<>(changes);
             copy.sort(Comparator.comparingLong(Change::atNanos));
@@ -129,7 +129,7 @@ final class LeaderMonitor implements AutoCloseable {
     }
 
     /** The changes as a Markdown table. */
-    String table() {
+    public String table() {
         StringBuilder b = new StringBuilder("| t | node | data range (as the node sees itself) |\n|---:|---:|---|\n");
         for (Change c : changes()) {
             b.append(String.format("| %.2f s | %d | %s |%n", c.atNanos() / 1e9, c.node(), c.state()));
@@ -143,7 +143,7 @@ final class LeaderMonitor implements AutoCloseable {
     }
 
     /** Stops watching (again, harmlessly); a watcher in a call ends within the probe's network timeout. */
-    void stop() {
+    public void stop() {
         closed = true;
         for (Thread t : watchers) {
             t.interrupt();

@@ -14,14 +14,14 @@ import java.util.TreeMap;
  * availability rule: from {@link #GRACE} after a fault healed to the next fault, every workload
  * must succeed at least once in every {@link #MAX_GAP}.
  */
-final class NemesisReport {
+public final class NemesisReport {
 
     static final Duration GRACE = Duration.ofSeconds(2);
     static final Duration MAX_GAP = Duration.ofSeconds(1);
 
     /** The longest stretch without a successful operation in a window. */
-    record Gap(long fromNanos, long toNanos) {
-        long length() {
+    public record Gap(long fromNanos, long toNanos) {
+        public long length() {
             return toNanos - fromNanos;
         }
     }
@@ -33,7 +33,7 @@ final class NemesisReport {
     private final Map<String, long[]> successes = new LinkedHashMap<>();
     private final List<Anomaly> anomalies;
 
-    NemesisReport(List<Phase> phases, List<String> workloads, Map<String, List<Outcome>> outcomes,
+    public NemesisReport(List<Phase> phases, List<String> workloads, Map<String, List<Outcome>> outcomes,
                   List<Anomaly> anomalies) {
         this.phases = phases;
         this.workloads = workloads;
@@ -46,7 +46,7 @@ final class NemesisReport {
         }
     }
 
-    static Gap longestGap(long[] sortedSuccesses, long from, long to) {
+    public static Gap longestGap(long[] sortedSuccesses, long from, long to) {
         Gap longest = new Gap(from, from);
         long previous = from;
         int i = Arrays.binarySearch(sortedSuccesses, from);
@@ -123,7 +123,7 @@ final class NemesisReport {
     }
 
     /** ok / failed / unknown per workload for every second of the run, with the faults marked. */
-    String timeline() {
+    public String timeline() {
         long end = phases.isEmpty() ? 0 : phases.get(phases.size() - 1).endNanos();
         int seconds = (int) (end / 1_000_000_000L) + 1;
         Map<Integer, List<String>> events = new TreeMap<>();
@@ -163,7 +163,7 @@ final class NemesisReport {
     }
 
     /** How often each SQLState ended an operation, by workload and operation. */
-    String errors() {
+    public String errors() {
         Map<String, int[]> byKey = new TreeMap<>();
         for (String w : workloads) {
             for (Outcome o : outcomes.getOrDefault(w, List.of())) {

@@ -11,19 +11,19 @@ import java.sql.SQLException;
  * @param nodeAfter  the node it was linked to when the operation ended, 0 if none (the driver dropped the link)
  * @param detail     for a failure: where it failed and the error's message; null when it succeeded
  */
-record Outcome(String workload, String operation, int client, long invokedNanos, long completedNanos, Result result,
+public record Outcome(String workload, String operation, int client, long invokedNanos, long completedNanos, Result result,
                String sqlState, long nodeBefore, long nodeAfter, String detail) {
 
-    static final String CSV_HEADER =
+    public static final String CSV_HEADER =
             "workload,operation,client,invoked_s,completed_s,result,sqlstate,node_before,node_after,detail";
 
-    String csv() {
+    public String csv() {
         return String.format("%s,%s,%d,%.6f,%.6f,%s,%s,%d,%d,\"%s\"", workload, operation, client, invokedNanos / 1e9,
                 completedNanos / 1e9, result, sqlState == null ? "" : sqlState, nodeBefore, nodeAfter,
                 detail == null ? "" : detail.replace("\"", "'"));
     }
 
-    enum Result {
+    public enum Result {
         /** Acknowledged: it took effect (or, for a read, returned a value). */
         OK,
         /** Certainly without effect: refused, rolled back, or a read that returned nothing. */

@@ -6,9 +6,9 @@ package io.flotilla.sql.nemesis;
  *
  * @param healedNanos negative for the baseline
  */
-record Phase(int number, String fault, String target, long startNanos, long healedNanos, long endNanos) {
+public record Phase(int number, String fault, String target, long startNanos, long healedNanos, long endNanos) {
 
-    boolean hasFault() {
+    public boolean hasFault() {
         return healedNanos >= 0;
     }
 }

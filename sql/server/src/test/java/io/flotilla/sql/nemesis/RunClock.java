@@ -7,30 +7,40 @@ import java.time.Instant;
  * fault windows and the per-second timeline alike, and progress lines stamped with it. The
  * wall-clock time of its origin relates it to the nodes' logs.
  */
-final class RunClock {
+public final class RunClock {
 
     private final long origin = System.nanoTime();
     private final Instant originWallClock = Instant.now();
+    /** What the progress lines start with: which harness is talking. */
+    private final String label;
+
+    RunClock() {
+        this("nemesis");
+    }
+
+    public RunClock(String label) {
+        this.label = label;
+    }
 
     /** Nanoseconds since the run began. */
-    long now() {
+    public long now() {
         return System.nanoTime() - origin;
     }
 
-    Instant origin() {
+    public Instant origin() {
         return originWallClock;
     }
 
     /** A wall-clock time (from a node's log) on the run's time line, in nanoseconds. */
-    long fromWallClock(Instant t) {
+    public long fromWallClock(Instant t) {
         return (t.toEpochMilli() - originWallClock.toEpochMilli()) * 1_000_000L;
     }
 
-    void log(String message) {
-        System.out.printf("[nemesis %7.2fs] %s%n", now() / 1e9, message);
+    public void log(String message) {
+        System.out.printf("[%s %7.2fs] %s%n", label, now() / 1e9, message);
     }
 
-    static String seconds(long nanos) {
+    public static String seconds(long nanos) {
         return String.format("%.2f s", nanos / 1e9);
     }
 }

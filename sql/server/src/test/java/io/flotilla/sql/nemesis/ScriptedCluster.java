@@ -1,5 +1,7 @@
 package io.flotilla.sql.nemesis;
 
+import io.flotilla.jdbc.wire.HostAddress;
+
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -48,7 +50,7 @@ import java.util.stream.Stream;
  * <p>{@link #close()} stops every node and deletes the directory, after copying the node logs to
  * an archive directory for the report; a shutdown hook kills the nodes if the JVM ends first.
  */
-final class ScriptedCluster implements AutoCloseable {
+final class ScriptedCluster implements ProcessCluster, AutoCloseable {
 
     static final List<Long> NODE_IDS = List.of(1L, 2L, 3L);
     /** The nodes' Raft election timeout; the lease is this minus the clock drift bound (900 ms). */
@@ -126,8 +128,13 @@ final class ScriptedCluster implements AutoCloseable {
         }
     }
 
-    /** The JDBC URL of every node, starting at the {@code rotation}-th, so that clients spread their first Hello. */
-    String url(int rotation, String options) {
+    @Override
+    public List<Long> nodeIds() {
+        return NODE_IDS;
+    }
+
+    @Override
+    public String url(int rotation, String options) {
         StringBuilder b = new StringBuilder("jdbc:flotilla://");
         for (int i = 0; i < NODE_IDS.size(); i++) {
             long id = NODE_IDS.get((rotation + i) % NODE_IDS.size());
@@ -136,15 +143,16 @@ final class ScriptedCluster implements AutoCloseable {
         return b.append(options.isEmpty() ? "" : "?" + options).toString();
     }
 
-    /** The URL of one node alone. */
-    String nodeUrl(long id, String options) {
+    @Override
+    public String nodeUrl(long id, String options) {
         return "jdbc:flotilla://" + sqlAddress(id) + (options.isEmpty() ? "" : "?" + options);
     }
 
-    /** The node whose client port this is, 0 if none. */
-    long nodeOfSqlPort(int port) {
-        long id = port - sqlBase + 1;
-        return NODE_IDS.contains(id) ? id : 0;
+    /** Every node listens on 127.0.0.1, each on a client port of its own. */
+    @Override
+    public long nodeAt(HostAddress clientAddress) {
+        long id = clientAddress.port() - sqlBase + 1;
+        return NODE_IDS.contains(id) && sqlAddress(id).equals(clientAddress.toString()) ? id : 0;
     }
 
     String sqlAddress(long id) {
@@ -371,7 +379,8 @@ final class ScriptedCluster implements AutoCloseable {
     }
 
     /** True if the node's JVM is stopped by a signal (paused). */
-    boolean isPaused(long id) {
+    @Override
+    public boolean silencedByFault(long id) {
         return pid(id).map(ScriptedCluster::isStopped).orElse(false);
     }
 
@@ -379,7 +388,8 @@ final class ScriptedCluster implements AutoCloseable {
      * The node JVM's threads (jcmd Thread.print) into a file, or a line saying why not: evidence
      * for a node that stops answering while no fault is injected.
      */
-    String dumpThreads(long id, Path file) {
+    @Override
+    public String dumpThreads(long id, Path file) {
         Optional<Long> pid = pid(id);
         if (pid.isEmpty()) {
             return "no pid";

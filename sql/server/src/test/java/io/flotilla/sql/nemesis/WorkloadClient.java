@@ -37,6 +37,8 @@ abstract class WorkloadClient implements Runnable {
     private Thread thread;
     /** A bug of the test itself (not an SQL error): reported, never swallowed. */
     private volatile Throwable crash;
+    /** When the last successful operation completed, on the run's clock; read by other threads to pace a run. */
+    private volatile long lastSuccessNanos = -1;
 
     WorkloadClient(String workload, int client, ClientUrls urls, RunClock clock) {
         this.workload = workload;
@@ -82,6 +84,11 @@ abstract class WorkloadClient implements Runnable {
 
     final Throwable crash() {
         return crash;
+    }
+
+    /** When this client's last successful operation completed, -1 before the first; safe from any thread. */
+    final long lastSuccessNanos() {
+        return lastSuccessNanos;
     }
 
     @Override
@@ -145,7 +152,7 @@ abstract class WorkloadClient implements Runnable {
         }
         try {
             HostAddress node = c.unwrap(FlotillaConnection.class).getCurrentNode();
-            return node == null ? 0 : urls.nodeOf(node.port());
+            return node == null ? 0 : urls.nodeOf(node);
         } catch (SQLException e) {
             return 0;
         }
@@ -169,6 +176,9 @@ abstract class WorkloadClient implements Runnable {
         Outcome o = new Outcome(workload, operation, client, invokedNanos, clock.now(), result,
                 failure == null ? null : failure.getSQLState(), nodeBefore, linkedNode(), detail);
         outcomes.add(o);
+        if (result == Outcome.Result.OK) {
+            lastSuccessNanos = o.completedNanos();
+        }
         return o;
     }
 
