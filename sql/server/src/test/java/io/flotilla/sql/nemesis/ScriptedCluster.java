@@ -394,21 +394,7 @@ final class ScriptedCluster implements ProcessCluster, AutoCloseable {
         if (pid.isEmpty()) {
             return "no pid";
         }
-        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-        try {
-            Process p = new ProcessBuilder(jcmd.toString(), String.valueOf(pid.get()), "Thread.print", "-l")
-                    .redirectErrorStream(true).redirectOutput(file.toFile()).start();
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return "jcmd timed out";
-            }
-            return p.exitValue() == 0 ? file.toString() : "jcmd exit " + p.exitValue() + " (" + file + ")";
-        } catch (IOException e) {
-            return "jcmd failed: " + e.getMessage();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "interrupted";
-        }
+        return ThreadDump.write(pid.get(), file);
     }
 
     private static boolean isStopped(long pid) {

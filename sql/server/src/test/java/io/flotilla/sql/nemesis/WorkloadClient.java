@@ -37,8 +37,12 @@ abstract class WorkloadClient implements Runnable {
     private Thread thread;
     /** A bug of the test itself (not an SQL error): reported, never swallowed. */
     private volatile Throwable crash;
-    /** When the last successful operation completed, on the run's clock; read by other threads to pace a run. */
-    private volatile long lastSuccessNanos = -1;
+    /**
+     * When the last successful operation was invoked, on the run's clock; read by other threads to
+     * pace a run. Invoked, not completed: a call that began before a fault and is answered after it
+     * heals says nothing of the cluster since.
+     */
+    private volatile long lastSuccessInvokedNanos = -1;
 
     WorkloadClient(String workload, int client, ClientUrls urls, RunClock clock) {
         this.workload = workload;
@@ -86,9 +90,9 @@ abstract class WorkloadClient implements Runnable {
         return crash;
     }
 
-    /** When this client's last successful operation completed, -1 before the first; safe from any thread. */
-    final long lastSuccessNanos() {
-        return lastSuccessNanos;
+    /** When this client's last successful operation was invoked, -1 before the first; safe from any thread. */
+    final long lastSuccessInvokedNanos() {
+        return lastSuccessInvokedNanos;
     }
 
     @Override
@@ -177,7 +181,7 @@ abstract class WorkloadClient implements Runnable {
                 failure == null ? null : failure.getSQLState(), nodeBefore, linkedNode(), detail);
         outcomes.add(o);
         if (result == Outcome.Result.OK) {
-            lastSuccessNanos = o.completedNanos();
+            lastSuccessInvokedNanos = o.invokedNanos();
         }
         return o;
     }

@@ -63,10 +63,10 @@ public final class WorkloadSet {
         return b.toString();
     }
 
-    /** True once every workload has completed an operation successfully at or after the moment (run clock). */
+    /** True once every workload has succeeded in an operation invoked at or after the moment (run clock). */
     public boolean allSucceededSince(long nanos) {
         for (Workload w : workloads) {
-            if (w.clients().stream().noneMatch(c -> c.lastSuccessNanos() >= nanos)) {
+            if (w.clients().stream().noneMatch(c -> c.lastSuccessInvokedNanos() >= nanos)) {
                 return false;
             }
         }
