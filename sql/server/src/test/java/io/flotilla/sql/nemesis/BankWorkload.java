@@ -7,8 +7,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * Bank transfers in explicit SERIALIZABLE transactions over a few accounts, and audits: a
@@ -36,15 +38,18 @@ final class BankWorkload implements Workload {
     /** How far back from an audit that saw a negative balance the report lists the transfers of that account. */
     private static final long EVIDENCE_WINDOW_NANOS = 3_000_000_000L;
 
-    /** One transfer as its client saw it; {@code balanceSeen} is -1 if it failed before reading it. */
+    /**
+     * One transfer as its client saw it; {@code balanceSeen} is -1 if it failed before reading it,
+     * {@code detail} says at which step and why it failed (null if it committed).
+     */
     record Transfer(int client, long invokedNanos, long completedNanos, int from, int to, long amount, long balanceSeen,
-                    Outcome.Result result, String sqlState, long nodeBefore, long nodeAfter) {
+                    Outcome.Result result, String sqlState, long nodeBefore, long nodeAfter, String detail) {
         @Override
         public String toString() {
-            return String.format("client %d [%.3f s, %.3f s] %d -> %d amount %d, read balance %s, %s%s, node %d -> %d",
+            return String.format("client %d [%.3f s, %.3f s] %d -> %d amount %d, read balance %s, %s%s, node %d -> %d%s",
                     client, invokedNanos / 1e9, completedNanos / 1e9, from, to, amount,
                     balanceSeen < 0 ? "-" : String.valueOf(balanceSeen), result,
-                    sqlState == null ? "" : " " + sqlState, nodeBefore, nodeAfter);
+                    sqlState == null ? "" : " " + sqlState, nodeBefore, nodeAfter, detail == null ? "" : " (" + detail + ")");
         }
     }
 
@@ -57,8 +62,11 @@ final class BankWorkload implements Workload {
         final long min;
         final long count;
         final int negativeAccount;
+        /** When the last audit before it that saw a correct state was invoked, -1 if none did. */
+        final long lastCorrectNanos;
 
-        AuditFinding(long at, long sum, long min, long count, int negativeAccount) {
+        AuditFinding(long at, long sum, long min, long count, int negativeAccount, long lastCorrectNanos) {
+            this.lastCorrectNanos = lastCorrectNanos;
             this.firstNanos = at;
             this.lastNanos = at;
             this.sum = sum;
@@ -124,6 +132,8 @@ final class BankWorkload implements Workload {
             }
         }
         int audits = 0;
+        // Consecutive findings after one correct audit share the explanation: the first gives it.
+        Set<Long> explainedFrom = new HashSet<>();
         for (WorkloadClient client : clients) {
             if (client instanceof Audits a) {
                 audits += a.audited;
@@ -131,6 +141,9 @@ final class BankWorkload implements Workload {
                     anomalies.add(f.toAnomaly());
                     if (f.negativeAccount >= 0) {
                         evidence.add(explainNegative(f, a, transfers));
+                    }
+                    if (f.sum != TOTAL && explainedFrom.add(f.lastCorrectNanos)) {
+                        evidence.add(explainTotal(f, a, transfers));
                     }
                 }
             }
@@ -164,6 +177,21 @@ final class BankWorkload implements Workload {
                 .filter(t -> t.from() == f.negativeAccount || t.to() == f.negativeAccount)
                 .filter(t -> t.result() != Outcome.Result.FAILED)
                 .filter(t -> t.invokedNanos() < f.firstNanos && t.completedNanos() > f.firstNanos - EVIDENCE_WINDOW_NANOS)
+                .sorted(Comparator.comparingLong(Transfer::invokedNanos))
+                .forEach(t -> b.append("\n    ").append(t));
+        return b.toString();
+    }
+
+    /**
+     * The transfers under way between the last audit that saw the right total and the first that
+     * saw another: one of them changed the total (a half-applied transfer shows as its amount).
+     */
+    private static String explainTotal(AuditFinding f, Audits auditor, List<Transfer> transfers) {
+        StringBuilder b = new StringBuilder(String.format("total %d instead of %d (off by %+d) from %.3f s (audit client "
+                + "%d; the last correct audit began at %s); every transfer under way in between:", f.sum, TOTAL, f.sum - TOTAL,
+                f.firstNanos / 1e9, auditor.client, f.lastCorrectNanos < 0 ? "-" : String.format("%.3f s", f.lastCorrectNanos / 1e9)));
+        transfers.stream()
+                .filter(t -> t.invokedNanos() < f.firstNanos && t.completedNanos() > f.lastCorrectNanos)
                 .sorted(Comparator.comparingLong(Transfer::invokedNanos))
                 .forEach(t -> b.append("\n    ").append(t));
         return b.toString();
@@ -236,7 +264,7 @@ final class BankWorkload implements Workload {
                         "40003".equals(e.getSQLState()) ? Outcome.Result.UNKNOWN : Outcome.Result.FAILED, e, step);
             }
             log.add(new Transfer(client, invoked, outcome.completedNanos(), from, to, balance >= amount ? amount : 0,
-                    balance, outcome.result(), outcome.sqlState(), node, outcome.nodeAfter()));
+                    balance, outcome.result(), outcome.sqlState(), node, outcome.nodeAfter(), outcome.detail()));
         }
 
         private void move(Connection c, int account, long delta, long invoked) throws SQLException {
@@ -255,6 +283,8 @@ final class BankWorkload implements Workload {
     static final class Audits extends WorkloadClient {
         int audited;
         final List<AuditFinding> findings = new ArrayList<>();
+        /** When the last audit that saw a correct state was invoked: where a finding's evidence starts. */
+        private long lastCorrectNanos = -1;
 
         Audits(int client, ClientUrls urls, RunClock clock) {
             super(NAME, client, urls, clock);
@@ -288,8 +318,10 @@ final class BankWorkload implements Workload {
                             last.audits++;
                             last.lastNanos = invoked;
                         } else {
-                            findings.add(new AuditFinding(invoked, sum, min, count, negative));
+                            findings.add(new AuditFinding(invoked, sum, min, count, negative, lastCorrectNanos));
                         }
+                    } else {
+                        lastCorrectNanos = invoked;
                     }
                 }
                 step = "commit";
