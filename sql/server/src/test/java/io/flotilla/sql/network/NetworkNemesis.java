@@ -193,6 +193,7 @@ final class NetworkNemesis {
         try {
             return view.replicasSeenBy(node).stream().filter(r -> r.node() == node).findFirst();
         } catch (SQLException e) {
+            // A node that does not answer shows no election: the watch polls again, up to its deadline.
             return Optional.empty();
         }
     }
