@@ -7,6 +7,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.util.concurrent.EventExecutorGroup;
 import java.io.IOException;
 import java.lang.System.Logger;
+import java.net.InetSocketAddress;
 
 /**
  * A connection another node opened to this one. Its first frame says what it is: a Hello opens a
@@ -59,13 +60,16 @@ final class InboundConnection extends SimpleChannelInboundHandler<Frame> {
         }
     }
 
-    /** A node that joined later tells where it listens; configured addresses are never overwritten. */
+    /**
+     * A node that joined later tells where it listens; configured addresses are never overwritten.
+     * Kept as a name, unresolved: it is resolved at each connection attempt, as configured ones are.
+     */
     private void learnAddress(Frame.Hello hello) {
         String a = hello.listenAddress();
         int colon = a.lastIndexOf(':');
         if (colon > 0) {
             try {
-                peers.learn(hello.from(), new java.net.InetSocketAddress(a.substring(0, colon),
+                peers.learn(hello.from(), InetSocketAddress.createUnresolved(a.substring(0, colon),
                         Integer.parseInt(a.substring(colon + 1))));
             } catch (IllegalArgumentException e) {
                 LOG.log(System.Logger.Level.WARNING, "node " + hello.from() + " advertised an unusable address " + a);

@@ -14,6 +14,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -43,6 +44,7 @@ final class OutboundLink {
     private final long self;
     private final long peer;
     private final AddressBook peers;
+    private final HostResolver resolver;
     private final EventLoop loop;
     private final Bootstrap bootstrap;
     private final OutboundQueue replication;
@@ -74,6 +76,7 @@ final class OutboundLink {
         this.self = config.nodeId();
         this.peer = peer;
         this.peers = config.peers();
+        this.resolver = config.resolver();
         this.loop = loop;
         this.replication = new OutboundQueue(config.maxQueuedMessages(), config.maxQueuedBytes());
         this.leadership = new OutboundQueue(config.maxQueuedMessages(), config.maxQueuedBytes());
@@ -198,11 +201,22 @@ final class OutboundLink {
             retryLater();
             return;
         }
+        InetSocketAddress target;
+        try {
+            // Resolved at every attempt, never kept: a peer known by name may have come back at another IP.
+            // Blocking, like Netty's default resolver; a name that no longer exists fails fast (NXDOMAIN).
+            target = resolver.dialable(address.get());
+        } catch (UnknownHostException e) {
+            LOG.log(Level.INFO, "cannot resolve node {0}''s host {1}: {2}", peer, address.get().getHostString(),
+                    e.toString());
+            retryLater();
+            return;
+        }
         connecting = true;
-        bootstrap.connect(address.get()).addListener((ChannelFuture f) -> connected(f, address.get()));
+        bootstrap.connect(target).addListener((ChannelFuture f) -> connected(f, address.get(), target));
     }
 
-    private void connected(ChannelFuture attempt, InetSocketAddress address) {
+    private void connected(ChannelFuture attempt, InetSocketAddress address, InetSocketAddress target) {
         connecting = false;
         Channel ch = attempt.channel();
         if (closed) {
@@ -210,7 +224,8 @@ final class OutboundLink {
             return;
         }
         if (!attempt.isSuccess()) {
-            LOG.log(Level.INFO, "cannot connect to node {0} at {1}: {2}", peer, address, attempt.cause().toString());
+            LOG.log(Level.INFO, "cannot connect to node {0} at {1}:{2} ({3}): {4}", peer, address.getHostString(),
+                    String.valueOf(address.getPort()), target.getAddress().getHostAddress(), attempt.cause().toString());
             retryLater();
             return;
         }

@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.channels.ReadableByteChannel;
 import java.util.Map;
 import java.util.Objects;
@@ -189,6 +190,15 @@ public final class RaftTransport implements AutoCloseable {
             sender.abandon(new IOException("no address for node " + announcement.to()));
             return result;
         }
+        InetSocketAddress target;
+        try {
+            // Resolved for this stream alone, as a message link resolves at each dial.
+            target = config.resolver().dialable(address.get());
+        } catch (UnknownHostException e) {
+            sender.abandon(new IOException("cannot resolve node " + announcement.to() + "'s host "
+                    + address.get().getHostString() + " for a snapshot", e));
+            return result;
+        }
         int maxFrameBytes = config.maxFrameBytes();
         snapshotBootstrap.clone()
                 .handler(new ChannelInitializer<Channel>() {
@@ -198,7 +208,7 @@ public final class RaftTransport implements AutoCloseable {
                         ch.pipeline().addLast(sender);
                     }
                 })
-                .connect(address.get())
+                .connect(target)
                 .addListener((ChannelFuture f) -> {
                     if (!f.isSuccess()) {
                         sender.abandon(new IOException("cannot connect to node " + announcement.to() + " at "
@@ -254,10 +264,17 @@ public final class RaftTransport implements AutoCloseable {
                 new Backoff(config.reconnectMin(), config.reconnectMax(), random), advertisedAddress()));
     }
 
-    /** Where peers can reach this node, unless it listens on every interface (then they must be told). */
+    /**
+     * Where peers can reach this node: the configured advertised address (its port 0 read as the
+     * bound port), else the bound address unless it is a wildcard, which no peer can dial (then
+     * nothing: peers must be configured with this node's address).
+     */
     private String advertisedAddress() {
-        InetSocketAddress a = localAddress();
-        return a.getAddress() == null || a.getAddress().isAnyLocalAddress() ? "" : a.getHostString() + ":" + a.getPort();
+        InetSocketAddress bound = localAddress();
+        return config.advertisedAddress()
+                .map(a -> a.getHostString() + ":" + (a.getPort() == 0 ? bound.getPort() : a.getPort()))
+                .orElseGet(() -> bound.getAddress() == null || bound.getAddress().isAnyLocalAddress() ? ""
+                        : bound.getHostString() + ":" + bound.getPort());
     }
 
     private void checkOpen() {

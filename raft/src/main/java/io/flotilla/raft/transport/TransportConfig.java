@@ -3,13 +3,20 @@ package io.flotilla.raft.transport;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Settings of one node's transport.
  *
  * @param nodeId             this node
- * @param listenAddress      where peers connect (port 0: any free port, see {@link RaftTransport#localAddress()})
+ * @param listenAddress      what the transport binds (port 0: any free port, see {@link RaftTransport#localAddress()})
+ * @param advertisedAddress  where peers are told to dial this node (in the Hello of each connection
+ *                           it opens), when that is not the bound address: a host name, or the
+ *                           address in front of a wildcard ({@code 0.0.0.0}) bind; port 0 there
+ *                           stands for the bound port. Empty: the bound address, unless it is a
+ *                           wildcard, in which case peers are told nothing
  * @param peers              where the other nodes listen; shared with whoever updates it
+ * @param resolver           turns peers' host names into addresses at each connection attempt
  * @param maxFrameBytes      the largest frame sent or accepted (length prefix excluded); a larger
  *                           incoming one closes the connection, a message too large for it is dropped
  * @param maxQueuedMessages  per peer: messages waiting to be sent beyond this are dropped
@@ -24,7 +31,9 @@ import java.util.Objects;
 public record TransportConfig(
         long nodeId,
         InetSocketAddress listenAddress,
+        Optional<InetSocketAddress> advertisedAddress,
         AddressBook peers,
+        HostResolver resolver,
         int maxFrameBytes,
         int maxQueuedMessages,
         long maxQueuedBytes,
@@ -43,7 +52,9 @@ public record TransportConfig(
             throw new IllegalArgumentException("not a node id: " + nodeId);
         }
         Objects.requireNonNull(listenAddress, "listenAddress");
+        Objects.requireNonNull(advertisedAddress, "advertisedAddress");
         Objects.requireNonNull(peers, "peers");
+        Objects.requireNonNull(resolver, "resolver");
         Objects.requireNonNull(reconnectMin, "reconnectMin");
         Objects.requireNonNull(reconnectMax, "reconnectMax");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
@@ -71,35 +82,52 @@ public record TransportConfig(
     /**
      * 16 MiB frames (the core's appends are at most 1 MiB by default, and a batch holds several),
      * 4096 messages or 64 MiB queued per peer, reconnects after 50 ms doubling up to 2 s, 1 MiB
-     * snapshot chunks.
+     * snapshot chunks; advertised as bound; names resolved by the JDK.
      */
     public static TransportConfig defaults(long nodeId, InetSocketAddress listenAddress, AddressBook peers) {
-        return new TransportConfig(nodeId, listenAddress, peers, 16 << 20, 4096, 64L << 20,
-                Duration.ofMillis(50), Duration.ofSeconds(2), Duration.ofSeconds(5), 1 << 20, 2, 2);
+        return new TransportConfig(nodeId, listenAddress, Optional.empty(), peers, HostResolver.SYSTEM, 16 << 20,
+                4096, 64L << 20, Duration.ofMillis(50), Duration.ofSeconds(2), Duration.ofSeconds(5), 1 << 20, 2, 2);
     }
 
     public TransportConfig withListenAddress(InetSocketAddress address) {
-        return new TransportConfig(nodeId, address, peers, maxFrameBytes, maxQueuedMessages, maxQueuedBytes,
-                reconnectMin, reconnectMax, connectTimeout, snapshotChunkBytes, ioThreads, snapshotThreads);
+        return new TransportConfig(nodeId, address, advertisedAddress, peers, resolver, maxFrameBytes,
+                maxQueuedMessages, maxQueuedBytes, reconnectMin, reconnectMax, connectTimeout, snapshotChunkBytes,
+                ioThreads, snapshotThreads);
+    }
+
+    public TransportConfig withAdvertisedAddress(InetSocketAddress address) {
+        return new TransportConfig(nodeId, listenAddress, Optional.of(address), peers, resolver, maxFrameBytes,
+                maxQueuedMessages, maxQueuedBytes, reconnectMin, reconnectMax, connectTimeout, snapshotChunkBytes,
+                ioThreads, snapshotThreads);
+    }
+
+    public TransportConfig withResolver(HostResolver hostResolver) {
+        return new TransportConfig(nodeId, listenAddress, advertisedAddress, peers, hostResolver, maxFrameBytes,
+                maxQueuedMessages, maxQueuedBytes, reconnectMin, reconnectMax, connectTimeout, snapshotChunkBytes,
+                ioThreads, snapshotThreads);
     }
 
     public TransportConfig withMaxFrameBytes(int bytes) {
-        return new TransportConfig(nodeId, listenAddress, peers, bytes, maxQueuedMessages, maxQueuedBytes,
-                reconnectMin, reconnectMax, connectTimeout, snapshotChunkBytes, ioThreads, snapshotThreads);
+        return new TransportConfig(nodeId, listenAddress, advertisedAddress, peers, resolver, bytes,
+                maxQueuedMessages, maxQueuedBytes, reconnectMin, reconnectMax, connectTimeout, snapshotChunkBytes,
+                ioThreads, snapshotThreads);
     }
 
     public TransportConfig withQueueLimits(int messages, long bytes) {
-        return new TransportConfig(nodeId, listenAddress, peers, maxFrameBytes, messages, bytes,
-                reconnectMin, reconnectMax, connectTimeout, snapshotChunkBytes, ioThreads, snapshotThreads);
+        return new TransportConfig(nodeId, listenAddress, advertisedAddress, peers, resolver, maxFrameBytes,
+                messages, bytes, reconnectMin, reconnectMax, connectTimeout, snapshotChunkBytes, ioThreads,
+                snapshotThreads);
     }
 
     public TransportConfig withReconnect(Duration min, Duration max) {
-        return new TransportConfig(nodeId, listenAddress, peers, maxFrameBytes, maxQueuedMessages, maxQueuedBytes,
-                min, max, connectTimeout, snapshotChunkBytes, ioThreads, snapshotThreads);
+        return new TransportConfig(nodeId, listenAddress, advertisedAddress, peers, resolver, maxFrameBytes,
+                maxQueuedMessages, maxQueuedBytes, min, max, connectTimeout, snapshotChunkBytes, ioThreads,
+                snapshotThreads);
     }
 
     public TransportConfig withSnapshotChunkBytes(int bytes) {
-        return new TransportConfig(nodeId, listenAddress, peers, maxFrameBytes, maxQueuedMessages, maxQueuedBytes,
-                reconnectMin, reconnectMax, connectTimeout, bytes, ioThreads, snapshotThreads);
+        return new TransportConfig(nodeId, listenAddress, advertisedAddress, peers, resolver, maxFrameBytes,
+                maxQueuedMessages, maxQueuedBytes, reconnectMin, reconnectMax, connectTimeout, bytes, ioThreads,
+                snapshotThreads);
     }
 }
