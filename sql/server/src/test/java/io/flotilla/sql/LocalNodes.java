@@ -118,6 +118,20 @@ final class LocalNodes implements AutoCloseable {
         return id;
     }
 
+    /**
+     * Starts one more node, empty, that joins through one node's client port alone ({@code --join
+     * host:sqlPort}, no {@code --peers}); returns its id.
+     */
+    long joinThrough(long seed) throws Exception {
+        long id = flags.size() + 1;
+        flags.put(id, new String[] {"--node-id", String.valueOf(id), "--raft", "127.0.0.1:" + freePort(),
+            "--sql", "127.0.0.1:" + freePort(), "--data-dir", root.resolve("node-" + id).toString(),
+            "--election-timeout-ms", "300", "--heartbeat-ms", "30", "--max-clock-drift-ms", "60",
+            "--join", "127.0.0.1:" + sqlPorts.get((int) seed - 1)});
+        start(id);
+        return id;
+    }
+
     void start(long id) throws Exception {
         if (!separateProcesses) {
             running.put(id, Node.start(NodeConfig.parse(flags.get(id)), stalenessClock(id)));
@@ -199,7 +213,13 @@ final class LocalNodes implements AutoCloseable {
     /** The URL of one node alone. */
     /** An admin request through node 1 (which forwards range operations to their leader). */
     io.flotilla.jdbc.protocol.Response admin(io.flotilla.jdbc.protocol.Admin.Builder admin) throws java.sql.SQLException {
-        java.net.InetSocketAddress first = node(1).sqlAddress();
+        return admin(1, admin);
+    }
+
+    /** An admin request through the given node (in this JVM). */
+    io.flotilla.jdbc.protocol.Response admin(long via, io.flotilla.jdbc.protocol.Admin.Builder admin)
+            throws java.sql.SQLException {
+        java.net.InetSocketAddress first = node(via).sqlAddress();
         io.flotilla.jdbc.protocol.Hello hello = io.flotilla.jdbc.protocol.Hello.newBuilder()
                 .setSessionId(com.google.protobuf.ByteString.copyFromUtf8("local-nodes-admin")).build();
         try (io.flotilla.jdbc.wire.NodeConnection c = io.flotilla.jdbc.wire.NodeConnection.open(
@@ -209,21 +229,27 @@ final class LocalNodes implements AutoCloseable {
     }
 
     /**
-     * Adds a learner to a range through node 1, asking again while the range has no leader ready to
-     * take it (08F01 just after an election, 08F02); any other refusal fails the test.
+     * Adds a learner to a range through each other running node in turn (only the data range's requests
+     * are forwarded to the leader; the meta range's must reach its leader), asking again while the
+     * range has no leader ready to take it (08F01, 08F02); any other refusal fails the test.
      */
     void addLearner(long range, long node) throws Exception {
         Eventually.await("node " + node + " is added as a learner of range " + range, () -> {
-            io.flotilla.jdbc.protocol.Response answer = admin(io.flotilla.jdbc.protocol.Admin.newBuilder()
-                    .setRange(range).setAddLearner(node));
-            if (!answer.hasError()) {
-                return true;
+            for (long via : new ArrayList<>(running.keySet())) {
+                if (via == node) {
+                    continue;
+                }
+                io.flotilla.jdbc.protocol.Response answer = admin(via, io.flotilla.jdbc.protocol.Admin.newBuilder()
+                        .setRange(range).setAddLearner(node));
+                if (!answer.hasError()) {
+                    return true;
+                }
+                String state = answer.getError().getSqlState();
+                if (!state.equals("08F01") && !state.equals("08F02")) {
+                    throw new AssertionError("add-learner refused: " + answer);
+                }
             }
-            String state = answer.getError().getSqlState();
-            if (state.equals("08F01") || state.equals("08F02")) {
-                return false;
-            }
-            throw new AssertionError("add-learner refused: " + answer);
+            return false;
         });
     }
 

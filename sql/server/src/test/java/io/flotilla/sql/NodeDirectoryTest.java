@@ -20,6 +20,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -135,6 +136,43 @@ class NodeDirectoryTest {
             Node follower = nodes.node(leader.id() == 1 ? 2 : 1);
             SQLException refused = assertThrows(SQLException.class, () -> follower.directory().record(two));
             assertEquals("08F01", refused.getSQLState(), "only the meta range's leader writes the directory");
+        }
+    }
+
+    /**
+     * A node given one seed — a follower's client address — and no peers is reached by the data
+     * range's leader, which it never dialed: the leader finds its Raft address in the node
+     * directory, where the node's announcement through the seed put it.
+     */
+    @Test
+    void aNodeJoinsThroughOneSeedAndTheLeaderFindsItInTheDirectory() throws Exception {
+        try (LocalNodes nodes = new LocalNodes(3)) {
+            try (Connection c = DriverManager.getConnection(nodes.url()); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE SEEDED(ID INT PRIMARY KEY)");
+                for (int i = 0; i < 5; i++) {
+                    s.executeUpdate("INSERT INTO SEEDED VALUES (" + i + ")");
+                }
+            }
+            long leader = nodes.awaitServing();
+            long seed = leader == 1 ? 2 : 1;
+            long joined = nodes.joinThrough(seed);
+            assertTrue(nodes.node(joined).config().peers().isEmpty(), "the joined node knows no peers");
+            await("the joined node is in the node directory of the data range's leader",
+                    () -> nodes.node(leader).directory().entry(joined).isPresent());
+
+            nodes.addLearner(Node.DATA_RANGE, joined);
+            nodes.addLearner(Node.META_RANGE, joined);
+            await("the joined node's replica of the data range holds every row", () -> {
+                try (Connection c = nodes.node(joined).replica(Node.DATA_RANGE).store().connect();
+                     Statement s = c.createStatement();
+                     ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM SEEDED")) {
+                    return rs.next() && rs.getInt(1) == 5;
+                } catch (SQLException tableNotThereYet) {
+                    return false;
+                }
+            });
+            await("the joined node's replica of the meta range lists every node",
+                    () -> nodes.node(joined).directory().entries().keySet().equals(Set.of(1L, 2L, 3L, joined)));
         }
     }
 

@@ -40,6 +40,7 @@ public final class Node implements AutoCloseable {
     public static final long DATA_RANGE = 2;
     private static final List<Long> RANGES = List.of(META_RANGE, DATA_RANGE);
     private static final long START_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private static final System.Logger LOG = System.getLogger(Node.class.getName());
 
     private final NodeConfig config;
     private final NodeEnvironment environment;
@@ -74,6 +75,7 @@ public final class Node implements AutoCloseable {
             this.directory = new NodeDirectory(replica(META_RANGE));
             this.descriptors = new RangeDescriptors(replica(META_RANGE));
             this.catalog = new Catalog(replica(META_RANGE));
+            environment.network().lookUpUnknownNodesIn(this::raftAddressInDirectory);
             SystemViews.install(this);
         } catch (IOException | SQLException | InterruptedException | RuntimeException e) {
             // Nothing started here may linger.
@@ -94,7 +96,16 @@ public final class Node implements AutoCloseable {
      */
     public static Node start(NodeConfig config, LongSupplier stalenessClock)
             throws IOException, SQLException, InterruptedException {
-        Node node = new Node(config, NodeEnvironment.of(config, stalenessClock));
+        return start(config, NodeEnvironment.of(config, stalenessClock));
+    }
+
+    /**
+     * Starts a node in the given environment (a real one built by {@link NodeEnvironment#of}, with a
+     * resolver of the caller's, say) and serves clients.
+     */
+    public static Node start(NodeConfig config, NodeEnvironment environment)
+            throws IOException, SQLException, InterruptedException {
+        Node node = new Node(config, environment);
         try {
             node.serve();
         } catch (IOException | RuntimeException e) {
@@ -115,7 +126,7 @@ public final class Node implements AutoCloseable {
     }
 
     private void serve() throws IOException {
-        ClientServer clients = ClientServer.start(NodeEnvironment.resolved(config.sql()), this);
+        ClientServer clients = ClientServer.start(NodeEnvironment.bindable(config.sql().listen()), this);
         NodeAnnouncer announcer = new NodeAnnouncer(this, self(clients.localAddress()));
         MetaReconciler reconciler = new MetaReconciler(this, descriptors, catalog);
         services = Optional.of(new Services(clients, announcer, reconciler));
@@ -227,12 +238,28 @@ public final class Node implements AutoCloseable {
     public SortedMap<Long, Peer> knownPeers() throws SQLException {
         SortedMap<Long, Peer> all = new TreeMap<>(directory.entries());
         all.putAll(config.peers());
-        all.put(config.nodeId(), self(sqlAddress()));
+        all.put(config.nodeId(), advertised());
         return Collections.unmodifiableSortedMap(all);
     }
 
     public NodeDirectory directory() {
         return directory;
+    }
+
+    /**
+     * A node's Raft address as this node's replica of the node directory has it: where the
+     * transport dials a node it was not configured with and has not heard from (one that joined
+     * through another node's client port). Read on a transport thread, from the directory's cache
+     * unless the meta range applied something since.
+     */
+    private Optional<InetSocketAddress> raftAddressInDirectory(long node) {
+        try {
+            return directory.entry(node).map(Peer::raft);
+        } catch (SQLException e) {
+            LOG.log(System.Logger.Level.WARNING, "node " + config.nodeId() + ": cannot read node " + node
+                    + "'s Raft address from the node directory", e);
+            return Optional.empty();
+        }
     }
 
     /** The range descriptors as this node's replica of the meta range holds them. */
@@ -245,21 +272,28 @@ public final class Node implements AutoCloseable {
         return catalog;
     }
 
-    /** This node's entry: the configured hosts with the ports bound (which differ where the configuration says 0). */
-    private Peer self(InetSocketAddress sql) {
-        return new Peer(config.nodeId(),
-                InetSocketAddress.createUnresolved(config.raft().getHostString(), raftAddress().getPort()),
-                InetSocketAddress.createUnresolved(config.sql().getHostString(), sql.getPort()));
+    /**
+     * This node as the cluster is told of it (the node directory, the driver's cluster list):
+     * its advertised addresses, with the ports bound where the advertised ones are 0.
+     */
+    public Peer advertised() {
+        return self(sqlAddress());
+    }
+
+    private Peer self(InetSocketAddress boundSql) {
+        return new Peer(config.nodeId(), config.raft().advertised(raftAddress()), config.sql().advertised(boundSql));
     }
 
     /**
-     * The client port this node listens on (the configured one, or the one bound for port 0); a
-     * node that does not serve clients itself (in the simulator) answers the configured one.
+     * The address this node's client port is bound to (the configured listen address, with the
+     * port chosen for port 0); a node that does not serve clients itself (in the simulator)
+     * answers the configured one. Other machines dial {@link #advertised()} instead.
      */
     public InetSocketAddress sqlAddress() {
-        return services.map(s -> s.clients().localAddress()).orElse(config.sql());
+        return services.map(s -> s.clients().localAddress()).orElse(config.sql().listen());
     }
 
+    /** The address this node's Raft transport is bound to. */
     public InetSocketAddress raftAddress() {
         return environment.network().localAddress();
     }

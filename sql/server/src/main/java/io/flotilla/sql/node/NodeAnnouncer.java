@@ -21,7 +21,10 @@ import java.util.concurrent.TimeUnit;
  * on and, unless they agree, sends an {@link Announcement} until the meta range's leader recorded it
  * (or the node closes). A restarted node whose addresses did not change finds its entry and sends
  * nothing; a node that holds no replica of the meta range (one that joined) cannot tell, so it
- * announces at every start, and the leader writes only if the entry differs.
+ * announces at every start, and the leader writes only if the entry differs. The addresses it
+ * announces are the advertised ones. A node that joined through seeds alone (no {@code --peers})
+ * announces to them: the one it reaches records it if it leads the meta range, else names the
+ * leader, and the announcer goes there.
  */
 final class NodeAnnouncer implements AutoCloseable {
 
@@ -98,7 +101,10 @@ final class NodeAnnouncer implements AutoCloseable {
         }
     }
 
-    /** The leader named last, then every node this one knows (itself included: it may lead the meta range). */
+    /**
+     * The leader named last, then every node this one knows (itself included: it may lead the meta
+     * range), then the seeds it joined through (which know the rest).
+     */
     private Set<HostAddress> targets(HostAddress leader) throws SQLException {
         Set<HostAddress> out = new LinkedHashSet<>();
         if (leader != null) {
@@ -107,6 +113,9 @@ final class NodeAnnouncer implements AutoCloseable {
         for (Peer p : node.knownPeers().values()) {
             InetSocketAddress a = p.sql();
             out.add(new HostAddress(a.getHostString(), a.getPort()));
+        }
+        for (InetSocketAddress seed : node.config().seeds()) {
+            out.add(new HostAddress(seed.getHostString(), seed.getPort()));
         }
         return out;
     }

@@ -3,6 +3,7 @@ package io.flotilla.sql.node;
 import io.flotilla.raft.node.DiskLogs;
 import io.flotilla.raft.node.RaftNode;
 import io.flotilla.raft.transport.AddressBook;
+import io.flotilla.raft.transport.HostResolver;
 import io.flotilla.raft.transport.TransportConfig;
 import io.flotilla.statemachine.range.RangeReplica;
 
@@ -29,21 +30,33 @@ public record NodeEnvironment(RaftNetwork network, RaftNode.LogStore logs, RaftN
 
     /** A real node's: the transport on its configured address, its logs under its data directory, two workers. */
     public static NodeEnvironment of(NodeConfig config, LongSupplier stalenessClock) {
+        return of(config, stalenessClock, HostResolver.SYSTEM);
+    }
+
+    /**
+     * A real node's, whose transport resolves peers' host names with {@code resolver} (at each
+     * dial): tests give one whose answers they change, as DNS does when a host moves.
+     */
+    public static NodeEnvironment of(NodeConfig config, LongSupplier stalenessClock, HostResolver resolver) {
         AddressBook book = new AddressBook();
         for (Peer p : config.peers().values()) {
             if (p.id() != config.nodeId()) {
-                book.put(p.id(), resolved(p.raft()));
+                // As given (a name stays a name): the transport resolves it at every dial, never here once for all.
+                book.put(p.id(), p.raft());
             }
         }
-        TransportNetwork network = new TransportNetwork(TransportConfig.defaults(config.nodeId(), resolved(config.raft()), book));
+        TransportConfig transport = TransportConfig.defaults(config.nodeId(), bindable(config.raft().listen()), book)
+                .withAdvertisedAddress(config.raft().advertise())
+                .withResolver(resolver);
         DiskLogs logs = DiskLogs.open(range -> config.dataDir().resolve("range-" + range),
                 "node-" + config.nodeId() + "-log");
-        return new NodeEnvironment(network, logs, new RaftNode.Loops.Threads(2), System::nanoTime, stalenessClock,
-                System::currentTimeMillis, new SecureRandom(), RangeReplica.Options.defaults(), Waits.BLOCKING,
-                PeerLinks.overClientProtocol(config.electionTimeout()));
+        return new NodeEnvironment(new TransportNetwork(transport), logs, new RaftNode.Loops.Threads(2),
+                System::nanoTime, stalenessClock, System::currentTimeMillis, new SecureRandom(),
+                RangeReplica.Options.defaults(), Waits.BLOCKING, PeerLinks.overClientProtocol(config.electionTimeout()));
     }
 
-    static InetSocketAddress resolved(InetSocketAddress a) {
-        return a.isUnresolved() ? new InetSocketAddress(a.getHostString(), a.getPort()) : a;
+    /** A listen address ready to bind: its host resolved, once, which is right for a socket that stays bound there. */
+    static InetSocketAddress bindable(InetSocketAddress listen) {
+        return listen.isUnresolved() ? new InetSocketAddress(listen.getHostString(), listen.getPort()) : listen;
     }
 }

@@ -1,11 +1,13 @@
 package io.flotilla.sql.node;
 
+import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code java -jar flotilla-node.jar --node-id 1 ...} runs a node until SIGTERM;
- * {@code java -jar flotilla-node.jar admin ...} runs one admin command against a node.
+ * {@code java -jar flotilla-node.jar admin ...} runs one admin command against a node;
+ * {@code --help} prints the flags.
  */
 public final class NodeMain {
 
@@ -15,6 +17,10 @@ public final class NodeMain {
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("admin")) {
             System.exit(AdminCommand.run(Arrays.copyOfRange(args, 1, args.length)));
+        }
+        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+            System.out.println(NodeConfig.USAGE);
+            return;
         }
         NodeConfig config;
         try {
@@ -30,9 +36,17 @@ public final class NodeMain {
             node.close();
             stopped.countDown();
         }, "flotilla-shutdown"));
-        System.out.println("flotilla node " + config.nodeId() + " ready: raft " + Peer.format(node.raftAddress())
-                + ", sql " + Peer.format(node.sqlAddress()));
+        Peer advertised = node.advertised();
+        System.out.println("flotilla node " + config.nodeId() + " ready: raft "
+                + bound(node.raftAddress(), advertised.raft()) + ", sql " + bound(node.sqlAddress(), advertised.sql()));
         System.out.flush();
         stopped.await();
+    }
+
+    /** {@code 0.0.0.0:7101 as node1.example.com:7101}, or the one address where they agree. */
+    private static String bound(InetSocketAddress bound, InetSocketAddress advertised) {
+        String at = Peer.format(bound);
+        String told = Peer.format(advertised);
+        return at.equals(told) ? at : at + " as " + told;
     }
 }

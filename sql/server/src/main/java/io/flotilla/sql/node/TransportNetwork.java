@@ -10,6 +10,8 @@ import io.flotilla.raft.transport.TransportConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
+import java.util.Optional;
+import java.util.function.LongFunction;
 
 /** A real node's Raft network: the Netty transport, through a switch that can cut it (see {@link RaftLinks}). */
 final class TransportNetwork implements RaftNetwork {
@@ -62,5 +64,10 @@ final class TransportNetwork implements RaftNetwork {
     @Override
     public void restore() {
         links.restore();
+    }
+
+    @Override
+    public void lookUpUnknownNodesIn(LongFunction<Optional<InetSocketAddress>> directory) {
+        config.peers().lookUpUnknownIn(directory);
     }
 }

@@ -8,6 +8,7 @@ import io.flotilla.raft.host.GroupLoop;
 import io.flotilla.raft.host.Outbox;
 import io.flotilla.raft.host.RaftHost;
 import io.flotilla.raft.node.RaftNode;
+import io.flotilla.sql.node.Endpoint;
 import io.flotilla.sql.node.Node;
 import io.flotilla.sql.node.NodeConfig;
 import io.flotilla.sql.node.NodeEnvironment;
@@ -23,10 +24,13 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.function.LongFunction;
 import java.util.random.RandomGenerator;
 
 /**
@@ -76,8 +80,9 @@ final class SimNode {
         this.options = options;
         SortedMap<Long, Peer> known = new TreeMap<>(initial);
         known.putIfAbsent(id, peer(id));
-        this.config = new NodeConfig(id, known.get(id).raft(), known.get(id).sql(), directory, joins ? known : initial,
-                Duration.ofMillis(300), Duration.ofMillis(30), Duration.ofMillis(60), joins, Duration.ofSeconds(60));
+        this.config = new NodeConfig(id, Endpoint.at(known.get(id).raft()), Endpoint.at(known.get(id).sql()), directory,
+                joins ? known : initial, List.of(), Duration.ofMillis(300), Duration.ofMillis(30), Duration.ofMillis(60),
+                joins, Duration.ofSeconds(60));
         // Clocks run within 0.5 % of each other: far inside the drift bound the lease allows for.
         this.rate = 1 + (scheduler.random.nextDouble() - 0.5) / 100;
         this.offset = scheduler.random.nextLong(1_000_000_000_000L);
@@ -278,7 +283,7 @@ final class SimNode {
 
         @Override
         public InetSocketAddress localAddress() {
-            return config.raft();
+            return config.raft().listen();
         }
 
         @Override
@@ -294,6 +299,11 @@ final class SimNode {
         @Override
         public void restore() {
             network.heal();
+        }
+
+        @Override
+        public void lookUpUnknownNodesIn(LongFunction<Optional<InetSocketAddress>> directory) {
+            // Simulated nodes are addressed by id: every node is known.
         }
     }
 
