@@ -170,7 +170,8 @@ class PeerByNameTest {
     }
 
     private static boolean bindable(InetAddress address) {
-        try (ServerSocket s = new ServerSocket(0, 1, address)) {
+        try {
+            new ServerSocket(0, 1, address).close();
             return true;
         } catch (IOException e) {
             return false;
