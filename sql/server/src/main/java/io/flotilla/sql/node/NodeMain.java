@@ -1,5 +1,6 @@
 package io.flotilla.sql.node;
 
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
@@ -43,9 +44,14 @@ public final class NodeMain {
         stopped.await();
     }
 
-    /** {@code 0.0.0.0:7101 as node1.example.com:7101}, or the one address where they agree. */
+    /**
+     * {@code [::]:7101 as node1.example.com:7101} (bound, then advertised), or the one address
+     * where they agree. A wildcard bind shows as the IPv6 any-address where the JDK binds both stacks.
+     */
     private static String bound(InetSocketAddress bound, InetSocketAddress advertised) {
-        String at = Peer.format(bound);
+        String host = bound.getAddress() instanceof Inet6Address six && six.isAnyLocalAddress() ? "[::]"
+                : bound.getAddress() instanceof Inet6Address ? "[" + bound.getHostString() + "]" : bound.getHostString();
+        String at = host + ":" + bound.getPort();
         String told = Peer.format(advertised);
         return at.equals(told) ? at : at + " as " + told;
     }
