@@ -122,6 +122,23 @@ class NodeConfigTest {
         assertTrue(classic.join() && classic.seeds().isEmpty() && classic.peers().size() == 3);
     }
 
+    /** The files the README's deployment steps install parse as they say (tests run in sql/server). */
+    @Test
+    void theShippedExampleFilesParse() throws IOException {
+        Path systemd = Path.of("..", "..", "deploy", "systemd");
+        NodeConfig first = NodeConfig.parse(new String[] {"--config",
+            systemd.resolve("node.properties.example").toString()});
+        assertEquals(1, first.nodeId());
+        assertEquals(new Endpoint(address("0.0.0.0", 7101), address("db1.example.com", 7101)), first.raft());
+        assertEquals(new Endpoint(address("0.0.0.0", 5101), address("db1.example.com", 5101)), first.sql());
+        assertEquals(3, first.peers().size());
+        assertFalse(first.join());
+        NodeConfig fourth = NodeConfig.parse(new String[] {"--config",
+            systemd.resolve("node4-join.properties.example").toString()});
+        assertTrue(fourth.join() && fourth.peers().isEmpty());
+        assertEquals(List.of(address("db1.example.com", 5101), address("db2.example.com", 5101)), fourth.seeds());
+    }
+
     @Test
     void anUnknownFlagOrPropertyIsAnError() throws IOException {
         IllegalArgumentException flag = assertThrows(IllegalArgumentException.class,
