@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
- * A node that can reach no leader says so, with 08F02 after its route deadline (ten election
+ * A node that can reach no leader says so, with 08F02 after its route deadline (two election
  * timeouts), for any statement, and the driver backs off and asks again until its failover timeout.
  * The node used to answer the first statement of a transaction at once with 40001 ("rolled back")
  * although nothing had been sent anywhere, and an application told to retry asked again at once,

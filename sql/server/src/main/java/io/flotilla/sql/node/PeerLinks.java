@@ -36,13 +36,15 @@ public interface PeerLinks {
     }
 
     /**
-     * A real node's links: the client protocol over TCP. A connect waits one election timeout (the
-     * kernel accepts for a node however busy, so a longer wait only means the host is cut off);
+     * A real node's links: the client protocol over TCP. A connect waits half an election timeout
+     * (the kernel accepts for a node however busy, so a longer wait only means the host is cut off,
+     * and a node that still takes a cut-off leader for the leader should learn of the next one
+     * soon after it is elected, not a whole election timeout later);
      * a call waits as long as its node answers keep-alives, so a statement may run for as long as
      * its client lets it, and a cut-off leader is given up after the link timeout the leader named.
      */
     static PeerLinks overClientProtocol(Duration electionTimeout) {
-        int connectTimeoutMillis = (int) electionTimeout.toMillis();
+        int connectTimeoutMillis = (int) electionTimeout.dividedBy(2).toMillis();
         return (node, address, hello) -> {
             NodeConnection c = NodeConnection.open(address, hello, connectTimeoutMillis, 0, 0);
             return new Link() {

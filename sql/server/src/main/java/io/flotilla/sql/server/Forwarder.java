@@ -29,8 +29,14 @@ import java.util.concurrent.TimeoutException;
  */
 final class Forwarder implements AutoCloseable {
 
-    /** Election timeouts a request waits for a route to the leader before the range counts as unavailable. */
-    private static final int ROUTE_DEADLINE_ELECTIONS = 10;
+    /**
+     * Election timeouts a request waits for a route to the leader before the range counts as
+     * unavailable here (08F02): long enough for an election, short enough that the client, which
+     * retries 08F02 elsewhere until its own failover timeout, decides how long to wait. A node cut
+     * off with a client used to hold its requests for ten, twice the clients' failover timeout in
+     * the network tests.
+     */
+    private static final int ROUTE_DEADLINE_ELECTIONS = 2;
     private static final long LEADER_QUERY_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final long PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
