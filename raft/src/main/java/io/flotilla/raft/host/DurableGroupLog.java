@@ -7,21 +7,21 @@ import io.flotilla.raft.log.DurableLog;
 import io.flotilla.raft.log.WriteBatch;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * A group's log on disk: Readies go to the node's group-commit writer, reads to the log's index,
- * and state machine images to files {@code <index>.image} in a directory of their own. An image is
- * written to a temporary name, fsynced and renamed, so a crash leaves either all of it or none;
- * older images are deleted only once the log no longer needs them.
+ * and state machine images to files {@code <index>.image} in a directory of their own, written by
+ * the node's {@link ImageWriter} (a temporary name, fsynced and renamed, so a crash leaves either
+ * all of an image or none). Older images are deleted only once the log no longer needs them; an
+ * image the log never came to use (a crash between its save and the log's record of it, a save
+ * cut short) is deleted when the log opens.
  */
 public final class DurableGroupLog implements GroupLog {
 
@@ -29,10 +29,14 @@ public final class DurableGroupLog implements GroupLog {
 
     private final DurableLog log;
     private final Path images;
+    private final ImageWriter writer;
 
-    public DurableGroupLog(DurableLog log, Path images) throws IOException {
+    /** Opens the group's images beside its opened log, deleting those the log does not start from. */
+    public DurableGroupLog(DurableLog log, Path images, ImageWriter writer) throws IOException {
         this.log = log;
         this.images = Files.createDirectories(images);
+        this.writer = writer;
+        deleteUnused();
     }
 
     @Override
@@ -47,24 +51,8 @@ public final class DurableGroupLog implements GroupLog {
     }
 
     @Override
-    public void saveImage(SnapshotMeta meta, ReadableByteChannel image) throws IOException {
-        Path partial = images.resolve(meta.index() + SUFFIX + ".partial");
-        try (image; FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
-            while (image.read(buffer) >= 0) {
-                buffer.flip();
-                while (buffer.hasRemaining()) {
-                    out.write(buffer);
-                }
-                buffer.clear();
-            }
-            out.force(true);
-        }
-        Files.move(partial, pathOf(meta.index()), StandardCopyOption.ATOMIC_MOVE);
-        try (FileChannel directory = FileChannel.open(images, StandardOpenOption.READ)) {
-            directory.force(true);
-        }
+    public CompletableFuture<Void> saveImage(SnapshotMeta meta, ReadableByteChannel image) {
+        return writer.write(image, pathOf(meta.index()));
     }
 
     @Override
@@ -89,16 +77,46 @@ public final class DurableGroupLog implements GroupLog {
         return images.resolve(index + SUFFIX);
     }
 
+    /**
+     * On open, only the image of the log's snapshot is of use: a partial one was cut short by a
+     * crash, and one at any other index was saved for a compaction or install that never became
+     * durable (or is older, and was left by a crash before its deletion).
+     */
+    private void deleteUnused() throws IOException {
+        long needed = log.snapshot().index();
+        try (var files = Files.list(images)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                long index = indexOf(p);
+                if (ImageWriter.isPartial(p) || (index >= 0 && index != needed)) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    /** The index of an image file; -1 for any other file, which is not this log's to delete. */
+    private static long indexOf(Path file) {
+        String name = file.getFileName().toString();
+        if (!name.endsWith(SUFFIX)) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(name.substring(0, name.length() - SUFFIX.length()));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     /** Images older than the log's snapshot are no longer needed; failing to delete one wastes space only. */
     private void deleteImagesBefore(long index) {
         try (var files = Files.list(images)) {
             for (Path p : (Iterable<Path>) files::iterator) {
-                String name = p.getFileName().toString();
-                if (name.endsWith(SUFFIX) && Long.parseLong(name.substring(0, name.length() - SUFFIX.length())) < index) {
+                long image = indexOf(p);
+                if (image >= 0 && image < index) {
                     Files.deleteIfExists(p);
                 }
             }
-        } catch (IOException | NumberFormatException e) {
+        } catch (IOException e) {
             System.getLogger(DurableGroupLog.class.getName()).log(System.Logger.Level.WARNING,
                     "could not delete old snapshot images in " + images, e);
         }

@@ -26,8 +26,14 @@ public interface GroupLog {
      */
     CompletableFuture<Void> persist(Ready ready);
 
-    /** Durably saves the state machine image for a snapshot, before the log compacts to it or installs it. */
-    void saveImage(SnapshotMeta meta, ReadableByteChannel image) throws IOException;
+    /**
+     * Durably saves the state machine image for a snapshot, before the log compacts to it or
+     * installs it. The image is read to its end and closed on a thread of the log's choosing, not
+     * the caller's (a large one takes seconds, which a group's thread must not spend), or, in a
+     * simulation, wherever its seed says. The future completes once the image is durable, or fails
+     * with why it is not; cancelling it abandons the save, and leaves nothing of it behind.
+     */
+    CompletableFuture<Void> saveImage(SnapshotMeta meta, ReadableByteChannel image);
 
     /** The image saved for the log's current snapshot; empty for a group's bootstrap (index 0). */
     Optional<ReadableByteChannel> image() throws IOException;

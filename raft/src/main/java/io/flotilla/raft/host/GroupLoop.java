@@ -212,7 +212,9 @@ public final class GroupLoop {
             } else if (task instanceof Task.SnapshotArrived arrived) {
                 r.snapshotArrived(arrived.announcement(), arrived.image());
             } else if (task instanceof Task.Compact c) {
-                r.compact(c.done());
+                r.compact(c.done(), this::complete);
+            } else if (task instanceof Task.ImageSaved saved) {
+                r.imageSaved(saved.save(), saved.failure(), this::complete);
             }
         } catch (RuntimeException e) {
             fail(r, e);

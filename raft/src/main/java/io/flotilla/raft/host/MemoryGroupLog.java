@@ -15,12 +15,13 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * A group log in memory, for embedded clusters and tests: it survives a host's crash and restart
  * within the process, and nothing else. Writes happen on the worker thread (so the core never reads
  * storage while it changes); the completion arrives later, from another thread, as a real log's
- * fsync would.
+ * fsync would. Images are read on that other thread too, as a real log's image writer reads them.
  */
 public final class MemoryGroupLog implements GroupLog {
 
@@ -28,6 +29,7 @@ public final class MemoryGroupLog implements GroupLog {
     private final Executor fsync;
     private final TreeMap<Long, byte[]> images = new TreeMap<>();
 
+    /** @param fsync completes writes and saves images, on a thread other than the caller's */
     public MemoryGroupLog(Membership members, Executor fsync) {
         this.storage = new MemoryStorage(SnapshotMeta.bootstrap(members));
         this.fsync = fsync;
@@ -48,9 +50,49 @@ public final class MemoryGroupLog implements GroupLog {
     }
 
     @Override
-    public synchronized void saveImage(SnapshotMeta meta, ReadableByteChannel image) throws IOException {
+    public CompletableFuture<Void> saveImage(SnapshotMeta meta, ReadableByteChannel image) {
+        CompletableFuture<Void> saved = new CompletableFuture<>();
+        try {
+            fsync.execute(() -> save(meta, image, saved));
+        } catch (RejectedExecutionException e) {
+            closeAfterFailure(image, e);
+            saved.completeExceptionally(new IOException("the image at " + meta.index() + " could not be saved: "
+                    + "the log's executor refused it", e));
+        }
+        return saved;
+    }
+
+    private void save(SnapshotMeta meta, ReadableByteChannel image, CompletableFuture<Void> saved) {
+        byte[] bytes;
         try (InputStream in = Channels.newInputStream(image)) {
-            images.put(meta.index(), in.readAllBytes());
+            if (saved.isDone()) {
+                // Cancelled before it started.
+                return;
+            }
+            bytes = in.readAllBytes();
+        } catch (IOException | RuntimeException e) {
+            saved.completeExceptionally(e);
+            return;
+        }
+        synchronized (this) {
+            if (saved.isCancelled()) {
+                return;
+            }
+            images.put(meta.index(), bytes);
+        }
+        if (!saved.complete(null)) {
+            // Cancelled meanwhile: nobody will use it.
+            synchronized (this) {
+                images.remove(meta.index(), bytes);
+            }
+        }
+    }
+
+    private static void closeAfterFailure(ReadableByteChannel image, Exception failure) {
+        try {
+            image.close();
+        } catch (IOException e) {
+            failure.addSuppressed(e);
         }
     }
 

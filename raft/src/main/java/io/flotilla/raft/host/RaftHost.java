@@ -208,7 +208,10 @@ public final class RaftHost implements AutoCloseable {
 
     /**
      * Saves an image of the group's applied state and drops its log up to it; completes with the
-     * snapshot once that is durable.
+     * snapshot once that is durable. The image is written by the log (in a node, on its image
+     * writer thread) while the group goes on working. A request while a compaction of the group
+     * runs completes with that one's snapshot; one with nothing to drop, with the log's snapshot as
+     * it is. If the group stops meanwhile it fails with {@link GroupUnavailableException.Reason#STOPPED}.
      */
     public CompletableFuture<SnapshotMeta> compact(long group) {
         CompletableFuture<SnapshotMeta> done = new CompletableFuture<>();

@@ -16,6 +16,7 @@ import io.flotilla.raft.core.SnapshotTransfer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -41,6 +42,15 @@ final class Replica {
     }
 
     private record PendingRead(Supplier<?> query, CompletableFuture<Object> result) {
+    }
+
+    /** A compaction whose image the log is saving, and everyone who asked for a compaction meanwhile. */
+    private record Compaction(SnapshotMeta meta, CompletableFuture<Void> save,
+                              List<CompletableFuture<SnapshotMeta>> waiting) {
+    }
+
+    /** A Ready that installs a snapshot, from the save of its image until the Ready is durable. */
+    private record Install(Ready ready, CompletableFuture<Void> save) {
     }
 
     final long group;
@@ -69,6 +79,10 @@ final class Replica {
     private final Map<SnapshotMeta, Path> staged = new HashMap<>();
     private final TreeMap<Long, PendingProposal> proposals = new TreeMap<>();
     private final Map<Long, PendingRead> reads = new HashMap<>();
+    /** The compaction running, if one is: they never overlap. */
+    private Compaction compaction;
+    /** The snapshot install in flight, if one is. */
+    private Install install;
     private final List<ReadState> confirmed = new ArrayList<>();
     /** The role last reported to the state machine. */
     private long reportedTerm = -1;
@@ -185,19 +199,32 @@ final class Replica {
     }
 
     private void write(Ready ready, Consumer<Task> completions) {
-        if (ready.snapshot() != null) {
-            // The image must be durable before the log records that it replaced everything.
-            Path image = staged.get(ready.snapshot());
-            if (image == null) {
-                throw new IllegalStateException("core installs a snapshot this host never received: " + ready.snapshot());
-            }
-            try {
-                log.saveImage(ready.snapshot(), FileChannel.open(image, StandardOpenOption.READ));
-            } catch (IOException e) {
-                completions.accept(new Task.Persisted(group, ready, e));
-                return;
-            }
+        if (ready.snapshot() == null) {
+            persist(ready, completions);
+            return;
         }
+        // The image must be durable before the log records that it replaced everything. The log
+        // copies it on its image writer, not here: a large image takes long enough to cost this
+        // group, and the worker's others, their heartbeats. The Ready stays in flight meanwhile, as
+        // it does while the log writes it; the save's completion comes back as a task.
+        Path image = staged.get(ready.snapshot());
+        if (image == null) {
+            throw new IllegalStateException("core installs a snapshot this host never received: " + ready.snapshot());
+        }
+        FileChannel in;
+        try {
+            in = FileChannel.open(image, StandardOpenOption.READ);
+        } catch (IOException e) {
+            completions.accept(new Task.Persisted(group, ready, e));
+            return;
+        }
+        CompletableFuture<Void> save = log.saveImage(ready.snapshot(), in);
+        install = new Install(ready, save);
+        save.whenComplete((ok, failure) -> completions.accept(new Task.ImageSaved(group, save, failure)));
+    }
+
+    /** Hands the Ready to the log, its snapshot's image (if any) durable already. */
+    private void persist(Ready ready, Consumer<Task> completions) {
         Ready toWrite = ready;
         if (ready.hardState() != null) {
             writtenTerm = ready.hardState().term();
@@ -207,6 +234,30 @@ final class Replica {
         }
         deferredCommit = null;
         log.persist(toWrite).whenComplete((ok, failure) -> completions.accept(new Task.Persisted(group, ready, failure)));
+    }
+
+    /**
+     * An image this replica handed to its log is saved, or failed: the install it was for goes on
+     * to the log, or the compaction it was for drops the log up to it. A save of a replica of this
+     * group that stopped (and cancelled it) is no longer anyone's.
+     */
+    void imageSaved(CompletableFuture<Void> save, Throwable failure, Consumer<Task> completions) {
+        if (stopped) {
+            return;
+        }
+        if (install != null && install.save() == save) {
+            if (failure != null) {
+                persisting = false;
+                // The worker stops the group, logs it and records it as failed, as for a failed log write.
+                throw new IllegalStateException("group " + group + ": the image of the snapshot at "
+                        + install.ready().snapshot().index() + " could not be saved", failure);
+            }
+            persist(install.ready(), completions);
+        } else if (compaction != null && compaction.save() == save) {
+            Compaction done = compaction;
+            compaction = null;
+            compactTo(done, failure);
+        }
     }
 
     /** The Ready's write is durable: send, answer, and let the core go on. */
@@ -220,6 +271,9 @@ final class Replica {
      */
     private void finish(Ready ready, Throwable failure, Consumer<Task> completions, boolean applyCommitted) {
         persisting = false;
+        if (ready.snapshot() != null) {
+            install = null;
+        }
         if (failure != null) {
             // The worker stops the group, logs it and records it as failed.
             throw new IllegalStateException("group " + group + ": its log failed", failure);
@@ -368,28 +422,66 @@ final class Replica {
     /**
      * Saves an image of the applied state and drops the log up to it. The image is durable before
      * the log forgets anything, so a restart always finds the image its log starts from.
+     *
+     * <p>Only taking the image happens here, on the group's thread, where it is consistent with
+     * {@code applied}; the log reads and saves it on its image writer while this group goes on
+     * (heartbeats, votes, proposals, applies). The state machine's contract allows that: the
+     * range replica's image ({@code RangeStore.snapshot}) reads rows from an H2 MVCC snapshot fixed
+     * in this call, produced on whatever thread reads the channel, and blocks no writer. One
+     * compaction at a time: a request while one runs completes with that one's result.
      */
-    void compact(CompletableFuture<SnapshotMeta> done) {
+    void compact(CompletableFuture<SnapshotMeta> done, Consumer<Task> completions) {
         if (stopped) {
             done.completeExceptionally(stoppedError("the group has stopped"));
             return;
         }
-        SnapshotMeta meta = new SnapshotMeta(applied, raft.termAt(applied), appliedMembership);
-        if (applied <= log.storage().snapshot().index()) {
+        if (compaction != null) {
+            compaction.waiting().add(done);
+            return;
+        }
+        if (applied <= log.storage().snapshot().index() || install != null) {
+            // Nothing to drop; or a snapshot from the leader is replacing the log past what is applied here.
             done.complete(log.storage().snapshot());
             return;
         }
+        SnapshotMeta meta = new SnapshotMeta(applied, raft.termAt(applied), appliedMembership);
+        ReadableByteChannel image;
         try {
-            log.saveImage(meta, stateMachine.snapshot());
+            image = stateMachine.snapshot();
         } catch (IOException e) {
             done.completeExceptionally(e);
             return;
         }
-        log.compact(meta).whenComplete((ok, failure) -> {
-            if (failure != null) {
-                done.completeExceptionally(failure);
+        CompletableFuture<Void> save = log.saveImage(meta, image);
+        compaction = new Compaction(meta, save, new ArrayList<>(List.of(done)));
+        save.whenComplete((ok, failure) -> completions.accept(new Task.ImageSaved(group, save, failure)));
+    }
+
+    /** The compaction's image is saved (or failed): the log drops what it covers, unless that went meanwhile. */
+    private void compactTo(Compaction c, Throwable failure) {
+        if (failure != null) {
+            c.waiting().forEach(w -> w.completeExceptionally(failure));
+            return;
+        }
+        SnapshotMeta current = log.storage().snapshot();
+        if (install != null || c.meta().index() <= current.index()) {
+            // A snapshot from the leader replaced the log, or is replacing it, beyond this image.
+            c.waiting().forEach(w -> w.complete(current));
+            return;
+        }
+        CompletableFuture<Void> compacted;
+        try {
+            compacted = log.compact(c.meta());
+        } catch (RuntimeException e) {
+            // Applied entries are durable here and never cut: the log refusing them is a bug, and stops the group.
+            c.waiting().forEach(w -> w.completeExceptionally(e));
+            throw e;
+        }
+        compacted.whenComplete((ok, compactFailure) -> {
+            if (compactFailure != null) {
+                c.waiting().forEach(w -> w.completeExceptionally(compactFailure));
             } else {
-                done.complete(meta);
+                c.waiting().forEach(w -> w.complete(c.meta()));
             }
         });
     }
@@ -408,6 +500,19 @@ final class Replica {
         staged.values().forEach(Replica::deleteQuietly);
         staged.clear();
         stopped = true;
+        if (install != null) {
+            // The log deletes what it saved of the image; the snapshot was never recorded.
+            install.save().cancel(false);
+            install = null;
+        }
+        if (compaction != null) {
+            compaction.save().cancel(false);
+            GroupUnavailableException abandoned = new GroupUnavailableException(group, cause.reason(), null, 0,
+                    "the compaction to " + compaction.meta().index() + " was abandoned while its image was being saved");
+            abandoned.initCause(cause);
+            compaction.waiting().forEach(w -> w.completeExceptionally(abandoned));
+            compaction = null;
+        }
         if (reportedLeader) {
             // A stopped replica leads nothing: the state machine ends what it held for clients, who
             // then go to the group's other replicas.

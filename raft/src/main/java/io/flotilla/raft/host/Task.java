@@ -44,6 +44,13 @@ sealed interface Task {
     record Compact(long group, CompletableFuture<io.flotilla.raft.core.SnapshotMeta> done) implements Task {
     }
 
+    /**
+     * A state machine image the group handed to its log is durable ({@code failure} null) or is
+     * not: the save of a compaction or of a snapshot to install, told apart by the save itself.
+     */
+    record ImageSaved(long group, CompletableFuture<Void> save, Throwable failure) implements Task {
+    }
+
     record Remove(long group, CompletableFuture<Void> done) implements Task {
     }
 

@@ -4,6 +4,7 @@ import io.flotilla.raft.core.Membership;
 import io.flotilla.raft.core.SnapshotMeta;
 import io.flotilla.raft.host.DurableGroupLog;
 import io.flotilla.raft.host.GroupLog;
+import io.flotilla.raft.host.ImageWriter;
 import io.flotilla.raft.log.DurableLog;
 import io.flotilla.raft.log.FileSystemDirectory;
 import io.flotilla.raft.log.GroupCommit;
@@ -20,7 +21,8 @@ import java.util.function.LongFunction;
 /**
  * A node's logs in segment files: one directory per group ({@code log/} for the segments,
  * {@code images/} for state machine images), every group's writes made durable by one
- * group-commit writer of the node's, so that one fsync covers them all.
+ * group-commit writer of the node's, so that one fsync covers them all, and every group's images
+ * written by one image writer of the node's, so that no group's thread waits for an image.
  */
 public final class DiskLogs implements RaftNode.LogStore {
 
@@ -33,17 +35,19 @@ public final class DiskLogs implements RaftNode.LogStore {
     private final LongFunction<Path> groupDirectory;
     private final Directories directories;
     private final GroupCommit writer;
+    private final ImageWriter images;
     private final List<DurableLog> opened = new ArrayList<>();
 
-    private DiskLogs(LongFunction<Path> groupDirectory, Directories directories, GroupCommit writer) {
+    private DiskLogs(LongFunction<Path> groupDirectory, Directories directories, GroupCommit writer, ImageWriter images) {
         this.groupDirectory = groupDirectory;
         this.directories = directories;
         this.writer = writer;
+        this.images = images;
     }
 
     /**
      * @param groupDirectory where a group's log and images go
-     * @param writerName names the writer's thread
+     * @param writerName names the writer's thread (and, with {@code -images}, the image writer's)
      */
     public static DiskLogs open(LongFunction<Path> groupDirectory, String writerName) {
         return open(groupDirectory, FileSystemDirectory::open, writerName);
@@ -51,7 +55,8 @@ public final class DiskLogs implements RaftNode.LogStore {
 
     /** As {@link #open(LongFunction, String)}, the segment directories opened by {@code directories} (a test's crashable ones, say). */
     public static DiskLogs open(LongFunction<Path> groupDirectory, Directories directories, String writerName) {
-        return new DiskLogs(groupDirectory, directories, GroupCommit.start(writerName));
+        return new DiskLogs(groupDirectory, directories, GroupCommit.start(writerName),
+                ImageWriter.start(writerName + "-images"));
     }
 
     @Override
@@ -60,12 +65,16 @@ public final class DiskLogs implements RaftNode.LogStore {
         DurableLog log = DurableLog.open(directories.open(Files.createDirectories(dir.resolve("log"))), writer,
                 SnapshotMeta.bootstrap(bootstrap), LogOptions.defaults());
         opened.add(log);
-        return new DurableGroupLog(log, dir.resolve("images"));
+        return new DurableGroupLog(log, dir.resolve("images"), images);
     }
 
-    /** Stops the writer (what it had not forced fails), then closes every log opened here. */
+    /**
+     * Stops the image writer (an image it was writing fails, and leaves no file), then the log
+     * writer (what it had not forced fails), then closes every log opened here.
+     */
     @Override
     public synchronized void close() {
+        images.close();
         writer.close();
         for (DurableLog log : opened) {
             try {

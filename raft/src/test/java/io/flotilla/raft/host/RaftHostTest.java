@@ -8,6 +8,7 @@ import io.flotilla.raft.core.Message;
 import io.flotilla.raft.core.Raft;
 import io.flotilla.raft.core.Role;
 import io.flotilla.raft.core.SnapshotMeta;
+import io.flotilla.raft.node.DiskLogs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -17,20 +18,27 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -62,6 +70,43 @@ class RaftHostTest {
                 // read the whole count
             }
             commands.set(count.flip().getLong());
+        }
+    }
+
+    /**
+     * A counter whose images cannot be read until the test opens the gate: a save of one is in
+     * progress, on whatever thread reads it, for exactly as long as the test wants.
+     */
+    private static final class GatedCounter extends Counter {
+        final CountDownLatch reading = new CountDownLatch(1);
+        final CountDownLatch gate = new CountDownLatch(1);
+
+        @Override
+        public ReadableByteChannel snapshot() {
+            ReadableByteChannel image = super.snapshot();
+            return new ReadableByteChannel() {
+                @Override
+                public int read(ByteBuffer dst) throws IOException {
+                    reading.countDown();
+                    try {
+                        gate.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException("interrupted at the gate", e);
+                    }
+                    return image.read(dst);
+                }
+
+                @Override
+                public boolean isOpen() {
+                    return image.isOpen();
+                }
+
+                @Override
+                public void close() throws IOException {
+                    image.close();
+                }
+            };
         }
     }
 
@@ -118,8 +163,12 @@ class RaftHostTest {
     }
 
     private void createEverywhere(long group) throws Exception {
+        createEverywhere(group, Counter::new);
+    }
+
+    private void createEverywhere(long group, Supplier<Counter> machine) throws Exception {
         for (long id = 1; id <= 3; id++) {
-            Counter counter = new Counter();
+            Counter counter = machine.get();
             machines.get(id).put(group, counter);
             Config config = Config.of(id).withTimeouts(Duration.ofMillis(200).toNanos(),
                     Duration.ofMillis(20).toNanos(), Duration.ofMillis(20).toNanos());
@@ -365,6 +414,110 @@ class RaftHostTest {
         }
         assertTrue(hosts.get(behind).inspect(5, Raft::firstIndex).get(5, TimeUnit.SECONDS) > 1,
                 "it caught up from the snapshot, not from the log");
+    }
+
+    /**
+     * The leader's image cannot be read for a while (held at a gate): the save runs off the group's
+     * thread, so meanwhile the leader goes on heartbeating, committing and serving reads for many
+     * election timeouts without losing its term; a second compaction asked for meanwhile gets the
+     * first one's result; once the image is read, the log is compacted to it. Saved on the group's
+     * thread, as before, the first proposal here would time out and the leadership go.
+     */
+    @Test
+    void aGroupKeepsLeadingCommittingAndReadingWhileItsImageIsSaved() throws Exception {
+        for (long id = 1; id <= 3; id++) {
+            startHost(id);
+        }
+        createEverywhere(4, GatedCounter::new);
+        long leader = leaderOf(4);
+        RaftHost host = hosts.get(leader);
+        GatedCounter machine = (GatedCounter) machines.get(leader).get(4L);
+        long lastApplied = 0;
+        for (int i = 0; i < 10; i++) {
+            lastApplied = host.propose(4, new byte[] {(byte) i}).get(10, TimeUnit.SECONDS).index();
+        }
+        long term = host.inspect(4, Raft::term).get(5, TimeUnit.SECONDS);
+        CompletableFuture<SnapshotMeta> compaction = host.compact(4);
+        assertTrue(machine.reading.await(10, TimeUnit.SECONDS), "the image save never started");
+        CompletableFuture<SnapshotMeta> second = host.compact(4);
+
+        long committed = 10;
+        try {
+            // Ten election timeouts of work while the image is held: every proposal commits and every read answers.
+            long until = System.nanoTime() + Duration.ofMillis(2_000).toNanos();
+            while (System.nanoTime() < until) {
+                host.propose(4, new byte[] {1}).get(5, TimeUnit.SECONDS);
+                committed++;
+                assertEquals(committed, host.read(4, machine.commands::get).get(5, TimeUnit.SECONDS));
+            }
+            assertEquals(term, host.inspect(4, Raft::term).get(5, TimeUnit.SECONDS), "the leader kept its term");
+            assertEquals(Role.LEADER, host.inspect(4, Raft::role).get(5, TimeUnit.SECONDS));
+            assertFalse(compaction.isDone(), "the image is still held at the gate");
+        } finally {
+            // Whatever failed above, the worker must not be left to wait at the gate for ever.
+            machine.gate.countDown();
+        }
+        SnapshotMeta compacted = compaction.get(10, TimeUnit.SECONDS);
+        assertEquals(compacted, second.get(10, TimeUnit.SECONDS), "the second request got the running one's result");
+        assertEquals(lastApplied, compacted.index(), "compacted to what was applied when it started");
+        assertEquals(compacted.index() + 1, host.inspect(4, Raft::firstIndex).get(5, TimeUnit.SECONDS));
+        System.out.println("host: " + (committed - 10) + " commands committed and read while the image at "
+                + compacted.index() + " was held");
+    }
+
+    /**
+     * A group removed while its image is being written: the compaction fails as STOPPED, saying
+     * so, and the image writer, once it can go on, stops and leaves no file in the images directory.
+     */
+    @Test
+    void removingAGroupWhileItsImageIsWrittenFailsTheCompactionAndLeavesNoFile() throws Exception {
+        Path directory = Files.createTempDirectory("flotilla-host-images-");
+        DiskLogs logs = DiskLogs.open(group -> directory.resolve("group-" + group), "test-log");
+        try {
+            RaftHost host = startHost(1);
+            GatedCounter machine = new GatedCounter();
+            host.createGroup(3, Config.of(1), logs.open(3, Membership.of(Set.of(1L), Set.of())), machine)
+                    .get(5, TimeUnit.SECONDS);
+            proposeWhenLeader(host, 3).get(10, TimeUnit.SECONDS);
+            CompletableFuture<SnapshotMeta> compaction = host.compact(3);
+            assertTrue(machine.reading.await(10, TimeUnit.SECONDS), "the image save never started");
+            Path images = directory.resolve("group-3").resolve("images");
+            try (Stream<Path> files = Files.list(images)) {
+                assertEquals(1, files.count(), "the partial image is being written");
+            }
+
+            try {
+                host.removeGroup(3).get(5, TimeUnit.SECONDS);
+                ExecutionException e = assertThrows(ExecutionException.class, () -> compaction.get(5, TimeUnit.SECONDS));
+                GroupUnavailableException stopped = assertInstanceOf(GroupUnavailableException.class, e.getCause());
+                assertEquals(GroupUnavailableException.Reason.STOPPED, stopped.reason());
+                assertTrue(stopped.getMessage().contains("abandoned while its image was being saved"), stopped.getMessage());
+            } finally {
+                machine.gate.countDown();
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (fileCount(images) > 0) {
+                assertTrue(System.nanoTime() < deadline, "the abandoned image stayed: " + fileCount(images));
+                Thread.onSpinWait();
+            }
+        } finally {
+            hosts.values().forEach(RaftHost::close);
+            hosts.clear();
+            // Joins the image writer: nothing it does afterwards can leave a file either.
+            logs.close();
+        }
+        assertEquals(0, fileCount(directory.resolve("group-3").resolve("images")));
+        try (Stream<Path> paths = Files.walk(directory)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    private static long fileCount(Path directory) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.count();
+        }
     }
 
     @Test

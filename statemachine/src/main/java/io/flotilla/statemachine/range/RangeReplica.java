@@ -544,6 +544,14 @@ public final class RangeReplica implements DurableStateMachine {
         apply.commit();
     }
 
+    /**
+     * The image is read after this returns, on another thread (the node's image writer for a
+     * compaction, the transport for a follower's catch-up) while this replica goes on applying:
+     * {@link RangeStore#snapshot()} fixes an H2 MVCC snapshot in this call, at the applied position
+     * the host records with it, and produces rows from it as the channel is read, blocking no
+     * writer. A schema change applied meanwhile to a table not yet read fails the image
+     * ({@code ImageInvalidatedException}); the compaction or transfer is then tried again.
+     */
     @Override
     public ReadableByteChannel snapshot() throws IOException {
         try {

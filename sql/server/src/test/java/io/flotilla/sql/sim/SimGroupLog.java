@@ -19,7 +19,9 @@ import java.util.concurrent.CompletableFuture;
 /**
  * A group's log on a simulated disk: a write is durable only once its simulated fsync completes,
  * and a crash keeps what was synced plus, as a torn tail, a seeded prefix of the writes still in
- * flight. Images are saved synchronously (the host saves them before it compacts or installs).
+ * flight. An image is read at once (on the one thread, as the simulated network reads the images
+ * it ships) and durable after a seeded delay, as a real node's image writer makes it while the
+ * group goes on; a crash before then loses it.
  */
 final class SimGroupLog implements GroupLog {
 
@@ -66,10 +68,24 @@ final class SimGroupLog implements GroupLog {
     }
 
     @Override
-    public void saveImage(SnapshotMeta meta, ReadableByteChannel image) throws IOException {
+    public CompletableFuture<Void> saveImage(SnapshotMeta meta, ReadableByteChannel image) {
+        byte[] bytes;
         try (InputStream in = Channels.newInputStream(image)) {
-            images.put(meta.index(), in.readAllBytes());
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
         }
+        CompletableFuture<Void> saved = new CompletableFuture<>();
+        scheduler.after(scheduler.millis(0.5, 20), () -> {
+            if (crashed) {
+                saved.completeExceptionally(new IOException("the node crashed before the image at " + meta.index()
+                        + " was durable"));
+            } else if (!saved.isCancelled()) {
+                images.put(meta.index(), bytes);
+                saved.complete(null);
+            }
+        });
+        return saved;
     }
 
     @Override
