@@ -1,7 +1,9 @@
 package io.flotilla.sql;
 
+import io.flotilla.sql.node.LogCompaction;
 import io.flotilla.sql.node.Node;
 import io.flotilla.sql.node.NodeConfig;
+import io.flotilla.sql.node.NodeEnvironment;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -30,24 +32,33 @@ final class LocalNodes implements AutoCloseable {
     private final List<Integer> sqlPorts = new ArrayList<>();
 
     private final List<String> extraFlags;
+    /** When in-JVM nodes compact their logs (no flag sets it: it is code, with defaults). */
+    private final LogCompaction.Policy logCompaction;
 
     LocalNodes(int count) throws Exception {
-        this(count, false, List.of());
+        this(count, false, List.of(), LogCompaction.Policy.defaults());
     }
 
     /** Nodes as separate JVMs, started with this JVM's class path. */
     static LocalNodes processes(int count) throws Exception {
-        return new LocalNodes(count, true, List.of());
+        return new LocalNodes(count, true, List.of(), LogCompaction.Policy.defaults());
     }
 
     /** Nodes in this JVM started with more flags (node settings under test). */
     static LocalNodes withFlags(int count, String... flags) throws Exception {
-        return new LocalNodes(count, false, List.of(flags));
+        return new LocalNodes(count, false, List.of(flags), LogCompaction.Policy.defaults());
     }
 
-    private LocalNodes(int count, boolean separateProcesses, List<String> extraFlags) throws Exception {
+    /** Nodes in this JVM that compact their logs by {@code policy} (small thresholds, say). */
+    static LocalNodes withLogCompaction(int count, LogCompaction.Policy policy) throws Exception {
+        return new LocalNodes(count, false, List.of(), policy);
+    }
+
+    private LocalNodes(int count, boolean separateProcesses, List<String> extraFlags, LogCompaction.Policy logCompaction)
+            throws Exception {
         this.separateProcesses = separateProcesses;
         this.extraFlags = extraFlags;
+        this.logCompaction = logCompaction;
         root = Files.createTempDirectory("flotilla-nodes-");
         for (int attempt = 1; ; attempt++) {
             try {
@@ -134,7 +145,8 @@ final class LocalNodes implements AutoCloseable {
 
     void start(long id) throws Exception {
         if (!separateProcesses) {
-            running.put(id, Node.start(NodeConfig.parse(flags.get(id)), stalenessClock(id)));
+            NodeConfig config = NodeConfig.parse(flags.get(id));
+            running.put(id, Node.start(config, NodeEnvironment.of(config, stalenessClock(id)).withLogCompaction(logCompaction)));
             return;
         }
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -168,6 +180,18 @@ final class LocalNodes implements AutoCloseable {
             p.destroy();
             p.waitFor();
         }
+    }
+
+    /**
+     * An in-JVM node stops as if killed ({@link Node#crash()}): nothing flushed, H2 not shut down
+     * cleanly, so a restart rebuilds its replicas from their logs.
+     */
+    void crash(long id) {
+        Node n = running.remove(id);
+        if (n == null) {
+            throw new IllegalStateException("node " + id + " is not running in this JVM");
+        }
+        n.crash();
     }
 
     /** kill -9 of a node process. */

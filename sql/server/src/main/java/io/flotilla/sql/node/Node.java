@@ -49,6 +49,8 @@ public final class Node implements AutoCloseable {
     private final NodeDirectory directory;
     private final RangeDescriptors descriptors;
     private final Catalog catalog;
+    /** Compacts the ranges' logs: on a thread of its own once the node serves, or the simulator's. */
+    private final LogCompaction logCompaction;
     /** What a serving node runs besides its replicas; absent in a node the simulator drives. */
     private Optional<Services> services = Optional.empty();
 
@@ -76,6 +78,8 @@ public final class Node implements AutoCloseable {
             this.descriptors = new RangeDescriptors(replica(META_RANGE));
             this.catalog = new Catalog(replica(META_RANGE));
             environment.network().lookUpUnknownNodesIn(this::raftAddressInDirectory);
+            this.logCompaction = new LogCompaction(config.nodeId(), raft.host(), Collections.unmodifiableMap(replicas),
+                    environment.waits(), environment.logCompaction());
             SystemViews.install(this);
         } catch (IOException | SQLException | InterruptedException | RuntimeException e) {
             // Nothing started here may linger.
@@ -100,8 +104,9 @@ public final class Node implements AutoCloseable {
     }
 
     /**
-     * Starts a node in the given environment (a real one built by {@link NodeEnvironment#of}, with a
-     * resolver of the caller's, say) and serves clients.
+     * Starts a node in the given environment (a real one built by {@link NodeEnvironment#of}, with
+     * some of it changed: a resolver of the caller's, logs compacted after a few entries) and serves
+     * clients.
      */
     public static Node start(NodeConfig config, NodeEnvironment environment)
             throws IOException, SQLException, InterruptedException {
@@ -133,6 +138,7 @@ public final class Node implements AutoCloseable {
         // Once the node is whole: the announcer reads its directory and may announce to the node itself.
         announcer.start();
         reconciler.start();
+        logCompaction.start();
     }
 
     private void openRange(long range) throws IOException, SQLException, InterruptedException {
@@ -262,6 +268,14 @@ public final class Node implements AutoCloseable {
         }
     }
 
+    /**
+     * What compacts this node's range logs. A serving node runs it on a thread of its own; in a
+     * node the simulator drives, the simulator runs its {@link LogCompaction#run() loop}.
+     */
+    public LogCompaction logCompaction() {
+        return logCompaction;
+    }
+
     /** The range descriptors as this node's replica of the meta range holds them. */
     public RangeDescriptors rangeDescriptors() {
         return descriptors;
@@ -304,8 +318,9 @@ public final class Node implements AutoCloseable {
         closeRaftSide();
     }
 
-    /** The client server and the meta range's upkeep, in the reverse of the order they started. */
+    /** Log compaction, the client server and the meta range's upkeep, in the reverse of the order they started. */
     private void stopServices() {
+        logCompaction.close();
         services.ifPresent(s -> {
             s.reconciler().close();
             s.announcer().close();

@@ -23,10 +23,12 @@ import java.util.random.RandomGenerator;
  * @param wallClockMillis what sessions and proposals are stamped with
  * @param random          proposal-id incarnations and election jitter
  * @param peers           how a session reaches another node's client port (to forward to the leader)
+ * @param logCompaction   when the node compacts its ranges' logs
  */
 public record NodeEnvironment(RaftNetwork network, RaftNode.LogStore logs, RaftNode.Loops loops, LongSupplier clock,
                               LongSupplier stalenessClock, LongSupplier wallClockMillis, RandomGenerator random,
-                              RangeReplica.Options rangeOptions, Waits waits, PeerLinks peers) {
+                              RangeReplica.Options rangeOptions, Waits waits, PeerLinks peers,
+                              LogCompaction.Policy logCompaction) {
 
     /** A real node's: the transport on its configured address, its logs under its data directory, two workers. */
     public static NodeEnvironment of(NodeConfig config, LongSupplier stalenessClock) {
@@ -52,7 +54,14 @@ public record NodeEnvironment(RaftNetwork network, RaftNode.LogStore logs, RaftN
                 "node-" + config.nodeId() + "-log");
         return new NodeEnvironment(new TransportNetwork(transport), logs, new RaftNode.Loops.Threads(2),
                 System::nanoTime, stalenessClock, System::currentTimeMillis, new SecureRandom(),
-                RangeReplica.Options.defaults(), Waits.BLOCKING, PeerLinks.overClientProtocol(config.electionTimeout()));
+                RangeReplica.Options.defaults(), Waits.BLOCKING, PeerLinks.overClientProtocol(config.electionTimeout()),
+                LogCompaction.Policy.defaults());
+    }
+
+    /** This environment, its logs compacted by {@code policy} instead (a test's small thresholds). */
+    public NodeEnvironment withLogCompaction(LogCompaction.Policy policy) {
+        return new NodeEnvironment(network, logs, loops, clock, stalenessClock, wallClockMillis, random, rangeOptions,
+                waits, peers, policy);
     }
 
     /** A listen address ready to bind: its host resolved, once, which is right for a socket that stays bound there. */

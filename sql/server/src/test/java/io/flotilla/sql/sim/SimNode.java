@@ -9,6 +9,7 @@ import io.flotilla.raft.host.Outbox;
 import io.flotilla.raft.host.RaftHost;
 import io.flotilla.raft.node.RaftNode;
 import io.flotilla.sql.node.Endpoint;
+import io.flotilla.sql.node.LogCompaction;
 import io.flotilla.sql.node.Node;
 import io.flotilla.sql.node.NodeConfig;
 import io.flotilla.sql.node.NodeEnvironment;
@@ -44,6 +45,12 @@ final class SimNode {
 
     /** The range the workloads use: the node's data range. */
     static final long RANGE = Node.DATA_RANGE;
+    /**
+     * Compaction after a few dozen entries (or 256 KiB), looked at twice a simulated second:
+     * within a seed's few seconds every node compacts its logs many times, and restarts and
+     * lagging followers start from the images.
+     */
+    static final LogCompaction.Policy LOG_COMPACTION = new LogCompaction.Policy(64, 256 << 10, Duration.ofMillis(500));
 
     final long id;
     private final Scheduler scheduler;
@@ -120,7 +127,7 @@ final class SimNode {
         RandomGenerator random = new SplittableRandom(hostSeed);
         NodeEnvironment environment = new NodeEnvironment(new Network(mine), new Logs(),
                 new RaftNode.Loops.Driven(loop -> wake(loop, mine)), this::clock, this::clock, this::wallClockMillis,
-                random, options, threads, peers.from(id));
+                random, options, threads, peers.from(id), LOG_COMPACTION);
         threads.spawn("node-" + id + "-start-" + mine, () -> {
             try {
                 Node started = Node.assemble(config, environment);
@@ -131,6 +138,7 @@ final class SimNode {
                 }
                 node = started;
                 sessions = new NodeSessions(started);
+                compactLogs(started, mine);
                 if (appliedAtCrash >= 0) {
                     reapplied += Math.max(0, appliedAtCrash - replica().applied());
                     appliedAtCrash = -1;
@@ -144,6 +152,18 @@ final class SimNode {
                 Thread.currentThread().interrupt();
             }
         });
+    }
+
+    /**
+     * The node's log compaction runs its loop as on a real node, on a thread of the scheduler's, in
+     * simulated time, until the incarnation crashes or closes.
+     */
+    private void compactLogs(Node started, int mine) {
+        SimThreads.Incarnation incarnation = new SimThreads.Incarnation(id, mine);
+        threads.spawn("node-" + id + "-log-compaction-" + mine, () -> threads.inside(incarnation, () -> {
+            started.logCompaction().run();
+            return null;
+        }));
     }
 
     /** The host queued work: run a round of its loop soon (once, however many times it asks). */
