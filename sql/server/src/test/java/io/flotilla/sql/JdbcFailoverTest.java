@@ -1,12 +1,14 @@
 package io.flotilla.sql;
 
 import com.google.protobuf.ByteString;
+import io.flotilla.jdbc.protocol.Commit;
 import io.flotilla.jdbc.protocol.Execute;
 import io.flotilla.jdbc.protocol.Hello;
 import io.flotilla.jdbc.protocol.Request;
 import io.flotilla.jdbc.protocol.Response;
 import io.flotilla.jdbc.wire.HostAddress;
 import io.flotilla.jdbc.wire.NodeConnection;
+import io.flotilla.jdbc.wire.QuietLinks;
 import io.flotilla.sql.node.Node;
 import org.junit.jupiter.api.Test;
 
@@ -110,6 +112,56 @@ class JdbcFailoverTest {
                     assertTrue(rs.next());
                     assertEquals(101, rs.getInt(1), "the vanished client's update must have been rolled back");
                 }
+            }
+        }
+    }
+
+    /**
+     * A client that promised keep-alives (Hello.keeps_alive, as forwarding nodes do) and falls
+     * silent with a transaction open — cut off, its socket never closed — loses the transaction
+     * after the link timeout, not the idle-in-transaction timeout: its locks must not hold up
+     * others for a minute. One that keeps its quiet link alive keeps its transaction.
+     */
+    @Test
+    void theTransactionOfAClientThatFallsSilentIsRolledBackAndOneKeptAliveIsNot() throws Exception {
+        try (LocalNodes nodes = new LocalNodes(3)) {
+            try (Connection c = DriverManager.getConnection(nodes.url()); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE ACCOUNT(ID INT PRIMARY KEY, BALANCE INT)");
+                s.executeUpdate("INSERT INTO ACCOUNT VALUES (1, 100), (2, 100)");
+            }
+            InetSocketAddress leader = nodes.node(nodes.awaitServing()).sqlAddress();
+            HostAddress at = new HostAddress(leader.getHostString(), leader.getPort());
+            NodeConnection silent = NodeConnection.open(at, Hello.newBuilder()
+                    .setSessionId(ByteString.copyFromUtf8("silent-client")).setKeepsAlive(true).build(), 5_000, 0, 0);
+            NodeConnection quiet = NodeConnection.open(at, Hello.newBuilder()
+                    .setSessionId(ByteString.copyFromUtf8("quiet-client")).setKeepsAlive(true).build(), 5_000, 0, 0);
+            try {
+                assertFalse(silent.call(Request.newBuilder().setExecute(Execute.newBuilder()
+                        .setSql("UPDATE ACCOUNT SET BALANCE = 0 WHERE ID = 1").setAutoCommit(false))).hasError());
+                assertFalse(quiet.call(Request.newBuilder().setExecute(Execute.newBuilder()
+                        .setSql("UPDATE ACCOUNT SET BALANCE = 50 WHERE ID = 2").setAutoCommit(false))).hasError());
+                QuietLinks.SHARED.keepAlive(quiet);
+
+                // Another client gets row 1 well within H2's 10 s lock timeout and the 60 s idle one.
+                try (Connection c = DriverManager.getConnection(nodes.url()); Statement s = c.createStatement()) {
+                    s.setQueryTimeout(5);
+                    assertEquals(1, s.executeUpdate("UPDATE ACCOUNT SET BALANCE = BALANCE + 1 WHERE ID = 1"));
+                }
+                // Three link timeouts of quiet: the kept-alive transaction is still there, and commits.
+                Thread.sleep(3 * nodes.node(1).config().electionTimeout().toMillis());
+                Response commit = quiet.call(Request.newBuilder().setCommit(Commit.newBuilder().setSequence(1)));
+                assertFalse(commit.hasError(), commit.toString());
+                try (Connection c = DriverManager.getConnection(nodes.url()); Statement s = c.createStatement();
+                     ResultSet rs = s.executeQuery("SELECT BALANCE FROM ACCOUNT ORDER BY ID")) {
+                    assertTrue(rs.next());
+                    assertEquals(101, rs.getInt(1), "the silent client's update was rolled back");
+                    assertTrue(rs.next());
+                    assertEquals(50, rs.getInt(1), "the quiet client's transaction lived on and committed");
+                }
+            } finally {
+                QuietLinks.SHARED.release(quiet);
+                quiet.close();
+                silent.close();
             }
         }
     }

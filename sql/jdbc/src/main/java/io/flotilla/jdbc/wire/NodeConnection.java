@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.sql.SQLException;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One blocking protocol connection to one node: the Hello handshake, then request/response calls.
@@ -36,10 +37,14 @@ public final class NodeConnection implements AutoCloseable {
     private final FrameReader in;
     private final OutputStream out;
     private HelloResult helloResult;
-    private LinkLiveness liveness;
+    private volatile LinkLiveness liveness;
     /** JDBC's network timeout: how long one call may wait for its answer; 0 for no limit. */
-    private int networkTimeoutMillis;
+    private volatile int networkTimeoutMillis;
     private long lastRequestId;
+    /** Held by a call from its first write to its answer; a keep-alive between calls only tries it. */
+    private final ReentrantLock inUse = new ReentrantLock();
+    /** When this side last wrote to the link (a request or a keep-alive), for {@link #keepAliveIfQuiet()}. */
+    private volatile long lastWriteNanos = System.nanoTime();
     /** Why the connection is unusable; null while it is healthy. */
     private volatile NodeConnectionException broken;
 
@@ -119,7 +124,16 @@ public final class NodeConnection implements AutoCloseable {
      * Sends one request, with the next request id, and waits for the response carrying that id.
      * An Error response is returned, not thrown: what it means depends on the caller.
      */
-    public synchronized Response call(Request.Builder request) throws SQLException {
+    public Response call(Request.Builder request) throws SQLException {
+        inUse.lock();
+        try {
+            return callLocked(request);
+        } finally {
+            inUse.unlock();
+        }
+    }
+
+    private Response callLocked(Request.Builder request) throws SQLException {
         NodeConnectionException failure = broken;
         if (failure != null) {
             throw new NodeConnectionException("connection to node " + address + " is broken: " + failure.getMessage(),
@@ -135,6 +149,7 @@ public final class NodeConnection implements AutoCloseable {
         try {
             Frames.write(out, bytes);
             out.flush();
+            lastWriteNanos = System.nanoTime();
             return answerTo(id);
         } catch (IOException e) {
             throw breakWith("connection to node " + address + " failed: " + e.getMessage(), false, e);
@@ -173,9 +188,7 @@ public final class NodeConnection implements AutoCloseable {
                 untilProbe = heard + liveness.probeAfterNanos() - now;
                 if (untilProbe <= 0) {
                     keepAliveId = ++lastRequestId;
-                    Frames.write(out, Request.newBuilder().setId(keepAliveId)
-                            .setKeepAlive(KeepAlive.getDefaultInstance()).build().toByteArray());
-                    out.flush();
+                    writeKeepAlive(keepAliveId);
                     continue;
                 }
             }
@@ -203,12 +216,41 @@ public final class NodeConnection implements AutoCloseable {
         }
     }
 
+    private void writeKeepAlive(long id) throws IOException {
+        Frames.write(out, Request.newBuilder().setId(id).setKeepAlive(KeepAlive.getDefaultInstance()).build().toByteArray());
+        out.flush();
+        lastWriteNanos = System.nanoTime();
+    }
+
+    /**
+     * Between calls: sends a KeepAlive if this side has written nothing for a quarter of the link
+     * timeout, without waiting for its answer (the next call skips it, as an earlier request's).
+     * For a link that holds a transaction open while its client is quiet, so that the node can tell
+     * a quiet client from a vanished one ({@code Hello.keeps_alive}). Does nothing while a call is
+     * in progress (the call probes the link itself) or once the link is broken; a failed write
+     * breaks the link, which its next call reports.
+     */
+    public void keepAliveIfQuiet() {
+        if (broken != null || System.nanoTime() - lastWriteNanos < liveness.probeAfterNanos() || !inUse.tryLock()) {
+            return;
+        }
+        try {
+            if (broken == null) {
+                writeKeepAlive(++lastRequestId);
+            }
+        } catch (IOException e) {
+            breakWith("connection to node " + address + " failed while keeping it alive: " + e.getMessage(), false, e);
+        } finally {
+            inUse.unlock();
+        }
+    }
+
     /** How long each call may wait for its answer in milliseconds (JDBC's network timeout); 0 means no limit. */
-    public synchronized void setNetworkTimeout(int millis) {
+    public void setNetworkTimeout(int millis) {
         networkTimeoutMillis = millis;
     }
 
-    public synchronized int networkTimeout() {
+    public int networkTimeout() {
         return networkTimeoutMillis;
     }
 

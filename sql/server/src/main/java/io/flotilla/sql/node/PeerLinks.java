@@ -5,6 +5,7 @@ import io.flotilla.jdbc.protocol.Request;
 import io.flotilla.jdbc.protocol.Response;
 import io.flotilla.jdbc.wire.HostAddress;
 import io.flotilla.jdbc.wire.NodeConnection;
+import io.flotilla.jdbc.wire.QuietLinks;
 
 import java.sql.SQLException;
 import java.time.Duration;
@@ -30,6 +31,14 @@ public interface PeerLinks {
 
         /** Where it listens, as the link reached it. */
         HostAddress address();
+
+        /**
+         * Whether the link holds state at the other node between requests (a transaction, a
+         * cursor): it is then kept alive while quiet, so that the other node can tell a quiet
+         * session from a vanished one (Hello.keeps_alive) and release its locks at once for the
+         * latter.
+         */
+        void holdsState(boolean holds);
 
         @Override
         void close();
@@ -64,7 +73,17 @@ public interface PeerLinks {
                 }
 
                 @Override
+                public void holdsState(boolean holds) {
+                    if (holds) {
+                        QuietLinks.SHARED.keepAlive(c);
+                    } else {
+                        QuietLinks.SHARED.release(c);
+                    }
+                }
+
+                @Override
                 public void close() {
+                    QuietLinks.SHARED.release(c);
                     c.close();
                 }
             };

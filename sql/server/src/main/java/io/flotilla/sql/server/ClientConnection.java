@@ -34,11 +34,18 @@ final class ClientConnection extends SimpleChannelInboundHandler<Request> {
 
     /** Zero: a transaction may stay idle for as long as the client likes. */
     private final Duration idleInTransactionTimeout;
+    /**
+     * How long a client that keeps its link alive (Hello.keeps_alive) may leave it silent while it
+     * holds a transaction open: it sends a KeepAlive four times as often, so silence this long
+     * means it is gone (cut off), and its locks go with it.
+     */
+    private final Duration linkTimeout;
     /** The end of the client's grace while its transaction is idle; cancelled by its next request. */
     private ScheduledFuture<?> idleInTransaction;
 
     ClientConnection(ClientSession session, Executor work, Map<String, java.util.Set<ClientSession>> sessions,
-                     Duration idleInTransactionTimeout) {
+                     Duration idleInTransactionTimeout, Duration linkTimeout) {
+        this.linkTimeout = linkTimeout;
         this.session = session;
         this.work = work;
         this.sessions = sessions;
@@ -51,6 +58,14 @@ final class ClientConnection extends SimpleChannelInboundHandler<Request> {
             // Answered here, on the I/O thread, whatever the session runs: it shows the client that
             // this node is there, and a client that hears nothing gives the link up (LinkLiveness).
             ctx.writeAndFlush(Response.newBuilder().setId(request.getId()).setAck(Ack.getDefaultInstance()).build());
+            synchronized (this) {
+                if (idleInTransaction != null && session.keepsAlive()) {
+                    // The client is there: its grace starts again.
+                    idleInTransaction.cancel(false);
+                    idleInTransaction = null;
+                    armIdleInTransaction(ctx);
+                }
+            }
             return;
         }
         if (request.getKindCase() == Request.KindCase.CANCEL) {
@@ -115,7 +130,8 @@ final class ClientConnection extends SimpleChannelInboundHandler<Request> {
      * PostgreSQL's idle-in-transaction timeout does. Called with the monitor held.
      */
     private void armIdleInTransaction(ChannelHandlerContext ctx) {
-        if (idleInTransactionTimeout.isZero() || !session.inTransaction()) {
+        Duration timeout = session.keepsAlive() ? linkTimeout : idleInTransactionTimeout;
+        if (timeout.isZero() || !session.inTransaction()) {
             return;
         }
         idleInTransaction = ctx.executor().schedule(() -> {
@@ -124,10 +140,11 @@ final class ClientConnection extends SimpleChannelInboundHandler<Request> {
                     return;
                 }
             }
-            LOG.log(System.Logger.Level.INFO, "closing client connection {0}: its transaction was idle for {1} ms; "
-                    + "rolling it back", ctx.channel().remoteAddress(), idleInTransactionTimeout.toMillis());
+            LOG.log(System.Logger.Level.INFO, "closing client connection {0}: its transaction was idle for {1} ms{2}; "
+                    + "rolling it back", ctx.channel().remoteAddress(), timeout.toMillis(),
+                    session.keepsAlive() ? " without even a keep-alive (the client is gone)" : "");
             ctx.close();
-        }, idleInTransactionTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     @Override

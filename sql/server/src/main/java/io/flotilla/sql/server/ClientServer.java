@@ -69,7 +69,7 @@ public final class ClientServer implements AutoCloseable {
                                 .addLast(new ProtobufDecoder(Request.getDefaultInstance()))
                                 .addLast(new ProtobufEncoder())
                                 .addLast(new ClientConnection(opened.open(), work, sessions,
-                                        node.config().idleInTransactionTimeout()));
+                                        node.config().idleInTransactionTimeout(), node.config().electionTimeout()));
                     }
                 });
         try {

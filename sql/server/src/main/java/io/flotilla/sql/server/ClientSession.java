@@ -64,6 +64,8 @@ public final class ClientSession implements AutoCloseable {
 
     private final Node node;
     private final Waits waits;
+    /** The client keeps its link alive while quiet (Hello.keeps_alive), so its silence means it is gone. */
+    private volatile boolean keepsAlive;
     private final CommitWait commits;
     private final Forwarder forwarder;
     private final SessionSettings settings;
@@ -114,6 +116,11 @@ public final class ClientSession implements AutoCloseable {
         } catch (SQLException e) {
             LOG.log(System.Logger.Level.DEBUG, "cancel failed", e);
         }
+    }
+
+    /** Whether the client promised to keep its link alive while it holds a transaction open and says nothing. */
+    boolean keepsAlive() {
+        return keepsAlive;
     }
 
     /** Answers one request; never throws: a failure is the answer's error, with its SQLState. */
@@ -212,6 +219,7 @@ public final class ClientSession implements AutoCloseable {
         if (sessionId.length == 0 || sessionId.length > 64) {
             throw new IllegalArgumentException("a session id is 1 to 64 bytes");
         }
+        keepsAlive = hello.getKeepsAlive();
         readOnly = hello.getReadOnly();
         sessionStartedMillis = hello.getSessionStartedMillis();
         forwarder.identify(sessionId, sessionStartedMillis, readOnly);

@@ -87,6 +87,7 @@ final class Forwarder implements AutoCloseable {
             default -> {
             }
         }
+        link.holdsState(pinned);
     }
 
     Response call(Request request) {
@@ -178,7 +179,7 @@ final class Forwarder implements AutoCloseable {
             if (known.isPresent()) {
                 InetSocketAddress address = known.get();
                 Hello hello = Hello.newBuilder().setSessionId(ByteString.copyFrom(sessionId)).setReadOnly(readOnly)
-                        .setSessionStartedMillis(startedMillis)
+                        .setSessionStartedMillis(startedMillis).setKeepsAlive(true)
                         .setClient("flotilla node " + node.id() + " forwarding").build();
                 PeerLinks.Link opened = peers.open(leader, new HostAddress(address.getHostString(), address.getPort()),
                         hello);

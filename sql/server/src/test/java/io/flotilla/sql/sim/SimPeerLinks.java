@@ -67,6 +67,12 @@ final class SimPeerLinks {
             }
 
             @Override
+            public void holdsState(boolean holds) {
+                // The simulated node serves the session directly, without a client port whose
+                // idle-in-transaction timer keep-alives would feed.
+            }
+
+            @Override
             public void close() {
                 // A link to a node that crashed has nothing left to close there.
                 if (hop.intact()) {
