@@ -72,7 +72,7 @@ final class NodeChannel {
     /** The current link, connecting to the first reachable node if there is none. */
     synchronized NodeConnection link() throws SQLException {
         if (link == null || link.isBroken()) {
-            connect(null);
+            connect(null, Long.MAX_VALUE);
         }
         return link;
     }
@@ -143,7 +143,8 @@ final class NodeChannel {
         for (int attempt = 0; ; attempt++) {
             SQLException failure;
             try {
-                NodeConnection l = (preferred != null || link == null || link.isBroken()) ? connect(preferred) : link;
+                NodeConnection l = (preferred != null || link == null || link.isBroken())
+                        ? connect(preferred, deadlineNanos) : link;
                 Response response = l.call(request);
                 if (!response.hasError() || !SqlStates.isFailover(response.getError().getSqlState())) {
                     return response;
@@ -181,7 +182,7 @@ final class NodeChannel {
      * Opens a link, trying the preferred node first, then every known node once starting after the
      * one that failed last.
      */
-    private NodeConnection connect(HostAddress preferred) throws SQLException {
+    private NodeConnection connect(HostAddress preferred, long deadlineNanos) throws SQLException {
         if (link != null) {
             link.close();
             link = null;
@@ -205,10 +206,18 @@ final class NodeChannel {
         NodeConnectionException last = null;
         List<NodeConnectionException> failures = new ArrayList<>();
         for (HostAddress candidate : candidates) {
+            // A failover's deadline bounds its connects too: past it, the candidates left are not
+            // tried (one is, whatever the time, so that a connect always has a failure to report).
+            long leftMillis = deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE
+                    : TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+            if (leftMillis <= 0 && last != null) {
+                break;
+            }
+            int connectTimeout = (int) Math.max(1, Math.min(config.connectTimeoutMillis() == 0 ? Long.MAX_VALUE
+                    : config.connectTimeoutMillis(), Math.min(Integer.MAX_VALUE, leftMillis)));
             NodeConnection c = null;
             try {
-                c = NodeConnection.open(candidate, hello, config.connectTimeoutMillis(), networkTimeoutMillis,
-                        config.linkTimeoutMillis());
+                c = NodeConnection.open(candidate, hello, connectTimeout, networkTimeoutMillis, config.linkTimeoutMillis());
                 learn(c);
                 setup.prepare(c);
                 link = c;
