@@ -140,17 +140,28 @@ final class NodeChannel {
      */
     synchronized Response callWithFailover(Request.Builder request, long deadlineNanos) throws SQLException {
         HostAddress preferred = null;
+        // Sent under a sequence and then lost, or answered "the leader could not tell": from then
+        // on the outcome is unknown unless some node answers it, so giving up says 40003.
+        boolean maybeApplied = false;
+        boolean write = request.hasExecute() && request.getExecute().getSequence() > 0;
         for (int attempt = 0; ; attempt++) {
             SQLException failure;
             try {
                 NodeConnection l = (preferred != null || link == null || link.isBroken())
                         ? connect(preferred, deadlineNanos) : link;
-                Response response = l.call(request);
+                Response response;
+                try {
+                    response = l.call(request);
+                } catch (NodeConnectionException lost) {
+                    maybeApplied |= write;
+                    throw lost;
+                }
                 if (!response.hasError() || !SqlStates.isFailover(response.getError().getSqlState())) {
                     return response;
                 }
                 Error error = response.getError();
                 failure = SqlErrors.toException(error);
+                maybeApplied |= write && SqlStates.OUTCOME_AT_LEADER.equals(error.getSqlState());
                 preferred = leaderOf(error);
                 drop();
             } catch (NodeConnectionException e) {
@@ -169,7 +180,7 @@ final class NodeChannel {
             long backoffMillis = preferred != null && attempt == 0 ? 0
                     : Math.min(MAX_BACKOFF_MILLIS, 25L << Math.min(attempt, 6));
             if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMillis) - deadlineNanos > 0) {
-                throw SqlStates.OUTCOME_AT_LEADER.equals(failure.getSQLState())
+                throw maybeApplied
                         ? new SQLTransactionRollbackException("no node could tell the outcome of the write before the "
                                 + "failover deadline: " + failure.getMessage(), SqlStates.OUTCOME_UNKNOWN, failure)
                         : failure;

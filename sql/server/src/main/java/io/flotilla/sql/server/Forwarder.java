@@ -93,6 +93,9 @@ final class Forwarder implements AutoCloseable {
     Response call(Request request) {
         long deadline = waits.nanoTime() + routeDeadlineNanos;
         boolean retryable = retryable(request);
+        // A write that was sent, and whose answer never came or said the leader could not tell:
+        // from then on the client must hear "resend under the sequence" (08F03), never "not applied".
+        boolean maybeApplied = false;
         while (true) {
             SQLException failure;
             if (link == null) {
@@ -108,8 +111,8 @@ final class Forwarder implements AutoCloseable {
                     // a transaction it has not begun was rolled back.
                     close();
                     if (waits.nanoTime() > deadline) {
-                        return error(request, SqlStates.UNAVAILABLE, "range " + Node.DATA_RANGE
-                                + " has no leader this node can reach: " + e.getMessage());
+                        return error(request, maybeApplied ? SqlStates.OUTCOME_AT_LEADER : SqlStates.UNAVAILABLE,
+                                "range " + Node.DATA_RANGE + " has no leader this node can reach: " + e.getMessage());
                     }
                     pause();
                     continue;
@@ -123,8 +126,10 @@ final class Forwarder implements AutoCloseable {
                     return answer;
                 }
                 failure = new SQLException(answer.getError().getMessage(), answer.getError().getSqlState());
+                maybeApplied |= SqlStates.OUTCOME_AT_LEADER.equals(failure.getSQLState());
             } catch (SQLException e) {
                 failure = e;
+                maybeApplied = true;
                 if (!retryable) {
                     // Sent, and the link broke: whatever this session had begun at the leader ends there.
                     close();
@@ -135,10 +140,12 @@ final class Forwarder implements AutoCloseable {
             }
             close();
             if (waits.nanoTime() > deadline) {
-                String state = failure.getSQLState() == null ? SqlStates.UNAVAILABLE
-                        // No leader could tell in time: as far as this node knows, nobody can.
-                        : SqlStates.OUTCOME_AT_LEADER.equals(failure.getSQLState()) ? SqlStates.OUTCOME_UNKNOWN
-                        : failure.getSQLState();
+                // A write that may have applied is answered 08F03, which the client resends under its
+                // sequence until its own failover deadline; only then is its outcome unknown to it
+                // (40003). This node's route deadline is shorter (a 40003 given here reached the
+                // clients of 50 leader transfers and 20 kills).
+                String state = maybeApplied ? SqlStates.OUTCOME_AT_LEADER
+                        : failure.getSQLState() == null ? SqlStates.UNAVAILABLE : failure.getSQLState();
                 return error(request, state, failure.getMessage());
             }
             pause();
