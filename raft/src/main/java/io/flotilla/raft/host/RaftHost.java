@@ -281,8 +281,11 @@ public final class RaftHost implements AutoCloseable {
     }
 
     private GroupLoop loopOf(long group) {
-        long h = group * 0x9E3779B97F4A7C15L;
-        return loops.get((int) Math.floorMod(h ^ (h >>> 32), (long) loops.size()));
+        // Group ids are handed out in sequence (ranges 1, 2, then each split's): consecutive ids go
+        // to consecutive workers, so the first groups spread over all of them. The hash this
+        // replaces sent ranges 1 and 2 to the same one of a node's two workers, and the meta
+        // range's replay after a restart held up the data range's while the other worker idled.
+        return loops.get((int) Math.floorMod(group, (long) loops.size()));
     }
 
     /**
