@@ -1,7 +1,5 @@
 package io.flotilla.sql;
 
-import io.flotilla.jdbc.protocol.Admin;
-import io.flotilla.sql.node.Node;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -64,7 +62,7 @@ class LeaderTransferUnderLoadTest {
                     long before = acknowledged.get();
                     Eventually.await("the writer is acknowledged again", () -> acknowledged.get() > before);
                     long leader = nodes.awaitServing();
-                    transfer(nodes, leader % 3 + 1);
+                    nodes.transferLeadership(leader % 3 + 1);
                 }
                 long last = acknowledged.get();
                 Eventually.await("the writer is acknowledged after the last transfer", () -> acknowledged.get() > last);
@@ -87,13 +85,4 @@ class LeaderTransferUnderLoadTest {
         }
     }
 
-    private static void transfer(LocalNodes nodes, long to) throws Exception {
-        Eventually.await("node " + to + " leads range 2", () -> {
-            if (nodes.node(to).replica(Node.DATA_RANGE).serving()) {
-                return true;
-            }
-            nodes.admin(Admin.newBuilder().setRange(Node.DATA_RANGE).setTransferLeadershipTo(to));
-            return false;
-        });
-    }
 }

@@ -240,6 +240,17 @@ final class LocalNodes implements AutoCloseable {
         return admin(1, admin);
     }
 
+    /** Moves range 2's leadership to node {@code to} (in this JVM), asking again until it leads and serves. */
+    void transferLeadership(long to) throws Exception {
+        Eventually.await("node " + to + " leads range 2", () -> {
+            if (node(to).replica(Node.DATA_RANGE).serving()) {
+                return true;
+            }
+            admin(io.flotilla.jdbc.protocol.Admin.newBuilder().setRange(Node.DATA_RANGE).setTransferLeadershipTo(to));
+            return false;
+        });
+    }
+
     /** An admin request through the given node (in this JVM). */
     io.flotilla.jdbc.protocol.Response admin(long via, io.flotilla.jdbc.protocol.Admin.Builder admin)
             throws java.sql.SQLException {

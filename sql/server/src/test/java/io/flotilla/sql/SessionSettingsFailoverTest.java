@@ -1,7 +1,5 @@
 package io.flotilla.sql;
 
-import io.flotilla.jdbc.protocol.Admin;
-import io.flotilla.sql.node.Node;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -35,10 +33,10 @@ class SessionSettingsFailoverTest {
                 c.setAutoCommit(false);
                 assertSettings(c, "where they were made");
 
-                transfer(nodes, other);
+                nodes.transferLeadership(other);
                 assertSettings(c, "at the new leader, through the node the client is connected to");
 
-                transfer(nodes, leader);
+                nodes.transferLeadership(leader);
                 assertSettings(c, "back on the node the client is connected to, in a new range session");
             }
         }
@@ -54,15 +52,4 @@ class SessionSettingsFailoverTest {
         }
         c.commit();
     }
-
-    private static void transfer(LocalNodes nodes, long to) throws Exception {
-        Eventually.await("node " + to + " leads range 2", () -> {
-            if (nodes.node(to).replica(Node.DATA_RANGE).serving()) {
-                return true;
-            }
-            nodes.admin(Admin.newBuilder().setRange(Node.DATA_RANGE).setTransferLeadershipTo(to));
-            return false;
-        });
-    }
-
 }

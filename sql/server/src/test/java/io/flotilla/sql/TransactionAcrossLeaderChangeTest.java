@@ -1,7 +1,5 @@
 package io.flotilla.sql;
 
-import io.flotilla.jdbc.protocol.Admin;
-import io.flotilla.sql.node.Node;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -37,7 +35,7 @@ class TransactionAcrossLeaderChangeTest {
             try (Connection c = DriverManager.getConnection(nodes.url(node)); Statement s = c.createStatement()) {
                 c.setAutoCommit(false);
                 assertEquals(1, s.executeUpdate("UPDATE ACCOUNTS SET BALANCE = BALANCE - 10 WHERE ID = 1"));
-                transfer(nodes, next);
+                nodes.transferLeadership(next);
                 SQLException lost = assertThrows(SQLException.class, () -> {
                     s.executeUpdate("UPDATE ACCOUNTS SET BALANCE = BALANCE + 10 WHERE ID = 2");
                     c.commit();
@@ -53,13 +51,4 @@ class TransactionAcrossLeaderChangeTest {
         }
     }
 
-    private static void transfer(LocalNodes nodes, long to) throws Exception {
-        Eventually.await("node " + to + " leads range 2", () -> {
-            if (nodes.node(to).replica(Node.DATA_RANGE).serving()) {
-                return true;
-            }
-            nodes.admin(Admin.newBuilder().setRange(Node.DATA_RANGE).setTransferLeadershipTo(to));
-            return false;
-        });
-    }
 }
