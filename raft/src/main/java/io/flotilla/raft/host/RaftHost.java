@@ -31,6 +31,7 @@ import java.util.function.Supplier;
  */
 public final class RaftHost implements AutoCloseable {
 
+    private static final System.Logger LOG = System.getLogger(RaftHost.class.getName());
     private final long nodeId;
     /** The threads that run the loops; none in a host a simulator drives. */
     private final List<Worker> workers = new ArrayList<>();
@@ -141,10 +142,13 @@ public final class RaftHost implements AutoCloseable {
             // The log starts at its snapshot: the state machine starts from that snapshot's image.
             var image = log.image();
             if (image.isPresent() && applied < log.storage().snapshot().index()) {
+                long snapshot = log.storage().snapshot().index();
+                LOG.log(System.Logger.Level.INFO, "group " + group + ": restoring the state machine from the log's image at index " + snapshot);
                 try (var in = image.get()) {
                     stateMachine.restore(in);
                 }
-                applied = log.storage().snapshot().index();
+                applied = snapshot;
+                LOG.log(System.Logger.Level.INFO, "group " + group + ": restored the image at index " + snapshot);
             }
         } catch (IOException e) {
             return CompletableFuture.failedFuture(e);
@@ -199,7 +203,7 @@ public final class RaftHost implements AutoCloseable {
                     Files.deleteIfExists(spool);
                 } catch (IOException e) {
                     cause.addSuppressed(e);
-                    System.getLogger(RaftHost.class.getName()).log(System.Logger.Level.WARNING,
+                    LOG.log(System.Logger.Level.WARNING,
                             "could not discard an aborted snapshot of group " + group, cause);
                 }
             }

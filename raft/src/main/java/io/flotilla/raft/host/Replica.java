@@ -38,6 +38,8 @@ import java.util.function.Supplier;
  */
 final class Replica {
 
+    private static final System.Logger LOG = System.getLogger(Replica.class.getName());
+
     private record PendingProposal(long term, CompletableFuture<Committed> result) {
     }
 
@@ -89,6 +91,11 @@ final class Replica {
     private boolean reportedLeader;
     /** The local time the worker's timer for this replica is armed for. */
     long timerAt = Long.MIN_VALUE;
+    /**
+     * The commit index the log held at start: until the state machine reaches it the replica is
+     * replaying, which an operator sees begin and end in the log (a restart's longest step).
+     */
+    private long replayingTo;
 
     Replica(long group, Raft raft, GroupLog log, StateMachine stateMachine, Outbox outbox, long applied) {
         this.group = group;
@@ -100,6 +107,11 @@ final class Replica {
         this.appliedMembership = log.storage().snapshot().membership();
         this.writtenTerm = log.storage().hardState().term();
         this.writtenVote = log.storage().hardState().vote();
+        this.replayingTo = log.storage().hardState().commit();
+        if (replayingTo > applied) {
+            LOG.log(System.Logger.Level.INFO, "group " + group + ": replaying " + (replayingTo - applied)
+                    + " committed entries from the log (to index " + replayingTo + ")");
+        }
     }
 
     boolean stopped() {
@@ -307,6 +319,8 @@ final class Replica {
         if (raft.term() != reportedTerm || leader != reportedLeader) {
             reportedTerm = raft.term();
             reportedLeader = leader;
+            LOG.log(System.Logger.Level.INFO, "group " + group + ": term " + reportedTerm
+                    + (leader ? ", leading" : ", following") + " (applied " + applied + ", committed " + raft.committed() + ")");
             stateMachine.roleChanged(reportedTerm, leader);
         }
     }
@@ -325,6 +339,9 @@ final class Replica {
                 : "group " + group + " applying " + e.index() + " after " + applied + " with commit index " + raft.committed();
         Object result = stateMachine.apply(e);
         applied = e.index();
+        if (applied == replayingTo) {
+            LOG.log(System.Logger.Level.INFO, "group " + group + ": replayed the log to index " + applied);
+        }
         if (e.payload() instanceof Payload.Reconfiguration r) {
             appliedMembership = r.membership();
         }

@@ -414,8 +414,9 @@ public final class RangeReplica implements DurableStateMachine {
         }
         applied = e.index();
         appliedWaiters.reached(applied);
-        if (leader && e.term() == term) {
+        if (leader && e.term() == term && !serving) {
             serving = true;
+            LOG.log(System.Logger.Level.INFO, "range " + range + ": serving as the leader of term " + term + " from index " + applied);
         }
         return result;
     }

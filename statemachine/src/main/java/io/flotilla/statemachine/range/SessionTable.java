@@ -50,30 +50,43 @@ final class SessionTable {
      */
     static Optional<Outcome> answered(Connection connection, long range, byte[] session, long sequence,
                                       long startedMillis, long nowMillis, long ttlMillis) throws SQLException {
+        // Two lookups by key, never a scan of the session's rows: between two tidies a busy session
+        // has up to an interval's worth of them, and every entry of every replica asks this once.
         try (PreparedStatement select = connection.prepareStatement(
                 "SELECT SEQUENCE, SQL_STATE, MESSAGE, APPLIED_INDEX, UPDATE_COUNT FROM FLOTILLA.SESSIONS "
-                        + "WHERE SESSION_ID = ? ORDER BY SEQUENCE DESC LIMIT 1")) {
+                        + "WHERE SESSION_ID = ? AND SEQUENCE >= ? ORDER BY SEQUENCE DESC LIMIT 1")) {
+            select.setBytes(1, session);
+            select.setLong(2, sequence);
+            try (ResultSet row = select.executeQuery()) {
+                if (row.next()) {
+                    long last = row.getLong(1);
+                    if (sequence < last) {
+                        return Optional.of(new Outcome.Refused(SqlStates.OUTCOME_UNKNOWN, "write " + sequence
+                                + " of this session was superseded by write " + last + "; its outcome is no longer kept"));
+                    }
+                    String state = row.getString(2);
+                    return Optional.of(state == null ? new Outcome.Applied(range, row.getLong(4), row.getLong(5))
+                            : new Outcome.Refused(state, row.getString(3)));
+                }
+            }
+        }
+        if (known(connection, session)) {
+            return Optional.empty();   // its last write is older: this one is new
+        }
+        // Unknown: new, unless it is old enough to have had records that expired. (A client's
+        // statements that wrote nothing use numbers too, so 1 need not come first.)
+        boolean young = startedMillis > 0 && nowMillis - startedMillis < ttlMillis;
+        return sequence == 1 || young ? Optional.empty() : Optional.of(new Outcome.Refused(SqlStates.OUTCOME_UNKNOWN,
+                "session unknown to the range (expired?): the outcome of write " + sequence
+                        + " and earlier ones cannot be told; start a new session"));
+    }
+
+    private static boolean known(Connection connection, byte[] session) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT 1 FROM FLOTILLA.SESSIONS WHERE SESSION_ID = ? LIMIT 1")) {
             select.setBytes(1, session);
             try (ResultSet row = select.executeQuery()) {
-                if (!row.next()) {
-                    // Unknown: new, unless it is old enough to have had records that expired. (A
-                    // client's statements that wrote nothing use numbers too, so 1 need not come first.)
-                    boolean young = startedMillis > 0 && nowMillis - startedMillis < ttlMillis;
-                    return sequence == 1 || young ? Optional.empty() : Optional.of(new Outcome.Refused(SqlStates.OUTCOME_UNKNOWN,
-                            "session unknown to the range (expired?): the outcome of write " + sequence
-                                    + " and earlier ones cannot be told; start a new session"));
-                }
-                long last = row.getLong(1);
-                if (sequence > last) {
-                    return Optional.empty();
-                }
-                if (sequence < last) {
-                    return Optional.of(new Outcome.Refused(SqlStates.OUTCOME_UNKNOWN, "write " + sequence
-                            + " of this session was superseded by write " + last + "; its outcome is no longer kept"));
-                }
-                String state = row.getString(2);
-                return Optional.of(state == null ? new Outcome.Applied(range, row.getLong(4), row.getLong(5))
-                        : new Outcome.Refused(state, row.getString(3)));
+                return row.next();
             }
         }
     }
@@ -113,8 +126,9 @@ final class SessionTable {
     static void tidy(Connection connection, OptionalLong nowMillis, long ttlMillis, byte[] writing)
             throws SQLException {
         try (Statement delete = connection.createStatement()) {
-            delete.executeUpdate("DELETE FROM FLOTILLA.SESSIONS S WHERE S.SEQUENCE < "
-                    + "(SELECT MAX(L.SEQUENCE) FROM FLOTILLA.SESSIONS L WHERE L.SESSION_ID = S.SESSION_ID)");
+            // A key lookup per row (is there a later one?), not an aggregate over the session's rows.
+            delete.executeUpdate("DELETE FROM FLOTILLA.SESSIONS S WHERE EXISTS (SELECT 1 FROM FLOTILLA.SESSIONS L "
+                    + "WHERE L.SESSION_ID = S.SESSION_ID AND L.SEQUENCE > S.SEQUENCE)");
         }
         if (nowMillis.isPresent()) {
             try (PreparedStatement delete = connection.prepareStatement(

@@ -8,6 +8,7 @@ import io.flotilla.raft.host.RaftHost;
 import io.flotilla.statemachine.range.RangeReplica;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -32,41 +33,54 @@ public final class LogCompaction implements Runnable, AutoCloseable {
     private static final long LOOK_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
     /** An image of a large range takes minutes; past this the compaction goes on unwatched, and the next look joins it. */
     private static final long COMPACTION_TIMEOUT_NANOS = TimeUnit.MINUTES.toNanos(10);
+    /** Since the last compaction of a range this node has not compacted since it started. */
+    private static final Duration NEVER = Duration.ofDays(365);
 
     /**
      * When a range's log is compacted: once the entries applied since its snapshot number
-     * {@code entries}, or the payload its log holds reaches {@code bytes}; looked at every
-     * {@code interval}.
+     * {@code entries}, or the payload its log holds reaches {@code bytes}; or earlier, from
+     * {@code earlyEntries} on, when its last image took at most a {@code imageCostFactor}th of the
+     * time since it was written; looked at every {@code interval}.
      *
-     * <p>The defaults: 10,000 entries, as etcd's {@code --snapshot-count} (rqlite's
-     * {@code SnapshotThreshold} is 8,192). A compaction writes the whole range's image, so it
-     * should come seldom enough that images are not most of what the disk writes, and often enough
-     * that a restart after a crash replays seconds, not minutes: at the apply rates measured here
-     * (thousands of transactions a second and more, see the README's figures) 10,000 entries
-     * replay within seconds. 64 MiB bounds the same cost when entries are large (a transaction may
-     * carry up to 8 MiB, so 10,000 of them could be 80 GiB). Every 5 s: a look costs one call on
-     * each range's thread, and a log passes its threshold by at most what it grows in 5 s.
+     * <p>The defaults: at most 10,000 entries, as etcd's {@code --snapshot-count} (rqlite's
+     * {@code SnapshotThreshold} is 8,192), and 64 MiB, which bounds the same when entries are
+     * large (a transaction may carry up to 8 MiB, so 10,000 of them could be 80 GiB). A restart
+     * after a crash replays everything after the snapshot (see {@code RangeStore.open}), and when
+     * every node restarts at once on a small machine, cold JVMs side by side, that ran at a few
+     * hundred entries a second (the nemesis's kill -9 of all nodes: 2,566 entries took 6 s): so a
+     * range whose image is cheap, as most are, compacts from 1,000 entries on, as long as writing
+     * images takes at most a twentieth of its time; a large range, whose image takes seconds, keeps
+     * to the bounds. Every second: a look costs one call on each range's thread.
      */
-    public record Policy(long entries, long bytes, Duration interval) {
+    public record Policy(long entries, long bytes, Duration interval, long earlyEntries, int imageCostFactor) {
 
         public Policy {
-            if (entries <= 0 || bytes <= 0 || interval.isNegative() || interval.isZero()) {
-                throw new IllegalArgumentException("log compaction thresholds must be positive: " + entries
-                        + " entries, " + bytes + " bytes, every " + interval);
+            if (entries <= 0 || bytes <= 0 || interval.isNegative() || interval.isZero() || earlyEntries <= 0
+                    || earlyEntries > entries || imageCostFactor <= 0) {
+                throw new IllegalArgumentException("log compaction thresholds must be positive, the early one at most "
+                        + "the other: " + entries + " entries (early from " + earlyEntries + "), " + bytes
+                        + " bytes, every " + interval + ", images at most 1/" + imageCostFactor + " of the time");
             }
         }
 
+        /** No early compaction: at {@code entries} or {@code bytes} only. */
+        public Policy(long entries, long bytes, Duration interval) {
+            this(entries, bytes, interval, entries, 1);
+        }
+
         public static Policy defaults() {
-            return new Policy(10_000, 64L << 20, Duration.ofSeconds(5));
+            return new Policy(10_000, 64L << 20, Duration.ofSeconds(1), 1_000, 20);
         }
 
         /**
-         * Whether the log is due. A leader holds off while a member has not yet received what it
-         * would drop (that member would then need the whole image streamed instead of a few
-         * entries: a slow follower, one restarting), unless its log is twice past a threshold, so
-         * that a member that is gone for good does not keep it from compacting for ever.
+         * Whether the log is due, given how long ago this node last compacted the range and how
+         * long that took ({@link Duration#ZERO} and a long time ago if it has not since it started).
+         * A leader holds off while a member has not yet received what it would drop (that member
+         * would then need the whole image streamed instead of a few entries: a slow follower, one
+         * restarting), unless its log is twice past a threshold, so that a member that is gone for
+         * good does not keep it from compacting for ever.
          */
-        boolean due(LogState log) {
+        boolean due(LogState log, Duration sinceLast, Duration lastTook) {
             long entriesSince = log.applied() - log.snapshotIndex();
             if (entriesSince <= 0) {
                 return false;
@@ -74,8 +88,15 @@ public final class LogCompaction implements Runnable, AutoCloseable {
             if (log.memberBehind()) {
                 return entriesSince >= 2 * entries || log.bytes() >= 2 * bytes;
             }
-            return entriesSince >= entries || log.bytes() >= bytes;
+            if (entriesSince >= entries || log.bytes() >= bytes) {
+                return true;
+            }
+            return entriesSince >= earlyEntries && sinceLast.compareTo(lastTook.multipliedBy(imageCostFactor)) >= 0;
         }
+    }
+
+    /** This node's last compaction of a range: when it finished, on the node's clock, and how long it took. */
+    private record Compacted(long finishedNanos, long tookNanos) {
     }
 
     /**
@@ -103,6 +124,8 @@ public final class LogCompaction implements Runnable, AutoCloseable {
     private final Map<Long, RangeReplica> replicas;
     private final Waits waits;
     private final Policy policy;
+    /** Only the loop's thread touches it. */
+    private final Map<Long, Compacted> lastCompacted = new HashMap<>();
     private volatile boolean closed;
     /** The node's thread, once started; none where a simulator runs the loop. */
     private volatile Thread thread;
@@ -148,7 +171,10 @@ public final class LogCompaction implements Runnable, AutoCloseable {
                 return;
             }
             Optional<LogState> log = look(r.getKey(), r.getValue());
-            if (log.isPresent() && policy.due(log.get())) {
+            Compacted last = lastCompacted.get(r.getKey());
+            Duration sinceLast = last == null ? NEVER : Duration.ofNanos(waits.nanoTime() - last.finishedNanos());
+            Duration lastTook = last == null ? Duration.ZERO : Duration.ofNanos(last.tookNanos());
+            if (log.isPresent() && policy.due(log.get(), sinceLast, lastTook)) {
                 compact(r.getKey(), log.get());
             }
         }
@@ -173,7 +199,9 @@ public final class LogCompaction implements Runnable, AutoCloseable {
         long started = waits.nanoTime();
         try {
             SnapshotMeta compacted = waits.await(host.compact(range), COMPACTION_TIMEOUT_NANOS);
-            long millis = TimeUnit.NANOSECONDS.toMillis(waits.nanoTime() - started);
+            long finished = waits.nanoTime();
+            lastCompacted.put(range, new Compacted(finished, finished - started));
+            long millis = TimeUnit.NANOSECONDS.toMillis(finished - started);
             if (compacted.index() > before.snapshotIndex()) {
                 LOG.log(System.Logger.Level.INFO, "node {0}: range {1}: log compacted to index {2} ({3} entries dropped) "
                         + "in {4} ms", nodeId, range, compacted.index(), compacted.index() - before.snapshotIndex(), millis);

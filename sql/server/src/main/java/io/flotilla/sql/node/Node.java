@@ -2,6 +2,7 @@ package io.flotilla.sql.node;
 
 import io.flotilla.raft.core.Config;
 import io.flotilla.raft.core.Membership;
+import io.flotilla.raft.core.Raft;
 import io.flotilla.raft.host.RaftHost;
 import io.flotilla.raft.node.RaftNode;
 import io.flotilla.sql.server.ClientServer;
@@ -40,6 +41,8 @@ public final class Node implements AutoCloseable {
     public static final long DATA_RANGE = 2;
     private static final List<Long> RANGES = List.of(META_RANGE, DATA_RANGE);
     private static final long START_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** How often a long replay at start reports its progress. */
+    private static final long REPLAY_PROGRESS_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final System.Logger LOG = System.getLogger(Node.class.getName());
 
     private final NodeConfig config;
@@ -112,6 +115,7 @@ public final class Node implements AutoCloseable {
             throws IOException, SQLException, InterruptedException {
         Node node = new Node(config, environment);
         try {
+            node.awaitReplayed();
             node.serve();
         } catch (IOException | RuntimeException e) {
             // The client port could not open (taken, say): nothing started here may linger.
@@ -128,6 +132,35 @@ public final class Node implements AutoCloseable {
     public static Node assemble(NodeConfig config, NodeEnvironment environment)
             throws IOException, SQLException, InterruptedException {
         return new Node(config, environment);
+    }
+
+    /**
+     * Waits until each replica has applied what its log held as committed when it opened: after a
+     * crash a replica is rebuilt from its log (seconds of work on a small machine), and a node
+     * takes clients, and says it is ready, only once it can serve them from a current state. A
+     * client that meets the port still closed tries another node rather than waiting on this one.
+     * Peers are served meanwhile: the replicas take part in elections and replication from the start.
+     * A replica whose group stops (a failed apply) is not waited for; it shows as failed.
+     */
+    private void awaitReplayed() throws InterruptedException {
+        for (Map.Entry<Long, RangeReplica> e : replicas.entrySet()) {
+            long range = e.getKey();
+            long target;
+            try {
+                target = environment.waits().await(raft.host().inspect(range, Raft::committed), START_TIMEOUT_NANOS);
+            } catch (ExecutionException | TimeoutException failure) {
+                LOG.log(System.Logger.Level.WARNING, "node " + config.nodeId() + ": range " + range
+                        + ": cannot tell how far its log goes; not waiting for its replay", failure);
+                continue;
+            }
+            while (!e.getValue().awaitApplied(target, REPLAY_PROGRESS_NANOS)) {
+                if (raft.host().failure(range).isPresent()) {
+                    break;
+                }
+                LOG.log(System.Logger.Level.INFO, "node " + config.nodeId() + ": range " + range
+                        + ": replaying its log, applied " + e.getValue().applied() + " of " + target);
+            }
+        }
     }
 
     private void serve() throws IOException {

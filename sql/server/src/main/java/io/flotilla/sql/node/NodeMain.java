@@ -1,5 +1,6 @@
 package io.flotilla.sql.node;
 
+import java.lang.management.ManagementFactory;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
@@ -12,6 +13,8 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class NodeMain {
 
+    private static final String LOG_FORMAT = "java.util.logging.SimpleFormatter.format";
+
     private NodeMain() {
     }
 
@@ -23,6 +26,7 @@ public final class NodeMain {
             System.out.println(NodeConfig.USAGE);
             return;
         }
+        useLogFormat();
         NodeConfig config;
         try {
             config = NodeConfig.parse(args);
@@ -39,9 +43,21 @@ public final class NodeMain {
         }, "flotilla-shutdown"));
         Peer advertised = node.advertised();
         System.out.println("flotilla node " + config.nodeId() + " ready: raft "
-                + bound(node.raftAddress(), advertised.raft()) + ", sql " + bound(node.sqlAddress(), advertised.sql()));
+                + bound(node.raftAddress(), advertised.raft()) + ", sql " + bound(node.sqlAddress(), advertised.sql())
+                + " (" + ManagementFactory.getRuntimeMXBean().getUptime() + " ms after the JVM started)");
         System.out.flush();
         stopped.await();
+    }
+
+    /**
+     * One line per record with milliseconds, unless the operator chose a format: a restart's steps
+     * (image restored, log replayed, first term led) take fractions of a second each, and the JDK's
+     * default two-line format shows whole seconds.
+     */
+    private static void useLogFormat() {
+        if (System.getProperty(LOG_FORMAT) == null) {
+            System.setProperty(LOG_FORMAT, "%1$tF %1$tT.%1$tL %4$s %3$s: %5$s%6$s%n");
+        }
     }
 
     /**

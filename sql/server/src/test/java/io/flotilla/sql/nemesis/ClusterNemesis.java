@@ -12,6 +12,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +46,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * </pre>
  * {@code -Dflotilla.nemesis.seed=N} repeats the random choices (the victim of the random kill,
  * the workloads' keys and amounts); {@code -Dflotilla.nemesis.rounds=N} runs the fault sequence
- * N times (default 3). {@code target/nemesis-logs} keeps the last run's node logs, GC logs,
+ * N times (default 3); {@code -Dflotilla.nemesis.faults=KILL_ALL,PAUSE_LEADER} injects only those faults. {@code target/nemesis-logs} keeps the last run's node logs, GC logs,
  * every operation ({@code outcomes.csv}), the leadership changes, and thread dumps of nodes that
  * stopped answering without a fault.
  */
@@ -146,7 +147,7 @@ class ClusterNemesis {
         try {
             Thread.sleep(BASELINE.toMillis());   // the baseline's length: no fault, just load
             for (int round = 0; round < rounds; round++) {
-                for (Nemesis.Fault fault : Nemesis.Fault.values()) {
+                for (Nemesis.Fault fault : faults()) {
                     if (!view.awaitCaughtUp(SETTLED_LAG_ENTRIES, SETTLE_DEADLINE)) {
                         problems.add("before " + fault.label + ": the cluster did not settle (every node within "
                                 + SETTLED_LAG_ENTRIES + " entries of a leader) in " + SETTLE_DEADLINE.toSeconds()
@@ -171,6 +172,15 @@ class ClusterNemesis {
             phases.add(close(open, clock.now()));
         }
         return phases;
+    }
+
+    /** The faults to inject each round: all of them, or those {@code -Dflotilla.nemesis.faults=KILL_ALL,...} names. */
+    private static List<Nemesis.Fault> faults() {
+        String named = System.getProperty("flotilla.nemesis.faults", "");
+        if (named.isBlank()) {
+            return List.of(Nemesis.Fault.values());
+        }
+        return Arrays.stream(named.split(",")).map(String::trim).map(Nemesis.Fault::valueOf).toList();
     }
 
     /** Keeps every operation's outcome and the leadership changes next to the node logs, for digging. */
