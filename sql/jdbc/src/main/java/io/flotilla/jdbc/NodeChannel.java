@@ -6,6 +6,7 @@ import io.flotilla.jdbc.protocol.Hello;
 import io.flotilla.jdbc.protocol.NodeAddress;
 import io.flotilla.jdbc.protocol.Request;
 import io.flotilla.jdbc.protocol.Response;
+import io.flotilla.jdbc.wire.CallDeadlineException;
 import io.flotilla.jdbc.wire.HostAddress;
 import io.flotilla.jdbc.wire.NodeConnection;
 import io.flotilla.jdbc.wire.NodeConnectionException;
@@ -13,6 +14,7 @@ import io.flotilla.jdbc.wire.SqlErrors;
 import io.flotilla.jdbc.wire.SqlStates;
 import java.sql.SQLException;
 import java.sql.SQLTransactionRollbackException;
+import java.sql.SQLTransientConnectionException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -151,7 +153,16 @@ final class NodeChannel {
                         ? connect(preferred, deadlineNanos) : link;
                 Response response;
                 try {
-                    response = l.call(request);
+                    // Bounded by the deadline too: a node that keeps its link alive but cannot
+                    // answer (one cut off with the minority) must not hold the call past it.
+                    response = l.call(request, deadlineNanos);
+                } catch (CallDeadlineException late) {
+                    drop();
+                    throw maybeApplied || write
+                            ? outcomeUnknown("no node could tell the outcome of the write before the failover deadline: "
+                                    + late.getMessage(), late)
+                            : new SQLTransientConnectionException("no node answered before the failover deadline: "
+                                    + late.getMessage(), SqlStates.UNAVAILABLE, late);
                 } catch (NodeConnectionException lost) {
                     maybeApplied |= write;
                     throw lost;
@@ -181,12 +192,16 @@ final class NodeChannel {
                     : Math.min(MAX_BACKOFF_MILLIS, 25L << Math.min(attempt, 6));
             if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMillis) - deadlineNanos > 0) {
                 throw maybeApplied
-                        ? new SQLTransactionRollbackException("no node could tell the outcome of the write before the "
-                                + "failover deadline: " + failure.getMessage(), SqlStates.OUTCOME_UNKNOWN, failure)
+                        ? outcomeUnknown("no node could tell the outcome of the write before the failover deadline: "
+                                + failure.getMessage(), failure)
                         : failure;
             }
             sleep(backoffMillis, failure);
         }
+    }
+
+    private static SQLTransactionRollbackException outcomeUnknown(String message, SQLException cause) {
+        return new SQLTransactionRollbackException(message, SqlStates.OUTCOME_UNKNOWN, cause);
     }
 
     /**

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class FailoverTest extends FakeClusterTest {
 
@@ -158,6 +159,27 @@ class FailoverTest extends FakeClusterTest {
             assertEquals("08001", e.getSQLState());
             assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5));
             assertTrue(!c.isValid(1));
+        }
+    }
+
+    /**
+     * A node that keeps its link open but never answers (one cut off with the minority, which
+     * cannot commit) holds a statement no longer than the failover timeout: a read then fails with
+     * 08F02, a write with 40003, since it may have been applied.
+     */
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void aNodeThatNeverAnswersIsGivenUpOnAtTheDeadline() throws Exception {
+        try (Connection c = connect("failoverTimeout=500"); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE t(id INT PRIMARY KEY)");
+            node1.leaveUnanswered(2);
+            node2.leaveUnanswered(2);
+            long start = System.nanoTime();
+            SQLException read = assertThrows(SQLException.class, () -> s.executeQuery("SELECT 1"));
+            assertEquals("08F02", read.getSQLState(), read.toString());
+            SQLException write = assertThrows(SQLException.class, () -> s.executeUpdate("INSERT INTO t VALUES (1)"));
+            assertEquals("40003", write.getSQLState(), write.toString());
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "each call ends at its deadline");
         }
     }
 

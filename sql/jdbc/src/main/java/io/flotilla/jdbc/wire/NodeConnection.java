@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.sql.SQLException;
+import java.util.OptionalLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -125,15 +126,28 @@ public final class NodeConnection implements AutoCloseable {
      * An Error response is returned, not thrown: what it means depends on the caller.
      */
     public Response call(Request.Builder request) throws SQLException {
+        return callUntil(request, OptionalLong.empty());
+    }
+
+    /**
+     * As {@link #call(Request.Builder)}, waiting for the answer until {@code deadlineNanos} (on
+     * {@link System#nanoTime()}) at most: past it the link breaks with a {@link CallDeadlineException}
+     * (the node may still carry the request out; its answer would come too late for the caller).
+     */
+    public Response call(Request.Builder request, long deadlineNanos) throws SQLException {
+        return callUntil(request, OptionalLong.of(deadlineNanos));
+    }
+
+    private Response callUntil(Request.Builder request, OptionalLong deadlineNanos) throws SQLException {
         inUse.lock();
         try {
-            return callLocked(request);
+            return callLocked(request, deadlineNanos);
         } finally {
             inUse.unlock();
         }
     }
 
-    private Response callLocked(Request.Builder request) throws SQLException {
+    private Response callLocked(Request.Builder request, OptionalLong deadlineNanos) throws SQLException {
         NodeConnectionException failure = broken;
         if (failure != null) {
             throw new NodeConnectionException("connection to node " + address + " is broken: " + failure.getMessage(),
@@ -150,7 +164,7 @@ public final class NodeConnection implements AutoCloseable {
             Frames.write(out, bytes);
             out.flush();
             lastWriteNanos = System.nanoTime();
-            return answerTo(id);
+            return answerTo(id, deadlineNanos);
         } catch (IOException e) {
             throw breakWith("connection to node " + address + " failed: " + e.getMessage(), false, e);
         }
@@ -160,7 +174,7 @@ public final class NodeConnection implements AutoCloseable {
      * Waits for the answer to request {@code id}, waking whenever the socket's timeout passes to
      * see whether the link needs a KeepAlive, is dead, or has used up the network timeout.
      */
-    private Response answerTo(long id) throws IOException, NodeConnectionException {
+    private Response answerTo(long id, OptionalLong deadlineNanos) throws IOException, NodeConnectionException {
         long sent = System.nanoTime();
         long heard = sent;
         long heardBytes = in.received();
@@ -177,6 +191,13 @@ public final class NodeConnection implements AutoCloseable {
                 throw breakWith("node " + address + " did not answer within the network timeout of "
                         + networkTimeoutMillis + " ms", true, null);
             }
+            long untilDeadline = deadlineNanos.isPresent() ? deadlineNanos.getAsLong() - now : Long.MAX_VALUE;
+            if (untilDeadline <= 0) {
+                CallDeadlineException e = new CallDeadlineException("node " + address + " had not answered after "
+                        + (now - sent) / 1_000_000 + " ms, when the caller's deadline passed", address);
+                breakWith(e);
+                throw e;
+            }
             long untilDead = heard + liveness.timeoutNanos() - now;
             if (untilDead <= 0) {
                 throw breakWith("node " + address + " sent nothing for " + (now - heard) / 1_000_000
@@ -192,7 +213,7 @@ public final class NodeConnection implements AutoCloseable {
                     continue;
                 }
             }
-            long waitNanos = Math.min(untilTimeout, Math.min(untilDead, untilProbe));
+            long waitNanos = Math.min(Math.min(untilTimeout, untilDeadline), Math.min(untilDead, untilProbe));
             socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, (waitNanos + 999_999) / 1_000_000)));
             byte[] frame;
             try {
@@ -275,8 +296,10 @@ public final class NodeConnection implements AutoCloseable {
     }
 
     private NodeConnectionException breakWith(String message, boolean timedOut, Throwable cause) {
-        NodeConnectionException e = new NodeConnectionException(message, SqlStates.CONNECTION_FAILURE, address,
-                timedOut, cause);
+        return breakWith(new NodeConnectionException(message, SqlStates.CONNECTION_FAILURE, address, timedOut, cause));
+    }
+
+    private NodeConnectionException breakWith(NodeConnectionException e) {
         if (broken == null) {
             broken = e;
         }

@@ -32,6 +32,8 @@ public final class FakeNode implements AutoCloseable {
     /** Answer this many more Execute/Commit requests with {@link #injectedError} without running them. */
     final AtomicInteger failNext = new AtomicInteger();
     volatile Error injectedError;
+    /** Leave this many more Execute/Commit requests unanswered, the link kept open and read on. */
+    final AtomicInteger leaveUnanswered = new AtomicInteger();
 
     FakeNode(FakeCluster cluster, long nodeId) throws IOException {
         this.cluster = cluster;
@@ -67,6 +69,14 @@ public final class FakeNode implements AutoCloseable {
         }
         injectedError = e.build();
         failNext.set(count);
+    }
+
+    /**
+     * The next {@code count} Execute/Commit requests get no answer at all, while the link stays
+     * open and everything else on it is answered: a node that is there but cannot commit.
+     */
+    public void leaveUnanswered(int count) {
+        leaveUnanswered.set(count);
     }
 
     /** Requests of one kind, e.g. Request.KindCase.EXECUTE. */

@@ -59,6 +59,10 @@ final class FakeSession {
             while (true) {
                 Request request = Request.parseFrom(Frames.read(in));
                 node.requests.add(request);
+                if ((request.hasExecute() || request.hasCommit())
+                        && node.leaveUnanswered.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    continue;
+                }
                 Response.Builder response = handle(request);
                 if (response == null) {
                     return;   // injected crash: close without answering
