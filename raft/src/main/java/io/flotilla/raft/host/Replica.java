@@ -456,12 +456,15 @@ final class Replica {
             compaction.waiting().add(done);
             return;
         }
-        if (applied <= log.storage().snapshot().index() || install != null) {
-            // Nothing to drop; or a snapshot from the leader is replacing the log past what is applied here.
+        long appliedTerm = raft.termAt(applied);
+        if (applied <= log.storage().snapshot().index() || install != null || appliedTerm < 0) {
+            // Nothing to drop; or a snapshot from the leader is replacing the log past what is applied
+            // here: being written (install), or taken by the core and not yet handed out, when the
+            // core knows no term below it (a compaction asked for in that moment stopped the group).
             done.complete(log.storage().snapshot());
             return;
         }
-        SnapshotMeta meta = new SnapshotMeta(applied, raft.termAt(applied), appliedMembership);
+        SnapshotMeta meta = new SnapshotMeta(applied, appliedTerm, appliedMembership);
         ReadableByteChannel image;
         try {
             image = stateMachine.snapshot();

@@ -15,6 +15,10 @@ final class Worker implements Runnable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean paused;
+    /** Guards {@link #atRest}. */
+    private final Object rest = new Object();
+    /** The thread is parked because it is paused, between rounds: nothing of the loop runs. */
+    private boolean atRest;
 
     Worker(String name, int capacity, LongSupplier clock, Consumer<GroupFailure> failures) {
         this.clock = clock;
@@ -31,9 +35,30 @@ final class Worker implements Runnable {
         thread.start();
     }
 
-    /** Stops doing anything until resumed, like a process stopped by the OS; queued work waits. */
+    /**
+     * Stops doing anything until resumed, like a process stopped by the OS; queued work waits.
+     * Returns once the thread is at rest between rounds (at once when the thread itself asks): a
+     * round under way finishes first, and none begins after.
+     */
     void pause() {
         paused = true;
+        if (Thread.currentThread() == thread) {
+            return;
+        }
+        LockSupport.unpark(thread);
+        boolean interrupted = false;
+        synchronized (rest) {
+            while (!atRest && running && thread.isAlive()) {
+                try {
+                    rest.wait(10);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     void resume() {
@@ -56,8 +81,17 @@ final class Worker implements Runnable {
     public void run() {
         while (running) {
             if (paused) {
+                synchronized (rest) {
+                    atRest = true;
+                    rest.notifyAll();
+                }
                 LockSupport.park(this);
                 continue;
+            }
+            if (atRest) {
+                synchronized (rest) {
+                    atRest = false;
+                }
             }
             boolean handled = loop.runOnce();
             if (!handled && !loop.hasQueued()) {

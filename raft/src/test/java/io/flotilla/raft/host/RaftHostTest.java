@@ -26,6 +26,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -33,6 +34,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -132,7 +134,9 @@ class RaftHostTest {
                             in.accept(chunk.flip());
                             chunk.clear();
                         }
+                        beforeSnapshotCompletes.run();
                         in.complete();
+                        snapshotsDelivered.incrementAndGet();
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
                     }
@@ -150,6 +154,10 @@ class RaftHostTest {
     }
 
     private final ExecutorService fsync = Executors.newFixedThreadPool(2);
+    /** Snapshots handed to their receiving host in full. */
+    private final AtomicInteger snapshotsDelivered = new AtomicInteger();
+    /** Runs as each snapshot is about to be handed over, once its bytes have arrived. */
+    private volatile Runnable beforeSnapshotCompletes = () -> { };
     private final Map<Long, RaftHost> hosts = new ConcurrentHashMap<>();
     private final Map<Long, Map<Long, Counter>> machines = new ConcurrentHashMap<>();
     /** Nodes whose messages are lost, both ways. */
@@ -414,6 +422,62 @@ class RaftHostTest {
         }
         assertTrue(hosts.get(behind).inspect(5, Raft::firstIndex).get(5, TimeUnit.SECONDS) > 1,
                 "it caught up from the snapshot, not from the log");
+    }
+
+    /**
+     * A compaction asked for right after a leader's snapshot reached a follower, before the follower
+     * handed it to its log: the core then knows no term below the snapshot, and the compaction must
+     * find nothing to do rather than fail (it stopped the follower's group: found by the network
+     * tests, a follower cut off and healed while its node compacted every second). The follower's
+     * host is paused so that both arrive in one round of its loop, in that order.
+     */
+    @Test
+    void aCompactionAskedForWhileALeadersSnapshotArrivesFindsNothingToDo() throws Exception {
+        for (long id = 1; id <= 3; id++) {
+            startHost(id);
+        }
+        createEverywhere(6);
+        long leader = leaderOf(6);
+        long behind = leader == 3 ? 2 : 3;
+        long before = 0;
+        for (int i = 0; i < 3; i++) {
+            before = hosts.get(leader).propose(6, new byte[] {(byte) i}).get(10, TimeUnit.SECONDS).index();
+        }
+        long applied = before;
+        awaitTrue("the follower applied the first commands", () -> machines.get(behind).get(6L).commands.get() == 3
+                && hosts.get(behind).inspect(6, Raft::committed).get(5, TimeUnit.SECONDS) >= applied);
+        cut.add(behind);
+        for (int i = 0; i < 40; i++) {
+            hosts.get(leader).propose(6, new byte[] {(byte) i}).get(10, TimeUnit.SECONDS);
+        }
+        SnapshotMeta compacted = hosts.get(leader).compact(6).get(10, TimeUnit.SECONDS);
+        int delivered = snapshotsDelivered.get();
+        beforeSnapshotCompletes = () -> hosts.get(behind).pause();
+        try {
+            // Back on the network, it is sent a snapshot (the leader's log no longer holds what it needs).
+            cut.clear();
+            hosts.get(leader).propose(6, new byte[] {99}).get(10, TimeUnit.SECONDS);
+            awaitTrue("the snapshot reached the paused follower", () -> snapshotsDelivered.get() > delivered);
+            CompletableFuture<SnapshotMeta> compaction = hosts.get(behind).compact(6);
+            hosts.get(behind).resume();
+            SnapshotMeta result = compaction.get(10, TimeUnit.SECONDS);
+            assertTrue(result.index() < compacted.index(), "nothing compacted while the snapshot came in: " + result);
+        } finally {
+            beforeSnapshotCompletes = () -> { };
+            hosts.get(behind).resume();
+        }
+        hosts.get(leader).propose(6, new byte[] {100}).get(10, TimeUnit.SECONDS);
+        awaitTrue("the follower installed the snapshot and caught up",
+                () -> hosts.get(behind).failure(6).isEmpty() && machines.get(behind).get(6L).commands.get() == 45);
+        assertTrue(hosts.get(behind).failure(6).isEmpty(), "the follower's group goes on");
+    }
+
+    private static void awaitTrue(String what, Callable<Boolean> condition) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.call()) {
+            assertTrue(System.nanoTime() < deadline, what + ": not within 20 s");
+            Thread.onSpinWait();
+        }
     }
 
     /**
