@@ -275,10 +275,21 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
                 + NULL_TEXT + " AS SCOPE_TABLE, " + NULL_SHORT + " AS SOURCE_DATA_TYPE,"
                 + " CASE WHEN IS_IDENTITY = 'YES' THEN 'YES' ELSE 'NO' END AS IS_AUTOINCREMENT,"
                 + " CASE WHEN IS_GENERATED = 'ALWAYS' THEN 'YES' ELSE 'NO' END AS IS_GENERATEDCOLUMN"
-                + " FROM INFORMATION_SCHEMA.COLUMNS WHERE TRUE");
+                + " FROM INFORMATION_SCHEMA.COLUMNS WHERE IS_VISIBLE");
         q.equal("TABLE_CATALOG", catalog).like("TABLE_SCHEMA", schemaPattern).like("TABLE_NAME", tableNamePattern)
                 .like("COLUMN_NAME", columnNamePattern);
         return q.orderBy("TABLE_CATALOG, TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION").run();
+    }
+
+    /**
+     * The key or index column {@code alias} names is visible: a table created without a primary
+     * key has a hidden row key as its primary key (an invisible column, the node's own), which the
+     * schema the user wrote does not have and tools must not show.
+     */
+    private static String visible(String alias) {
+        return "NOT EXISTS (SELECT 1 FROM INFORMATION_SCHEMA.COLUMNS V WHERE V.TABLE_SCHEMA = " + alias
+                + ".TABLE_SCHEMA AND V.TABLE_NAME = " + alias + ".TABLE_NAME AND V.COLUMN_NAME = " + alias
+                + ".COLUMN_NAME AND NOT V.IS_VISIBLE)";
     }
 
     @Override
@@ -287,7 +298,8 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
                 + " K.COLUMN_NAME, CAST(K.ORDINAL_POSITION AS SMALLINT) AS KEY_SEQ, C.CONSTRAINT_NAME AS PK_NAME"
                 + " FROM INFORMATION_SCHEMA.TABLE_CONSTRAINTS C JOIN INFORMATION_SCHEMA.KEY_COLUMN_USAGE K"
                 + " ON K.CONSTRAINT_CATALOG = C.CONSTRAINT_CATALOG AND K.CONSTRAINT_SCHEMA = C.CONSTRAINT_SCHEMA"
-                + " AND K.CONSTRAINT_NAME = C.CONSTRAINT_NAME WHERE C.CONSTRAINT_TYPE = 'PRIMARY KEY'");
+                + " AND K.CONSTRAINT_NAME = C.CONSTRAINT_NAME WHERE C.CONSTRAINT_TYPE = 'PRIMARY KEY'"
+                + " AND " + visible("K"));
         q.equal("K.TABLE_CATALOG", catalog).equal("K.TABLE_SCHEMA", schema).equal("K.TABLE_NAME", table);
         return q.orderBy("COLUMN_NAME").run();
     }
@@ -301,7 +313,7 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
                 + " CAST(C.ORDINAL_POSITION AS SMALLINT) AS ORDINAL_POSITION, C.COLUMN_NAME,"
                 + " CASE C.ORDERING_SPECIFICATION WHEN 'DESC' THEN 'D' ELSE 'A' END AS ASC_OR_DESC,"
                 + " CAST(0 AS BIGINT) AS CARDINALITY, CAST(0 AS BIGINT) AS PAGES, " + NULL_TEXT
-                + " AS FILTER_CONDITION FROM INFORMATION_SCHEMA.INDEX_COLUMNS C WHERE TRUE");
+                + " AS FILTER_CONDITION FROM INFORMATION_SCHEMA.INDEX_COLUMNS C WHERE " + visible("C"));
         q.equal("C.TABLE_CATALOG", catalog).equal("C.TABLE_SCHEMA", schema).equal("C.TABLE_NAME", table);
         if (unique) {
             q.where("C.IS_UNIQUE");

@@ -196,8 +196,9 @@ class JdbcEndToEndTest {
             assertEquals("23505", duplicate.getSQLState());
             SQLException syntax = assertThrows(SQLException.class, () -> s.executeQuery("SELEC 1"));
             assertEquals("42001", syntax.getSQLState());
-            SQLException noKey = assertThrows(SQLException.class, () -> s.execute("CREATE TABLE NOKEY(A INT)"));
-            assertEquals("0A000", noKey.getSQLState());
+            s.execute("CREATE TABLE NOKEY(A INT)");
+            SQLException laterKey = assertThrows(SQLException.class, () -> s.execute("ALTER TABLE NOKEY ADD PRIMARY KEY (A)"));
+            assertEquals("0A000", laterKey.getSQLState(), laterKey.getMessage());
             SQLException shutdown = assertThrows(SQLException.class, () -> s.execute("SHUTDOWN"));
             assertEquals("0A000", shutdown.getSQLState());
         }

@@ -15,13 +15,24 @@ import org.h2.table.TableType;
  * starts a {@link ChangeRecorder} for a session's transaction.
  *
  * <p>Replicated tables are the base tables outside the INFORMATION_SCHEMA and Flotilla's own
- * {@code FLOTILLA} schema. Each must have a primary key: followers find the rows to update and
- * delete by it. Installing is DDL and, like all DDL in H2, commits the connection's transaction.
+ * {@code FLOTILLA} schema. Followers find the rows to update and delete by primary key, so a table
+ * created without one gets a hidden row key: an invisible {@code BIGINT} identity column,
+ * {@value #ROW_KEY_COLUMN}, as its primary key. Its values are drawn on the leader like any
+ * identity's, carried in the row images, and never drawn twice (the change set's sequence floors
+ * carry them past a leader change); {@code SELECT *} and an {@code INSERT} without a column list
+ * do not see it, and H2's {@code _ROWID_} is its value, the same on every replica. Installing is
+ * DDL and, like all DDL in H2, commits the connection's transaction.
  */
 public final class ChangeCapture {
 
     /** SQLSTATE "feature not supported". */
     public static final String NOT_SUPPORTED = "0A000";
+
+    /**
+     * The hidden row key of a table created without a primary key. A {@code BIGINT}: ordered, so
+     * that a range split by key divides such a table as it divides any other.
+     */
+    public static final String ROW_KEY_COLUMN = "_FLOTILLA_ROWID_";
 
     private final long maxChangeSetBytes;
 
@@ -49,51 +60,65 @@ public final class ChangeCapture {
     /** Installs capture on every replicated table that does not have it yet. */
     public void installAll(Connection connection) throws SQLException {
         SessionLocal session = EmbeddedSession.of(connection);
-        List<Table> tables = new ArrayList<>();
+        // Names, not tables: adding a row key replaces H2's table object.
+        record Name(String schema, String table, boolean keyed) {
+        }
+        List<Name> tables = new ArrayList<>();
         for (Schema schema : session.getDatabase().getAllSchemasNoMeta()) {
             if (!ReservedNames.isUserSchema(schema.getName())) {
                 continue;
             }
             for (Table table : schema.getAllTablesAndViews(session)) {
                 if (table.getTableType() == TableType.TABLE && !table.isTemporary()) {
-                    requirePrimaryKey(table);
-                    tables.add(table);
+                    tables.add(new Name(schema.getName(), table.getName(), table.findPrimaryKey() != null));
                 }
             }
         }
-        for (Table table : tables) {
-            createTrigger(connection, table.getSchema().getName(), table.getName());
+        for (Name name : tables) {
+            if (!name.keyed()) {
+                addRowKey(connection, name.schema(), name.table());
+            }
+            createTrigger(connection, name.schema(), name.table());
         }
     }
 
-    /** Installs capture on one table, typically right after its CREATE TABLE. Idempotent. */
+    /**
+     * Installs capture on one table, typically right after its CREATE TABLE, giving it a hidden row
+     * key if it has no primary key. Idempotent.
+     *
+     * @throws SQLException 42S02 if there is no such table
+     */
     public void install(Connection connection, String schema, String table) throws SQLException {
         if (!ReservedNames.isUserSchema(schema)) {
             throw new SQLException("schema " + schema + " is not replicated", NOT_SUPPORTED);
         }
-        requirePrimaryKey(connection, schema, table);
-        createTrigger(connection, schema, table);
-    }
-
-    /**
-     * Fails with SQLSTATE 0A000 unless the table has a primary key.
-     *
-     * @throws SQLException 42S02 if there is no such table
-     */
-    public static void requirePrimaryKey(Connection connection, String schema, String table) throws SQLException {
         SessionLocal session = EmbeddedSession.of(connection);
         Schema found = session.getDatabase().findSchema(schema);
         Table t = found == null ? null : found.findTableOrView(session, table);
         if (t == null || t.getTableType() != TableType.TABLE) {
             throw new SQLException("table " + schema + "." + table + " not found", "42S02");
         }
-        requirePrimaryKey(t);
+        if (t.findPrimaryKey() == null) {
+            addRowKey(connection, schema, table);
+        }
+        createTrigger(connection, schema, table);
     }
 
-    private static void requirePrimaryKey(Table table) throws SQLException {
-        if (table.findPrimaryKey() == null) {
-            throw new SQLException("table " + ReservedNames.qualified(table)
-                    + " has no primary key; Flotilla replicates rows by primary key", NOT_SUPPORTED);
+    /** Whether {@code table} has the hidden row key rather than a primary key of its own. */
+    public static boolean hasRowKey(Table table) {
+        return table.doesColumnExist(ROW_KEY_COLUMN) && !table.getColumn(ROW_KEY_COLUMN).getVisible();
+    }
+
+    /**
+     * The hidden row key: existing rows (a CREATE TABLE AS SELECT, a dropped primary key) are
+     * numbered in the table's scan order, which is the same on every replica since every
+     * replicated table is ordered by a primary key.
+     */
+    private static void addRowKey(Connection connection, String schema, String table) throws SQLException {
+        String sql = "ALTER TABLE " + quote(schema) + "." + quote(table) + " ADD COLUMN " + quote(ROW_KEY_COLUMN)
+                + " BIGINT INVISIBLE GENERATED BY DEFAULT AS IDENTITY NOT NULL PRIMARY KEY";
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(sql);
         }
     }
 

@@ -158,15 +158,16 @@ final class SchemaChanges {
     }
 
     /**
-     * Puts capture on the tables a schema change created. One without a primary key cannot be
-     * replicated: it is dropped again, the same way on every replica, and the change refused.
+     * Puts capture on the tables a schema change created, with a hidden row key where they have no
+     * primary key. Should that fail the same way everywhere (a column of the row key's name, say),
+     * the tables the change created are dropped again, on every replica alike, and it is refused.
      */
     private Outcome installCapture(Connection apply, Set<String> before) throws SQLException {
         try {
             capture.installAll(apply);
             return new Outcome.Applied(range, 0);
         } catch (SQLException failure) {
-            if (!ChangeCapture.NOT_SUPPORTED.equals(failure.getSQLState())) {
+            if (local(failure)) {
                 throw failure;
             }
             for (String table : ReplicatedTables.names(apply)) {
@@ -177,7 +178,8 @@ final class SchemaChanges {
                 }
             }
             capture.installAll(apply);
-            return new Outcome.Refused(failure.getSQLState(), failure.getMessage());
+            return new Outcome.Refused(failure.getSQLState() == null ? "42000" : failure.getSQLState(),
+                    failure.getMessage());
         }
     }
 }

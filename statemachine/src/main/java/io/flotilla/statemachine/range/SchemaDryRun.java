@@ -2,6 +2,7 @@ package io.flotilla.statemachine.range;
 
 import io.flotilla.statemachine.changes.ChangeCapture;
 import io.flotilla.statemachine.wire.SchemaChange;
+import org.h2.api.ErrorCode;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -15,9 +16,9 @@ import java.util.UUID;
 
 /**
  * Tries a DDL statement on an empty copy of the range's schema before the leader proposes it. H2
- * cannot roll DDL back, and once in the log a statement runs on every replica; so what would fail,
- * or leave a table that cannot be replicated (no primary key), is refused here with the statement's
- * own error and never reaches the log. The copy is an in-memory database holding the schema only,
+ * cannot roll DDL back, and once in the log a statement runs on every replica; so what would fail
+ * is refused here with the statement's own error and never reaches the log. (A table left without
+ * a primary key gets the hidden row key here as on every replica.) The copy is an in-memory database holding the schema only,
  * so the cost is that of the schema, not of the data.
  */
 final class SchemaDryRun {
@@ -26,13 +27,24 @@ final class SchemaDryRun {
     }
 
     /**
-     * Refuses the change with its own error if it would fail, or leave a table without a primary key.
+     * Refuses the change with its own error if it would fail.
      *
      * @param source a connection to the range's database that is not inside a transaction
      *        ({@code SCRIPT} commits)
      */
     static void check(Connection source, SchemaChange change) throws SQLException {
         diff(source, change);
+    }
+
+    /**
+     * H2's own words, "attempt to define a second primary key", puzzle a user whose table shows
+     * none: it is the hidden row key of a table created without one.
+     */
+    private static SQLException secondPrimaryKey(SQLException failure) {
+        return new SQLException("a table created without a primary key cannot be given one later: Flotilla "
+                + "keeps its rows under a hidden row key (" + ChangeCapture.ROW_KEY_COLUMN + "); create a table "
+                + "with the key and copy the rows into it (" + failure.getMessage() + ")",
+                SqlStates.NOT_SUPPORTED, failure);
     }
 
     /** Each replica keeps its own bookkeeping in the reserved schema: no client DDL may change it. */
@@ -66,7 +78,11 @@ final class SchemaDryRun {
             if (!change.getSchema().isEmpty()) {
                 s.execute("SET SCHEMA " + ReplicatedTables.quote(change.getSchema()));
             }
-            s.execute(change.getSql());
+            try {
+                s.execute(change.getSql());
+            } catch (SQLException failure) {
+                throw failure.getErrorCode() == ErrorCode.SECOND_PRIMARY_KEY ? secondPrimaryKey(failure) : failure;
+            }
             s.execute("SET SCHEMA PUBLIC");
             new ChangeCapture(1).installAll(copy);
             known.addAll(SchemaDiff.objects(copy));
