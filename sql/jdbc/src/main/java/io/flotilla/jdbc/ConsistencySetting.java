@@ -1,17 +1,27 @@
 package io.flotilla.jdbc;
 
 import io.flotilla.jdbc.protocol.Consistency;
+import io.flotilla.jdbc.protocol.Lsn;
 import io.flotilla.jdbc.wire.SqlStates;
 import java.sql.SQLException;
 import java.util.Locale;
 
 /**
- * A read consistency level as users write it: {@code linearizable}, {@code session}, {@code stale}
- * or {@code bounded:<millis>} (also {@code bounded(<millis>)}).
+ * A read consistency level as users write it: {@code linearizable}, {@code session}, {@code stale},
+ * {@code bounded:<millis>} (also {@code bounded(<millis>)}) or {@code lsn:<token>}. A session read
+ * and an lsn read are served by any replica that applied the LSN they name: the session's own
+ * highest, and for lsn the token too (one another session or process handed over, see
+ * {@link LsnToken}), whichever is later.
+ *
+ * @param atLeast the token of an lsn read; the default instance (index 0) for the other levels
  */
-record ConsistencySetting(Consistency.Level level, long maxStalenessMillis) {
+record ConsistencySetting(Consistency.Level level, long maxStalenessMillis, Lsn atLeast) {
 
     static final ConsistencySetting LINEARIZABLE = new ConsistencySetting(Consistency.Level.LINEARIZABLE, 0);
+
+    ConsistencySetting(Consistency.Level level, long maxStalenessMillis) {
+        this(level, maxStalenessMillis, Lsn.getDefaultInstance());
+    }
 
     static ConsistencySetting parse(String text) throws SQLException {
         String s = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
@@ -24,6 +34,9 @@ record ConsistencySetting(Consistency.Level level, long maxStalenessMillis) {
                 return new ConsistencySetting(Consistency.Level.STALE, 0);
             default:
                 break;
+        }
+        if (s.startsWith("lsn:")) {
+            return new ConsistencySetting(Consistency.Level.SESSION, 0, LsnToken.parse(s.substring("lsn:".length())));
         }
         String millis = null;
         if (s.startsWith("bounded:")) {
@@ -42,7 +55,8 @@ record ConsistencySetting(Consistency.Level level, long maxStalenessMillis) {
             }
         }
         throw new SQLException("unknown consistency '" + text
-                + "': expected linearizable, session, stale or bounded:<millis>", SqlStates.INVALID_PARAMETER_VALUE);
+                + "': expected linearizable, session, stale, bounded:<millis> or lsn:<range>:<index>",
+                SqlStates.INVALID_PARAMETER_VALUE);
     }
 
     /** The protocol message; min_lsn is the caller's to add, as it changes with every commit. */
@@ -56,6 +70,9 @@ record ConsistencySetting(Consistency.Level level, long maxStalenessMillis) {
 
     @Override
     public String toString() {
+        if (atLeast.getIndex() > 0) {
+            return "lsn:" + LsnToken.format(atLeast);
+        }
         return level == Consistency.Level.BOUNDED ? "bounded:" + maxStalenessMillis
                 : level.name().toLowerCase(Locale.ROOT);
     }

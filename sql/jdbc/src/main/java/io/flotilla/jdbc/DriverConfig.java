@@ -19,14 +19,16 @@ import java.util.Properties;
 record DriverConfig(List<HostAddress> hosts, String database, ConsistencySetting consistency,
                     int connectTimeoutMillis, int socketTimeoutMillis, int linkTimeoutMillis, int fetchSize,
                     boolean readOnly,
-                    long failoverTimeoutMillis, boolean productH2) {
+                    long failoverTimeoutMillis, boolean productH2, int lsnWaitMillis) {
 
     static final String PREFIX = "jdbc:flotilla://";
 
     /** Every option with its default and what it does; also the source of getPropertyInfo. */
     enum Option {
         CONSISTENCY("consistency", "linearizable",
-                "read consistency: linearizable, session, stale or bounded:<millis>"),
+                "read consistency: linearizable, session, stale, bounded:<millis> or lsn:<token>"),
+        LSN_WAIT("lsnWait", "500", "milliseconds a replica that has not yet applied a session or lsn read's LSN may "
+                + "wait for it before the read goes to the leader"),
         CONNECT_TIMEOUT("connectTimeout", "2000", "milliseconds to wait for a node's TCP connection and its answer "
                 + "to the handshake"),
         SOCKET_TIMEOUT("socketTimeout", "0", "network timeout in milliseconds for every answer (0 = none)"),
@@ -133,7 +135,8 @@ record DriverConfig(List<HostAddress> hosts, String database, ConsistencySetting
                 intValue(values, Option.FETCH_SIZE, 1),
                 boolValue(values, Option.READ_ONLY),
                 intValue(values, Option.FAILOVER_TIMEOUT, 0),
-                productIsH2(values));
+                productIsH2(values),
+                intValue(values, Option.LSN_WAIT, 0));
     }
 
     private static boolean productIsH2(Map<Option, String> values) throws SQLException {

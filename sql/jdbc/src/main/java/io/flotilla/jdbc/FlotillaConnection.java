@@ -92,6 +92,7 @@ public class FlotillaConnection implements SelfWrapper, Connection {
         this.url = url;
         this.config = config;
         this.consistency = config.consistency();
+        lsns.observe(consistency.atLeast());
         this.readOnly = config.readOnly();
         this.sessionId = new byte[16];
         RANDOM.nextBytes(sessionId);
@@ -103,11 +104,13 @@ public class FlotillaConnection implements SelfWrapper, Connection {
 
     /**
      * Changes the read consistency of this connection's reads outside transactions:
-     * linearizable, session, stale or bounded:&lt;millis&gt;.
+     * linearizable, session, stale, bounded:&lt;millis&gt; or lsn:&lt;token&gt;.
      */
     public void setConsistency(String level) throws SQLException {
         checkOpen();
-        this.consistency = ConsistencySetting.parse(level);
+        ConsistencySetting parsed = ConsistencySetting.parse(level);
+        lsns.observe(parsed.atLeast());
+        this.consistency = parsed;
     }
 
     public String getConsistency() {
@@ -117,6 +120,26 @@ public class FlotillaConnection implements SelfWrapper, Connection {
     /** The highest log index this session has seen for the range (its session token), 0 if none. */
     public long getHighestLsn(long range) {
         return lsns.highest(range);
+    }
+
+    /**
+     * This session's LSN token after its last write (or read that returned one), {@code <range>:<index>};
+     * null before any. Handed to another session or process ({@link #observeLsnToken}, or
+     * {@code consistency=lsn:<token>}), it makes that one's session reads on any replica see this
+     * session's writes. Also {@code getClientInfo("flotilla.lsn")}.
+     */
+    public String getLsnToken() {
+        Lsn latest = lsns.latest();
+        return latest == null ? null : LsnToken.format(latest);
+    }
+
+    /**
+     * Takes another session's LSN token: from now on this connection's session and lsn reads are
+     * served only by replicas that applied it. Also {@code setClientInfo("flotilla.lsn", token)}.
+     */
+    public void observeLsnToken(String token) throws SQLException {
+        checkOpen();
+        lsns.observe(LsnToken.parse(token));
     }
 
     /** Every node this connection may fail over to: the URL's, then those the cluster reported. */
@@ -724,11 +747,23 @@ public class FlotillaConnection implements SelfWrapper, Connection {
         throw new SQLFeatureNotSupportedException("Struct is not supported");
     }
 
+    /** The client info name under which the session's LSN token is read and another's is given. */
+    public static final String LSN_CLIENT_INFO = "flotilla.lsn";
+
     @Override
     public void setClientInfo(String name, String value) throws SQLClientInfoException {
         if (closed) {
             throw new SQLClientInfoException("connection is closed", SqlStates.CONNECTION_DOES_NOT_EXIST, 0,
                     Map.of(name, ClientInfoStatus.REASON_UNKNOWN));
+        }
+        if (LSN_CLIENT_INFO.equals(name)) {
+            try {
+                lsns.observe(LsnToken.parse(value));
+            } catch (SQLException e) {
+                throw new SQLClientInfoException(e.getMessage(), e.getSQLState(), 0,
+                        Map.of(name, ClientInfoStatus.REASON_VALUE_INVALID), e);
+            }
+            return;
         }
         if (value == null) {
             clientInfo.remove(name);
@@ -744,11 +779,11 @@ public class FlotillaConnection implements SelfWrapper, Connection {
         }
     }
 
-    /** Client info stays in the driver: the protocol has no place for it. */
+    /** Client info stays in the driver (the protocol has no place for it), but for the session's LSN token. */
     @Override
     public String getClientInfo(String name) throws SQLException {
         checkOpen();
-        return clientInfo.getProperty(name);
+        return LSN_CLIENT_INFO.equals(name) ? getLsnToken() : clientInfo.getProperty(name);
     }
 
     @Override
@@ -756,6 +791,10 @@ public class FlotillaConnection implements SelfWrapper, Connection {
         checkOpen();
         Properties copy = new Properties();
         copy.putAll(clientInfo);
+        String token = getLsnToken();
+        if (token != null) {
+            copy.setProperty(LSN_CLIENT_INFO, token);
+        }
         return copy;
     }
 
@@ -787,10 +826,17 @@ public class FlotillaConnection implements SelfWrapper, Connection {
         ConsistencySetting setting = statementConsistency != null ? statementConsistency : consistency;
         Consistency.Builder b = setting.toProtocol();
         if (setting.level() == Consistency.Level.SESSION) {
+            // A statement's own lsn:<token> counts as well as the session's.
             Lsn latest = lsns.latest();
+            Lsn given = setting.atLeast();
+            if (latest == null || given.getIndex() > 0 && given.getRange() == latest.getRange()
+                    && given.getIndex() > latest.getIndex()) {
+                latest = given.getIndex() > 0 ? given : null;
+            }
             if (latest != null) {
                 b.setMinLsn(latest);
             }
+            b.setMaxWaitMillis(config.lsnWaitMillis());
         }
         return b;
     }

@@ -57,6 +57,22 @@ class DriverConfigTest {
     }
 
     @Test
+    void anLsnReadNamesItsToken() throws SQLException {
+        DriverConfig c = DriverConfig.parse("jdbc:flotilla://a:1?consistency=lsn:2:18344&lsnWait=50", null);
+        assertEquals(Consistency.Level.SESSION, c.consistency().level());
+        assertEquals(2, c.consistency().atLeast().getRange());
+        assertEquals(18344, c.consistency().atLeast().getIndex());
+        assertEquals("lsn:2:18344", c.consistency().toString());
+        assertEquals(50, c.lsnWaitMillis());
+        assertEquals(500, DriverConfig.parse("jdbc:flotilla://a:1", null).lsnWaitMillis());
+        for (String bad : new String[] {"lsn:", "lsn:2", "lsn:x:1", "lsn:0:5", "lsn:2:-1"}) {
+            SQLException e = assertThrows(SQLException.class,
+                    () -> DriverConfig.parse("jdbc:flotilla://a:1?consistency=" + bad, null), bad);
+            assertEquals("22023", e.getSQLState(), bad);
+        }
+    }
+
+    @Test
     void driverIsRegisteredAndDescribesItsOptions() throws SQLException {
         Driver d = DriverManager.getDriver("jdbc:flotilla://localhost:1");
         assertTrue(d instanceof FlotillaDriver);
@@ -64,6 +80,6 @@ class DriverConfigTest {
         assertFalse(d.acceptsURL("jdbc:h2:mem:x"));
         assertNull(d.connect("jdbc:h2:mem:x", new Properties()));
         assertFalse(d.jdbcCompliant());
-        assertEquals(8, d.getPropertyInfo("jdbc:flotilla://a:1", null).length);
+        assertEquals(9, d.getPropertyInfo("jdbc:flotilla://a:1", null).length);
     }
 }

@@ -61,6 +61,8 @@ public final class ClientSession implements AutoCloseable {
     /** How long a leadership check (a lease read or a ReadIndex round) may take. */
     private static final long LEADERSHIP_CHECK_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(CommitWait.TIMEOUT_SECONDS);
     private static final int DEFAULT_FETCH = 1000;
+    /** The longest a session read waits here for its LSN, whatever the client asked: it holds this session's thread. */
+    private static final long MAX_LSN_WAIT_MILLIS = 10_000;
 
     private final Node node;
     private final Waits waits;
@@ -265,8 +267,11 @@ public final class ClientSession implements AutoCloseable {
         if (data.serving()) {
             return Route.LEADER;
         }
-        if ((local == null || !local.inTransaction()) && followerMayServe(e.getConsistency(), data)
-                && session().classify(e.getSql()) == StatementKind.QUERY) {
+        Consistency c = e.getConsistency();
+        if ((local == null || !local.inTransaction()) && followerMayServe(c, data)
+                && session().classify(e.getSql()) == StatementKind.QUERY
+                && (c.getLevel() != Consistency.Level.SESSION
+                        || hasApplied(data, c.getMinLsn().getIndex(), c.getMaxWaitMillis()))) {
             return Route.FOLLOWER;
         }
         return Route.FORWARD;
@@ -275,7 +280,8 @@ public final class ClientSession implements AutoCloseable {
     private boolean followerMayServe(Consistency c, RangeReplica data) throws SQLException {
         return switch (c.getLevel()) {
             case STALE -> true;
-            case SESSION -> c.getMinLsn().getIndex() <= data.applied();
+            // Here once it has applied the session's LSN; route() waits a while for that.
+            case SESSION -> true;
             // Served only when this replica can show it misses nothing committed more than the
             // bound ago (see StalenessBound); its own commit index would not show that.
             case BOUNDED -> boundedReadMayBeServedHere(c.getMaxStalenessMillis());
@@ -283,6 +289,23 @@ public final class ClientSession implements AutoCloseable {
                     .contains(DeliberateBug.LINEARIZABLE_READ_ON_FOLLOWER);
             default -> false;
         };
+    }
+
+    /**
+     * Whether this replica has applied {@code index}, waiting up to {@code maxWaitMillis} (at most
+     * {@link #MAX_LSN_WAIT_MILLIS}) for it: a follower a few entries behind serves the read a moment
+     * later rather than send it to the leader, one far behind or cut off sends it after the wait.
+     */
+    private static boolean hasApplied(RangeReplica data, long index, long maxWaitMillis) throws SQLException {
+        if (index <= data.applied()) {
+            return true;
+        }
+        try {
+            return data.awaitApplied(index, TimeUnit.MILLISECONDS.toNanos(Math.min(maxWaitMillis, MAX_LSN_WAIT_MILLIS)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted", SqlStates.UNAVAILABLE, e);
+        }
     }
 
     private boolean boundedReadMayBeServedHere(long maxStalenessMillis) throws SQLException {
