@@ -585,11 +585,48 @@ public class FlotillaResultSet extends ReadOnlyForwardResultSet implements SelfW
         return v;
     }
 
-    private static Array toArray(Object[] elements, Column column) {
+    private static Array toArray(Object[] elements, Column column) throws SQLException {
         String typeName = column.getTypeName();
         String base = typeName.endsWith(" ARRAY") ? typeName.substring(0, typeName.length() - " ARRAY".length())
                 : typeName;
-        return new FlotillaArray(base, Types.OTHER, elements);
+        Object[] typed = new Object[elements.length];
+        for (int i = 0; i < elements.length; i++) {
+            typed[i] = arrayElement(elements[i], base);
+        }
+        return new FlotillaArray(base, Types.OTHER, typed);
+    }
+
+    /**
+     * An element as H2's own driver gives it for the array's element type: the protocol carries
+     * every integer as a long and every timestamp as a LocalDateTime, the element type says which.
+     */
+    private static Object arrayElement(Object v, String baseType) throws SQLException {
+        if (v == null) {
+            return null;
+        }
+        String type = baseType.toUpperCase(Locale.ROOT);
+        if (type.startsWith("INTEGER") || type.startsWith("SMALLINT") || type.startsWith("TINYINT")) {
+            return (int) Conversions.toLong(v, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        }
+        if (type.startsWith("BIGINT")) {
+            return Conversions.toLong(v, Long.MIN_VALUE, Long.MAX_VALUE);
+        }
+        if (type.startsWith("REAL")) {
+            return (float) Conversions.toDouble(v);
+        }
+        if (type.startsWith("NUMERIC") || type.startsWith("DECIMAL") || type.startsWith("DECFLOAT")) {
+            return Conversions.toBigDecimal(v);
+        }
+        if (v instanceof LocalDate date) {
+            return Date.valueOf(date);
+        }
+        if (v instanceof LocalDateTime timestamp) {
+            return Timestamp.valueOf(timestamp);
+        }
+        if (v instanceof LocalTime time) {
+            return Time.valueOf(time);
+        }
+        return v;
     }
 
     @Override

@@ -95,6 +95,8 @@ final class Forwarder implements AutoCloseable {
         boolean retryable = retryable(request);
         // A write that was sent, and whose answer never came or said the leader could not tell:
         // from then on the client must hear "resend under the sequence" (08F03), never "not applied".
+        // A read applies nothing: at the deadline it hears that the range is unavailable (08F02).
+        boolean write = request.hasExecute() && request.getExecute().getSequence() > 0;
         boolean maybeApplied = false;
         while (true) {
             SQLException failure;
@@ -126,10 +128,10 @@ final class Forwarder implements AutoCloseable {
                     return answer;
                 }
                 failure = new SQLException(answer.getError().getMessage(), answer.getError().getSqlState());
-                maybeApplied |= SqlStates.OUTCOME_AT_LEADER.equals(failure.getSQLState());
+                maybeApplied |= write && SqlStates.OUTCOME_AT_LEADER.equals(failure.getSQLState());
             } catch (SQLException e) {
                 failure = e;
-                maybeApplied = true;
+                maybeApplied |= write;
                 if (!retryable) {
                     // Sent, and the link broke: whatever this session had begun at the leader ends there.
                     close();
@@ -144,9 +146,10 @@ final class Forwarder implements AutoCloseable {
                 // sequence until its own failover deadline; only then is its outcome unknown to it
                 // (40003). This node's route deadline is shorter (a 40003 given here reached the
                 // clients of 50 leader transfers and 20 kills).
-                String state = maybeApplied ? SqlStates.OUTCOME_AT_LEADER
-                        : failure.getSQLState() == null ? SqlStates.UNAVAILABLE : failure.getSQLState();
-                return error(request, state, failure.getMessage());
+                // Anything else (a read, a write never sent): the range is unavailable from here,
+                // which the client retries elsewhere; a broken link's own 08006 would end its call.
+                return error(request, maybeApplied ? SqlStates.OUTCOME_AT_LEADER : SqlStates.UNAVAILABLE,
+                        failure.getMessage());
             }
             pause();
         }
