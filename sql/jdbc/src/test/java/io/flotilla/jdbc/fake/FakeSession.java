@@ -60,8 +60,8 @@ final class FakeSession {
                 Request request = Request.parseFrom(Frames.read(in));
                 node.requests.add(request);
                 if ((request.hasExecute() || request.hasCommit())
-                        && node.leaveUnanswered.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-                    continue;
+                        && node.answerLate.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    Thread.sleep(node.answerDelayMillis);   // the statement's own running time
                 }
                 Response.Builder response = handle(request);
                 if (response == null) {
@@ -70,6 +70,8 @@ final class FakeSession {
                 Frames.write(out, response.setId(request.getId()).build().toByteArray());
                 out.flush();
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (IOException | SQLException e) {
             // the client went away, or the test closed the node
         } finally {
