@@ -5,6 +5,7 @@ import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.migration.BaseJavaMigration;
 import org.flywaydb.core.api.migration.Context;
 import org.flywaydb.core.api.output.MigrateResult;
+import org.flywaydb.core.api.output.ValidateResult;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,11 +19,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Flyway 10 (community) migrates the cluster: three versioned migrations (tables with primary keys,
- * a new column, seed rows), then a second run applies nothing.
+ * a new column, seed rows), then a second run applies nothing, and validation passes (and fails for
+ * an application that lacks a migration the cluster has applied).
  *
  * <p>One setting: Flyway has no generic JDBC mode; it picks a database type from the product name
  * and refuses others ("Unsupported Database: Flotilla"). With {@code productName=H2} in the URL the
@@ -63,6 +66,20 @@ class SchemaMigrationTest {
         assertEquals(3, flyway().info().applied().length);
         assertEquals(0, flyway().info().pending().length);
         assertEquals("3", flyway().info().current().getVersion().getVersion());
+
+        // Validation compares the history table with the migrations the application has.
+        ValidateResult valid = flyway().validateWithResult();
+        assertTrue(valid.validationSuccessful, valid.getAllErrorMessages());
+        // An application that lost V2 (a removed latest migration would count as "future", which passes).
+        ValidateResult withoutTheSecond = Flyway.configure()
+                .dataSource(new FlotillaDataSource(url))
+                .javaMigrations(new V1__Create_tables(), new V3__Seed_rows())
+                .locations(new String[0])
+                .load()
+                .validateWithResult();
+        assertFalse(withoutTheSecond.validationSuccessful, "an applied migration the application lacks fails validation");
+        assertTrue(withoutTheSecond.getAllErrorMessages().contains("not resolved locally"),
+                withoutTheSecond.getAllErrorMessages());
 
         try (Connection c = DriverManager.getConnection(nodes.url()); Statement s = c.createStatement()) {
             assertEquals(List.of("ID,INTEGER,NO", "NAME,CHARACTER VARYING,NO", "EMAIL,CHARACTER VARYING,YES"),
