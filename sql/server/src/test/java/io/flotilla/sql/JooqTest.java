@@ -55,8 +55,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * runs typed queries, DML, transactions and batches.
  *
  * <p>The schema is what a code generator has to get right: primary keys (one of them an identity
- * column), a unique key, a foreign key, a two-column index with a descending column, and DECIMAL,
- * TIMESTAMP, VARCHAR and BOOLEAN columns with and without NOT NULL and defaults. The cluster's answers are checked one by
+ * column), a unique key, a foreign key, a two-column index with a descending column, a table
+ * without a primary key (whose hidden row key must not show), and DECIMAL, TIMESTAMP, VARCHAR and
+ * BOOLEAN columns with and without NOT NULL and defaults. The cluster's answers are checked one by
  * one, and the whole of them against what jOOQ reads from an embedded H2 holding the same schema.
  */
 class JooqTest {
@@ -68,7 +69,8 @@ class JooqTest {
             "CREATE TABLE BOOK(ID INT PRIMARY KEY, AUTHOR_ID BIGINT NOT NULL, TITLE VARCHAR(200) NOT NULL,"
                     + " PRICE DECIMAL(10, 2), PUBLISHED_AT TIMESTAMP,"
                     + " CONSTRAINT BOOK_AUTHOR_FK FOREIGN KEY (AUTHOR_ID) REFERENCES AUTHOR(ID))",
-            "CREATE INDEX BOOK_PUBLISHED_IDX ON BOOK(PUBLISHED_AT DESC, TITLE)");
+            "CREATE INDEX BOOK_PUBLISHED_IDX ON BOOK(PUBLISHED_AT DESC, TITLE)",
+            "CREATE TABLE READING_LOG(BOOK_ID INT, READ_AT TIMESTAMP NOT NULL, NOTE VARCHAR(400))");
 
     // The tables as a hand-written (not generated) schema would declare them.
     private static final Table<Record> AUTHOR = table(name("AUTHOR"));
@@ -118,7 +120,7 @@ class JooqTest {
         for (Table<?> t : meta.getTables()) {
             tables.put(t.getName(), t);
         }
-        assertEquals(List.of("AUTHOR", "BOOK"), List.copyOf(tables.keySet()));
+        assertEquals(List.of("AUTHOR", "BOOK", "READING_LOG"), List.copyOf(tables.keySet()));
 
         Table<?> author = tables.get("AUTHOR");
         assertEquals(List.of("ID", "NAME", "ACTIVE"), fieldNames(author));
@@ -166,6 +168,15 @@ class JooqTest {
                         "BOOK_PUBLISHED_IDX:PUBLISHED_AT DESC,TITLE ASC non-unique"),
                 book.getIndexes().stream().map(JooqTest::describe).toList(),
                 "the indexes with their columns' order and direction; none of the primary key");
+
+        // No primary key, no index, and nothing of the hidden row key the cluster gives it.
+        Table<?> log = tables.get("READING_LOG");
+        assertEquals(List.of("BOOK_ID", "READ_AT", "NOTE"), fieldNames(log));
+        assertNull(log.getPrimaryKey(), "a table created without a primary key shows none");
+        assertEquals(List.of(), log.getUniqueKeys());
+        assertEquals(List.of(), log.getIndexes());
+        assertTrue(log.field("BOOK_ID").getDataType().nullable());
+        assertFalse(log.field("READ_AT").getDataType().nullable());
 
         // The DDL jOOQ makes of all that (types, defaults, keys, indexes) is the DDL it makes of H2's.
         JdbcDataSource h2 = new JdbcDataSource();
