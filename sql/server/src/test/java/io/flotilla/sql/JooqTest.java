@@ -27,6 +27,8 @@ import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.LocalDateTime;
@@ -177,6 +179,14 @@ class JooqTest {
         assertEquals(List.of(), log.getIndexes());
         assertTrue(log.field("BOOK_ID").getDataType().nullable());
         assertFalse(log.field("READ_AT").getDataType().nullable());
+        // jOOQ drops a key whose columns it does not see; tools that read DatabaseMetaData directly do not.
+        try (Connection c = new FlotillaDataSource(nodes.url()).getConnection()) {
+            DatabaseMetaData metaData = c.getMetaData();
+            assertEquals(List.of("BOOK_ID", "READ_AT", "NOTE"),
+                    column(metaData.getColumns(null, "PUBLIC", "READING_LOG", "%"), "COLUMN_NAME"));
+            assertEquals(List.of(), column(metaData.getPrimaryKeys(null, "PUBLIC", "READING_LOG"), "COLUMN_NAME"));
+            assertEquals(List.of(), column(metaData.getIndexInfo(null, "PUBLIC", "READING_LOG", false, true), "INDEX_NAME"));
+        }
 
         // The DDL jOOQ makes of all that (types, defaults, keys, indexes) is the DDL it makes of H2's.
         JdbcDataSource h2 = new JdbcDataSource();
@@ -196,6 +206,16 @@ class JooqTest {
 
     private static Meta publicSchema(DSLContext context) {
         return context.meta().filterSchemas(s -> s.getName().equals("PUBLIC"));
+    }
+
+    private static List<String> column(ResultSet rows, String name) throws SQLException {
+        List<String> values = new ArrayList<>();
+        try (rows) {
+            while (rows.next()) {
+                values.add(rows.getString(name));
+            }
+        }
+        return values;
     }
 
     private static List<String> fieldNames(Table<?> table) {
