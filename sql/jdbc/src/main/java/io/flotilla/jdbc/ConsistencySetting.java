@@ -1,8 +1,8 @@
 package io.flotilla.jdbc;
 
-import io.flotilla.jdbc.protocol.Consistency;
-import io.flotilla.jdbc.protocol.Lsn;
-import io.flotilla.jdbc.wire.SqlStates;
+import io.flotilla.protocol.Consistency;
+import io.flotilla.protocol.Lsn;
+import io.flotilla.protocol.wire.SqlStates;
 import java.sql.SQLException;
 import java.util.Locale;
 

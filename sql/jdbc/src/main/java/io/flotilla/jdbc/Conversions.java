@@ -1,6 +1,6 @@
 package io.flotilla.jdbc;
 
-import io.flotilla.jdbc.wire.SqlStates;
+import io.flotilla.protocol.wire.SqlStates;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.RoundingMode;

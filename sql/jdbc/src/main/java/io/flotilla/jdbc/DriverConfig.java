@@ -1,7 +1,7 @@
 package io.flotilla.jdbc;
 
-import io.flotilla.jdbc.wire.HostAddress;
-import io.flotilla.jdbc.wire.SqlStates;
+import io.flotilla.protocol.wire.HostAddress;
+import io.flotilla.protocol.wire.SqlStates;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;

@@ -1,6 +1,6 @@
 package io.flotilla.jdbc;
 
-import io.flotilla.jdbc.wire.SqlStates;
+import io.flotilla.protocol.wire.SqlStates;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,7 +1,7 @@
 package io.flotilla.jdbc;
 
-import io.flotilla.jdbc.protocol.Parameter;
-import io.flotilla.jdbc.wire.SqlStates;
+import io.flotilla.protocol.Parameter;
+import io.flotilla.protocol.wire.SqlStates;
 import java.sql.ParameterMetaData;
 import java.sql.SQLException;
 import java.util.List;

@@ -1,10 +1,10 @@
 package io.flotilla.jdbc;
 
-import io.flotilla.jdbc.protocol.Execute;
-import io.flotilla.jdbc.protocol.ParameterSet;
-import io.flotilla.jdbc.protocol.Prepared;
-import io.flotilla.jdbc.protocol.Value;
-import io.flotilla.jdbc.wire.SqlStates;
+import io.flotilla.protocol.Execute;
+import io.flotilla.protocol.ParameterSet;
+import io.flotilla.protocol.Prepared;
+import io.flotilla.protocol.Value;
+import io.flotilla.protocol.wire.SqlStates;
 import java.io.InputStream;
 import java.io.Reader;
 import java.math.BigDecimal;

@@ -1,9 +1,9 @@
 package io.flotilla.jdbc;
 
-import io.flotilla.jdbc.protocol.Column;
-import io.flotilla.jdbc.protocol.Row;
-import io.flotilla.jdbc.protocol.RowBatch;
-import io.flotilla.jdbc.wire.SqlStates;
+import io.flotilla.protocol.Column;
+import io.flotilla.protocol.Row;
+import io.flotilla.protocol.RowBatch;
+import io.flotilla.protocol.wire.SqlStates;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.Reader;

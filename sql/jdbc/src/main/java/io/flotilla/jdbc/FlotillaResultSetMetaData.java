@@ -1,7 +1,7 @@
 package io.flotilla.jdbc;
 
-import io.flotilla.jdbc.protocol.Column;
-import io.flotilla.jdbc.wire.SqlStates;
+import io.flotilla.protocol.Column;
+import io.flotilla.protocol.wire.SqlStates;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Types;

@@ -1,10 +1,10 @@
 package io.flotilla.jdbc;
 
-import io.flotilla.jdbc.protocol.Execute;
-import io.flotilla.jdbc.protocol.ExecuteResult;
-import io.flotilla.jdbc.protocol.RowBatch;
-import io.flotilla.jdbc.protocol.UpdateCount;
-import io.flotilla.jdbc.wire.SqlStates;
+import io.flotilla.protocol.Execute;
+import io.flotilla.protocol.ExecuteResult;
+import io.flotilla.protocol.RowBatch;
+import io.flotilla.protocol.UpdateCount;
+import io.flotilla.protocol.wire.SqlStates;
 import java.sql.BatchUpdateException;
 import java.sql.Connection;
 import java.sql.ResultSet;

@@ -1,6 +1,6 @@
 package io.flotilla.jdbc;
 
-import io.flotilla.jdbc.protocol.GeneratedKeys;
+import io.flotilla.protocol.GeneratedKeys;
 import java.util.Arrays;
 import java.util.List;
 

@@ -1,6 +1,6 @@
 package io.flotilla.jdbc;
 
-import io.flotilla.jdbc.protocol.Column;
+import io.flotilla.protocol.Column;
 import java.util.HashMap;
 import java.util.Map;
 

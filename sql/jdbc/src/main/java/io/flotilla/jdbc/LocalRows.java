@@ -1,8 +1,8 @@
 package io.flotilla.jdbc;
 
-import io.flotilla.jdbc.protocol.Column;
-import io.flotilla.jdbc.protocol.Row;
-import io.flotilla.jdbc.protocol.RowBatch;
+import io.flotilla.protocol.Column;
+import io.flotilla.protocol.Row;
+import io.flotilla.protocol.RowBatch;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 

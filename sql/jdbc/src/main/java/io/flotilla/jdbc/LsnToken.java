@@ -1,7 +1,7 @@
 package io.flotilla.jdbc;
 
-import io.flotilla.jdbc.protocol.Lsn;
-import io.flotilla.jdbc.wire.SqlStates;
+import io.flotilla.protocol.Lsn;
+import io.flotilla.protocol.wire.SqlStates;
 import java.sql.SQLException;
 
 /**

@@ -1,6 +1,6 @@
 package io.flotilla.jdbc;
 
-import io.flotilla.jdbc.protocol.Lsn;
+import io.flotilla.protocol.Lsn;
 import java.util.HashMap;
 import java.util.Map;
 

@@ -1,16 +1,16 @@
 package io.flotilla.jdbc;
 
 import com.google.protobuf.ByteString;
-import io.flotilla.jdbc.protocol.Error;
-import io.flotilla.jdbc.protocol.Hello;
-import io.flotilla.jdbc.protocol.NodeAddress;
-import io.flotilla.jdbc.protocol.Request;
-import io.flotilla.jdbc.protocol.Response;
-import io.flotilla.jdbc.wire.HostAddress;
-import io.flotilla.jdbc.wire.NodeConnection;
-import io.flotilla.jdbc.wire.NodeConnectionException;
-import io.flotilla.jdbc.wire.SqlErrors;
-import io.flotilla.jdbc.wire.SqlStates;
+import io.flotilla.protocol.Error;
+import io.flotilla.protocol.Hello;
+import io.flotilla.protocol.NodeAddress;
+import io.flotilla.protocol.Request;
+import io.flotilla.protocol.Response;
+import io.flotilla.protocol.wire.HostAddress;
+import io.flotilla.protocol.wire.NodeConnection;
+import io.flotilla.protocol.wire.NodeConnectionException;
+import io.flotilla.protocol.wire.SqlErrors;
+import io.flotilla.protocol.wire.SqlStates;
 import java.sql.SQLException;
 import java.sql.SQLTransactionRollbackException;
 import java.util.ArrayList;

@@ -1,10 +1,10 @@
 package io.flotilla.jdbc;
 
 import com.google.protobuf.ByteString;
-import io.flotilla.jdbc.protocol.LocalTimestamp;
-import io.flotilla.jdbc.protocol.OffsetTimestamp;
-import io.flotilla.jdbc.protocol.Value;
-import io.flotilla.jdbc.protocol.ValueArray;
+import io.flotilla.protocol.LocalTimestamp;
+import io.flotilla.protocol.OffsetTimestamp;
+import io.flotilla.protocol.Value;
+import io.flotilla.protocol.ValueArray;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -101,7 +101,7 @@ final class ParameterValues {
         }
         if (x instanceof OffsetTime) {
             OffsetTime t = (OffsetTime) x;
-            return b.setTimeTz(io.flotilla.jdbc.protocol.OffsetTime.newBuilder()
+            return b.setTimeTz(io.flotilla.protocol.OffsetTime.newBuilder()
                     .setNanosOfDay(t.toLocalTime().toNanoOfDay())
                     .setOffsetSeconds(t.getOffset().getTotalSeconds())).build();
         }

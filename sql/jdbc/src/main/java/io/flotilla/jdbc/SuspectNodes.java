@@ -1,6 +1,6 @@
 package io.flotilla.jdbc;
 
-import io.flotilla.jdbc.wire.HostAddress;
+import io.flotilla.protocol.wire.HostAddress;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package io.flotilla.jdbc;
 
-import io.flotilla.jdbc.protocol.Value;
+import io.flotilla.protocol.Value;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.time.Instant;

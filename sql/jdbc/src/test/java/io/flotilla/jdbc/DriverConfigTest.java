@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.flotilla.jdbc.protocol.Consistency;
-import io.flotilla.jdbc.wire.HostAddress;
+import io.flotilla.protocol.Consistency;
+import io.flotilla.protocol.wire.HostAddress;
 import java.sql.Driver;
 import java.sql.DriverManager;
 import java.sql.SQLException;

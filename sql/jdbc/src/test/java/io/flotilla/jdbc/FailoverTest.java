@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.flotilla.jdbc.protocol.Execute;
-import io.flotilla.jdbc.protocol.Request;
+import io.flotilla.protocol.Execute;
+import io.flotilla.protocol.Request;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.flotilla.jdbc.protocol.Consistency;
-import io.flotilla.jdbc.protocol.Execute;
-import io.flotilla.jdbc.protocol.Request;
+import io.flotilla.protocol.Consistency;
+import io.flotilla.protocol.Execute;
+import io.flotilla.protocol.Request;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -1,14 +1,14 @@
 package io.flotilla.sql;
 
 import com.google.protobuf.ByteString;
-import io.flotilla.jdbc.protocol.Commit;
-import io.flotilla.jdbc.protocol.Execute;
-import io.flotilla.jdbc.protocol.Hello;
-import io.flotilla.jdbc.protocol.Request;
-import io.flotilla.jdbc.protocol.Response;
-import io.flotilla.jdbc.wire.HostAddress;
-import io.flotilla.jdbc.wire.NodeConnection;
-import io.flotilla.jdbc.wire.QuietLinks;
+import io.flotilla.protocol.Commit;
+import io.flotilla.protocol.Execute;
+import io.flotilla.protocol.Hello;
+import io.flotilla.protocol.Request;
+import io.flotilla.protocol.Response;
+import io.flotilla.protocol.wire.HostAddress;
+import io.flotilla.protocol.wire.NodeConnection;
+import io.flotilla.protocol.wire.QuietLinks;
 import io.flotilla.sql.node.Node;
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,7 @@
 package io.flotilla.sql;
 
 import io.flotilla.jdbc.FlotillaConnection;
-import io.flotilla.jdbc.wire.HostAddress;
+import io.flotilla.protocol.wire.HostAddress;
 import io.flotilla.sql.node.Node;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

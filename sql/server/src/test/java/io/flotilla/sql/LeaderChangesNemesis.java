@@ -1,11 +1,11 @@
 package io.flotilla.sql;
 
 import com.google.protobuf.ByteString;
-import io.flotilla.jdbc.protocol.Admin;
-import io.flotilla.jdbc.protocol.Hello;
-import io.flotilla.jdbc.protocol.Request;
-import io.flotilla.jdbc.wire.HostAddress;
-import io.flotilla.jdbc.wire.NodeConnection;
+import io.flotilla.protocol.Admin;
+import io.flotilla.protocol.Hello;
+import io.flotilla.protocol.Request;
+import io.flotilla.protocol.wire.HostAddress;
+import io.flotilla.protocol.wire.NodeConnection;
 import io.flotilla.sql.node.Node;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -236,7 +236,7 @@ final class LocalNodes implements AutoCloseable {
 
     /** The URL of one node alone. */
     /** An admin request through node 1 (which forwards range operations to their leader). */
-    io.flotilla.jdbc.protocol.Response admin(io.flotilla.jdbc.protocol.Admin.Builder admin) throws java.sql.SQLException {
+    io.flotilla.protocol.Response admin(io.flotilla.protocol.Admin.Builder admin) throws java.sql.SQLException {
         return admin(1, admin);
     }
 
@@ -246,20 +246,20 @@ final class LocalNodes implements AutoCloseable {
             if (node(to).replica(Node.DATA_RANGE).serving()) {
                 return true;
             }
-            admin(io.flotilla.jdbc.protocol.Admin.newBuilder().setRange(Node.DATA_RANGE).setTransferLeadershipTo(to));
+            admin(io.flotilla.protocol.Admin.newBuilder().setRange(Node.DATA_RANGE).setTransferLeadershipTo(to));
             return false;
         });
     }
 
     /** An admin request through the given node (in this JVM). */
-    io.flotilla.jdbc.protocol.Response admin(long via, io.flotilla.jdbc.protocol.Admin.Builder admin)
+    io.flotilla.protocol.Response admin(long via, io.flotilla.protocol.Admin.Builder admin)
             throws java.sql.SQLException {
         java.net.InetSocketAddress first = node(via).sqlAddress();
-        io.flotilla.jdbc.protocol.Hello hello = io.flotilla.jdbc.protocol.Hello.newBuilder()
+        io.flotilla.protocol.Hello hello = io.flotilla.protocol.Hello.newBuilder()
                 .setSessionId(com.google.protobuf.ByteString.copyFromUtf8("local-nodes-admin")).build();
-        try (io.flotilla.jdbc.wire.NodeConnection c = io.flotilla.jdbc.wire.NodeConnection.open(
-                new io.flotilla.jdbc.wire.HostAddress(first.getHostString(), first.getPort()), hello, 5_000, 30_000, 0)) {
-            return c.call(io.flotilla.jdbc.protocol.Request.newBuilder().setAdmin(admin));
+        try (io.flotilla.protocol.wire.NodeConnection c = io.flotilla.protocol.wire.NodeConnection.open(
+                new io.flotilla.protocol.wire.HostAddress(first.getHostString(), first.getPort()), hello, 5_000, 30_000, 0)) {
+            return c.call(io.flotilla.protocol.Request.newBuilder().setAdmin(admin));
         }
     }
 
@@ -274,7 +274,7 @@ final class LocalNodes implements AutoCloseable {
                 if (via == node) {
                     continue;
                 }
-                io.flotilla.jdbc.protocol.Response answer = admin(via, io.flotilla.jdbc.protocol.Admin.newBuilder()
+                io.flotilla.protocol.Response answer = admin(via, io.flotilla.protocol.Admin.newBuilder()
                         .setRange(range).setAddLearner(node));
                 if (!answer.hasError()) {
                     return true;

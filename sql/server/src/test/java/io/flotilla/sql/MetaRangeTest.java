@@ -3,7 +3,7 @@ package io.flotilla.sql;
 import static io.flotilla.sql.Eventually.await;
 import static io.flotilla.sql.Eventually.within;
 
-import io.flotilla.jdbc.protocol.Admin;
+import io.flotilla.protocol.Admin;
 import io.flotilla.raft.core.Membership;
 import io.flotilla.sql.node.KeySpan;
 import io.flotilla.sql.node.Node;

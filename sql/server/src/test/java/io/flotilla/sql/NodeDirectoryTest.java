@@ -4,9 +4,9 @@ import static io.flotilla.sql.Eventually.await;
 import static io.flotilla.sql.Eventually.within;
 
 import io.flotilla.jdbc.FlotillaConnection;
-import io.flotilla.jdbc.protocol.Admin;
-import io.flotilla.jdbc.protocol.Hello;
-import io.flotilla.jdbc.wire.HostAddress;
+import io.flotilla.protocol.Admin;
+import io.flotilla.protocol.Hello;
+import io.flotilla.protocol.wire.HostAddress;
 import io.flotilla.raft.core.Membership;
 import io.flotilla.sql.node.Node;
 import io.flotilla.sql.node.Peer;

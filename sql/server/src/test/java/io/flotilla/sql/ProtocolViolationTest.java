@@ -1,8 +1,8 @@
 package io.flotilla.sql;
 
-import io.flotilla.jdbc.protocol.Execute;
-import io.flotilla.jdbc.protocol.Request;
-import io.flotilla.jdbc.protocol.Response;
+import io.flotilla.protocol.Execute;
+import io.flotilla.protocol.Request;
+import io.flotilla.protocol.Response;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -168,7 +168,7 @@ class ProtocolViolationTest {
                 Socket socket = raw();
                 idle.add(socket);
                 DataOutputStream out = new DataOutputStream(socket.getOutputStream());
-                byte[] hello = Request.newBuilder().setId(1).setHello(io.flotilla.jdbc.protocol.Hello.newBuilder()
+                byte[] hello = Request.newBuilder().setId(1).setHello(io.flotilla.protocol.Hello.newBuilder()
                         .setSessionId(com.google.protobuf.ByteString.copyFromUtf8("idle-" + i))).build().toByteArray();
                 out.writeInt(hello.length);
                 out.write(hello);

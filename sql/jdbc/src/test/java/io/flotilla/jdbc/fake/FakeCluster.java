@@ -1,6 +1,6 @@
 package io.flotilla.jdbc.fake;
 
-import io.flotilla.jdbc.protocol.Response;
+import io.flotilla.protocol.Response;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;

@@ -1,9 +1,9 @@
 package io.flotilla.jdbc.fake;
 
-import io.flotilla.jdbc.protocol.Error;
-import io.flotilla.jdbc.protocol.NodeAddress;
-import io.flotilla.jdbc.protocol.Request;
-import io.flotilla.jdbc.wire.HostAddress;
+import io.flotilla.protocol.Error;
+import io.flotilla.protocol.NodeAddress;
+import io.flotilla.protocol.Request;
+import io.flotilla.protocol.wire.HostAddress;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

@@ -1,10 +1,10 @@
 package io.flotilla.jdbc.fake;
 
 import com.google.protobuf.ByteString;
-import io.flotilla.jdbc.protocol.LocalTimestamp;
-import io.flotilla.jdbc.protocol.OffsetTimestamp;
-import io.flotilla.jdbc.protocol.Value;
-import io.flotilla.jdbc.protocol.ValueArray;
+import io.flotilla.protocol.LocalTimestamp;
+import io.flotilla.protocol.OffsetTimestamp;
+import io.flotilla.protocol.Value;
+import io.flotilla.protocol.ValueArray;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.sql.ResultSet;
@@ -100,7 +100,7 @@ final class FakeValues {
         }
         if (o instanceof OffsetTime) {
             OffsetTime t = (OffsetTime) o;
-            return b.setTimeTz(io.flotilla.jdbc.protocol.OffsetTime.newBuilder()
+            return b.setTimeTz(io.flotilla.protocol.OffsetTime.newBuilder()
                     .setNanosOfDay(t.toLocalTime().toNanoOfDay()).setOffsetSeconds(t.getOffset().getTotalSeconds())).build();
         }
         if (o instanceof UUID) {

@@ -1,14 +1,14 @@
 package io.flotilla.sql.node;
 
 import com.google.protobuf.ByteString;
-import io.flotilla.jdbc.protocol.Admin;
-import io.flotilla.jdbc.protocol.Hello;
-import io.flotilla.jdbc.protocol.Metadata;
-import io.flotilla.jdbc.protocol.ReplicaStatus;
-import io.flotilla.jdbc.protocol.Request;
-import io.flotilla.jdbc.protocol.Response;
-import io.flotilla.jdbc.wire.HostAddress;
-import io.flotilla.jdbc.wire.NodeConnection;
+import io.flotilla.protocol.Admin;
+import io.flotilla.protocol.Hello;
+import io.flotilla.protocol.Metadata;
+import io.flotilla.protocol.ReplicaStatus;
+import io.flotilla.protocol.Request;
+import io.flotilla.protocol.Response;
+import io.flotilla.protocol.wire.HostAddress;
+import io.flotilla.protocol.wire.NodeConnection;
 
 import java.security.SecureRandom;
 import java.sql.SQLException;

@@ -1,8 +1,8 @@
 package io.flotilla.sql.node;
 
-import io.flotilla.jdbc.protocol.Execute;
-import io.flotilla.jdbc.protocol.Request;
-import io.flotilla.jdbc.protocol.Value;
+import io.flotilla.protocol.Execute;
+import io.flotilla.protocol.Request;
+import io.flotilla.protocol.Value;
 
 import java.sql.SQLException;
 

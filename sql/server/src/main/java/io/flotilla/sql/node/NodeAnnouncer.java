@@ -1,11 +1,11 @@
 package io.flotilla.sql.node;
 
 import com.google.protobuf.ByteString;
-import io.flotilla.jdbc.protocol.Error;
-import io.flotilla.jdbc.protocol.Hello;
-import io.flotilla.jdbc.protocol.Response;
-import io.flotilla.jdbc.wire.HostAddress;
-import io.flotilla.jdbc.wire.NodeConnection;
+import io.flotilla.protocol.Error;
+import io.flotilla.protocol.Hello;
+import io.flotilla.protocol.Response;
+import io.flotilla.protocol.wire.HostAddress;
+import io.flotilla.protocol.wire.NodeConnection;
 import io.flotilla.statemachine.range.SqlStates;
 
 import java.net.InetSocketAddress;

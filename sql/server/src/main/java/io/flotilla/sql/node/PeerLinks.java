@@ -1,11 +1,11 @@
 package io.flotilla.sql.node;
 
-import io.flotilla.jdbc.protocol.Hello;
-import io.flotilla.jdbc.protocol.Request;
-import io.flotilla.jdbc.protocol.Response;
-import io.flotilla.jdbc.wire.HostAddress;
-import io.flotilla.jdbc.wire.NodeConnection;
-import io.flotilla.jdbc.wire.QuietLinks;
+import io.flotilla.protocol.Hello;
+import io.flotilla.protocol.Request;
+import io.flotilla.protocol.Response;
+import io.flotilla.protocol.wire.HostAddress;
+import io.flotilla.protocol.wire.NodeConnection;
+import io.flotilla.protocol.wire.QuietLinks;
 
 import java.sql.SQLException;
 import java.time.Duration;

@@ -1,8 +1,8 @@
 package io.flotilla.sql.server;
 
-import io.flotilla.jdbc.protocol.Admin;
-import io.flotilla.jdbc.protocol.Request;
-import io.flotilla.jdbc.protocol.Response;
+import io.flotilla.protocol.Admin;
+import io.flotilla.protocol.Request;
+import io.flotilla.protocol.Response;
 import io.flotilla.raft.core.Membership;
 import io.flotilla.raft.core.Proposal;
 import io.flotilla.raft.core.Role;

@@ -1,8 +1,8 @@
 package io.flotilla.sql.server;
 
-import io.flotilla.jdbc.protocol.Ack;
-import io.flotilla.jdbc.protocol.Request;
-import io.flotilla.jdbc.protocol.Response;
+import io.flotilla.protocol.Ack;
+import io.flotilla.protocol.Request;
+import io.flotilla.protocol.Response;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -191,7 +191,7 @@ final class ClientConnection extends SimpleChannelInboundHandler<Request> {
             boolean tooLong = cause instanceof io.netty.handler.codec.TooLongFrameException;
             String why = tooLong ? "a request above " + ClientServer.MAX_FRAME_BYTES + " bytes (the node's limit)"
                     : "a frame that is not a Request";
-            ctx.writeAndFlush(Response.newBuilder().setError(io.flotilla.jdbc.protocol.Error.newBuilder()
+            ctx.writeAndFlush(Response.newBuilder().setError(io.flotilla.protocol.Error.newBuilder()
                     .setSqlState(tooLong ? "54000" : "08P01").setMessage((tooLong ? "program limit exceeded: "
                             : "protocol violation: ") + why + "; closing the connection"))
                     .build()).addListener(io.netty.channel.ChannelFutureListener.CLOSE);

@@ -1,7 +1,7 @@
 package io.flotilla.sql.server;
 
-import io.flotilla.jdbc.protocol.Request;
-import io.flotilla.jdbc.wire.Frames;
+import io.flotilla.protocol.Request;
+import io.flotilla.protocol.wire.Frames;
 import io.flotilla.sql.node.Node;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;

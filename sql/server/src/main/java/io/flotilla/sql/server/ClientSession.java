@@ -1,22 +1,22 @@
 package io.flotilla.sql.server;
 
-import io.flotilla.jdbc.protocol.Ack;
-import io.flotilla.jdbc.protocol.Consistency;
-import io.flotilla.jdbc.protocol.Error;
-import io.flotilla.jdbc.protocol.Execute;
-import io.flotilla.jdbc.protocol.ExecuteResult;
-import io.flotilla.jdbc.protocol.Hello;
-import io.flotilla.jdbc.protocol.HelloResult;
-import io.flotilla.jdbc.protocol.Lsn;
-import io.flotilla.jdbc.protocol.NodeAddress;
-import io.flotilla.jdbc.protocol.Parameter;
-import io.flotilla.jdbc.protocol.ParameterSet;
-import io.flotilla.jdbc.protocol.Prepared;
-import io.flotilla.jdbc.protocol.Request;
-import io.flotilla.jdbc.protocol.Response;
-import io.flotilla.jdbc.protocol.RowBatch;
-import io.flotilla.jdbc.protocol.UpdateCount;
-import io.flotilla.jdbc.protocol.Value;
+import io.flotilla.protocol.Ack;
+import io.flotilla.protocol.Consistency;
+import io.flotilla.protocol.Error;
+import io.flotilla.protocol.Execute;
+import io.flotilla.protocol.ExecuteResult;
+import io.flotilla.protocol.Hello;
+import io.flotilla.protocol.HelloResult;
+import io.flotilla.protocol.Lsn;
+import io.flotilla.protocol.NodeAddress;
+import io.flotilla.protocol.Parameter;
+import io.flotilla.protocol.ParameterSet;
+import io.flotilla.protocol.Prepared;
+import io.flotilla.protocol.Request;
+import io.flotilla.protocol.Response;
+import io.flotilla.protocol.RowBatch;
+import io.flotilla.protocol.UpdateCount;
+import io.flotilla.protocol.Value;
 import io.flotilla.sql.node.Announcement;
 import io.flotilla.sql.node.Node;
 import io.flotilla.sql.node.Peer;
@@ -165,7 +165,7 @@ public final class ClientSession implements AutoCloseable {
                     closeCursor(request.getCloseCursor().getCursor());
                     out.setAck(Ack.getDefaultInstance());
                 }
-                case COMMIT -> out.setCommit(io.flotilla.jdbc.protocol.CommitResult.newBuilder()
+                case COMMIT -> out.setCommit(io.flotilla.protocol.CommitResult.newBuilder()
                         .setLsn(commit(request.getCommit().getSequence())));
                 case ROLLBACK -> {
                     rollback(request.getRollback().getSavepoint());

@@ -1,12 +1,12 @@
 package io.flotilla.sql.server;
 
 import com.google.protobuf.ByteString;
-import io.flotilla.jdbc.protocol.Error;
-import io.flotilla.jdbc.protocol.Hello;
-import io.flotilla.jdbc.protocol.NodeAddress;
-import io.flotilla.jdbc.protocol.Request;
-import io.flotilla.jdbc.protocol.Response;
-import io.flotilla.jdbc.wire.HostAddress;
+import io.flotilla.protocol.Error;
+import io.flotilla.protocol.Hello;
+import io.flotilla.protocol.NodeAddress;
+import io.flotilla.protocol.Request;
+import io.flotilla.protocol.Response;
+import io.flotilla.protocol.wire.HostAddress;
 import io.flotilla.sql.node.Node;
 import io.flotilla.sql.node.PeerLinks;
 import io.flotilla.sql.node.Waits;
@@ -163,7 +163,7 @@ final class Forwarder implements AutoCloseable {
     /** Names the leader in a forwarded statement's result, so the client may go there itself. */
     private Response withLeader(Response.Builder answer) {
         if (answer.hasExecute()) {
-            answer.getExecuteBuilder().setLeader(io.flotilla.jdbc.protocol.NodeAddress.newBuilder()
+            answer.getExecuteBuilder().setLeader(io.flotilla.protocol.NodeAddress.newBuilder()
                     .setNodeId(link.nodeId()).setHost(link.address().host())
                     .setPort(link.address().port()));
         }
@@ -213,7 +213,7 @@ final class Forwarder implements AutoCloseable {
     private void giveSettings(PeerLinks.Link link) throws SQLException {
         for (String sql : settings.statements()) {
             Response answer = link.call(Request.newBuilder().setExecute(
-                    io.flotilla.jdbc.protocol.Execute.newBuilder().setSql(sql).setAutoCommit(true)));
+                    io.flotilla.protocol.Execute.newBuilder().setSql(sql).setAutoCommit(true)));
             if (answer.hasError()) {
                 throw new SQLException("the leader refused the session's setting " + sql + ": "
                         + answer.getError().getMessage(), answer.getError().getSqlState());
@@ -266,7 +266,7 @@ final class Forwarder implements AutoCloseable {
         Hello hello = Hello.newBuilder().setSessionId(ByteString.copyFrom(sessionId)).setReadOnly(readOnly)
                 .setSessionStartedMillis(startedMillis).setClient("flotilla node " + node.id() + " cancelling").build();
         try (PeerLinks.Link c = peers.open(l.nodeId(), l.address(), hello)) {
-            c.call(Request.newBuilder().setCancel(io.flotilla.jdbc.protocol.Cancel.getDefaultInstance()));
+            c.call(Request.newBuilder().setCancel(io.flotilla.protocol.Cancel.getDefaultInstance()));
         }
     }
 

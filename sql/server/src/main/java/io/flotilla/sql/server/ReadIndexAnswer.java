@@ -1,8 +1,8 @@
 package io.flotilla.sql.server;
 
-import io.flotilla.jdbc.protocol.Lsn;
-import io.flotilla.jdbc.protocol.ReadIndex;
-import io.flotilla.jdbc.protocol.ReadIndexResult;
+import io.flotilla.protocol.Lsn;
+import io.flotilla.protocol.ReadIndex;
+import io.flotilla.protocol.ReadIndexResult;
 import io.flotilla.raft.host.GroupUnavailableException;
 import io.flotilla.sql.node.Node;
 import io.flotilla.statemachine.range.RangeReplica;

@@ -1,12 +1,12 @@
 package io.flotilla.sql.server;
 
 import com.google.protobuf.ByteString;
-import io.flotilla.jdbc.protocol.Hello;
-import io.flotilla.jdbc.protocol.ReadIndex;
-import io.flotilla.jdbc.protocol.Request;
-import io.flotilla.jdbc.protocol.Response;
-import io.flotilla.jdbc.wire.HostAddress;
-import io.flotilla.jdbc.wire.NodeConnection;
+import io.flotilla.protocol.Hello;
+import io.flotilla.protocol.ReadIndex;
+import io.flotilla.protocol.Request;
+import io.flotilla.protocol.Response;
+import io.flotilla.protocol.wire.HostAddress;
+import io.flotilla.protocol.wire.NodeConnection;
 import io.flotilla.sql.node.Node;
 import io.flotilla.statemachine.range.SqlStates;
 

@@ -1,11 +1,11 @@
 package io.flotilla.sql.server;
 
-import io.flotilla.jdbc.protocol.Error;
-import io.flotilla.jdbc.protocol.ExecuteResult;
-import io.flotilla.jdbc.protocol.NodeAddress;
-import io.flotilla.jdbc.protocol.Request;
-import io.flotilla.jdbc.protocol.Response;
-import io.flotilla.jdbc.protocol.UpdateCount;
+import io.flotilla.protocol.Error;
+import io.flotilla.protocol.ExecuteResult;
+import io.flotilla.protocol.NodeAddress;
+import io.flotilla.protocol.Request;
+import io.flotilla.protocol.Response;
+import io.flotilla.protocol.UpdateCount;
 import io.flotilla.sql.node.Announcement;
 import io.flotilla.sql.node.Node;
 import io.flotilla.sql.node.Peer;

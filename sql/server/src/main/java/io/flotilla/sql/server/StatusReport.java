@@ -1,7 +1,7 @@
 package io.flotilla.sql.server;
 
-import io.flotilla.jdbc.protocol.NodeStatus;
-import io.flotilla.jdbc.protocol.ReplicaStatus;
+import io.flotilla.protocol.NodeStatus;
+import io.flotilla.protocol.ReplicaStatus;
 import io.flotilla.raft.core.Raft;
 import io.flotilla.raft.core.ReplicaProgress;
 import io.flotilla.raft.core.Role;

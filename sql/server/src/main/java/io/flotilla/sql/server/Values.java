@@ -1,10 +1,10 @@
 package io.flotilla.sql.server;
 
 import com.google.protobuf.ByteString;
-import io.flotilla.jdbc.protocol.LocalTimestamp;
-import io.flotilla.jdbc.protocol.OffsetTimestamp;
-import io.flotilla.jdbc.protocol.Value;
-import io.flotilla.jdbc.protocol.ValueArray;
+import io.flotilla.protocol.LocalTimestamp;
+import io.flotilla.protocol.OffsetTimestamp;
+import io.flotilla.protocol.Value;
+import io.flotilla.protocol.ValueArray;
 
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
@@ -107,7 +107,7 @@ final class Values {
             b.setTimestampTz(OffsetTimestamp.newBuilder().setEpochSecond(x.toEpochSecond()).setNano(x.getNano())
                     .setOffsetSeconds(x.getOffset().getTotalSeconds()));
         } else if (o instanceof OffsetTime x) {
-            b.setTimeTz(io.flotilla.jdbc.protocol.OffsetTime.newBuilder().setNanosOfDay(x.toLocalTime().toNanoOfDay())
+            b.setTimeTz(io.flotilla.protocol.OffsetTime.newBuilder().setNanosOfDay(x.toLocalTime().toNanoOfDay())
                     .setOffsetSeconds(x.getOffset().getTotalSeconds()));
         } else if (o instanceof UUID x) {
             b.setUuid(ByteString.copyFrom(ByteBuffer.allocate(16).putLong(x.getMostSignificantBits())

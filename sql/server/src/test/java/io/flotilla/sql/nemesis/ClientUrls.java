@@ -1,6 +1,6 @@
 package io.flotilla.sql.nemesis;
 
-import io.flotilla.jdbc.wire.HostAddress;
+import io.flotilla.protocol.wire.HostAddress;
 
 /**
  * The JDBC URL each client of a workload connects with: every node, starting at a different one

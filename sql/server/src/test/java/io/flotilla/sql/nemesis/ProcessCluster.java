@@ -1,6 +1,6 @@
 package io.flotilla.sql.nemesis;
 
-import io.flotilla.jdbc.wire.HostAddress;
+import io.flotilla.protocol.wire.HostAddress;
 
 import java.nio.file.Path;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.flotilla.sql.nemesis;
 
-import io.flotilla.jdbc.wire.HostAddress;
+import io.flotilla.protocol.wire.HostAddress;
 
 import java.io.File;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package io.flotilla.sql.nemesis;
 
 import io.flotilla.jdbc.FlotillaConnection;
-import io.flotilla.jdbc.wire.HostAddress;
+import io.flotilla.protocol.wire.HostAddress;
 
 import java.sql.Connection;
 import java.sql.DriverManager;

@@ -1,6 +1,6 @@
 package io.flotilla.sql.network;
 
-import io.flotilla.jdbc.wire.HostAddress;
+import io.flotilla.protocol.wire.HostAddress;
 import io.flotilla.sql.nemesis.ProcessCluster;
 import io.flotilla.sql.nemesis.RunClock;
 import io.flotilla.sql.nemesis.ThreadDump;

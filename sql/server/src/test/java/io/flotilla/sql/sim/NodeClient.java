@@ -1,11 +1,11 @@
 package io.flotilla.sql.sim;
 
 import com.google.protobuf.ByteString;
-import io.flotilla.jdbc.protocol.Execute;
-import io.flotilla.jdbc.protocol.ExecuteResult;
-import io.flotilla.jdbc.protocol.Hello;
-import io.flotilla.jdbc.protocol.Request;
-import io.flotilla.jdbc.protocol.Response;
+import io.flotilla.protocol.Execute;
+import io.flotilla.protocol.ExecuteResult;
+import io.flotilla.protocol.Hello;
+import io.flotilla.protocol.Request;
+import io.flotilla.protocol.Response;
 import io.flotilla.sql.server.ClientSession;
 import io.flotilla.statemachine.range.SqlStates;
 

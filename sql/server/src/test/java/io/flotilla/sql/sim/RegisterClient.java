@@ -1,7 +1,7 @@
 package io.flotilla.sql.sim;
 
-import io.flotilla.jdbc.protocol.Execute;
-import io.flotilla.jdbc.protocol.Value;
+import io.flotilla.protocol.Execute;
+import io.flotilla.protocol.Value;
 import io.flotilla.sql.nemesis.RegisterChecker;
 import io.flotilla.sql.nemesis.RegisterChecker.Op;
 

@@ -1,9 +1,9 @@
 package io.flotilla.sql.sim;
 
-import io.flotilla.jdbc.protocol.Hello;
-import io.flotilla.jdbc.protocol.Request;
-import io.flotilla.jdbc.protocol.Response;
-import io.flotilla.jdbc.wire.HostAddress;
+import io.flotilla.protocol.Hello;
+import io.flotilla.protocol.Request;
+import io.flotilla.protocol.Response;
+import io.flotilla.protocol.wire.HostAddress;
 import io.flotilla.sql.node.PeerLinks;
 import io.flotilla.sql.server.ClientSession;
 

@@ -1,4 +1,4 @@
-package io.flotilla.jdbc.wire;
+package io.flotilla.protocol.wire;
 
 import java.io.EOFException;
 import java.io.IOException;

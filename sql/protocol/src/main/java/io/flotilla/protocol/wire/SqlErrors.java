@@ -1,6 +1,6 @@
-package io.flotilla.jdbc.wire;
+package io.flotilla.protocol.wire;
 
-import io.flotilla.jdbc.protocol.Error;
+import io.flotilla.protocol.Error;
 import java.sql.SQLDataException;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;

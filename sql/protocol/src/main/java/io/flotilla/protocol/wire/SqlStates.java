@@ -1,4 +1,4 @@
-package io.flotilla.jdbc.wire;
+package io.flotilla.protocol.wire;
 
 /** The SQLStates the driver and the nodes agree on, beyond the ones H2 produces itself. */
 public final class SqlStates {

@@ -1,10 +1,10 @@
-package io.flotilla.jdbc.wire;
+package io.flotilla.protocol.wire;
 
-import io.flotilla.jdbc.protocol.Hello;
-import io.flotilla.jdbc.protocol.HelloResult;
-import io.flotilla.jdbc.protocol.KeepAlive;
-import io.flotilla.jdbc.protocol.Request;
-import io.flotilla.jdbc.protocol.Response;
+import io.flotilla.protocol.Hello;
+import io.flotilla.protocol.HelloResult;
+import io.flotilla.protocol.KeepAlive;
+import io.flotilla.protocol.Request;
+import io.flotilla.protocol.Response;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

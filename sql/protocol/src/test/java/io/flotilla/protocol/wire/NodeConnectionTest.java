@@ -1,4 +1,4 @@
-package io.flotilla.jdbc.wire;
+package io.flotilla.protocol.wire;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,16 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import io.flotilla.jdbc.fake.FakeCluster;
-import io.flotilla.jdbc.fake.FakeNode;
-import io.flotilla.jdbc.protocol.Ack;
-import io.flotilla.jdbc.protocol.Execute;
-import io.flotilla.jdbc.protocol.ExecuteResult;
-import io.flotilla.jdbc.protocol.Hello;
-import io.flotilla.jdbc.protocol.HelloResult;
-import io.flotilla.jdbc.protocol.Ping;
-import io.flotilla.jdbc.protocol.Request;
-import io.flotilla.jdbc.protocol.Response;
+import io.flotilla.protocol.Ack;
+import io.flotilla.protocol.Execute;
+import io.flotilla.protocol.ExecuteResult;
+import io.flotilla.protocol.Hello;
+import io.flotilla.protocol.HelloResult;
+import io.flotilla.protocol.NodeAddress;
+import io.flotilla.protocol.Ping;
+import io.flotilla.protocol.Request;
+import io.flotilla.protocol.Response;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -24,6 +23,9 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -35,8 +37,7 @@ class NodeConnectionTest {
 
     @Test
     void saysHelloAndCalls() throws Exception {
-        try (FakeCluster cluster = new FakeCluster()) {
-            FakeNode node = cluster.startNode();
+        try (ScriptedNode node = new ScriptedNode(0, Behaviour.ANSWERS)) {
             try (NodeConnection c = NodeConnection.open(node.address(), HELLO, 1000, 1000, 0)) {
                 assertEquals(1, c.helloResult().getClusterCount());
                 assertTrue(c.call(Request.newBuilder().setPing(Ping.getDefaultInstance())).hasAck());
@@ -73,10 +74,9 @@ class NodeConnectionTest {
 
     @Test
     void aClosedPeerBreaksTheConnectionForGood() throws Exception {
-        try (FakeCluster cluster = new FakeCluster()) {
-            FakeNode node = cluster.startNode();
+        try (ScriptedNode node = new ScriptedNode(0, Behaviour.ANSWERS)) {
             NodeConnection c = NodeConnection.open(node.address(), HELLO, 1000, 1000, 0);
-            node.dropClients();
+            node.dropClient();
             SQLException first = assertThrows(NodeConnectionException.class,
                     () -> c.call(Request.newBuilder().setPing(Ping.getDefaultInstance())));
             assertEquals("08006", first.getSQLState());
@@ -177,19 +177,27 @@ class NodeConnectionTest {
             .setExecute(Execute.newBuilder().setSql("SELECT 1").setAutoCommit(true));
 
     private enum Behaviour {
+        /** Answers Ping and keep-alives at once (and nothing else). */
+        ANSWERS,
         /** After Hello, reads on but answers nothing, not even keep-alives. */
         SILENT,
         /** Answers keep-alives at once and an Execute after a second, five link timeouts. */
         SLOW_BUT_ALIVE
     }
 
-    /** A node on a ServerSocket that answers Hello with a link timeout, then behaves as told. */
+    /**
+     * A node on a ServerSocket that serves one client: answers Hello with itself as the whole
+     * cluster and a link timeout, then behaves as told.
+     */
     private static final class ScriptedNode implements AutoCloseable {
         final AtomicInteger keepAlives = new AtomicInteger();
+        /** Every request received, in order (Hello included). */
+        final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
         private final ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         private final Thread thread;
         private final int linkTimeoutMillis;
         private final Behaviour behaviour;
+        private volatile Socket client;
 
         ScriptedNode(int linkTimeoutMillis, Behaviour behaviour) throws IOException {
             this.linkTimeoutMillis = linkTimeoutMillis;
@@ -203,18 +211,32 @@ class NodeConnectionTest {
             return new HostAddress("127.0.0.1", server.getLocalPort());
         }
 
+        /** Closes the client's connection without a word, as a crashed node's kernel would. */
+        void dropClient() throws IOException {
+            client.close();
+        }
+
         private void serve() {
             try (Socket s = server.accept()) {
+                client = s;
                 DataInputStream in = new DataInputStream(s.getInputStream());
                 OutputStream out = s.getOutputStream();
                 while (true) {
                     Request r = Request.parseFrom(Frames.read(in));
+                    requests.add(r);
                     switch (r.getKindCase()) {
                         case HELLO -> answer(out, Response.newBuilder().setId(r.getId()).setHello(HelloResult.newBuilder()
-                                .setNodeId(1).setLinkTimeoutMillis(linkTimeoutMillis)));
+                                .setNodeId(1).setLinkTimeoutMillis(linkTimeoutMillis)
+                                .addCluster(NodeAddress.newBuilder().setNodeId(1).setHost("127.0.0.1")
+                                        .setPort(server.getLocalPort()))));
+                        case PING -> {
+                            if (behaviour != Behaviour.SILENT) {
+                                answer(out, Response.newBuilder().setId(r.getId()).setAck(Ack.getDefaultInstance()));
+                            }
+                        }
                         case KEEP_ALIVE -> {
                             keepAlives.incrementAndGet();
-                            if (behaviour == Behaviour.SLOW_BUT_ALIVE) {
+                            if (behaviour != Behaviour.SILENT) {
                                 answer(out, Response.newBuilder().setId(r.getId()).setAck(Ack.getDefaultInstance()));
                             }
                         }

@@ -1,9 +1,9 @@
-package io.flotilla.jdbc.wire;
+package io.flotilla.protocol.wire;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
-import io.flotilla.jdbc.protocol.Error;
+import io.flotilla.protocol.Error;
 import java.sql.SQLDataException;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;

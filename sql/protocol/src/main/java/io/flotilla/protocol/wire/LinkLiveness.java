@@ -1,6 +1,6 @@
-package io.flotilla.jdbc.wire;
+package io.flotilla.protocol.wire;
 
-import io.flotilla.jdbc.protocol.HelloResult;
+import io.flotilla.protocol.HelloResult;
 
 /**
  * When a link that owes an answer counts as dead: after {@code timeoutMillis} without a byte from

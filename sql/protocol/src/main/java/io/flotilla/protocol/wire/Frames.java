@@ -1,4 +1,4 @@
-package io.flotilla.jdbc.wire;
+package io.flotilla.protocol.wire;
 
 import java.io.DataInputStream;
 import java.io.EOFException;

@@ -1,4 +1,4 @@
-package io.flotilla.jdbc.wire;
+package io.flotilla.protocol.wire;
 
 /**
  * A call's deadline passed before its answer came (the caller's failover timeout, say): the link
