@@ -142,14 +142,24 @@ public class FlotillaConnection implements SelfWrapper, Connection {
         lsns.observe(LsnToken.parse(token));
     }
 
-    /** Every node this connection may fail over to: the URL's, then those the cluster reported. */
-    public List<HostAddress> getKnownNodes() {
-        return channel.knownHosts();
+    // Addresses leave the driver as text: the wire's HostAddress is relocated inside the driver
+    // jar, so it is no type an application could name.
+
+    /**
+     * Every node this connection may fail over to, as {@code host:port} ({@code [ipv6]:port}) the
+     * way a URL names them: the URL's, then those the cluster reported.
+     */
+    public List<String> getKnownNodes() {
+        return channel.knownHosts().stream().map(HostAddress::toString).toList();
     }
 
-    /** The node the connection is talking to now, or null between a failure and the next request. */
-    public HostAddress getCurrentNode() {
-        return channel.linkAddress();
+    /**
+     * The node the connection is talking to now, as {@code host:port} ({@code [ipv6]:port}), or
+     * null between a failure and the next request.
+     */
+    public String getCurrentNode() {
+        HostAddress node = channel.linkAddress();
+        return node == null ? null : node.toString();
     }
 
     // ---------------------------------------------------------------- used by statements and result sets

@@ -54,7 +54,7 @@ public class FlotillaStatement implements SelfWrapper, Statement {
     // ---------------------------------------------------------------- execution core
 
     /** Runs one Execute and keeps its outcome; true if it produced a result set. */
-    protected boolean run(Execute.Builder execute, GeneratedKeyRequest keys) throws SQLException {
+    boolean run(Execute.Builder execute, GeneratedKeyRequest keys) throws SQLException {
         checkOpen();
         closeResults();
         execute.setFetchSize(effectiveFetchSize()).setMaxRows(maxRows).setTimeoutMillis(timeoutMillis());
@@ -94,7 +94,7 @@ public class FlotillaStatement implements SelfWrapper, Statement {
         return fetchSize > 0 ? fetchSize : connection.defaultFetchSize();
     }
 
-    protected static Execute.Builder executeOf(String sql) throws SQLException {
+    static Execute.Builder executeOf(String sql) throws SQLException {
         if (sql == null) {
             throw new SQLException("SQL is null", SqlStates.INVALID_PARAMETER_VALUE);
         }

@@ -48,7 +48,7 @@ class FailoverTest extends FakeClusterTest {
             assertEquals(List.of(2L), sequences(resent));
             assertEquals(resent.get(0).getExecute(), node1.requests(Request.KindCase.EXECUTE).get(1).getExecute());
             assertEquals(1, count());
-            assertEquals(node2.address(), ((FlotillaConnection) c).getCurrentNode());
+            assertEquals(node2.address().toString(), ((FlotillaConnection) c).getCurrentNode());
             s.executeUpdate("INSERT INTO t VALUES (2)");
             assertEquals(List.of(2L, 3L), sequences(node2.requests(Request.KindCase.EXECUTE)));
         }

@@ -51,9 +51,10 @@ class LeaderAffinityTest {
         nodes.close();
     }
 
-    private static HostAddress addressOf(long id) {
+    /** A node's client address as the driver tells it: host:port. */
+    private static String addressOf(long id) {
         InetSocketAddress a = nodes.node(id).sqlAddress();
-        return new HostAddress(a.getHostString(), a.getPort());
+        return new HostAddress(a.getHostString(), a.getPort()).toString();
     }
 
     @Test

@@ -155,8 +155,8 @@ abstract class WorkloadClient implements Runnable {
             return 0;
         }
         try {
-            HostAddress node = c.unwrap(FlotillaConnection.class).getCurrentNode();
-            return node == null ? 0 : urls.nodeOf(node);
+            String node = c.unwrap(FlotillaConnection.class).getCurrentNode();
+            return node == null ? 0 : urls.nodeOf(HostAddress.parse(node));
         } catch (SQLException e) {
             return 0;
         }
