@@ -8,7 +8,7 @@
 #   node<ID>/pid        pid of the running JVM
 #   node<ID>/node.log   the node's stdout and stderr (appended to on every start)
 #   node<ID>/data/      the node's --data-dir
-#   tools/              sqlline, jline and protobuf-java jars for cluster-scripts/sql (kept by --fresh)
+#   tools/              sqlline and jline jars for cluster-scripts/sql (kept by --fresh)
 
 FL_PROG=$(basename -- "$0")
 FL_SCRIPTS_DIR=$(cd -P -- "$(dirname -- "$(readlink -f -- "$0" 2>/dev/null || printf '%s' "$0")")" && pwd)
@@ -43,10 +43,6 @@ fl_cmd() {
 
 fl_project_version() {
   sed -n 's:.*<version>\([^<]*\)</version>.*:\1:p' "$FL_REPO/pom.xml" | head -n 1
-}
-
-fl_pom_property() { # name
-  sed -n "s:.*<$1>\\([^<]*\\)</$1>.*:\\1:p" "$FL_REPO/pom.xml" | head -n 1
 }
 
 FL_JDBC_JAR=$FL_REPO/sql/jdbc/target/flotilla-jdbc-$(fl_project_version).jar
