@@ -12,7 +12,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.sql.SQLException;
-import java.util.OptionalLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -126,28 +125,15 @@ public final class NodeConnection implements AutoCloseable {
      * An Error response is returned, not thrown: what it means depends on the caller.
      */
     public Response call(Request.Builder request) throws SQLException {
-        return callUntil(request, OptionalLong.empty());
-    }
-
-    /**
-     * As {@link #call(Request.Builder)}, waiting for the answer until {@code deadlineNanos} (on
-     * {@link System#nanoTime()}) at most: past it the link breaks with a {@link CallDeadlineException}
-     * (the node may still carry the request out; its answer would come too late for the caller).
-     */
-    public Response call(Request.Builder request, long deadlineNanos) throws SQLException {
-        return callUntil(request, OptionalLong.of(deadlineNanos));
-    }
-
-    private Response callUntil(Request.Builder request, OptionalLong deadlineNanos) throws SQLException {
         inUse.lock();
         try {
-            return callLocked(request, deadlineNanos);
+            return callLocked(request);
         } finally {
             inUse.unlock();
         }
     }
 
-    private Response callLocked(Request.Builder request, OptionalLong deadlineNanos) throws SQLException {
+    private Response callLocked(Request.Builder request) throws SQLException {
         NodeConnectionException failure = broken;
         if (failure != null) {
             throw new NodeConnectionException("connection to node " + address + " is broken: " + failure.getMessage(),
@@ -164,7 +150,7 @@ public final class NodeConnection implements AutoCloseable {
             Frames.write(out, bytes);
             out.flush();
             lastWriteNanos = System.nanoTime();
-            return answerTo(id, deadlineNanos);
+            return answerTo(id);
         } catch (IOException e) {
             throw breakWith("connection to node " + address + " failed: " + e.getMessage(), false, e);
         }
@@ -174,7 +160,7 @@ public final class NodeConnection implements AutoCloseable {
      * Waits for the answer to request {@code id}, waking whenever the socket's timeout passes to
      * see whether the link needs a KeepAlive, is dead, or has used up the network timeout.
      */
-    private Response answerTo(long id, OptionalLong deadlineNanos) throws IOException, NodeConnectionException {
+    private Response answerTo(long id) throws IOException, NodeConnectionException {
         long sent = System.nanoTime();
         long heard = sent;
         long heardBytes = in.received();
@@ -191,13 +177,6 @@ public final class NodeConnection implements AutoCloseable {
                 throw breakWith("node " + address + " did not answer within the network timeout of "
                         + networkTimeoutMillis + " ms", true, null);
             }
-            long untilDeadline = deadlineNanos.isPresent() ? deadlineNanos.getAsLong() - now : Long.MAX_VALUE;
-            if (untilDeadline <= 0) {
-                CallDeadlineException e = new CallDeadlineException("node " + address + " had not answered after "
-                        + (now - sent) / 1_000_000 + " ms, when the caller's deadline passed", address);
-                breakWith(e);
-                throw e;
-            }
             long untilDead = heard + liveness.timeoutNanos() - now;
             if (untilDead <= 0) {
                 throw breakWith("node " + address + " sent nothing for " + (now - heard) / 1_000_000
@@ -213,7 +192,7 @@ public final class NodeConnection implements AutoCloseable {
                     continue;
                 }
             }
-            long waitNanos = Math.min(Math.min(untilTimeout, untilDeadline), Math.min(untilDead, untilProbe));
+            long waitNanos = Math.min(untilTimeout, Math.min(untilDead, untilProbe));
             socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, (waitNanos + 999_999) / 1_000_000)));
             byte[] frame;
             try {
@@ -296,10 +275,8 @@ public final class NodeConnection implements AutoCloseable {
     }
 
     private NodeConnectionException breakWith(String message, boolean timedOut, Throwable cause) {
-        return breakWith(new NodeConnectionException(message, SqlStates.CONNECTION_FAILURE, address, timedOut, cause));
-    }
-
-    private NodeConnectionException breakWith(NodeConnectionException e) {
+        NodeConnectionException e = new NodeConnectionException(message, SqlStates.CONNECTION_FAILURE, address,
+                timedOut, cause);
         if (broken == null) {
             broken = e;
         }
