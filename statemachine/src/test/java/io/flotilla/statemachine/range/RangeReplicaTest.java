@@ -345,13 +345,14 @@ class RangeReplicaTest {
     }
 
     @Test
-    void aTableWithoutAPrimaryKeyIsRefusedAndNothingReachesTheLog() throws Exception {
+    void aPrimaryKeyAddedToAKeylessTableIsRefusedAndNothingReachesTheLog() throws Exception {
         try (RangeCluster rc = start()) {
             RangeReplica leader = rc.replica(rc.awaitServing(WAIT));
             try (RangeSession s = leader.session(new byte[] {2})) {
+                await(s.schemaChange("CREATE TABLE NOKEY(A INT, B INT)", 1));   // a hidden row key
                 long before = leader.applied();
                 ExecutionException e = assertThrows(ExecutionException.class,
-                        () -> await(s.schemaChange("CREATE TABLE NOKEY(A INT, B INT)", 1)));
+                        () -> await(s.schemaChange("ALTER TABLE NOKEY ADD PRIMARY KEY (A)", 2)));
                 SQLException cause = assertInstanceOf(SQLException.class, e.getCause());
                 assertEquals(SqlStates.NOT_SUPPORTED, cause.getSQLState());
                 assertTrue(cause.getMessage().contains("primary key"), cause.getMessage());
