@@ -59,7 +59,8 @@ class SqlLogicCorpusRun {
                             Connection h2 = DriverManager.getConnection("jdbc:h2:mem:");
                             ScriptSchema onFlotilla = ScriptSchema.enter(flotilla, schema);
                             ScriptSchema onH2 = ScriptSchema.enter(h2, schema)) {
-                        FileReport r = runner.run(script, new Engine("flotilla", flotilla), new Engine("h2", h2));
+                        FileReport r = runner.run(script, new Engine("flotilla", onFlotilla.connection()),
+                                new Engine("h2", onH2.connection()));
                         report.add(r);
                         System.out.println(r.summaryLine());
                     }

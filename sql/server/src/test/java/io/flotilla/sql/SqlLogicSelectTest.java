@@ -56,7 +56,7 @@ class SqlLogicSelectTest {
         FileReport report;
         try (Connection c = DriverManager.getConnection(nodes.url());
                 ScriptSchema inOwnSchema = ScriptSchema.enter(c, schema)) {
-            report = new ScriptRunner(Duration.ofMinutes(1)).run(script, new Engine("flotilla", c));
+            report = new ScriptRunner(Duration.ofMinutes(1)).run(script, new Engine("flotilla", inOwnSchema.connection()));
         }
         System.out.println(report.summaryLine());
         List<Failure> failures = report.primary().failures();

@@ -8,6 +8,11 @@ import java.sql.Statement;
  * A schema of its own for one script on one connection: a script creates its tables (t1, t2, ...)
  * expecting them absent, so each runs in a new schema, the session's current one, dropped with
  * everything in it afterwards. The scripts name no schema, so nothing else changes for them.
+ *
+ * <p>The schema is made current with {@link Connection#setSchema}, not a {@code SET SCHEMA}
+ * statement: the Flotilla driver gives a schema set through JDBC to every new link to a node,
+ * while one set by a statement is kept only by the node the link was on, and was gone after the
+ * driver moved its link (a leadership transfer, or a link given up under load, mid-file).
  */
 public final class ScriptSchema implements AutoCloseable {
 
@@ -26,15 +31,20 @@ public final class ScriptSchema implements AutoCloseable {
         }
         try (Statement s = connection.createStatement()) {
             s.execute("CREATE SCHEMA " + name);
-            s.execute("SET SCHEMA " + name);
         }
+        connection.setSchema(name);
         return new ScriptSchema(connection, name);
+    }
+
+    /** The connection, in this schema. */
+    public Connection connection() {
+        return connection;
     }
 
     @Override
     public void close() throws SQLException {
+        connection.setSchema("PUBLIC");
         try (Statement s = connection.createStatement()) {
-            s.execute("SET SCHEMA PUBLIC");
             s.execute("DROP SCHEMA " + name + " CASCADE");
         }
     }
