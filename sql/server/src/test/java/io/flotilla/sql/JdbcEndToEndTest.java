@@ -187,6 +187,24 @@ class JdbcEndToEndTest {
         }
     }
 
+    /** As H2's driver does, a statement may end in semicolons (sqllogictest's scripts do). */
+    @Test
+    void aTrailingSemicolonIsNotPartOfTheStatement() throws Exception {
+        try (Connection c = DriverManager.getConnection(nodes.url()); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE SEMI(ID INT PRIMARY KEY, V INT);");
+            s.execute("CREATE INDEX SEMI_V ON SEMI(V) ; ");
+            assertEquals(1, s.executeUpdate("INSERT INTO SEMI VALUES (1, 2);;"));
+            try (PreparedStatement ps = c.prepareStatement("SELECT V FROM SEMI WHERE ID = ?;")) {
+                ps.setInt(1, 1);
+                try (ResultSet rs = ps.executeQuery()) {
+                    assertTrue(rs.next());
+                    assertEquals(2, rs.getInt(1));
+                }
+            }
+            s.execute("DROP INDEX SEMI_V;");
+        }
+    }
+
     @Test
     void errorsCarryTheirSqlStates() throws Exception {
         try (Connection c = DriverManager.getConnection(nodes.url()); Statement s = c.createStatement()) {
