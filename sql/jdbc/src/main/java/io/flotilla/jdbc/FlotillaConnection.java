@@ -15,6 +15,7 @@ import io.flotilla.protocol.Prepare;
 import io.flotilla.protocol.Prepared;
 import io.flotilla.protocol.Request;
 import io.flotilla.protocol.Response;
+import io.flotilla.protocol.SessionSetting;
 import io.flotilla.protocol.Rollback;
 import io.flotilla.protocol.RowBatch;
 import io.flotilla.protocol.wire.HostAddress;
@@ -44,6 +45,7 @@ import java.sql.SQLXML;
 import java.sql.Savepoint;
 import java.sql.Statement;
 import java.sql.Struct;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,9 +80,12 @@ public class FlotillaConnection implements SelfWrapper, Connection {
     /** The last sequence number used by a write or commit of this session. */
     private long sequence;
     private int isolation = TRANSACTION_READ_COMMITTED;
-    private boolean isolationSet;
-    /** Set through setSchema, and restored on every new node link. */
-    private String schema;
+    /**
+     * The session's settings (schema, isolation, time zone, search path), by JDBC call or by
+     * statement, the last of each kind: a node keeps them only for the link they were made on, so
+     * every new link gets them again.
+     */
+    private final Map<SessionSetting, String> settings = new EnumMap<>(SessionSetting.class);
     private boolean readOnly;
     private int savepoints;
     private volatile boolean closed;
@@ -206,6 +211,7 @@ public class FlotillaConnection implements SelfWrapper, Connection {
             throw unexpected(response, "Execute");
         }
         ExecuteResult result = response.getExecute();
+        made(execute.getSql());
         if (result.hasLsn()) {
             lsns.observe(result.getLsn());
         }
@@ -515,7 +521,6 @@ public class FlotillaConnection implements SelfWrapper, Connection {
         isolationStatement(level);   // validates before anything is sent
         runInternal(isolationStatement(level));
         isolation = level;
-        isolationSet = true;
     }
 
     private static String isolationStatement(int level) throws SQLException {
@@ -570,7 +575,6 @@ public class FlotillaConnection implements SelfWrapper, Connection {
             throw new SQLException("schema is null", SqlStates.INVALID_PARAMETER_VALUE);
         }
         runInternal("SET SCHEMA " + SqlText.quoteIdentifier(schema));
-        this.schema = schema;
     }
 
     @Override
@@ -930,6 +934,12 @@ public class FlotillaConnection implements SelfWrapper, Connection {
         if (!response.hasExecute()) {
             throw unexpected(response, "Execute");
         }
+        made(sql);
+    }
+
+    /** A statement ran: if it made a session setting, every later link gets it too. */
+    private void made(String sql) {
+        SessionSetting.of(sql).ifPresent(kind -> settings.put(kind, sql));
     }
 
     private String queryString(String sql) throws SQLException {
@@ -941,11 +951,8 @@ public class FlotillaConnection implements SelfWrapper, Connection {
 
     /** Restores the session's settings on a new node link: the node forgot them with the old one. */
     private void prepareLink(NodeConnection link) throws SQLException {
-        if (schema != null) {
-            runOnLink(link, "SET SCHEMA " + SqlText.quoteIdentifier(schema));
-        }
-        if (isolationSet) {
-            runOnLink(link, isolationStatement(isolation));
+        for (String setting : settings.values()) {
+            runOnLink(link, setting);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.flotilla.sql;
 
+import io.flotilla.jdbc.FlotillaConnection;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -38,6 +39,42 @@ class SessionSettingsFailoverTest {
 
                 nodes.transferLeadership(leader);
                 assertSettings(c, "back on the node the client is connected to, in a new range session");
+            }
+        }
+    }
+
+    /**
+     * Settings made by statements rather than JDBC calls hold when the driver moves to another
+     * node (here it follows the leader): each node keeps them only for its own link, so the
+     * driver gives them to every new one. Before, the next query ran in PUBLIC (sqllogictest found it).
+     */
+    @Test
+    void settingsMadeByStatementsFollowTheDriverToAnotherNode() throws Exception {
+        try (LocalNodes nodes = new LocalNodes(3)) {
+            long leader = nodes.awaitServing();
+            long other = leader == 1 ? 2 : 1;
+            try (Connection c = DriverManager.getConnection(nodes.url()); Statement s = c.createStatement()) {
+                s.execute("CREATE SCHEMA S1");
+                s.execute("SET SCHEMA S1");
+                s.execute("SET TIME ZONE '+05:45'");
+                s.execute("CREATE TABLE T(ID INT PRIMARY KEY)");
+                s.executeUpdate("INSERT INTO T VALUES (1)");
+                String before = c.unwrap(FlotillaConnection.class).getCurrentNode();
+                nodes.transferLeadership(other);
+                Eventually.await("the driver follows the leader to another node", () -> {
+                    try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM T")) {
+                        rs.next();
+                        assertEquals(1, rs.getInt(1), "T is found in S1");
+                    }
+                    return !before.equals(c.unwrap(FlotillaConnection.class).getCurrentNode());
+                });
+                try (ResultSet rs = s.executeQuery("SELECT CURRENT_SCHEMA, EXTRACT(TIMEZONE_HOUR FROM CURRENT_TIMESTAMP), "
+                        + "EXTRACT(TIMEZONE_MINUTE FROM CURRENT_TIMESTAMP)")) {
+                    rs.next();
+                    assertEquals("S1", rs.getString(1));
+                    assertEquals(5, rs.getInt(2));
+                    assertEquals(45, rs.getInt(3));
+                }
             }
         }
     }

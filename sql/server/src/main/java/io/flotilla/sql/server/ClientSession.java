@@ -15,6 +15,7 @@ import io.flotilla.protocol.Prepared;
 import io.flotilla.protocol.Request;
 import io.flotilla.protocol.Response;
 import io.flotilla.protocol.RowBatch;
+import io.flotilla.protocol.SessionSetting;
 import io.flotilla.protocol.UpdateCount;
 import io.flotilla.protocol.Value;
 import io.flotilla.sql.node.Announcement;
@@ -578,13 +579,13 @@ public final class ClientSession implements AutoCloseable {
 
     /** The few SET statements that only change this session; anything else could change the node. */
     private ExecuteResult sessionSetting(String sql) throws SQLException {
-        SessionSettings.Kind kind = SessionSettings.kindOf(sql).orElseThrow(() ->
+        SessionSetting kind = SessionSetting.of(sql).orElseThrow(() ->
                 new SQLException("not supported on a replicated database: " + sql, SqlStates.NOT_SUPPORTED));
         // Kept before it is applied: a range session opened for it replays this setting, not the one
         // it replaces (which may no longer apply: SET SCHEMA PUBLIC after the old schema was dropped).
         Optional<String> replaced = settings.made(sql);
         try {
-            if (kind == SessionSettings.Kind.ISOLATION) {
+            if (kind == SessionSetting.ISOLATION) {
                 session().setIsolation(SessionSettings.isolationOf(sql));
             } else {
                 session().setting(sql);
