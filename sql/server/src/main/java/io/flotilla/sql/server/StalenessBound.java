@@ -86,7 +86,7 @@ final class StalenessBound {
         long bound = TimeUnit.MILLISECONDS.toNanos(maxStalenessMillis);
         Fact fact = known.get();
         if (fact == null || age(fact) > bound) {
-            Optional<Fact> fresh = refreshed();
+            Optional<Fact> fresh = refreshed(bound);
             if (fresh.isEmpty() || age(fresh.get()) > bound) {
                 return false;
             }
@@ -101,18 +101,27 @@ final class StalenessBound {
         return clock.getAsLong() - fact.askedAtNanos();
     }
 
-    /** A fact from a round trip that started now, or one already under way; empty if it failed. */
-    private Optional<Fact> refreshed() throws InterruptedException {
+    /**
+     * A fact from a round trip that started now, or one already under way; empty if it failed.
+     * One that another reader's round trip learned since this reader looked, young enough for
+     * {@code bound}, serves without a round trip of its own.
+     */
+    private Optional<Fact> refreshed(long bound) throws InterruptedException {
         CompletableFuture<Fact> mine = new CompletableFuture<>();
         CompletableFuture<Fact> running = refreshing.compareAndExchange(null, mine);
         if (running == null) {
             running = mine;
             try {
-                long askedAt = clock.getAsLong();
-                Fact learned = new Fact(leader.ask(), askedAt);
-                known.accumulateAndGet(learned, (old, fresh) -> old == null
-                        || fresh.askedAtNanos() - old.askedAtNanos() > 0 ? fresh : old);
-                mine.complete(learned);
+                Fact current = known.get();
+                if (current != null && age(current) <= bound) {
+                    mine.complete(current);
+                } else {
+                    long askedAt = clock.getAsLong();
+                    Fact learned = new Fact(leader.ask(), askedAt);
+                    known.accumulateAndGet(learned, (old, fresh) -> old == null
+                            || fresh.askedAtNanos() - old.askedAtNanos() > 0 ? fresh : old);
+                    mine.complete(learned);
+                }
             } catch (SQLException | RuntimeException e) {
                 mine.completeExceptionally(e);
             } finally {
