@@ -104,11 +104,6 @@ public final class ChangeCapture {
         createTrigger(connection, schema, table);
     }
 
-    /** Whether {@code table} has the hidden row key rather than a primary key of its own. */
-    public static boolean hasRowKey(Table table) {
-        return table.doesColumnExist(ROW_KEY_COLUMN) && !table.getColumn(ROW_KEY_COLUMN).getVisible();
-    }
-
     /**
      * The hidden row key: existing rows (a CREATE TABLE AS SELECT, a dropped primary key) are
      * numbered in the table's scan order, which is the same on every replica since every

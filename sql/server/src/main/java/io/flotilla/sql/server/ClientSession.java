@@ -269,19 +269,19 @@ public final class ClientSession implements AutoCloseable {
      * classify and prepare would fail on the {@code ;} (sqllogictest found it).
      */
     private static Request withoutTrailingSemicolons(Request request) {
-        if (request.hasExecute()) {
-            String sql = request.getExecute().getSql();
-            String trimmed = stripTrailingSemicolons(sql);
-            return trimmed.equals(sql) ? request
-                    : request.toBuilder().setExecute(request.getExecute().toBuilder().setSql(trimmed)).build();
+        if (request.hasExecute() && endsInSemicolon(request.getExecute().getSql())) {
+            return request.toBuilder().setExecute(request.getExecute().toBuilder()
+                    .setSql(stripTrailingSemicolons(request.getExecute().getSql()))).build();
         }
-        if (request.hasPrepare()) {
-            String sql = request.getPrepare().getSql();
-            String trimmed = stripTrailingSemicolons(sql);
-            return trimmed.equals(sql) ? request
-                    : request.toBuilder().setPrepare(request.getPrepare().toBuilder().setSql(trimmed)).build();
+        if (request.hasPrepare() && endsInSemicolon(request.getPrepare().getSql())) {
+            return request.toBuilder().setPrepare(request.getPrepare().toBuilder()
+                    .setSql(stripTrailingSemicolons(request.getPrepare().getSql()))).build();
         }
         return request;
+    }
+
+    private static boolean endsInSemicolon(String sql) {
+        return sql.strip().endsWith(";");
     }
 
     static String stripTrailingSemicolons(String sql) {
