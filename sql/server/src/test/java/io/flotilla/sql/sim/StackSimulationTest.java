@@ -23,6 +23,7 @@ class StackSimulationTest {
         List<String> failed = new ArrayList<>();
         long steps = 0;
         int runs = 0;
+        long started = System.nanoTime();
         for (long seed = one != null ? Long.parseLong(one) : first; runs < (one != null ? 1 : seeds); seed++, runs++) {
             try (StackSimulation sim = new StackSimulation(seed, Set.of())) {
                 List<String> violations = sim.run(Duration.ofSeconds(3));
@@ -33,6 +34,12 @@ class StackSimulationTest {
                 if (!violations.isEmpty()) {
                     failed.add("seed " + seed + ": " + violations.get(0));
                 }
+            }
+            // A long soak shows its progress, so that a run stopped early still reports what it covered.
+            if ((runs + 1) % 250 == 0) {
+                System.out.println("stack-simulation: seeds " + (seed - runs) + ".." + seed + " steps=" + steps
+                        + " violations=" + failed.size() + " after "
+                        + Duration.ofNanos(System.nanoTime() - started).toSeconds() + " s");
             }
         }
         System.out.println("stack-simulation: seeds=" + runs + " steps=" + steps + " violations=" + failed.size());
