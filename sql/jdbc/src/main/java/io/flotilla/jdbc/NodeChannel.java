@@ -153,8 +153,8 @@ final class NodeChannel {
                 try {
                     // Not bounded by the deadline: it bounds retrying after failures, and a statement
                     // may run longer than that. A node that cannot answer (one cut off with the
-                    // minority) answers 08F02 or 08F03 within two election timeouts itself.
-                    response = l.call(request);
+                    // minority) answers 08F02 or 08F03 by the budget it is sent.
+                    response = l.call(withBudget(request, deadlineNanos));
                 } catch (NodeConnectionException lost) {
                     maybeApplied |= write;
                     throw lost;
@@ -190,6 +190,19 @@ final class NodeChannel {
             }
             sleep(backoffMillis, failure);
         }
+    }
+
+    /**
+     * Tells the node how long this call still waits, so that its waits on the cluster end in time
+     * for the answer to arrive before the deadline (it used to answer up to two election timeouts
+     * after an attempt began, which could be past the deadline).
+     */
+    private static Request.Builder withBudget(Request.Builder request, long deadlineNanos) {
+        if (deadlineNanos == Long.MAX_VALUE) {
+            return request.clearFailoverBudgetMillis();
+        }
+        long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+        return request.setFailoverBudgetMillis((int) Math.max(1, Math.min(Integer.MAX_VALUE, leftMillis)));
     }
 
     private static SQLTransactionRollbackException outcomeUnknown(String message, SQLException cause) {

@@ -10,6 +10,7 @@ import java.sql.Statement;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A node that can reach no leader says so, with 08F02 after its route deadline (two election
@@ -40,6 +41,15 @@ class NoLeaderTest {
                 c.setAutoCommit(false);
                 SQLException refused = assertThrows(SQLException.class, () -> s.executeUpdate("INSERT INTO NOTES VALUES (1)"));
                 assertEquals("08F02", refused.getSQLState(), refused.getMessage());
+            }
+            // A failover timeout shorter than the node's own wait for a route (two election timeouts,
+            // 600 ms here): the driver sends what is left of it, and the node answers by then, so
+            // that the call ends at the client's deadline rather than at the node's.
+            String hurried = "jdbc:flotilla://127.0.0.1:" + left.sqlAddress().getPort() + "?failoverTimeout=150";
+            try (Connection c = DriverManager.getConnection(hurried); Statement s = c.createStatement()) {
+                SQLException refused = assertThrows(SQLException.class, () -> s.executeUpdate("INSERT INTO NOTES VALUES (2)"));
+                assertEquals("08F02", refused.getSQLState(), refused.getMessage());
+                assertTrue(refused.getMessage().contains("within the client's failover budget"), refused.getMessage());
             }
         }
     }

@@ -84,6 +84,8 @@ public final class ClientSession implements AutoCloseable {
     /** Statements kept parsed on the range session's connection. */
     private StatementCache statements;
     private volatile Statement running;
+    /** The current request's, set as it arrives: bounds its waits on the cluster. */
+    private FailoverBudget budget = FailoverBudget.NONE;
 
     ClientSession(Node node, Forwarder forwarder, SessionSettings settings, StalenessBound stalenessBound) {
         this.node = node;
@@ -129,6 +131,7 @@ public final class ClientSession implements AutoCloseable {
     /** Answers one request; never throws: a failure is the answer's error, with its SQLState. */
     public Response handle(Request received) {
         Request request = withoutTrailingSemicolons(received);
+        budget = FailoverBudget.of(request, waits);
         Response.Builder out = Response.newBuilder().setId(request.getId());
         try {
             if (request.getKindCase() != Request.KindCase.HELLO && sessionId == null) {
@@ -431,7 +434,7 @@ public final class ClientSession implements AutoCloseable {
         return switch (kind) {
             case DDL -> {
                 closeAllCursors();
-                Outcome o = commits.await(s.schemaChange(sql, e.getSequence()), RESEND_ELSEWHERE);
+                Outcome o = commits.await(s.schemaChange(sql, e.getSequence()), RESEND_ELSEWHERE, budget);
                 yield ExecuteResult.newBuilder().setUpdate(UpdateCount.newBuilder().setCount(0)).setLsn(lsn(o)).build();
             }
             case TRANSACTION -> transactionStatement(sql, e);
@@ -466,7 +469,7 @@ public final class ClientSession implements AutoCloseable {
         if (first.getLast()) {
             cursors.remove(first.getCursor());
             if (e.getAutoCommit()) {
-                at = lsn(commits.await(s.commit(e.getSequence()), RESEND_ELSEWHERE), at);
+                at = lsn(commits.await(s.commit(e.getSequence()), RESEND_ELSEWHERE, budget), at);
             }
         }
         return ExecuteResult.newBuilder().setRows(first).setLsn(at).build();
@@ -492,7 +495,11 @@ public final class ClientSession implements AutoCloseable {
     /** A lease read (or a ReadIndex round): this replica still leads, and has applied everything committed before. */
     private void confirmLeadership() throws SQLException {
         try {
-            waits.await(node.host().read(Node.DATA_RANGE, () -> Boolean.TRUE), LEADERSHIP_CHECK_TIMEOUT_NANOS);
+            // A wait on the cluster (a leader cut off cannot confirm until CheckQuorum deposes it):
+            // bounded by the client's budget too, so that the client hears 08F01 in time to go elsewhere.
+            long timeout = Math.max(TimeUnit.MILLISECONDS.toNanos(1),
+                    budget.deadlineWithin(LEADERSHIP_CHECK_TIMEOUT_NANOS, waits) - waits.nanoTime());
+            waits.await(node.host().read(Node.DATA_RANGE, () -> Boolean.TRUE), timeout);
         } catch (ExecutionException | TimeoutException ex) {
             throw new SQLException("range " + Node.DATA_RANGE + ": this replica could not confirm it leads: " + ex,
                     SqlStates.NOT_LEADER, ex);
@@ -553,7 +560,7 @@ public final class ClientSession implements AutoCloseable {
         });
         ExecuteResult.Builder out = ExecuteResult.newBuilder().setUpdate(result);
         if (e.getAutoCommit()) {
-            out.setLsn(lsn(commits.await(s.commit(e.getSequence(), result.getCount()), RESEND_ELSEWHERE)));
+            out.setLsn(lsn(commits.await(s.commit(e.getSequence(), result.getCount()), RESEND_ELSEWHERE, budget)));
         }
         return out.build();
     }
@@ -668,7 +675,7 @@ public final class ClientSession implements AutoCloseable {
         if (local == null) {
             return Lsn.newBuilder().setRange(Node.DATA_RANGE).build();
         }
-        return lsn(commits.await(local.commit(sequence), OUTCOME_UNKNOWN));
+        return lsn(commits.await(local.commit(sequence), OUTCOME_UNKNOWN, budget));
     }
 
     private void rollback(String savepoint) throws SQLException {

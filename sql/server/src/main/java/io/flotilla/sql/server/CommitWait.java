@@ -55,7 +55,13 @@ final class CommitWait {
         this.abandon = abandon;
     }
 
-    Outcome await(CompletableFuture<Outcome> pending, IfLeadershipLost ifLost) throws SQLException {
+    /**
+     * @param budget the client's: once it is spent, a replica that does not lead answers at once
+     *        instead of after the election timeout's grace (while it leads, the wait goes on: the
+     *        write may just be slow to commit, and CheckQuorum ends the leadership of a replica cut off)
+     */
+    Outcome await(CompletableFuture<Outcome> pending, IfLeadershipLost ifLost, FailoverBudget budget)
+            throws SQLException {
         long deadline = waits.nanoTime() + TIMEOUT_NANOS;
         long grace = node.config().electionTimeout().toNanos();
         long notLeadingSince = Long.MIN_VALUE;
@@ -71,11 +77,14 @@ final class CommitWait {
                 } catch (TimeoutException slice) {
                     if (node.replica(Node.DATA_RANGE).serving()) {
                         notLeadingSince = Long.MIN_VALUE;
-                    } else if (notLeadingSince == Long.MIN_VALUE) {
-                        notLeadingSince = waits.nanoTime();
-                    } else if (waits.nanoTime() - notLeadingSince >= grace) {
-                        abandon.run();
-                        throw leadershipLost(ifLost);
+                    } else {
+                        if (notLeadingSince == Long.MIN_VALUE) {
+                            notLeadingSince = waits.nanoTime();
+                        }
+                        if (waits.nanoTime() - notLeadingSince >= grace || budget.spent(waits)) {
+                            abandon.run();
+                            throw leadershipLost(ifLost);
+                        }
                     }
                     continue;
                 }

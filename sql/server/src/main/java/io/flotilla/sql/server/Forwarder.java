@@ -91,7 +91,11 @@ final class Forwarder implements AutoCloseable {
     }
 
     Response call(Request request) {
-        long deadline = waits.nanoTime() + routeDeadlineNanos;
+        FailoverBudget budget = FailoverBudget.of(request, waits);
+        long deadline = budget.deadlineWithin(routeDeadlineNanos, waits);
+        String bound = deadline == budget.deadlineNanos()
+                ? "within the client's failover budget of " + request.getFailoverBudgetMillis() + " ms"
+                : "within " + ROUTE_DEADLINE_ELECTIONS + " election timeouts";
         boolean retryable = retryable(request);
         // A write that was sent, and whose answer never came or said the leader could not tell:
         // from then on the client must hear "resend under the sequence" (08F03), never "not applied".
@@ -112,17 +116,18 @@ final class Forwarder implements AutoCloseable {
                     // Then the client hears that the range is unavailable (and backs off), never that
                     // a transaction it has not begun was rolled back.
                     close();
-                    if (waits.nanoTime() > deadline) {
+                    if (waits.nanoTime() - deadline >= 0) {
                         return error(request, maybeApplied ? SqlStates.OUTCOME_AT_LEADER : SqlStates.UNAVAILABLE,
-                                "range " + Node.DATA_RANGE + " has no leader this node can reach: " + e.getMessage());
+                                "no route to the leader " + bound + ": " + e.getMessage());
                     }
-                    pause();
+                    pause(deadline);
                     continue;
                 }
             }
             try {
                 // The link numbers its own requests: the answer goes back under the client's id.
-                Response answer = withLeader(link.call(request.toBuilder()).toBuilder().setId(request.getId()));
+                Response answer = withLeader(link.call(budget.passOn(request.toBuilder(), waits)).toBuilder()
+                        .setId(request.getId()));
                 if (!answer.hasError() || !resendable(answer.getError().getSqlState()) || !retryable) {
                     pinAfter(request, answer);
                     return answer;
@@ -141,7 +146,7 @@ final class Forwarder implements AutoCloseable {
                 }
             }
             close();
-            if (waits.nanoTime() > deadline) {
+            if (waits.nanoTime() - deadline >= 0) {
                 // A write that may have applied is answered 08F03, which the client resends under its
                 // sequence until its own failover deadline; only then is its outcome unknown to it
                 // (40003). This node's route deadline is shorter (a 40003 given here reached the
@@ -149,9 +154,10 @@ final class Forwarder implements AutoCloseable {
                 // Anything else (a read, a write never sent): the range is unavailable from here,
                 // which the client retries elsewhere; a broken link's own 08006 would end its call.
                 return error(request, maybeApplied ? SqlStates.OUTCOME_AT_LEADER : SqlStates.UNAVAILABLE,
-                        failure.getMessage());
+                        "range " + Node.DATA_RANGE + " answered nothing this node could use " + bound + ": "
+                                + failure.getMessage());
             }
-            pause();
+            pause(deadline);
         }
     }
 
@@ -201,11 +207,11 @@ final class Forwarder implements AutoCloseable {
                 }
                 return opened;
             }
-            if (waits.nanoTime() > deadline) {
+            if (waits.nanoTime() - deadline >= 0) {
                 throw new SQLException("range " + Node.DATA_RANGE + " has no leader this node can reach",
                         SqlStates.UNAVAILABLE);
             }
-            pause();
+            pause(deadline);
         }
     }
 
@@ -232,9 +238,13 @@ final class Forwarder implements AutoCloseable {
         }
     }
 
-    private void pause() {
+    /** A pause between tries, never past the deadline, so that the answer leaves by then. */
+    private void pause(long deadline) {
         try {
-            waits.sleep(PAUSE_NANOS);
+            long nanos = Math.min(PAUSE_NANOS, deadline - waits.nanoTime());
+            if (nanos > 0) {
+                waits.sleep(nanos);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
