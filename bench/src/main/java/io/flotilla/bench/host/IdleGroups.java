@@ -97,6 +97,11 @@ public final class IdleGroups {
                             to.heard(self);
                         }
                     }
+
+                    @Override
+                    public void replaceConnection(long node) {
+                        // In-memory hand-over: nothing buffered to give up.
+                    }
                 }, System::nanoTime, id, livenessTimeout));
             }
         }

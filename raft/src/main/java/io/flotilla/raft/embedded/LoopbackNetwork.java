@@ -63,6 +63,11 @@ final class LoopbackNetwork implements NodeNetwork {
                     transport.ping(peer);
                 }
             }
+
+            @Override
+            public void replaceConnection(long peer) {
+                transport.replaceConnection(peer);
+            }
         };
     }
 

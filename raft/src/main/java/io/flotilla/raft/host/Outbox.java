@@ -23,4 +23,14 @@ public interface Outbox {
      * {@link RaftHost#heard(long)}.
      */
     void ping(long node);
+
+    /**
+     * {@code node} fell silent (nothing arrived from it for the liveness timeout): the connection
+     * to it is given up at once, with whatever it still holds, and dialled anew. Over TCP, what was
+     * sent into a cut is retransmitted after the heal on the kernel's back-off, up to seconds later:
+     * a deposed leader's heartbeats then reach its followers after the heal and put their election
+     * off by another election timeout (found by the network tests' flapping link). A network
+     * without such buffers does nothing.
+     */
+    void replaceConnection(long node);
 }

@@ -31,4 +31,9 @@ final class PeerTrackingOutbox implements Outbox {
     public void ping(long node) {
         outbox.ping(node);
     }
+
+    @Override
+    public void replaceConnection(long node) {
+        outbox.replaceConnection(node);
+    }
 }

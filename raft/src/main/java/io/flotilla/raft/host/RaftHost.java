@@ -74,7 +74,7 @@ public final class RaftHost implements AutoCloseable {
         this.nodeId = nodeId;
         this.clock = clock;
         if (livenessTimeout > 0) {
-            this.liveness = new NodeLiveness(nodeId, livenessTimeout, clock, outbox, this::wakeFollowersOf);
+            this.liveness = new NodeLiveness(nodeId, livenessTimeout, clock, outbox, this::lapsed);
             this.outbox = new PeerTrackingOutbox(outbox, liveness);
         } else {
             this.liveness = null;
@@ -233,7 +233,9 @@ public final class RaftHost implements AutoCloseable {
         }
     }
 
-    private void wakeFollowersOf(long node) {
+    /** {@code node} fell silent: groups quiesced under it wake, and nothing sent to it in the silence arrives late. */
+    private void lapsed(long node) {
+        outbox.replaceConnection(node);
         for (GroupLoop loop : loops) {
             loop.complete(new Task.WakeFollowers(node));
         }

@@ -48,4 +48,12 @@ public final class DeferredOutbox implements Outbox {
             t.ping(node);
         }
     }
+
+    @Override
+    public void replaceConnection(long node) {
+        Outbox t = target;
+        if (t != null) {
+            t.replaceConnection(node);
+        }
+    }
 }

@@ -76,6 +76,11 @@ public final class HostEndpoints {
             public void ping(long node) {
                 transport.ping(node);
             }
+
+            @Override
+            public void replaceConnection(long node) {
+                transport.replaceConnection(node);
+            }
         };
     }
 }

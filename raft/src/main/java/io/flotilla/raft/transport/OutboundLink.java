@@ -9,6 +9,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.lang.System.Logger;
@@ -123,6 +124,29 @@ final class OutboundLink {
     void ping() {
         pingRequested = true;
         scheduleFlush();
+    }
+
+    /**
+     * Closes the connection abortively (SO_LINGER 0: a reset, and the kernel drops what it had not
+     * delivered yet) and dials anew after the first back-off step. Messages still queued here are
+     * kept and go out on the new connection.
+     */
+    void replaceConnection() {
+        try {
+            loop.execute(() -> {
+                Channel ch = channel;
+                if (closed || ch == null) {
+                    return;   // not connected: nothing is held that could arrive late
+                }
+                LOG.log(Level.INFO, "node {0} fell silent: giving up the connection to it with what it still holds, "
+                        + "and dialling anew", peer);
+                backoff.reset();
+                ch.config().setOption(ChannelOption.SO_LINGER, 0);
+                ch.close();
+            });
+        } catch (RejectedExecutionException e) {
+            LOG.log(Level.DEBUG, "not replacing the connection to node {0}: the transport is closing", peer);
+        }
     }
 
     PeerStats stats() {

@@ -169,6 +169,19 @@ public final class RaftTransport implements AutoCloseable {
     }
 
     /**
+     * Gives up the message connection to {@code peer} at once, discarding what the socket still
+     * holds (an abortive close), and dials anew: for a peer that fell silent, so that what was sent
+     * into the silence is not delivered late. Never blocks; callable from any thread.
+     */
+    public void replaceConnection(long peer) {
+        checkOpen();
+        OutboundLink link = links.get(peer);
+        if (link != null) {
+            link.replaceConnection();
+        }
+    }
+
+    /**
      * Streams a snapshot image of {@code group} on a connection of its own. The transfer takes
      * ownership of {@code source} (a blocking channel, read on a snapshot thread) and closes it.
      * The future completes when the receiver has stored and verified every byte, and fails if

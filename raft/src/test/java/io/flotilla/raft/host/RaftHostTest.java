@@ -29,6 +29,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -150,8 +151,16 @@ class RaftHostTest {
                     to.heard(from);
                 }
             }
+
+            @Override
+            public void replaceConnection(long node) {
+                replacedConnections.add(from + "->" + node);
+            }
         };
     }
+
+    /** The connections hosts gave up, as "from->to", in order. */
+    private final List<String> replacedConnections = new CopyOnWriteArrayList<>();
 
     private final ExecutorService fsync = Executors.newFixedThreadPool(2);
     /** Snapshots handed to their receiving host in full. */
@@ -316,6 +325,30 @@ class RaftHostTest {
     }
 
     /** Clients filling a worker's queue neither delay nor drop heartbeats and votes: they have a lane of their own. */
+    /**
+     * A peer that falls silent has its connection replaced, so that what was sent into the
+     * silence cannot arrive late (over TCP, after a heal, on the kernel's retransmission back-off).
+     */
+    @Test
+    void aPeerThatFallsSilentHasItsConnectionReplaced() throws Exception {
+        long liveness = Duration.ofSeconds(1).toNanos();
+        for (long id = 1; id <= 3; id++) {
+            hosts.put(id, new RaftHost(id, 1, 4096, network(id), System::nanoTime, id, liveness));
+            machines.put(id, new ConcurrentHashMap<>());
+        }
+        createEverywhere(4);
+        long leader = leaderOf(4);
+        hosts.get(leader).propose(4, new byte[] {1}).get(10, TimeUnit.SECONDS);
+        assertEquals(List.of(), replacedConnections, "nobody fell silent yet");
+        long silent = 3;
+        cut.add(silent);
+        // Whoever talked to it (a leader, or the followers of a leader it was) gives its connection up.
+        awaitTrue("a node replaces its connection to node " + silent,
+                () -> replacedConnections.stream().anyMatch(c -> c.endsWith("->" + silent) && !c.startsWith(silent + "->")));
+        assertTrue(replacedConnections.stream().allMatch(c -> c.endsWith("->" + silent) || c.startsWith(silent + "->")),
+                "only connections to or from the silent node: " + replacedConnections);
+    }
+
     @Test
     void leadershipTrafficHasALaneClientsCannotFill() throws Exception {
         RaftHost host = new RaftHost(1, 1, 16, network(1), System::nanoTime, 1);

@@ -113,6 +113,25 @@ class RaftTransportFailureTest {
         }
     }
 
+    /**
+     * A connection given up because its peer fell silent is dialled anew at once, and messages go
+     * on over the new one. (What the old socket still held is discarded by the kernel on the
+     * abortive close; the network tests' flapping link shows that end to end.)
+     */
+    @Test
+    void aReplacedConnectionIsDialledAnew() throws Exception {
+        var received = new RecordingInbound();
+        nodes.start(2, received);
+        var one = nodes.start(1, new RecordingInbound());
+        one.send(1, sample(1, 2, 0));
+        received.await(1, TIMEOUT);
+        assertEquals(1, one.stats(2).connects());
+
+        one.replaceConnection(2);
+        sendUntilDelivered(one, received, 2);
+        assertEquals(2, one.stats(2).connects(), "one replacement, one new connection");
+    }
+
     /** Sends one message at a time until one more arrives, waiting on delivery between sends. */
     private static void sendUntilDelivered(RaftTransport from, RecordingInbound to, int total) throws Exception {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();

@@ -56,6 +56,11 @@ final class RaftLinks {
                     to.ping(node);
                 }
             }
+
+            @Override
+            public void replaceConnection(long node) {
+                to.replaceConnection(node);
+            }
         };
     }
 

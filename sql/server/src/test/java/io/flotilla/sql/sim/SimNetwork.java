@@ -88,6 +88,11 @@ final class SimNetwork {
             public void ping(long node) {
                 // No node liveness in the simulator: groups heartbeat.
             }
+
+            @Override
+            public void replaceConnection(long node) {
+                // No node liveness in the simulator, and no connections that buffer.
+            }
         };
     }
 
