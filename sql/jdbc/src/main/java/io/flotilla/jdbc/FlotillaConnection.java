@@ -68,7 +68,6 @@ public class FlotillaConnection implements SelfWrapper, Connection {
 
     private final String url;
     private final DriverConfig config;
-    private final byte[] sessionId;
     private final NodeChannel channel;
     private final LsnTracker lsns = new LsnTracker();
     private final Set<FlotillaStatement> statements = ConcurrentHashMap.newKeySet();
@@ -79,6 +78,8 @@ public class FlotillaConnection implements SelfWrapper, Connection {
     private boolean transactionOpen;
     /** The last sequence number used by a write or commit of this session. */
     private long sequence;
+    /** When the range last answered a write of this session (wall clock): it keeps the session from then on. */
+    private long lastRecordedWriteMillis;
     private int isolation = TRANSACTION_READ_COMMITTED;
     /**
      * The session's settings (schema, isolation, time zone, search path), by JDBC call or by
@@ -99,9 +100,7 @@ public class FlotillaConnection implements SelfWrapper, Connection {
         this.consistency = config.consistency();
         lsns.observe(consistency.atLeast());
         this.readOnly = config.readOnly();
-        this.sessionId = new byte[16];
-        RANDOM.nextBytes(sessionId);
-        this.channel = new NodeChannel(config, sessionId, this::prepareLink);
+        this.channel = new NodeChannel(config, newSessionId(), this::prepareLink);
         channel.link();
     }
 
@@ -199,10 +198,14 @@ public class FlotillaConnection implements SelfWrapper, Connection {
             if (SqlText.isRead(execute.getSql())) {
                 execute.setConsistency(consistencyFor(statementConsistency));
             } else {
+                renewSessionIfForgotten();
                 execute.setSequence(++sequence);
             }
             retryable = true;
         } else {
+            if (!transactionOpen) {
+                renewSessionIfForgotten();   // its commit will carry a sequence number of this session
+            }
             // Until a statement of the transaction reached a node there is nothing to lose.
             retryable = !transactionOpen;
         }
@@ -215,6 +218,10 @@ public class FlotillaConnection implements SelfWrapper, Connection {
         if (result.hasLsn()) {
             lsns.observe(result.getLsn());
         }
+        if (execute.getSequence() > 0 && result.hasUpdate() && result.getUpdate().getCount() > 0) {
+            // Certainly recorded by the range (a write that changed nothing may have proposed nothing).
+            lastRecordedWriteMillis = System.currentTimeMillis();
+        }
         long epoch = channel.epoch();
         if (result.hasLeader() && autoCommit && !transactionOpen && leaderServesEverything(statementConsistency)
                 && !(result.hasRows() && !result.getRows().getLast())) {
@@ -223,6 +230,25 @@ public class FlotillaConnection implements SelfWrapper, Connection {
             channel.moveTo(result.getLeader());
         }
         return new Executed(result, epoch);
+    }
+
+    /**
+     * Starts a new session (id, sequence numbers from 1) before a write if the range may have
+     * forgotten this one: a write of a forgotten session is refused as of unknown outcome. Once
+     * per half a session time-to-live (30 minutes by default) of a connection that does not write.
+     */
+    private void renewSessionIfForgotten() {
+        if (channel.sessionMayBeForgotten(lastRecordedWriteMillis)) {
+            channel.renewSession(newSessionId());
+            sequence = 0;
+            lastRecordedWriteMillis = 0;
+        }
+    }
+
+    private static byte[] newSessionId() {
+        byte[] id = new byte[16];
+        RANDOM.nextBytes(id);
+        return id;
     }
 
     /** A statement's result columns and parameters, as a node parses it; runs nothing. */
@@ -275,7 +301,7 @@ public class FlotillaConnection implements SelfWrapper, Connection {
         if (node == null || closed) {
             return;
         }
-        Hello hello = Hello.newBuilder().setSessionId(ByteString.copyFrom(sessionId)).setDatabase(config.database())
+        Hello hello = Hello.newBuilder().setSessionId(ByteString.copyFrom(channel.sessionId())).setDatabase(config.database())
                 .setReadOnly(readOnly).setClient("flotilla-jdbc " + FlotillaDriver.VERSION + " cancel").build();
         int timeout = config.connectTimeoutMillis();
         try (NodeConnection side = NodeConnection.open(node, hello, timeout, timeout, config.linkTimeoutMillis())) {

@@ -32,9 +32,13 @@ final class NodeChannel {
     private static final long MAX_BACKOFF_MILLIS = 1000;
     private static final String CLIENT_NAME = "flotilla-jdbc " + FlotillaDriver.VERSION;
 
+    /** What a range keeps a session's last outcome for when a node does not say (the nodes' default). */
+    private static final long DEFAULT_SESSION_TTL_MILLIS = TimeUnit.HOURS.toMillis(1);
+
     private final DriverConfig config;
-    private final byte[] sessionId;
-    private final long sessionStartedMillis = System.currentTimeMillis();
+    private byte[] sessionId;
+    private long sessionStartedMillis = System.currentTimeMillis();
+    private long sessionTtlMillis = DEFAULT_SESSION_TTL_MILLIS;
     private final LinkSetup setup;
     /** The URL's hosts in order, then the nodes learned from HelloResults. */
     private final List<HostAddress> hosts;
@@ -59,6 +63,37 @@ final class NodeChannel {
 
     long epoch() {
         return epoch;
+    }
+
+    synchronized byte[] sessionId() {
+        return sessionId.clone();
+    }
+
+    /**
+     * Whether the range may have forgotten this session, or may by the time a write sent now
+     * arrives: half its time-to-live has passed since the session began or since
+     * {@code lastRecordedWriteMillis}, the last write the range answered. A write of a session the
+     * range forgot is refused as of unknown outcome (it cannot tell it from a retry of a write
+     * whose record expired), so the client renews the session first.
+     */
+    synchronized boolean sessionMayBeForgotten(long lastRecordedWriteMillis) {
+        long since = Math.max(sessionStartedMillis, lastRecordedWriteMillis);
+        return System.currentTimeMillis() - since > sessionTtlMillis / 2;
+    }
+
+    /**
+     * Begins a new session under {@code newId}: the link is replaced, and the next request's Hello
+     * names it. Only between statements, with no transaction open (a new statement closes the
+     * node's cursors anyway); the session's settings follow to the new link as to any new link.
+     */
+    synchronized void renewSession(byte[] newId) {
+        sessionId = newId.clone();
+        sessionStartedMillis = System.currentTimeMillis();
+        if (link != null) {
+            link.close();
+            link = null;
+            linkAddress = null;
+        }
     }
 
     HostAddress linkAddress() {
@@ -329,6 +364,9 @@ final class NodeChannel {
 
     /** Remembers every node the cluster reports, so failover works beyond the URL's list. */
     private void learn(NodeConnection c) {
+        if (c.helloResult().getSessionTtlMillis() > 0) {
+            sessionTtlMillis = c.helloResult().getSessionTtlMillis();
+        }
         for (NodeAddress a : c.helloResult().getClusterList()) {
             HostAddress h = toHost(a);
             if (h != null && !hosts.contains(h)) {

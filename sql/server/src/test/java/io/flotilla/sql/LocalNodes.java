@@ -9,11 +9,13 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -32,33 +34,41 @@ final class LocalNodes implements AutoCloseable {
     private final List<Integer> sqlPorts = new ArrayList<>();
 
     private final List<String> extraFlags;
-    /** When in-JVM nodes compact their logs (no flag sets it: it is code, with defaults). */
-    private final LogCompaction.Policy logCompaction;
+    /** What in-JVM nodes take from where they run beyond their flags (log compaction, range options): code, with defaults. */
+    private final UnaryOperator<NodeEnvironment> environment;
 
     LocalNodes(int count) throws Exception {
-        this(count, false, List.of(), LogCompaction.Policy.defaults());
+        this(count, false, List.of(), UnaryOperator.identity());
     }
 
     /** Nodes as separate JVMs, started with this JVM's class path. */
     static LocalNodes processes(int count) throws Exception {
-        return new LocalNodes(count, true, List.of(), LogCompaction.Policy.defaults());
+        return new LocalNodes(count, true, List.of(), UnaryOperator.identity());
     }
 
     /** Nodes in this JVM started with more flags (node settings under test). */
     static LocalNodes withFlags(int count, String... flags) throws Exception {
-        return new LocalNodes(count, false, List.of(flags), LogCompaction.Policy.defaults());
+        return new LocalNodes(count, false, List.of(flags), UnaryOperator.identity());
     }
 
     /** Nodes in this JVM that compact their logs by {@code policy} (small thresholds, say). */
     static LocalNodes withLogCompaction(int count, LogCompaction.Policy policy) throws Exception {
-        return new LocalNodes(count, false, List.of(), policy);
+        return new LocalNodes(count, false, List.of(), e -> e.withLogCompaction(policy));
     }
 
-    private LocalNodes(int count, boolean separateProcesses, List<String> extraFlags, LogCompaction.Policy logCompaction)
+    /**
+     * Nodes in this JVM whose ranges keep a session's last outcome for {@code ttl} (a short one,
+     * say) and forget idle sessions at every entry.
+     */
+    static LocalNodes withSessionTtl(int count, Duration ttl) throws Exception {
+        return new LocalNodes(count, false, List.of(), e -> e.withRangeOptions(e.rangeOptions().withSessionExpiry(ttl, 1)));
+    }
+
+    private LocalNodes(int count, boolean separateProcesses, List<String> extraFlags, UnaryOperator<NodeEnvironment> environment)
             throws Exception {
         this.separateProcesses = separateProcesses;
         this.extraFlags = extraFlags;
-        this.logCompaction = logCompaction;
+        this.environment = environment;
         root = Files.createTempDirectory("flotilla-nodes-");
         for (int attempt = 1; ; attempt++) {
             try {
@@ -146,7 +156,7 @@ final class LocalNodes implements AutoCloseable {
     void start(long id) throws Exception {
         if (!separateProcesses) {
             NodeConfig config = NodeConfig.parse(flags.get(id));
-            running.put(id, Node.start(config, NodeEnvironment.of(config, stalenessClock(id)).withLogCompaction(logCompaction)));
+            running.put(id, Node.start(config, environment.apply(NodeEnvironment.of(config, stalenessClock(id)))));
             return;
         }
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

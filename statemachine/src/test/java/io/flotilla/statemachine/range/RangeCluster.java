@@ -5,12 +5,14 @@ import io.flotilla.statemachine.changes.ContentDigest;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /** One range on an embedded cluster, with a {@link RangeReplica} per node: the test harness of this package. */
 final class RangeCluster implements AutoCloseable {
@@ -18,11 +20,19 @@ final class RangeCluster implements AutoCloseable {
     final EmbeddedCluster cluster;
     final long range;
     private final RangeReplica.Options replicaOptions;
+    private final LongSupplier wallClockMillis;
 
     RangeCluster(EmbeddedCluster.Options options, long range, RangeReplica.Options replicaOptions) throws Exception {
+        this(options, range, replicaOptions, System::currentTimeMillis);
+    }
+
+    /** With the wall clock every replica stamps sessions and proposals with: a test's, that it moves. */
+    RangeCluster(EmbeddedCluster.Options options, long range, RangeReplica.Options replicaOptions,
+                 LongSupplier wallClockMillis) throws Exception {
         this.cluster = EmbeddedCluster.start(options);
         this.range = range;
         this.replicaOptions = replicaOptions;
+        this.wallClockMillis = wallClockMillis;
         try {
             cluster.createGroup(range, cluster.nodes(), this::openReplica);
         } catch (Exception e) {
@@ -34,7 +44,9 @@ final class RangeCluster implements AutoCloseable {
     /** The state machine factory of every replica of the range, initial or added later. */
     private RangeReplica openReplica(long node, long group, Path directory) throws IOException {
         try {
-            RangeReplica replica = RangeReplica.open(group, directory, replicaOptions);
+            byte[] incarnation = new byte[8];
+            new SecureRandom().nextBytes(incarnation);
+            RangeReplica replica = RangeReplica.open(group, directory, replicaOptions, wallClockMillis, incarnation);
             replica.attach(command -> cluster.host(node).propose(group, command));
             return replica;
         } catch (SQLException e) {

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -21,6 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The write path end to end on a 3-node embedded cluster: held transactions, DDL, exactly-once, failover. */
 class RangeReplicaTest {
 
+    private static final long START_MILLIS = 1_700_000_000_000L;
+    private static final Duration SESSION_TTL = Duration.ofSeconds(10);
     private static final Duration WAIT = Duration.ofSeconds(20);
 
     private static RangeCluster start() throws Exception {
@@ -297,20 +300,62 @@ class RangeReplicaTest {
 
     @Test
     void anExpiredSessionsLaterWriteIsRefusedAsOutcomeUnknownNotApplied() throws Exception {
-        RangeReplica.Options quick = RangeReplica.Options.defaults().withSessionExpiry(Duration.ZERO, 1);
-        try (RangeCluster rc = new RangeCluster(EmbeddedCluster.Options.defaults(3), 1, quick)) {
+        AtomicLong clock = new AtomicLong(START_MILLIS);
+        RangeReplica.Options quick = RangeReplica.Options.defaults().withSessionExpiry(SESSION_TTL, 1);
+        try (RangeCluster rc = new RangeCluster(EmbeddedCluster.Options.defaults(3), 1, quick, clock::get)) {
             RangeReplica leader = rc.replica(rc.awaitServing(WAIT));
             try (RangeSession s = leader.session(new byte[] {10}); RangeSession other = leader.session(new byte[] {11})) {
                 await(s.schemaChange("CREATE TABLE T(ID INT PRIMARY KEY)", 1));
                 await(other.schemaChange("CREATE TABLE U(ID INT PRIMARY KEY)", 1));
-                // Every entry expires idle sessions (time-to-live zero): session 10 is forgotten.
-                update(other, "INSERT INTO U VALUES (1)");
-                await(other.commit(2));
+                clock.addAndGet(SESSION_TTL.toMillis() + 1);
+                // Every entry expires idle sessions: session 10, idle past its time-to-live, is forgotten.
+                try (RangeSession fresh = leader.session(new byte[] {12})) {
+                    update(fresh, "INSERT INTO U VALUES (1)");
+                    await(fresh.commit(1));
+                }
                 update(s, "INSERT INTO T VALUES (1)");
                 Outcome o = await(s.commit(2));
                 Outcome.Refused refused = assertInstanceOf(Outcome.Refused.class, o);
                 assertEquals(SqlStates.OUTCOME_UNKNOWN, refused.sqlState(), refused.message());
                 assertEquals(0, count(other, "SELECT COUNT(*) FROM T"), "a write of a forgotten session must not apply");
+            }
+        }
+    }
+
+    /**
+     * A session's first write applied, and its record expired before a retry of that write came
+     * (the write was retried for longer than the time-to-live): the retry must be refused as of
+     * unknown outcome, never applied a second time. Found by the whole-stack simulator (seed 1829),
+     * where a first write was always taken for new.
+     */
+    @Test
+    void aFirstWriteRetriedAfterItsRecordExpiredIsNotAppliedTwice() throws Exception {
+        AtomicLong clock = new AtomicLong(START_MILLIS);
+        RangeReplica.Options quick = RangeReplica.Options.defaults().withSessionExpiry(SESSION_TTL, 1);
+        try (RangeCluster rc = new RangeCluster(EmbeddedCluster.Options.defaults(3), 1, quick, clock::get)) {
+            RangeReplica leader = rc.replica(rc.awaitServing(WAIT));
+            try (RangeSession setup = leader.session(new byte[] {30})) {
+                await(setup.schemaChange("CREATE TABLE C(ID INT PRIMARY KEY, V INT)", 1));
+                update(setup, "INSERT INTO C VALUES (1, 0)");
+                await(setup.commit(2));
+            }
+            long started = clock.get();
+            try (RangeSession first = leader.session(new byte[] {31}, started)) {
+                update(first, "UPDATE C SET V = V + 1 WHERE ID = 1");
+                assertInstanceOf(Outcome.Applied.class, await(first.commit(1)));
+            }
+            clock.addAndGet(SESSION_TTL.toMillis() + 1);
+            try (RangeSession other = leader.session(new byte[] {32})) {
+                update(other, "INSERT INTO C VALUES (2, 0)");
+                await(other.commit(1));   // its entry's housekeeping forgets session 31
+            }
+            try (RangeSession retry = leader.session(new byte[] {31}, started)) {
+                update(retry, "UPDATE C SET V = V + 1 WHERE ID = 1");
+                Outcome.Refused refused = assertInstanceOf(Outcome.Refused.class, await(retry.commit(1)));
+                assertEquals(SqlStates.OUTCOME_UNKNOWN, refused.sqlState(), refused.message());
+            }
+            try (RangeSession check = leader.session(new byte[] {33})) {
+                assertEquals(1, count(check, "SELECT V FROM C WHERE ID = 1"), "the first write applied once");
             }
         }
     }

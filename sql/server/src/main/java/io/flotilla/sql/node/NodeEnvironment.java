@@ -64,6 +64,12 @@ public record NodeEnvironment(RaftNetwork network, RaftNode.LogStore logs, RaftN
                 waits, peers, policy);
     }
 
+    /** This environment, its ranges opened with {@code options} instead (a test's short session time-to-live). */
+    public NodeEnvironment withRangeOptions(RangeReplica.Options options) {
+        return new NodeEnvironment(network, logs, loops, clock, stalenessClock, wallClockMillis, random, options,
+                waits, peers, logCompaction);
+    }
+
     /** A listen address ready to bind: its host resolved, once, which is right for a socket that stays bound there. */
     static InetSocketAddress bindable(InetSocketAddress listen) {
         return listen.isUnresolved() ? new InetSocketAddress(listen.getHostString(), listen.getPort()) : listen;

@@ -233,7 +233,8 @@ public final class ClientSession implements AutoCloseable {
         HelloResult.Builder b = HelloResult.newBuilder().setNodeId(node.id()).setServerVersion("flotilla 0.1.0")
                 // A node silent for an election timeout has lost its range's leadership, if it had
                 // it, and may as well be given up: the request goes elsewhere under its session.
-                .setLinkTimeoutMillis((int) node.config().electionTimeout().toMillis());
+                .setLinkTimeoutMillis((int) node.config().electionTimeout().toMillis())
+                .setSessionTtlMillis(node.environment().rangeOptions().sessionTtl().toMillis());
         for (Peer p : cluster()) {
             b.addCluster(NodeAddress.newBuilder().setNodeId(p.id()).setHost(p.sql().getHostString())
                     .setPort(p.sql().getPort()));

@@ -12,6 +12,7 @@ import io.flotilla.statemachine.range.DeliberateBug;
 import io.flotilla.statemachine.range.Outcome;
 import io.flotilla.statemachine.range.RangeReplica;
 import io.flotilla.statemachine.range.RangeSession;
+import io.flotilla.statemachine.range.SqlStates;
 import io.flotilla.statemachine.store.StoreOptions;
 
 import java.io.IOException;
@@ -208,15 +209,20 @@ final class StackSimulation implements AutoCloseable {
         long deadline = scheduler.now() + 20_000 * MS;
         int done = 0;
         long sequence = 0;
-        byte[] session = {0x5E, 0x70};
+        byte[] session = {0x5E, 0x70, 0};
+        // Dated when first used: a range takes an unknown session's writes for new only while it is young.
+        long started = 0;
         while (done <= ddl.size() && scheduler.now() < deadline) {
             scheduler.runUntil(scheduler.now() + 20 * MS);
             SimNode leader = serving();
             if (leader == null) {
                 continue;
             }
+            if (started == 0) {
+                started = 1_700_000_000_000L + scheduler.now() / MS;
+            }
             try {
-                RangeSession s = leader.replica().session(session, 1_700_000_000_000L);
+                RangeSession s = leader.replica().session(session, started);
                 CompletableFuture<Outcome> step;
                 if (done < ddl.size()) {
                     step = s.schemaChange(ddl.get(done), ++sequence);
@@ -235,6 +241,12 @@ final class StackSimulation implements AutoCloseable {
                 }
                 if (step.isDone() && !step.isCompletedExceptionally() && step.join() instanceof Outcome.Applied) {
                     done++;
+                } else if (step.isDone() && !step.isCompletedExceptionally() && step.join() instanceof Outcome.Refused r
+                        && r.sqlState().equals(SqlStates.OUTCOME_UNKNOWN)) {
+                    // The session grew older than the time-to-live while the step waited: a new one.
+                    session[2]++;
+                    sequence = 0;
+                    started = 1_700_000_000_000L + scheduler.now() / MS;
                 }
                 s.close();
             } catch (SQLException e) {
