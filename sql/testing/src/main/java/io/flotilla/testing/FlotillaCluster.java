@@ -354,6 +354,11 @@ public final class FlotillaCluster implements AutoCloseable {
         return dataSource().getConnection();
     }
 
+    /** Where the nodes keep their data, {@code node-<id>} each: deleted on close unless the builder named it. */
+    public Path dataDirectory() {
+        return root;
+    }
+
     // ------------------------------------------------------------------ nodes and leaders
 
     /** Every node's id, voters and learners, up or not. */
