@@ -16,6 +16,8 @@ final class Cuts {
 
     private final Set<Link> cut = ConcurrentHashMap.newKeySet();
     private final Set<Long> isolated = ConcurrentHashMap.newKeySet();
+    /** Paused nodes: they send nothing at all, as a stopped process does not (see {@link #silence}). */
+    private final Set<Long> silent = ConcurrentHashMap.newKeySet();
 
     /** Whether anything {@code from} sends reaches {@code to}. */
     boolean connected(long from, long to) {
@@ -25,6 +27,24 @@ final class Cuts {
     /** Whether only the pair's own cut stands between them (an isolated node cuts itself off). */
     boolean pairConnected(long from, long to) {
         return !cut.contains(new Link(from, to));
+    }
+
+    /**
+     * Whether {@code from}'s Raft side may send to {@code to}: the pair is not cut and {@code from}
+     * is not paused. A paused node's host stops its workers, but its failure detector's thread
+     * would go on pinging its peers, and peers that hear pings from a leader whose groups are
+     * quiesced never elect another; a stopped process pings no one.
+     */
+    boolean sends(long from, long to) {
+        return !silent.contains(from) && pairConnected(from, to);
+    }
+
+    void silence(long node) {
+        silent.add(node);
+    }
+
+    void unsilence(long node) {
+        silent.remove(node);
     }
 
     void cut(long from, long to) {
@@ -39,6 +59,7 @@ final class Cuts {
         return isolated.contains(node);
     }
 
+    /** Removes every cut; paused nodes stay silent (they are not cut off, they are stopped). */
     void healAll() {
         cut.clear();
         isolated.clear();

@@ -535,6 +535,7 @@ public final class FlotillaCluster implements AutoCloseable {
         // A paused node is killed paused, as kill -9 kills a stopped process; its held client traffic is dropped.
         n.port.open();
         running.crash();
+        cuts.unsilence(node);
     }
 
     /**
@@ -569,7 +570,10 @@ public final class FlotillaCluster implements AutoCloseable {
     /**
      * Stops the node as SIGSTOP stops a process, until {@link #resume(long)}: its Raft workers stop
      * ({@link io.flotilla.raft.host.RaftHost#pause()}: no ticks, no messages handled, no log
-     * writes; what arrives queues, and drops once the queues are full), and its client port holds
+     * writes; what arrives queues, and drops once the queues are full), its Raft side sends
+     * nothing (not even the pings of the host's failure detector, which has a thread of its own:
+     * peers that keep hearing from a leader whose groups are quiesced would never elect another),
+     * and its client port holds
      * every byte both ways, so connections to it, clients' and forwarding nodes', stay open and
      * get no answer (not even to keep-alives: the driver gives the link up after its link
      * timeout, the node's election timeout).
@@ -589,6 +593,7 @@ public final class FlotillaCluster implements AutoCloseable {
         }
         // Client traffic first, so that nothing new reaches a node that is about to stop.
         n.port.hold();
+        cuts.silence(node);
         n.node().orElseThrow().host().pause();
         n.paused();
     }
@@ -600,6 +605,7 @@ public final class FlotillaCluster implements AutoCloseable {
             return;
         }
         n.node().orElseThrow().host().resume();
+        cuts.unsilence(node);
         n.resumed();
         n.port.open();
     }
@@ -663,7 +669,25 @@ public final class FlotillaCluster implements AutoCloseable {
         }
     }
 
-    /** Restores every link {@link #isolate} and {@link #partition} cut; Raft retransmits what was lost. */
+    /**
+     * Cuts the link between two nodes, both ways, until {@link #heal()}: Raft traffic and statement
+     * forwarding between them, as {@link #partition} cuts the links across its sides; each keeps
+     * its links to every other node. A follower cut from its leader alone stays a follower while
+     * the other voters still hear from the leader (PreVote), and falls behind.
+     *
+     * @throws IllegalArgumentException if either is not a node of the cluster, or they are the same
+     */
+    public synchronized void cut(long a, long b) {
+        member(a);
+        member(b);
+        if (a == b) {
+            throw new IllegalArgumentException("a node has no link to itself: " + a);
+        }
+        cuts.cut(a, b);
+        cuts.cut(b, a);
+    }
+
+    /** Restores every link {@link #isolate}, {@link #partition} and {@link #cut} cut; Raft retransmits what was lost. */
     public synchronized void heal() {
         cuts.healAll();
         for (ClusterNode n : snapshot()) {

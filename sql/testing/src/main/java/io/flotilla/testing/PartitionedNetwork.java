@@ -18,8 +18,8 @@ import java.util.function.LongFunction;
  * front of what it sends. Every node of the cluster runs in this JVM and drops what it would send
  * over a cut link, so a cut from A to B loses A's messages, pings and snapshots to B and nothing
  * else, as the embedded Raft cluster's loopback network does; a partition cuts both directions of
- * every pair across it. The node's own switch ({@link #cut()}, {@link #restore()}) is the
- * production one and cuts everything both ways.
+ * every pair across it. A paused node sends nothing at all. The node's own switch ({@link #cut()},
+ * {@link #restore()}) is the production one and cuts everything both ways.
  */
 final class PartitionedNetwork implements RaftNetwork {
 
@@ -40,7 +40,7 @@ final class PartitionedNetwork implements RaftNetwork {
         Outbox outbox = new Outbox() {
             @Override
             public void send(long group, Message message) {
-                if (cuts.pairConnected(self, message.to())) {
+                if (cuts.sends(self, message.to())) {
                     to.send(group, message);
                 }
             }
@@ -48,7 +48,7 @@ final class PartitionedNetwork implements RaftNetwork {
             @Override
             public CompletableFuture<Void> sendSnapshot(long group, Message.InstallSnapshot announcement,
                                                         ReadableByteChannel image) {
-                if (cuts.pairConnected(self, announcement.to())) {
+                if (cuts.sends(self, announcement.to())) {
                     return to.sendSnapshot(group, announcement, image);
                 }
                 try {
@@ -57,12 +57,12 @@ final class PartitionedNetwork implements RaftNetwork {
                     return CompletableFuture.failedFuture(e);
                 }
                 return CompletableFuture.failedFuture(new IOException("the link from node " + self + " to node "
-                        + announcement.to() + " is cut"));
+                        + announcement.to() + " is cut, or node " + self + " is paused"));
             }
 
             @Override
             public void ping(long node) {
-                if (cuts.pairConnected(self, node)) {
+                if (cuts.sends(self, node)) {
                     to.ping(node);
                 }
             }

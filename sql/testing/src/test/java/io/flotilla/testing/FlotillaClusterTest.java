@@ -133,6 +133,24 @@ class FlotillaClusterTest {
     }
 
     @Test
+    void aFollowerCutFromTheLeaderAloneFallsBehindAndCatchesUpAfterHeal() throws Exception {
+        try (FlotillaCluster cluster = FlotillaCluster.start(3); Connection c = cluster.connection();
+             Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE T(ID INT PRIMARY KEY)");
+            long leader = cluster.leader();
+            long follower = leader % 3 + 1;
+            cluster.cut(leader, follower);
+            s.execute("INSERT INTO T VALUES (1)");
+            long index = index(c.getClientInfo("flotilla.lsn"));
+            assertEquals(leader, cluster.leader(), "the third node still follows the leader: no election");
+            assertTrue(cluster.node(follower).replica(Node.DATA_RANGE).applied() < index);
+
+            cluster.heal();
+            cluster.awaitApplied(Node.DATA_RANGE, index, WAIT);
+        }
+    }
+
+    @Test
     void pausedLeaderIsReplacedAndItsClientsFailOver() throws Exception {
         try (FlotillaCluster cluster = FlotillaCluster.start(3)) {
             long leader = cluster.leader();
@@ -150,6 +168,11 @@ class FlotillaClusterTest {
                         + " after %d ms%n", (System.nanoTime() - before) / 1_000_000);
                 long index = index(onLeader.getClientInfo("flotilla.lsn"));
                 assertTrue(cluster.node(leader).replica(Node.DATA_RANGE).applied() < index, "a paused node applies nothing");
+
+                // Its client port accepts and answers nothing, as a stopped process's would.
+                SQLException silent = assertThrows(SQLException.class,
+                        () -> DriverManager.getConnection(cluster.jdbcUrl(leader) + "?connectTimeout=300").close());
+                assertTrue(silent.getSQLState().startsWith("08"), silent.toString());
 
                 cluster.resume(leader);
                 cluster.awaitApplied(Node.DATA_RANGE, index, WAIT);

@@ -125,11 +125,12 @@ class FlotillaExtensionLifecycleTest {
         }
     }
 
-    @FlotillaTest(nodes = 3)
+    @FlotillaTest(nodes = 3, learners = 1)
     static class ParallelTwo {
         @Test
         void writes(FlotillaCluster cluster, Connection c) throws Exception {
             assumeTrue(running, "run by FlotillaExtensionLifecycleTest only");
+            assertEquals(Set.of(1L, 2L, 3L, 4L), cluster.runningNodes(), "three voters and a learner");
             writeWhileTheOtherRuns("two", cluster, c);
         }
     }
