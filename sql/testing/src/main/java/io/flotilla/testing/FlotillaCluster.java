@@ -31,6 +31,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -38,6 +39,7 @@ import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -166,24 +168,28 @@ public final class FlotillaCluster implements AutoCloseable {
          * close; by default a temporary directory is used and deleted on close.
          */
         public Builder dataDirectory(Path directory) {
+            Objects.requireNonNull(directory, "directory");
             this.dataDirectory = directory;
             return this;
         }
 
         /** The Raft election timeout, also the node-liveness and link timeout (default 300 ms). */
         public Builder electionTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
             this.electionTimeout = timeout;
             return this;
         }
 
         /** The heartbeat interval (default 30 ms). */
         public Builder heartbeat(Duration interval) {
+            Objects.requireNonNull(interval, "interval");
             this.heartbeat = interval;
             return this;
         }
 
         /** The clock drift the leader lease allows for (default 60 ms). */
         public Builder maxClockDrift(Duration drift) {
+            Objects.requireNonNull(drift, "drift");
             this.maxClockDrift = drift;
             return this;
         }
@@ -204,6 +210,7 @@ public final class FlotillaCluster implements AutoCloseable {
 
         /** How long hooks wait for the cluster to do what they ask, and {@link FlotillaCluster#leader()} for a leader (default 30 s). */
         public Builder awaitTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
             this.awaitTimeout = timeout;
             return this;
         }
@@ -257,8 +264,8 @@ public final class FlotillaCluster implements AutoCloseable {
                         created.add(dir);
                     }
                     n.flags = flags(n, raftPorts.get(n.id), List.of("--peers", peers));
-                    start(n);
                 }
+                startSideBySide(List.copyOf(nodes.values()));
                 return;
             } catch (IOException | RuntimeException e) {
                 // A port found free may be taken (as some socket's ephemeral port) before a node binds it.
@@ -270,6 +277,64 @@ public final class FlotillaCluster implements AutoCloseable {
                     throw e;
                 }
             }
+        }
+    }
+
+    /**
+     * Starts the nodes each on a thread of its own, as separate processes would start: a node's
+     * start is mostly opening its databases and logs, which needs nothing from the others, so the
+     * cluster is up in the time of its slowest node rather than the sum. Waits for all of them;
+     * the first failure is thrown, the others added to it.
+     */
+    private void startSideBySide(List<ClusterNode> batch) throws IOException, InterruptedException {
+        Map<ClusterNode, Throwable> failures = new ConcurrentHashMap<>();
+        List<Thread> starters = new ArrayList<>();
+        for (ClusterNode n : batch) {
+            Thread t = new Thread(() -> {
+                try {
+                    start(n);
+                } catch (IOException | InterruptedException | RuntimeException e) {
+                    failures.put(n, e);
+                }
+            }, "flotilla-start-node-" + n.id);
+            t.setDaemon(true);
+            starters.add(t);
+            t.start();
+        }
+        boolean interrupted = false;
+        for (Thread t : starters) {
+            // Every starter is waited for, even when interrupted: none may leave a node running behind a failed start.
+            while (t.isAlive()) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            throw new InterruptedException("interrupted while the nodes started");
+        }
+        Throwable first = null;
+        for (ClusterNode n : batch) {
+            Throwable failure = failures.get(n);
+            if (failure == null) {
+                continue;
+            }
+            if (first == null) {
+                first = failure;
+            } else {
+                first.addSuppressed(failure);
+            }
+        }
+        if (first instanceof IOException e) {
+            throw e;
+        }
+        if (first instanceof InterruptedException e) {
+            throw e;
+        }
+        if (first instanceof RuntimeException e) {
+            throw e;
         }
     }
 

@@ -33,6 +33,8 @@ import java.util.concurrent.TimeoutException;
  *       its data deleted) when the class is done, after its {@code @AfterAll} methods, whether its
  *       tests passed or failed. Faults a test leaves behind (a killed node, a partition) reach
  *       the tests after it: heal and restart in {@code @AfterEach}, or use one cluster per method.
+ *       A {@code @Nested} class shares the cluster of the class it is nested in, unless it is
+ *       annotated {@link FlotillaTest} itself.
  *   <li><b>One cluster per method</b> ({@code perMethod = true}): started before each test's
  *       {@code @BeforeEach} methods, closed after its {@code @AfterEach} methods. There is no
  *       cluster for {@code @BeforeAll} methods, static fields or constructors then.
@@ -73,7 +75,7 @@ public final class FlotillaExtension implements BeforeAllCallback, BeforeEachCal
         Class<?> testClass = context.getRequiredTestClass();
         List<Field> fields = AnnotationSupport.findAnnotatedFields(testClass, FromCluster.class, ModifierSupport::isStatic);
         for (Field field : fields) {
-            if (settings(context).perMethod()) {
+            if (settings(annotatedClass(context)).perMethod()) {
                 throw new ExtensionConfigurationException("static field " + field + " cannot have a cluster:"
                         + " with perMethod = true each test method has its own");
             }
@@ -134,21 +136,40 @@ public final class FlotillaExtension implements BeforeAllCallback, BeforeEachCal
 
     /** The cluster of the scope the class asks for, started on first use. */
     private static FlotillaCluster cluster(ExtensionContext context) {
-        FlotillaTest settings = settings(context);
-        ExtensionContext scope = context;
+        ExtensionContext annotated = annotatedClass(context);
+        FlotillaTest settings = settings(annotated);
+        ExtensionContext scope = annotated;
         if (settings.perMethod()) {
             if (context.getTestMethod().isEmpty()) {
                 throw new ExtensionConfigurationException("with perMethod = true there is a cluster per test method"
                         + " only; " + context.getDisplayName() + " asked for one outside a test method");
             }
-        } else {
-            while (scope.getTestMethod().isPresent()) {
-                scope = scope.getParent().orElseThrow();
-            }
+            scope = context;
         }
         return scope.getStore(NAMESPACE)
                 .getOrComputeIfAbsent(ClusterResource.class, k -> new ClusterResource(start(settings)), ClusterResource.class)
                 .cluster();
+    }
+
+    /**
+     * The context of the nearest class annotated {@link FlotillaTest} (itself or through a
+     * superclass): the test's own class, or, for a {@code @Nested} class without the annotation,
+     * the class it is nested in, whose cluster it then shares.
+     */
+    private static ExtensionContext annotatedClass(ExtensionContext context) {
+        for (Optional<ExtensionContext> c = Optional.of(context); c.isPresent(); c = c.get().getParent()) {
+            ExtensionContext candidate = c.get();
+            if (candidate.getTestMethod().isEmpty() && candidate.getTestClass()
+                    .flatMap(type -> AnnotationSupport.findAnnotation(type, FlotillaTest.class)).isPresent()) {
+                return candidate;
+            }
+        }
+        throw new ExtensionConfigurationException(context.getDisplayName()
+                + " uses FlotillaExtension without @FlotillaTest: annotate the test class with @FlotillaTest");
+    }
+
+    private static FlotillaTest settings(ExtensionContext annotated) {
+        return AnnotationSupport.findAnnotation(annotated.getRequiredTestClass(), FlotillaTest.class).orElseThrow();
     }
 
     private static FlotillaCluster start(FlotillaTest settings) {
@@ -163,24 +184,6 @@ public final class FlotillaExtension implements BeforeAllCallback, BeforeEachCal
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while the Flotilla cluster started", e);
         }
-    }
-
-    private static FlotillaTest settings(ExtensionContext context) {
-        return AnnotationSupport.findAnnotation(context.getRequiredTestClass(), FlotillaTest.class)
-                .or(() -> context.getTestClass().flatMap(FlotillaExtension::enclosingSettings))
-                .orElseThrow(() -> new ExtensionConfigurationException(context.getRequiredTestClass().getName()
-                        + " uses FlotillaExtension without @FlotillaTest: annotate the class with @FlotillaTest"));
-    }
-
-    /** A @Nested class takes its settings from the class it is nested in. */
-    private static Optional<FlotillaTest> enclosingSettings(Class<?> testClass) {
-        for (Class<?> c = testClass.getEnclosingClass(); c != null; c = c.getEnclosingClass()) {
-            Optional<FlotillaTest> found = AnnotationSupport.findAnnotation(c, FlotillaTest.class);
-            if (found.isPresent()) {
-                return found;
-            }
-        }
-        return Optional.empty();
     }
 
     private static void set(Field field, Object instance, Object value) throws IllegalAccessException {

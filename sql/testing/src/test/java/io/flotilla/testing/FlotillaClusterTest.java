@@ -29,9 +29,7 @@ class FlotillaClusterTest {
 
     @Test
     void sqlRoundTripAndEveryReplicaApplies() throws Exception {
-        long started = System.nanoTime();
-        try (FlotillaCluster cluster = FlotillaCluster.start(3)) {
-            System.out.printf("cluster: 3 nodes serving SQL %d ms after start(3)%n", (System.nanoTime() - started) / 1_000_000);
+        try (FlotillaCluster cluster = startThree()) {
             assertTrue(cluster.jdbcUrl().startsWith("jdbc:flotilla://127.0.0.1:"), cluster.jdbcUrl());
             assertEquals(3, cluster.jdbcUrl().split(",").length);
             try (Connection c = cluster.connection(); Statement s = c.createStatement()) {
@@ -53,7 +51,7 @@ class FlotillaClusterTest {
 
     @Test
     void leaderKilledInsideATransactionFailsItsCommitAndTheRetrySucceeds() throws Exception {
-        try (FlotillaCluster cluster = FlotillaCluster.start(3); Connection c = cluster.connection();
+        try (FlotillaCluster cluster = startThree(); Connection c = cluster.connection();
              Statement s = c.createStatement()) {
             s.execute("CREATE TABLE ACCOUNT(ID INT PRIMARY KEY, BALANCE INT)");
             s.execute("INSERT INTO ACCOUNT VALUES (1, 100)");
@@ -89,7 +87,7 @@ class FlotillaClusterTest {
 
     @Test
     void isolatedLeaderIsReplacedAndCatchesUpAfterHeal() throws Exception {
-        try (FlotillaCluster cluster = FlotillaCluster.start(3); Connection c = cluster.connection();
+        try (FlotillaCluster cluster = startThree(); Connection c = cluster.connection();
              Statement s = c.createStatement()) {
             s.execute("CREATE TABLE T(ID INT PRIMARY KEY)");
             long leader = cluster.leader();
@@ -134,7 +132,7 @@ class FlotillaClusterTest {
 
     @Test
     void aFollowerCutFromTheLeaderAloneFallsBehindAndCatchesUpAfterHeal() throws Exception {
-        try (FlotillaCluster cluster = FlotillaCluster.start(3); Connection c = cluster.connection();
+        try (FlotillaCluster cluster = startThree(); Connection c = cluster.connection();
              Statement s = c.createStatement()) {
             s.execute("CREATE TABLE T(ID INT PRIMARY KEY)");
             long leader = cluster.leader();
@@ -152,7 +150,7 @@ class FlotillaClusterTest {
 
     @Test
     void pausedLeaderIsReplacedAndItsClientsFailOver() throws Exception {
-        try (FlotillaCluster cluster = FlotillaCluster.start(3)) {
+        try (FlotillaCluster cluster = startThree()) {
             long leader = cluster.leader();
             try (Connection onLeader = DriverManager.getConnection(cluster.jdbcUrl(leader));
                  Statement s = onLeader.createStatement()) {
@@ -183,7 +181,7 @@ class FlotillaClusterTest {
 
     @Test
     void transferLeadershipMovesTheLeaderWhereAsked() throws Exception {
-        try (FlotillaCluster cluster = FlotillaCluster.start(3)) {
+        try (FlotillaCluster cluster = startThree()) {
             for (long range : new long[] {Node.DATA_RANGE, Node.META_RANGE}) {
                 long leader = cluster.leader(range);
                 long target = leader % 3 + 1;
@@ -200,7 +198,7 @@ class FlotillaClusterTest {
 
     @Test
     void learnerJoinsCatchesUpAndServesReads() throws Exception {
-        try (FlotillaCluster cluster = FlotillaCluster.start(3); Connection c = cluster.connection();
+        try (FlotillaCluster cluster = startThree(); Connection c = cluster.connection();
              Statement s = c.createStatement()) {
             s.execute("CREATE TABLE T(ID INT PRIMARY KEY)");
             s.execute("INSERT INTO T VALUES (1)");
@@ -220,7 +218,7 @@ class FlotillaClusterTest {
 
     @Test
     void twoClustersAtOnceInOneJvm() throws Exception {
-        try (FlotillaCluster a = FlotillaCluster.start(3); FlotillaCluster b = FlotillaCluster.start(3);
+        try (FlotillaCluster a = startThree(); FlotillaCluster b = startThree();
              Connection ca = a.connection(); Connection cb = b.connection();
              Statement sa = ca.createStatement(); Statement sb = cb.createStatement()) {
             assertNotEquals(a.jdbcUrl(), b.jdbcUrl());
@@ -249,6 +247,14 @@ class FlotillaClusterTest {
             assertThrows(IllegalStateException.class, () -> cluster.node(1));
             assertFalse(cluster.runningNodes().contains(1L));
         }
+    }
+
+    /** A three-node cluster; prints how long it took to serve SQL (the first in a JVM pays for class loading). */
+    private static FlotillaCluster startThree() throws Exception {
+        long started = System.nanoTime();
+        FlotillaCluster cluster = FlotillaCluster.start(3);
+        System.out.printf("cluster start: 3 nodes serving SQL %d ms after start(3)%n", (System.nanoTime() - started) / 1_000_000);
+        return cluster;
     }
 
     private static long index(String lsn) {

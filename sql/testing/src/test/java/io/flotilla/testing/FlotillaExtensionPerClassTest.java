@@ -2,6 +2,7 @@ package io.flotilla.testing;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
@@ -71,6 +72,18 @@ class FlotillaExtensionPerClassTest {
         assertNotSame(firstTestsConnection, connection);
         assertEquals(1, visits(connection), "what the first test wrote is there: one cluster for the class");
         assertEquals(3, cluster.runningNodes().size());
+    }
+
+    @Nested
+    class NestedTests {
+        @FromCluster
+        Connection nestedConnection;
+
+        @Test
+        void shareTheEnclosingClassesCluster(FlotillaCluster cluster) throws SQLException {
+            assertSame(classCluster, cluster);
+            assertTrue(visits(nestedConnection) >= 0);
+        }
     }
 
     static int visits(Connection c) throws SQLException {
