@@ -491,6 +491,11 @@ public final class FlotillaCluster implements AutoCloseable {
     private record RaftView(long term, long leader, Set<Long> voters) {
     }
 
+    /** {@link #awaitLeader(long, Duration)} for the data range. */
+    public long awaitLeader(Duration timeout) throws InterruptedException, TimeoutException {
+        return awaitLeader(Node.DATA_RANGE, timeout);
+    }
+
     /** The leader as {@link #awaitLeader} defines it, if there is one at this moment. */
     public OptionalLong currentLeader(long range) throws InterruptedException {
         Map<Long, RaftView> views = new TreeMap<>();
@@ -564,6 +569,11 @@ public final class FlotillaCluster implements AutoCloseable {
             }
             TimeUnit.NANOSECONDS.sleep(POLL_NANOS);
         }
+    }
+
+    /** {@link #awaitApplied(long, long, Duration)} for the data range: every replica applied {@code index}. */
+    public void awaitApplied(long index, Duration timeout) throws InterruptedException, TimeoutException {
+        awaitApplied(Node.DATA_RANGE, index, timeout);
     }
 
     /**
@@ -766,9 +776,12 @@ public final class FlotillaCluster implements AutoCloseable {
      * and serves (a transfer may be refused while the target catches up, or lost with a message).
      *
      * @throws TimeoutException if {@code node} does not lead within the await timeout
+     * @throws IllegalStateException if {@code node} is down or paused
      */
     public void transferLeadership(long range, long node) throws InterruptedException, TimeoutException {
-        member(node);
+        if (up(node).state() != ClusterNode.State.UP) {
+            throw new IllegalStateException("node " + node + " is paused: it cannot take leadership");
+        }
         long deadline = System.nanoTime() + awaitTimeout.toNanos();
         long nextRequest = System.nanoTime();
         while (true) {

@@ -144,7 +144,7 @@ class FlotillaClusterTest {
             assertTrue(cluster.node(follower).replica(Node.DATA_RANGE).applied() < index);
 
             cluster.heal();
-            cluster.awaitApplied(Node.DATA_RANGE, index, WAIT);
+            cluster.awaitApplied(index, WAIT);
         }
     }
 
@@ -156,7 +156,7 @@ class FlotillaClusterTest {
                  Statement s = onLeader.createStatement()) {
                 s.execute("CREATE TABLE T(ID INT PRIMARY KEY)");
                 cluster.pause(leader);
-                long next = cluster.awaitLeader(Node.DATA_RANGE, WAIT);
+                long next = cluster.awaitLeader(WAIT);
                 assertNotEquals(leader, next);
                 // The connection's node answers nothing now, not even keep-alives: the driver gives its
                 // link up after the link timeout and resends the write to the leader.
@@ -239,6 +239,11 @@ class FlotillaClusterTest {
     void hooksRefuseWhatTheyCannotDo() throws Exception {
         assertThrows(IllegalArgumentException.class, () -> FlotillaCluster.builder().nodeSetting("peers", "x"));
         try (FlotillaCluster cluster = FlotillaCluster.start(1)) {
+            cluster.pause(1);
+            assertThrows(IllegalStateException.class, () -> cluster.transferLeadership(Node.DATA_RANGE, 1));
+            assertThrows(IllegalStateException.class, () -> cluster.restart(1));
+            cluster.resume(1);
+            assertEquals(1, cluster.leader());
             assertThrows(IllegalArgumentException.class, () -> cluster.kill(7));
             assertThrows(IllegalStateException.class, () -> cluster.restart(1));
             assertThrows(IllegalArgumentException.class, () -> cluster.awaitApplied("2-5", WAIT));
