@@ -173,9 +173,18 @@ public final class FlotillaExtension implements BeforeAllCallback, BeforeEachCal
     }
 
     private static FlotillaCluster start(FlotillaTest settings) {
+        FlotillaCluster.Builder builder = FlotillaCluster.builder().nodes(settings.nodes()).learners(settings.learners())
+                .electionTimeout(Duration.ofMillis(settings.electionTimeoutMillis()));
+        for (String setting : settings.nodeSettings()) {
+            int equals = setting.indexOf('=');
+            if (equals <= 0) {
+                throw new ExtensionConfigurationException("@FlotillaTest(nodeSettings): '" + setting
+                        + "' is not name=value (such as idle-in-transaction-timeout-ms=5000)");
+            }
+            builder.nodeSetting(setting.substring(0, equals).trim(), setting.substring(equals + 1).trim());
+        }
         try {
-            return FlotillaCluster.builder().nodes(settings.nodes()).learners(settings.learners())
-                    .electionTimeout(Duration.ofMillis(settings.electionTimeoutMillis())).start();
+            return builder.start();
         } catch (IOException e) {
             throw new UncheckedIOException("the Flotilla cluster did not start", e);
         } catch (TimeoutException e) {

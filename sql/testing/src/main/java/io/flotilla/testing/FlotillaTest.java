@@ -54,4 +54,10 @@ public @interface FlotillaTest {
 
     /** The Raft election timeout in milliseconds (see {@link FlotillaCluster.Builder#electionTimeout}). */
     long electionTimeoutMillis() default 300;
+
+    /**
+     * Other node flags, each {@code name=value} with the flag's name without the dashes, such as
+     * {@code "idle-in-transaction-timeout-ms=5000"} (see {@link FlotillaCluster.Builder#nodeSetting}).
+     */
+    String[] nodeSettings() default {};
 }

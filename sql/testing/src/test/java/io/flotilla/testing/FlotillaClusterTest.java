@@ -2,7 +2,10 @@ package io.flotilla.testing;
 
 import io.flotilla.sql.node.Node;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -232,6 +235,24 @@ class FlotillaClusterTest {
             sb.execute("INSERT INTO T VALUES (3)");
             assertEquals(2, count(sa));
             assertEquals(3, count(sb));
+        }
+    }
+
+    @Test
+    void aGivenDataDirectoryIsKeptAndAClusterStartedOnItAgainFindsItsData(@TempDir Path directory) throws Exception {
+        try (FlotillaCluster cluster = FlotillaCluster.builder().nodes(3).dataDirectory(directory).start();
+             Connection c = cluster.connection(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE T(ID INT PRIMARY KEY)");
+            s.execute("INSERT INTO T VALUES (1)");
+            cluster.awaitApplied(c.getClientInfo("flotilla.lsn"), WAIT);
+        }
+        assertTrue(Files.isDirectory(directory.resolve("node-1")), "kept");
+        // New ports, the same nodes and data: as a cluster whose machines came back with new addresses.
+        try (FlotillaCluster again = FlotillaCluster.builder().nodes(3).dataDirectory(directory).start();
+             Connection c = again.connection(); Statement s = c.createStatement()) {
+            assertEquals(1, count(s));
+            s.execute("INSERT INTO T VALUES (2)");
+            assertEquals(2, count(s));
         }
     }
 

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A cluster per test method: each test starts from an empty one, and the one before is gone. */
-@FlotillaTest(nodes = 1, perMethod = true)
+@FlotillaTest(nodes = 1, perMethod = true, nodeSettings = "idle-in-transaction-timeout-ms=5000")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FlotillaExtensionPerMethodTest {
 
