@@ -23,16 +23,14 @@ final class ClusterNode {
     }
 
     final long id;
-    final boolean learner;
     final ClientPort port;
     /** Its command line; the Raft port in it is kept across restarts, as a node process keeps its own. */
     List<String> flags;
     private volatile Node node;
     private volatile State state = State.DOWN;
 
-    ClusterNode(long id, boolean learner, ClientPort port, List<String> flags) {
+    ClusterNode(long id, ClientPort port, List<String> flags) {
         this.id = id;
-        this.learner = learner;
         this.port = port;
         this.flags = flags;
     }

@@ -244,7 +244,7 @@ public final class FlotillaCluster implements AutoCloseable {
 
     private synchronized void startVoters(int count) throws IOException, InterruptedException {
         for (long id = 1; id <= count; id++) {
-            nodes.put(id, new ClusterNode(id, false, new ClientPort(id), List.of()));
+            nodes.put(id, new ClusterNode(id, new ClientPort(id), List.of()));
         }
         for (int attempt = 1; ; attempt++) {
             List<Path> created = new ArrayList<>();
@@ -464,6 +464,11 @@ public final class FlotillaCluster implements AutoCloseable {
         return awaitLeader(range, awaitTimeout);
     }
 
+    /** {@link #awaitLeader(long, Duration)} for the data range. */
+    public long awaitLeader(Duration timeout) throws InterruptedException, TimeoutException {
+        return awaitLeader(Node.DATA_RANGE, timeout);
+    }
+
     /**
      * Waits for {@code range} to have a leader and returns its id. A leader here is a node whose
      * replica leads the range and serves (it has applied an entry of its own term), and whose term
@@ -489,11 +494,6 @@ public final class FlotillaCluster implements AutoCloseable {
 
     /** What a node's Raft core says of a range: its term, whom it follows, its voters. */
     private record RaftView(long term, long leader, Set<Long> voters) {
-    }
-
-    /** {@link #awaitLeader(long, Duration)} for the data range. */
-    public long awaitLeader(Duration timeout) throws InterruptedException, TimeoutException {
-        return awaitLeader(Node.DATA_RANGE, timeout);
     }
 
     /** The leader as {@link #awaitLeader} defines it, if there is one at this moment. */
@@ -816,7 +816,7 @@ public final class FlotillaCluster implements AutoCloseable {
      */
     public synchronized long addLearner() throws IOException, InterruptedException, TimeoutException {
         long id = nodes.lastKey() + 1;
-        ClusterNode n = new ClusterNode(id, true, new ClientPort(id), List.of());
+        ClusterNode n = new ClusterNode(id, new ClientPort(id), List.of());
         nodes.put(id, n);
         for (int attempt = 1; ; attempt++) {
             n.flags = flags(n, freePort(), List.of("--peers", peers, "--join"));
