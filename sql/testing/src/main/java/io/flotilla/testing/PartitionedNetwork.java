@@ -66,6 +66,11 @@ final class PartitionedNetwork implements RaftNetwork {
                     to.ping(node);
                 }
             }
+
+            @Override
+            public void replaceConnection(long node) {
+                to.replaceConnection(node);
+            }
         };
         return new RaftNode.Attachment() {
             @Override
