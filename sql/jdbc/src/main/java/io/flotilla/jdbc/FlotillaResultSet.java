@@ -272,7 +272,7 @@ public class FlotillaResultSet extends ReadOnlyForwardResultSet implements SelfW
     @Override
     public ResultSetMetaData getMetaData() throws SQLException {
         checkOpen();
-        return new FlotillaResultSetMetaData(columns);
+        return new FlotillaResultSetMetaData(columns, connection);
     }
 
     @Override

@@ -85,6 +85,62 @@ final class H2TypeInfo {
     private H2TypeInfo() {
     }
 
+    /**
+     * H2's declared type name of a column ({@code TypeInfo.getDeclaredTypeName()}, what H2's
+     * driver answers as TYPE_NAME) from the columns of INFORMATION_SCHEMA.COLUMNS under {@code c}:
+     * the type's full SQL for ENUM, GEOMETRY and ROW, the element type's for an ARRAY, DECIMAL for a
+     * NUMERIC declared so, the interval's fields, else the data type.
+     */
+    static String declaredTypeName(String c) {
+        String sql = "DATA_TYPE_SQL(" + c + "TABLE_SCHEMA, " + c + "TABLE_NAME, 'TABLE', " + c + "DTD_IDENTIFIER)";
+        return "CASE WHEN " + c + "DATA_TYPE IN ('ENUM', 'GEOMETRY', 'ROW') THEN " + sql
+                + " WHEN " + c + "DATA_TYPE = 'ARRAY' THEN REGEXP_REPLACE(" + sql + ", '\\[[0-9]+\\]$', '')"
+                + " WHEN " + c + "DATA_TYPE = 'NUMERIC' AND " + c + "DECLARED_DATA_TYPE = 'DECIMAL' THEN 'DECIMAL'"
+                + " WHEN " + c + "DATA_TYPE = 'INTERVAL' THEN 'INTERVAL ' || " + c + "INTERVAL_TYPE"
+                + " ELSE " + c + "DATA_TYPE END";
+    }
+
+    /** The java.sql.Types number H2's driver gives a column ({@code DataType.convertTypeToSQLType}). */
+    static String jdbcType(String c) {
+        return "CASE WHEN " + c + "DATA_TYPE = 'NUMERIC' AND " + c + "DECLARED_DATA_TYPE = 'DECIMAL' THEN "
+                + java.sql.Types.DECIMAL + " ELSE " + jdbcTypeCase(c + "DATA_TYPE") + " END";
+    }
+
+    /**
+     * H2's precision of a column ({@code TypeInfo.getPrecision()}: COLUMN_SIZE and
+     * CHAR_OCTET_LENGTH in H2's answers): the length of its text for datetime types (a fraction of
+     * a second adds its digits and the point), the leading field's for intervals, the longest
+     * value's for ENUM, the 16 bytes of a UUID, the maximum cardinality for arrays.
+     */
+    static String precision(String c) {
+        String fraction = "CASE WHEN " + c + "DATETIME_PRECISION > 0 THEN " + c + "DATETIME_PRECISION + 1 ELSE 0 END";
+        return "CAST(LEAST(CASE " + c + "DATA_TYPE WHEN 'BOOLEAN' THEN 1 WHEN 'DATE' THEN 10"
+                + " WHEN 'TIME' THEN 8 + " + fraction + " WHEN 'TIME WITH TIME ZONE' THEN 14 + " + fraction
+                + " WHEN 'TIMESTAMP' THEN 19 + " + fraction + " WHEN 'TIMESTAMP WITH TIME ZONE' THEN 25 + " + fraction
+                + " WHEN 'INTERVAL' THEN " + c + "INTERVAL_PRECISION WHEN 'UUID' THEN 16"
+                + " WHEN 'GEOMETRY' THEN 1000000000"
+                + " WHEN 'ENUM' THEN (SELECT MAX(CHAR_LENGTH(E.VALUE_NAME)) FROM INFORMATION_SCHEMA.ENUM_VALUES E"
+                + " WHERE E.OBJECT_SCHEMA = " + c + "TABLE_SCHEMA AND E.OBJECT_NAME = " + c + "TABLE_NAME"
+                + " AND E.OBJECT_TYPE = 'TABLE' AND E.ENUM_IDENTIFIER = " + c + "DTD_IDENTIFIER)"
+                + " ELSE COALESCE(" + c + "CHARACTER_MAXIMUM_LENGTH, " + c + "NUMERIC_PRECISION, "
+                + c + "MAXIMUM_CARDINALITY, 0) END, 2147483647) AS INTEGER)";
+    }
+
+    /** H2's scale of a column ({@code TypeInfo.getScale()}): 0 for types that have none. */
+    static String scale(String c) {
+        return "CAST(COALESCE(" + c + "NUMERIC_SCALE, " + c + "DATETIME_PRECISION, 0) AS INTEGER)";
+    }
+
+    /**
+     * The scale where H2's type has one ({@code DataType.supportsScale}: exact numbers, times and
+     * intervals with seconds), else null: DECIMAL_DIGITS of getBestRowIdentifier.
+     */
+    static String scaleWhereSupported(String c) {
+        return "CASE WHEN " + c + "DATA_TYPE IN ('NUMERIC', 'TIME', 'TIME WITH TIME ZONE', 'TIMESTAMP',"
+                + " 'TIMESTAMP WITH TIME ZONE') OR " + c + "INTERVAL_TYPE LIKE '%SECOND' THEN CAST("
+                + scale(c) + " AS SMALLINT) END";
+    }
+
     /** An SQL CASE turning an H2 data type name column into its java.sql.Types number. */
     static String jdbcTypeCase(String typeNameColumn) {
         StringBuilder sql = new StringBuilder("CASE ").append(typeNameColumn);
