@@ -26,6 +26,12 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
     private static final String NODE_SCHEMA = "FLOTILLA";
     /** The hidden row key of a table created without a primary key (the node's ChangeCapture names it). */
     private static final String ROW_KEY_COLUMN = "_FLOTILLA_ROWID_";
+    /**
+     * Synonyms (S, of INFORMATION_SCHEMA.SYNONYMS) joined to the tables they stand for (T): H2
+     * answers a synonym as that table under the synonym's name.
+     */
+    private static final String SYNONYM_TABLES = "INFORMATION_SCHEMA.SYNONYMS S JOIN INFORMATION_SCHEMA.TABLES T"
+            + " ON T.TABLE_SCHEMA = S.SYNONYM_FOR_SCHEMA AND T.TABLE_NAME = S.SYNONYM_FOR";
     /** The main schema, which H2 means by an empty schema name. */
     private static final String MAIN_SCHEMA = "PUBLIC";
     /** H2's table types, in the order getTableTypes lists them; getTables accepts these and JDBC's "TABLE". */
@@ -227,7 +233,9 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
         Query q = new Query("SELECT TABLE_CATALOG AS TABLE_CAT, TABLE_SCHEMA AS TABLE_SCHEM, TABLE_NAME, TABLE_TYPE,"
                 + " REMARKS, " + NULL_TEXT + " AS TYPE_CAT, " + NULL_TEXT + " AS TYPE_SCHEM, " + NULL_TEXT
                 + " AS TYPE_NAME, " + NULL_TEXT + " AS SELF_REFERENCING_COL_NAME, " + NULL_TEXT
-                + " AS REF_GENERATION FROM INFORMATION_SCHEMA.TABLES WHERE TRUE");
+                + " AS REF_GENERATION FROM (SELECT TABLE_CATALOG, TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, REMARKS"
+                + " FROM INFORMATION_SCHEMA.TABLES UNION ALL SELECT S.SYNONYM_CATALOG, S.SYNONYM_SCHEMA, S.SYNONYM_NAME,"
+                + " 'SYNONYM', T.REMARKS FROM " + SYNONYM_TABLES + ") T WHERE TRUE");
         q.catalog("TABLE_CATALOG", catalog).schemaLike("TABLE_SCHEMA", schemaPattern)
                 .like("TABLE_NAME", tableNamePattern);
         if (types != null) {
@@ -275,8 +283,10 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
     public ResultSet getColumns(String catalog, String schemaPattern, String tableNamePattern,
                                 String columnNamePattern) throws SQLException {
         // H2 answers each column's precision as its COLUMN_SIZE and CHAR_OCTET_LENGTH alike.
-        Query q = new Query("SELECT TABLE_CATALOG AS TABLE_CAT, TABLE_SCHEMA AS TABLE_SCHEM, TABLE_NAME, COLUMN_NAME,"
-                + " " + H2TypeInfo.jdbcType("") + " AS DATA_TYPE, " + H2TypeInfo.declaredTypeName("") + " AS TYPE_NAME,"
+        // A synonym's columns are its table's (TABLE_SCHEMA, TABLE_NAME) shown under its name (SHOWN_*).
+        Query q = new Query("SELECT TABLE_CATALOG AS TABLE_CAT, SHOWN_SCHEMA AS TABLE_SCHEM, SHOWN_NAME AS TABLE_NAME,"
+                + " COLUMN_NAME, " + H2TypeInfo.jdbcType("") + " AS DATA_TYPE, " + H2TypeInfo.declaredTypeName("")
+                + " AS TYPE_NAME,"
                 + " " + H2TypeInfo.precision("") + " AS COLUMN_SIZE,"
                 + " " + NULL_INT + " AS BUFFER_LENGTH,"
                 + " " + H2TypeInfo.scale("") + " AS DECIMAL_DIGITS,"
@@ -291,10 +301,13 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
                 + NULL_TEXT + " AS SCOPE_TABLE, " + NULL_SHORT + " AS SOURCE_DATA_TYPE,"
                 + " CASE WHEN IS_IDENTITY = 'YES' THEN 'YES' ELSE 'NO' END AS IS_AUTOINCREMENT,"
                 + " CASE WHEN IS_GENERATED = 'ALWAYS' THEN 'YES' ELSE 'NO' END AS IS_GENERATEDCOLUMN"
-                + " FROM INFORMATION_SCHEMA.COLUMNS WHERE IS_VISIBLE");
-        q.catalog("TABLE_CATALOG", catalog).schemaLike("TABLE_SCHEMA", schemaPattern)
-                .like("TABLE_NAME", tableNamePattern).like("COLUMN_NAME", columnNamePattern);
-        return q.orderBy("TABLE_CATALOG, TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION").run();
+                + " FROM (SELECT C.*, C.TABLE_SCHEMA AS SHOWN_SCHEMA, C.TABLE_NAME AS SHOWN_NAME"
+                + " FROM INFORMATION_SCHEMA.COLUMNS C UNION ALL SELECT C.*, S.SYNONYM_SCHEMA, S.SYNONYM_NAME"
+                + " FROM INFORMATION_SCHEMA.SYNONYMS S JOIN INFORMATION_SCHEMA.COLUMNS C"
+                + " ON C.TABLE_SCHEMA = S.SYNONYM_FOR_SCHEMA AND C.TABLE_NAME = S.SYNONYM_FOR) C WHERE IS_VISIBLE");
+        q.catalog("TABLE_CATALOG", catalog).schemaLike("SHOWN_SCHEMA", schemaPattern)
+                .like("SHOWN_NAME", tableNamePattern).like("COLUMN_NAME", columnNamePattern);
+        return q.orderBy("TABLE_CATALOG, SHOWN_SCHEMA, SHOWN_NAME, ORDINAL_POSITION").run();
     }
 
     /**
@@ -517,8 +530,10 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
         String rowId = "SELECT TABLE_CATALOG, TABLE_SCHEMA, TABLE_NAME, '_ROWID_' AS COLUMN_NAME, "
                 + Types.BIGINT + " AS DATA_TYPE, 64 AS COLUMN_SIZE, 0 AS DECIMAL_DIGITS, 2 AS NUM_PREC_RADIX,"
                 + " " + NULL_TEXT + " AS REMARKS, 64 AS CHAR_OCTET_LENGTH, 'NO' AS IS_NULLABLE"
-                + " FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_TYPE IN ('BASE TABLE', 'GLOBAL TEMPORARY',"
-                + " 'LOCAL TEMPORARY') AND TABLE_SCHEMA <> 'INFORMATION_SCHEMA'";
+                + " FROM (SELECT TABLE_CATALOG, TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE FROM INFORMATION_SCHEMA.TABLES"
+                + " UNION ALL SELECT S.SYNONYM_CATALOG, S.SYNONYM_SCHEMA, S.SYNONYM_NAME, T.TABLE_TYPE FROM "
+                + SYNONYM_TABLES + ") T WHERE TABLE_TYPE IN ('BASE TABLE', 'GLOBAL TEMPORARY', 'LOCAL TEMPORARY')"
+                + " AND TABLE_SCHEMA <> 'INFORMATION_SCHEMA'";
         String invisible = "SELECT TABLE_CATALOG, TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, " + H2TypeInfo.jdbcType("")
                 + ", " + H2TypeInfo.precision("") + ", " + H2TypeInfo.scale("") + ","
                 + " CAST(NUMERIC_PRECISION_RADIX AS INTEGER), REMARKS, " + H2TypeInfo.precision("") + ", IS_NULLABLE"

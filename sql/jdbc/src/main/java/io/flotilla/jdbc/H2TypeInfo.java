@@ -100,10 +100,14 @@ final class H2TypeInfo {
                 + " ELSE " + c + "DATA_TYPE END";
     }
 
-    /** The java.sql.Types number H2's driver gives a column ({@code DataType.convertTypeToSQLType}). */
+    /**
+     * The java.sql.Types number H2's driver gives a column ({@code DataType.convertTypeToSQLType}):
+     * DECIMAL and FLOAT as declared, else its data type's.
+     */
     static String jdbcType(String c) {
         return "CASE WHEN " + c + "DATA_TYPE = 'NUMERIC' AND " + c + "DECLARED_DATA_TYPE = 'DECIMAL' THEN "
-                + java.sql.Types.DECIMAL + " ELSE " + jdbcTypeCase(c + "DATA_TYPE") + " END";
+                + java.sql.Types.DECIMAL + " WHEN " + c + "DECLARED_DATA_TYPE = 'FLOAT' THEN " + java.sql.Types.FLOAT
+                + " ELSE " + jdbcTypeCase(c + "DATA_TYPE") + " END";
     }
 
     /**
@@ -118,7 +122,7 @@ final class H2TypeInfo {
                 + " WHEN 'TIME' THEN 8 + " + fraction + " WHEN 'TIME WITH TIME ZONE' THEN 14 + " + fraction
                 + " WHEN 'TIMESTAMP' THEN 19 + " + fraction + " WHEN 'TIMESTAMP WITH TIME ZONE' THEN 25 + " + fraction
                 + " WHEN 'INTERVAL' THEN " + c + "INTERVAL_PRECISION WHEN 'UUID' THEN 16"
-                + " WHEN 'GEOMETRY' THEN 1000000000"
+                + " WHEN 'GEOMETRY' THEN 1000000000 WHEN 'ROW' THEN 2147483647"
                 + " WHEN 'ENUM' THEN (SELECT MAX(CHAR_LENGTH(E.VALUE_NAME)) FROM INFORMATION_SCHEMA.ENUM_VALUES E"
                 + " WHERE E.OBJECT_SCHEMA = " + c + "TABLE_SCHEMA AND E.OBJECT_NAME = " + c + "TABLE_NAME"
                 + " AND E.OBJECT_TYPE = 'TABLE' AND E.ENUM_IDENTIFIER = " + c + "DTD_IDENTIFIER)"
