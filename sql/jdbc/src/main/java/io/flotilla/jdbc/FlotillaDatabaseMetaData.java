@@ -258,7 +258,7 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
         for (String type : TABLE_TYPES) {
             rows.row(type);
         }
-        return rows.toResultSet();
+        return rows.toResultSet(connection);
     }
 
     @Override
@@ -411,7 +411,7 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
         for (Object[] row : H2TypeInfo.ROWS) {
             rows.row(row);
         }
-        return rows.toResultSet();
+        return rows.toResultSet(connection);
     }
 
     // ---------------------------------------------------------------- empty answers, with JDBC's columns
@@ -550,7 +550,7 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
     }
 
     /** An empty result with the given columns; "NAME:TYPE" for non-text ones. */
-    private static ResultSet empty(String... columns) {
+    private ResultSet empty(String... columns) {
         LocalRows rows = new LocalRows();
         for (String c : columns) {
             int colon = c.indexOf(':');
@@ -566,7 +566,7 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
                 rows.columns(LocalRows.column(c.substring(0, colon), jdbc, type));
             }
         }
-        return rows.toResultSet();
+        return rows.toResultSet(connection);
     }
 
 
@@ -649,7 +649,9 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
                     ps.setString(i + 1, parameters.get(i));
                 }
                 ps.closeOnCompletion();
-                return ps.executeQuery();
+                // Described as H2 describes its answers, not as the INFORMATION_SCHEMA columns they come from.
+                return ((FlotillaResultSet) ps.executeQuery()).describedAs(
+                        c -> LocalRows.column(FlotillaResultSet.labelOf(c), c.getJdbcType(), c.getTypeName()));
             } catch (SQLException e) {
                 ps.close();
                 throw e;

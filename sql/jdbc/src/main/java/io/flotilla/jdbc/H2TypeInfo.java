@@ -9,27 +9,6 @@ import java.util.Map;
  * table to query for it, and the types are H2's.
  */
 final class H2TypeInfo {
-    static final Column[] COLUMNS = {
-            LocalRows.column("TYPE_NAME", 12, "CHARACTER VARYING"),
-            LocalRows.column("DATA_TYPE", 4, "INTEGER"),
-            LocalRows.column("PRECISION", 4, "INTEGER"),
-            LocalRows.column("LITERAL_PREFIX", 12, "CHARACTER VARYING"),
-            LocalRows.column("LITERAL_SUFFIX", 12, "CHARACTER VARYING"),
-            LocalRows.column("CREATE_PARAMS", 12, "CHARACTER VARYING"),
-            LocalRows.column("NULLABLE", 5, "SMALLINT"),
-            LocalRows.column("CASE_SENSITIVE", 16, "BOOLEAN"),
-            LocalRows.column("SEARCHABLE", 5, "SMALLINT"),
-            LocalRows.column("UNSIGNED_ATTRIBUTE", 16, "BOOLEAN"),
-            LocalRows.column("FIXED_PREC_SCALE", 16, "BOOLEAN"),
-            LocalRows.column("AUTO_INCREMENT", 16, "BOOLEAN"),
-            LocalRows.column("LOCAL_TYPE_NAME", 12, "CHARACTER VARYING"),
-            LocalRows.column("MINIMUM_SCALE", 5, "SMALLINT"),
-            LocalRows.column("MAXIMUM_SCALE", 5, "SMALLINT"),
-            LocalRows.column("SQL_DATA_TYPE", 4, "INTEGER"),
-            LocalRows.column("SQL_DATETIME_SUB", 4, "INTEGER"),
-            LocalRows.column("NUM_PREC_RADIX", 4, "INTEGER"),
-    };
-
     static final Object[][] ROWS = {
             {"TINYINT", -6, 8, null, null, null, 1, false, 3, false, false, true, "TINYINT", 0, 0, null, null, 2},
             {"BIGINT", -5, 64, null, null, null, 1, false, 3, false, false, true, "BIGINT", 0, 0, null, null, 2},
@@ -75,11 +54,65 @@ final class H2TypeInfo {
     };
 
     private static final Map<String, Integer> JDBC_TYPES = new HashMap<>();
+    /** Each java.sql.Types number's first (preferred) H2 type's maximum precision. */
+    private static final Map<Integer, Integer> MAXIMUM_PRECISIONS = new HashMap<>();
 
     static {
         for (Object[] row : ROWS) {
             JDBC_TYPES.putIfAbsent((String) row[0], (Integer) row[1]);
+            MAXIMUM_PRECISIONS.putIfAbsent((Integer) row[1], (Integer) row[2]);
         }
+    }
+
+    // After ROWS and the maps: each column is described with its type's precision from ROWS.
+    static final Column[] COLUMNS = {
+            LocalRows.column("TYPE_NAME", 12, "CHARACTER VARYING"),
+            LocalRows.column("DATA_TYPE", 4, "INTEGER"),
+            LocalRows.column("PRECISION", 4, "INTEGER"),
+            LocalRows.column("LITERAL_PREFIX", 12, "CHARACTER VARYING"),
+            LocalRows.column("LITERAL_SUFFIX", 12, "CHARACTER VARYING"),
+            LocalRows.column("CREATE_PARAMS", 12, "CHARACTER VARYING"),
+            LocalRows.column("NULLABLE", 5, "SMALLINT"),
+            LocalRows.column("CASE_SENSITIVE", 16, "BOOLEAN"),
+            LocalRows.column("SEARCHABLE", 5, "SMALLINT"),
+            LocalRows.column("UNSIGNED_ATTRIBUTE", 16, "BOOLEAN"),
+            LocalRows.column("FIXED_PREC_SCALE", 16, "BOOLEAN"),
+            LocalRows.column("AUTO_INCREMENT", 16, "BOOLEAN"),
+            LocalRows.column("LOCAL_TYPE_NAME", 12, "CHARACTER VARYING"),
+            LocalRows.column("MINIMUM_SCALE", 5, "SMALLINT"),
+            LocalRows.column("MAXIMUM_SCALE", 5, "SMALLINT"),
+            LocalRows.column("SQL_DATA_TYPE", 4, "INTEGER"),
+            LocalRows.column("SQL_DATETIME_SUB", 4, "INTEGER"),
+            LocalRows.column("NUM_PREC_RADIX", 4, "INTEGER"),
+    };
+
+    /**
+     * The precision H2's driver describes a metadata answer's column of this type with: its
+     * type's maximum (the NULL type, of getProcedures' reserved columns, has 1).
+     */
+    static int maximumPrecision(int jdbcType) {
+        return jdbcType == java.sql.Types.NULL ? 1 : MAXIMUM_PRECISIONS.getOrDefault(jdbcType, 0);
+    }
+
+    /** The display size H2 gives a value of the type at its maximum precision (sign and digits for numbers). */
+    static int displaySize(int jdbcType) {
+        return switch (jdbcType) {
+            case java.sql.Types.NULL -> 4;
+            case java.sql.Types.BOOLEAN -> 5;
+            case java.sql.Types.SMALLINT -> 6;
+            case java.sql.Types.INTEGER -> 11;
+            case java.sql.Types.BIGINT -> 20;
+            default -> maximumPrecision(jdbcType);
+        };
+    }
+
+    /** The class H2's driver names for the types of metadata answers; empty: the driver's default. */
+    static String className(int jdbcType) {
+        return switch (jdbcType) {
+            case java.sql.Types.NULL -> Void.class.getName();
+            case java.sql.Types.SMALLINT, java.sql.Types.INTEGER -> Integer.class.getName();
+            default -> "";
+        };
     }
 
     private H2TypeInfo() {
