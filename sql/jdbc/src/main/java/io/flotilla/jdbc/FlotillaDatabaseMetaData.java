@@ -18,6 +18,8 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
     private static final String NULL_TEXT = "CAST(NULL AS VARCHAR)";
     private static final String NULL_INT = "CAST(NULL AS INTEGER)";
     private static final String NULL_SHORT = "CAST(NULL AS SMALLINT)";
+    /** H2's SQLState (and error code) for an invalid argument. */
+    private static final String INVALID_VALUE = "90008";
 
     /**
      * The schema where each replica keeps its own bookkeeping (applied index, sessions, schema
@@ -323,6 +325,7 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
 
     @Override
     public ResultSet getPrimaryKeys(String catalog, String schema, String table) throws SQLException {
+        requireName("table", table);
         Query q = new Query("SELECT K.TABLE_CATALOG AS TABLE_CAT, K.TABLE_SCHEMA AS TABLE_SCHEM, K.TABLE_NAME,"
                 + " K.COLUMN_NAME, CAST(K.ORDINAL_POSITION AS SMALLINT) AS KEY_SEQ, C.CONSTRAINT_NAME AS PK_NAME"
                 + " FROM INFORMATION_SCHEMA.TABLE_CONSTRAINTS C JOIN INFORMATION_SCHEMA.KEY_COLUMN_USAGE K"
@@ -336,6 +339,7 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
     @Override
     public ResultSet getIndexInfo(String catalog, String schema, String table, boolean unique, boolean approximate)
             throws SQLException {
+        requireName("table", table);
         Query q = new Query("SELECT C.TABLE_CATALOG AS TABLE_CAT, C.TABLE_SCHEMA AS TABLE_SCHEM, C.TABLE_NAME,"
                 + " NOT C.IS_UNIQUE AS NON_UNIQUE, C.INDEX_CATALOG AS INDEX_QUALIFIER, C.INDEX_NAME,"
                 + " CAST(" + java.sql.DatabaseMetaData.tableIndexOther + " AS SMALLINT) AS TYPE,"
@@ -353,6 +357,7 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
 
     @Override
     public ResultSet getImportedKeys(String catalog, String schema, String table) throws SQLException {
+        requireName("table", table);
         Query q = foreignKeys();
         q.catalog("FK.TABLE_CATALOG", catalog).schema("FK.TABLE_SCHEMA", schema).equal("FK.TABLE_NAME", table);
         return q.orderBy("PKTABLE_CAT, PKTABLE_SCHEM, PKTABLE_NAME, KEY_SEQ").run();
@@ -360,6 +365,7 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
 
     @Override
     public ResultSet getExportedKeys(String catalog, String schema, String table) throws SQLException {
+        requireName("table", table);
         Query q = foreignKeys();
         q.catalog("PK.TABLE_CATALOG", catalog).schema("PK.TABLE_SCHEMA", schema).equal("PK.TABLE_NAME", table);
         return q.orderBy("FKTABLE_CAT, FKTABLE_SCHEM, FKTABLE_NAME, KEY_SEQ").run();
@@ -369,6 +375,8 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
     public ResultSet getCrossReference(String parentCatalog, String parentSchema, String parentTable,
                                        String foreignCatalog, String foreignSchema, String foreignTable)
             throws SQLException {
+        requireName("primaryTable", parentTable);
+        requireName("foreignTable", foreignTable);
         Query q = foreignKeys();
         q.catalog("PK.TABLE_CATALOG", parentCatalog).schema("PK.TABLE_SCHEMA", parentSchema)
                 .equal("PK.TABLE_NAME", parentTable).catalog("FK.TABLE_CATALOG", foreignCatalog)
@@ -394,6 +402,13 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
                 + " AND PK.CONSTRAINT_SCHEMA = R.UNIQUE_CONSTRAINT_SCHEMA"
                 + " AND PK.CONSTRAINT_NAME = R.UNIQUE_CONSTRAINT_NAME"
                 + " AND PK.ORDINAL_POSITION = FK.POSITION_IN_UNIQUE_CONSTRAINT WHERE TRUE");
+    }
+
+    /** H2 refuses a null where JDBC asks for a name, not a pattern (and would otherwise answer for every table). */
+    private static void requireName(String parameter, String value) throws SQLException {
+        if (value == null) {
+            throw new SQLException("Invalid value \"null\" for parameter \"" + parameter + "\"", INVALID_VALUE, 90008);
+        }
     }
 
     private static String ruleCase(String column) {
@@ -434,23 +449,33 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
                 "SPECIFIC_NAME");
     }
 
+    /** The rights granted on the table, on each of its columns (never the hidden row key). */
     @Override
     public ResultSet getColumnPrivileges(String catalog, String schema, String table, String columnNamePattern)
             throws SQLException {
-        return empty("TABLE_CAT", "TABLE_SCHEM", "TABLE_NAME", "COLUMN_NAME", "GRANTOR", "GRANTEE", "PRIVILEGE",
-                "IS_GRANTABLE");
+        requireName("table", table);
+        Query q = new Query("SELECT TABLE_CATALOG AS TABLE_CAT, TABLE_SCHEMA AS TABLE_SCHEM, TABLE_NAME, COLUMN_NAME,"
+                + " GRANTOR, GRANTEE, PRIVILEGE_TYPE AS PRIVILEGE, IS_GRANTABLE FROM INFORMATION_SCHEMA.COLUMN_PRIVILEGES"
+                + " WHERE COLUMN_NAME <> '" + ROW_KEY_COLUMN + "'");
+        q.catalog("TABLE_CATALOG", catalog).schema("TABLE_SCHEMA", schema).equal("TABLE_NAME", table)
+                .like("COLUMN_NAME", columnNamePattern);
+        return q.orderBy("COLUMN_NAME, PRIVILEGE").run();
     }
 
     @Override
     public ResultSet getTablePrivileges(String catalog, String schemaPattern, String tableNamePattern)
             throws SQLException {
-        return empty("TABLE_CAT", "TABLE_SCHEM", "TABLE_NAME", "GRANTOR", "GRANTEE", "PRIVILEGE", "IS_GRANTABLE");
+        Query q = new Query("SELECT TABLE_CATALOG AS TABLE_CAT, TABLE_SCHEMA AS TABLE_SCHEM, TABLE_NAME, GRANTOR,"
+                + " GRANTEE, PRIVILEGE_TYPE AS PRIVILEGE, IS_GRANTABLE FROM INFORMATION_SCHEMA.TABLE_PRIVILEGES WHERE TRUE");
+        q.catalog("TABLE_CATALOG", catalog).schemaLike("TABLE_SCHEMA", schemaPattern).like("TABLE_NAME", tableNamePattern);
+        return q.orderBy("TABLE_SCHEM, TABLE_NAME, PRIVILEGE").run();
     }
 
     /** As H2: the primary key's columns, whatever the scope and nullability asked for. */
     @Override
     public ResultSet getBestRowIdentifier(String catalog, String schema, String table, int scope, boolean nullable)
             throws SQLException {
+        requireName("table", table);
         Query q = new Query("SELECT CAST(" + java.sql.DatabaseMetaData.bestRowSession + " AS SMALLINT) AS SCOPE,"
                 + " C.COLUMN_NAME, " + H2TypeInfo.jdbcType("C.") + " AS DATA_TYPE,"
                 + " " + H2TypeInfo.declaredTypeName("C.") + " AS TYPE_NAME, " + H2TypeInfo.precision("C.")

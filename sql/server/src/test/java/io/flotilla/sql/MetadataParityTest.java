@@ -118,6 +118,9 @@ class MetadataParityTest {
             "CREATE VIEW SHOP.ORDER_TOTALS AS SELECT O.ID, C.EMAIL, O.TOTAL FROM SHOP.ORDERS O"
                     + " JOIN SHOP.CUSTOMER C ON C.ID = O.CUSTOMER_ID",
             "CREATE VIEW PUBLIC.RECENT_NOTES(NOTE_ID, BODY) AS SELECT ID, BODY FROM NOTE WHERE ID > 10",
+            "CREATE ROLE READER",
+            "GRANT SELECT, INSERT ON SHOP.PRODUCT TO READER",
+            "GRANT SELECT ON SCHEMA AUDIT TO READER",
             "COMMENT ON TABLE SHOP.CUSTOMER IS 'people who order'",
             "COMMENT ON COLUMN SHOP.CUSTOMER.EMAIL IS 'login and contact'",
             "COMMENT ON TABLE SHOP.ORDER_TOTALS IS 'one row per order'",
@@ -279,6 +282,17 @@ class MetadataParityTest {
         calls.put("getIndexInfo(null, null, PRODUCT)", m -> m.getIndexInfo(null, null, "PRODUCT", false, true));
         calls.put("getImportedKeys(null, null, ORDER_LINE)", m -> m.getImportedKeys(null, null, "ORDER_LINE"));
         calls.put("getExportedKeys(null, null, CUSTOMER)", m -> m.getExportedKeys(null, null, "CUSTOMER"));
+        // H2 requires the table's name where JDBC says it is a name, not a pattern.
+        calls.put("getPrimaryKeys(null table)", m -> m.getPrimaryKeys(null, "SHOP", null));
+        calls.put("getIndexInfo(null table)", m -> m.getIndexInfo(null, "SHOP", null, false, true));
+        calls.put("getImportedKeys(null table)", m -> m.getImportedKeys(null, "SHOP", null));
+        calls.put("getExportedKeys(null table)", m -> m.getExportedKeys(null, "SHOP", null));
+        calls.put("getCrossReference(null tables)", m -> m.getCrossReference(null, "SHOP", null, null, "SHOP", null));
+        calls.put("getBestRowIdentifier(null table)",
+                m -> m.getBestRowIdentifier(null, "SHOP", null, DatabaseMetaData.bestRowSession, true));
+        calls.put("getColumnPrivileges(null table)", m -> m.getColumnPrivileges(null, "SHOP", null, null));
+        calls.put("getSchemas(empty catalog, %)", m -> m.getSchemas("", "%"));
+        calls.put("getColumns(lower-case pattern)", m -> m.getColumns(null, "shop", "customer", null));
         for (String[] table : userTables()) {
             String schema = table[0];
             String name = table[1];
