@@ -36,6 +36,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -789,6 +790,27 @@ class MetadataParityTest {
             }
         }
         assertEquals(List.of(), differences);
+    }
+
+    /**
+     * A write that waits for a row another transaction has locked gives up with H2's lock timeout
+     * error on both (after the node's lock timeout, 10 s, or the embedded H2's default).
+     */
+    @Test
+    @Order(8)
+    void aWriteBlockedByAnotherTransactionFailsAsInH2() throws SQLException {
+        List<String> states = new ArrayList<>();
+        for (Connection c : List.of(h2, flotilla)) {
+            String url = c == h2 ? "jdbc:h2:mem:range" : nodes.url();
+            try (Connection holder = DriverManager.getConnection(url, "sa", ""); Statement s = holder.createStatement()) {
+                holder.setAutoCommit(false);
+                s.executeUpdate("UPDATE SHOP.CATEGORY SET NAME = 'held' WHERE ID = 2");
+                states.add(sqlState(c, "UPDATE SHOP.CATEGORY SET NAME = 'blocked' WHERE ID = 2"));
+                holder.rollback();
+            }
+        }
+        assertNotNull(states.get(0), "H2 let the blocked write through");
+        assertEquals(states.get(0), states.get(1), "H2, then Flotilla");
     }
 
     /** The statement's SQLState, or null when it succeeded. */
