@@ -34,6 +34,14 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
      */
     private static final String SYNONYM_TABLES = "INFORMATION_SCHEMA.SYNONYMS S JOIN INFORMATION_SCHEMA.TABLES T"
             + " ON T.TABLE_SCHEMA = S.SYNONYM_FOR_SCHEMA AND T.TABLE_NAME = S.SYNONYM_FOR";
+    /**
+     * The visible columns, each with its place among its table's visible ones (VISIBLE_POSITION),
+     * which is H2's ORDINAL_POSITION: INFORMATION_SCHEMA counts invisible columns too, and the
+     * hidden row key comes before any column added to its table later.
+     */
+    private static final String VISIBLE_COLUMNS = "(SELECT C.*, ROW_NUMBER() OVER (PARTITION BY C.TABLE_SCHEMA,"
+            + " C.TABLE_NAME ORDER BY C.ORDINAL_POSITION) AS VISIBLE_POSITION FROM INFORMATION_SCHEMA.COLUMNS C"
+            + " WHERE C.IS_VISIBLE)";
     /** The main schema, which H2 means by an empty schema name. */
     private static final String MAIN_SCHEMA = "PUBLIC";
     /** H2's table types, in the order getTableTypes lists them; getTables accepts these and JDBC's "TABLE". */
@@ -298,18 +306,18 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
                 + " REMARKS, COLUMN_DEFAULT AS COLUMN_DEF, " + NULL_INT + " AS SQL_DATA_TYPE, "
                 + NULL_INT + " AS SQL_DATETIME_SUB,"
                 + " " + H2TypeInfo.precision("") + " AS CHAR_OCTET_LENGTH,"
-                + " CAST(ORDINAL_POSITION AS INTEGER) AS ORDINAL_POSITION, IS_NULLABLE,"
+                + " CAST(VISIBLE_POSITION AS INTEGER) AS ORDINAL_POSITION, IS_NULLABLE,"
                 + " " + NULL_TEXT + " AS SCOPE_CATALOG, " + NULL_TEXT + " AS SCOPE_SCHEMA, "
                 + NULL_TEXT + " AS SCOPE_TABLE, " + NULL_SHORT + " AS SOURCE_DATA_TYPE,"
                 + " CASE WHEN IS_IDENTITY = 'YES' THEN 'YES' ELSE 'NO' END AS IS_AUTOINCREMENT,"
                 + " CASE WHEN IS_GENERATED = 'ALWAYS' THEN 'YES' ELSE 'NO' END AS IS_GENERATEDCOLUMN"
                 + " FROM (SELECT C.*, C.TABLE_SCHEMA AS SHOWN_SCHEMA, C.TABLE_NAME AS SHOWN_NAME"
-                + " FROM INFORMATION_SCHEMA.COLUMNS C UNION ALL SELECT C.*, S.SYNONYM_SCHEMA, S.SYNONYM_NAME"
-                + " FROM INFORMATION_SCHEMA.SYNONYMS S JOIN INFORMATION_SCHEMA.COLUMNS C"
-                + " ON C.TABLE_SCHEMA = S.SYNONYM_FOR_SCHEMA AND C.TABLE_NAME = S.SYNONYM_FOR) C WHERE IS_VISIBLE");
+                + " FROM " + VISIBLE_COLUMNS + " C UNION ALL SELECT C.*, S.SYNONYM_SCHEMA, S.SYNONYM_NAME"
+                + " FROM INFORMATION_SCHEMA.SYNONYMS S JOIN " + VISIBLE_COLUMNS + " C"
+                + " ON C.TABLE_SCHEMA = S.SYNONYM_FOR_SCHEMA AND C.TABLE_NAME = S.SYNONYM_FOR) C WHERE TRUE");
         q.catalog("TABLE_CATALOG", catalog).schemaLike("SHOWN_SCHEMA", schemaPattern)
                 .like("SHOWN_NAME", tableNamePattern).like("COLUMN_NAME", columnNamePattern);
-        return q.orderBy("TABLE_CATALOG, SHOWN_SCHEMA, SHOWN_NAME, ORDINAL_POSITION").run();
+        return q.orderBy("TABLE_CATALOG, SHOWN_SCHEMA, SHOWN_NAME, VISIBLE_POSITION").run();
     }
 
     /**

@@ -115,6 +115,9 @@ class MetadataParityTest {
                     + " BODY VARCHAR(1000), BODY_LENGTH INT GENERATED ALWAYS AS (CHAR_LENGTH(BODY)))",
             "CREATE TABLE PUBLIC.KV(K VARCHAR(64), V VARCHAR(256), SECRET VARCHAR(10) INVISIBLE)",
             "CREATE SYNONYM PUBLIC.CLIENTS FOR SHOP.CUSTOMER",
+            // Columns after an invisible one, and after the hidden row key (added with the table).
+            "CREATE TABLE PUBLIC.LEDGER(ENTRY_DATE DATE, AUDIT_TAG VARCHAR(10) INVISIBLE, AMOUNT DECIMAL(9, 2))",
+            "ALTER TABLE PUBLIC.LEDGER ADD COLUMN MEMO VARCHAR(50)",
             "CREATE TABLE \"Mixed\".\"lower_case\"(\"Id\" INT PRIMARY KEY, \"value\" VARCHAR(10), \"when\" TIMESTAMP(9))",
             "CREATE VIEW SHOP.ORDER_TOTALS AS SELECT O.ID, C.EMAIL, O.TOTAL FROM SHOP.ORDERS O"
                     + " JOIN SHOP.CUSTOMER C ON C.ID = O.CUSTOMER_ID",
@@ -172,7 +175,7 @@ class MetadataParityTest {
     /** Flotilla's hidden row key column, on the tables SCHEMA creates without a primary key. */
     static final String ROW_KEY_COLUMN = "_FLOTILLA_ROWID_";
     private static final Set<String> KEYLESS_TABLES =
-            Set.of("EVENT_LOG:String", "SNAPSHOT:String", "SNAPSHOT_NOTE:String", "KV:String");
+            Set.of("EVENT_LOG:String", "SNAPSHOT:String", "SNAPSHOT_NOTE:String", "KV:String", "LEDGER:String");
 
     /** Each replica's own bookkeeping (applied index, sessions, schema versions): not the user's schema. */
     static final String HIDDEN_SCHEMA = "FLOTILLA";
@@ -342,8 +345,9 @@ class MetadataParityTest {
                 "SELECT * FROM INFORMATION_SCHEMA.DOMAINS WHERE DOMAIN_SCHEMA IN " + userSchemas
                         + " ORDER BY DOMAIN_SCHEMA, DOMAIN_NAME",
                 "SELECT * FROM INFORMATION_SCHEMA.SYNONYMS ORDER BY SYNONYM_SCHEMA, SYNONYM_NAME",
+                // Not LEDGER: its ORDINAL_POSITIONs after the hidden row key count that key (listed).
                 "SELECT * FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA IN " + userSchemas
-                        + " ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION",
+                        + " AND TABLE_NAME <> 'LEDGER' ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION",
                 "SELECT * FROM INFORMATION_SCHEMA.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA IN " + userSchemas
                         + " ORDER BY TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_TYPE, CONSTRAINT_NAME",
                 "SELECT * FROM INFORMATION_SCHEMA.INDEXES WHERE TABLE_SCHEMA IN " + userSchemas
