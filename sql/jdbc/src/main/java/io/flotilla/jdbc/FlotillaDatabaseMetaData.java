@@ -301,8 +301,8 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
                 + " " + NULL_INT + " AS BUFFER_LENGTH,"
                 + " " + H2TypeInfo.scale("") + " AS DECIMAL_DIGITS,"
                 + " CAST(NUMERIC_PRECISION_RADIX AS INTEGER) AS NUM_PREC_RADIX,"
-                + " CASE IS_NULLABLE WHEN 'YES' THEN " + java.sql.DatabaseMetaData.columnNullable
-                + " ELSE " + java.sql.DatabaseMetaData.columnNoNulls + " END AS NULLABLE,"
+                + " CASE IS_NULLABLE WHEN 'YES' THEN " + columnNullable
+                + " ELSE " + columnNoNulls + " END AS NULLABLE,"
                 + " REMARKS, COLUMN_DEFAULT AS COLUMN_DEF, " + NULL_INT + " AS SQL_DATA_TYPE, "
                 + NULL_INT + " AS SQL_DATETIME_SUB,"
                 + " " + H2TypeInfo.precision("") + " AS CHAR_OCTET_LENGTH,"
@@ -350,7 +350,7 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
         requireName("table", table);
         Query q = new Query("SELECT C.TABLE_CATALOG AS TABLE_CAT, C.TABLE_SCHEMA AS TABLE_SCHEM, C.TABLE_NAME,"
                 + " NOT C.IS_UNIQUE AS NON_UNIQUE, C.INDEX_CATALOG AS INDEX_QUALIFIER, C.INDEX_NAME,"
-                + " CAST(" + java.sql.DatabaseMetaData.tableIndexOther + " AS SMALLINT) AS TYPE,"
+                + " CAST(" + tableIndexOther + " AS SMALLINT) AS TYPE,"
                 + " CAST(C.ORDINAL_POSITION AS SMALLINT) AS ORDINAL_POSITION, C.COLUMN_NAME,"
                 + " CASE C.ORDERING_SPECIFICATION WHEN 'DESC' THEN 'D' ELSE 'A' END AS ASC_OR_DESC,"
                 + " T.ROW_COUNT_ESTIMATE AS CARDINALITY, CAST(0 AS BIGINT) AS PAGES, " + NULL_TEXT
@@ -402,7 +402,7 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
                 + " CAST(" + ruleCase("R.UPDATE_RULE") + " AS SMALLINT) AS UPDATE_RULE,"
                 + " CAST(" + ruleCase("R.DELETE_RULE") + " AS SMALLINT) AS DELETE_RULE,"
                 + " R.CONSTRAINT_NAME AS FK_NAME, R.UNIQUE_CONSTRAINT_NAME AS PK_NAME,"
-                + " CAST(" + java.sql.DatabaseMetaData.importedKeyNotDeferrable + " AS SMALLINT) AS DEFERRABILITY"
+                + " CAST(" + importedKeyNotDeferrable + " AS SMALLINT) AS DEFERRABILITY"
                 + " FROM INFORMATION_SCHEMA.REFERENTIAL_CONSTRAINTS R"
                 + " JOIN INFORMATION_SCHEMA.KEY_COLUMN_USAGE FK ON FK.CONSTRAINT_CATALOG = R.CONSTRAINT_CATALOG"
                 + " AND FK.CONSTRAINT_SCHEMA = R.CONSTRAINT_SCHEMA AND FK.CONSTRAINT_NAME = R.CONSTRAINT_NAME"
@@ -421,11 +421,11 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
 
     private static String ruleCase(String column) {
         return "CASE " + column
-                + " WHEN 'CASCADE' THEN " + java.sql.DatabaseMetaData.importedKeyCascade
-                + " WHEN 'RESTRICT' THEN " + java.sql.DatabaseMetaData.importedKeyRestrict
-                + " WHEN 'SET NULL' THEN " + java.sql.DatabaseMetaData.importedKeySetNull
-                + " WHEN 'SET DEFAULT' THEN " + java.sql.DatabaseMetaData.importedKeySetDefault
-                + " ELSE " + java.sql.DatabaseMetaData.importedKeyNoAction + " END";
+                + " WHEN 'CASCADE' THEN " + importedKeyCascade
+                + " WHEN 'RESTRICT' THEN " + importedKeyRestrict
+                + " WHEN 'SET NULL' THEN " + importedKeySetNull
+                + " WHEN 'SET DEFAULT' THEN " + importedKeySetDefault
+                + " ELSE " + importedKeyNoAction + " END";
     }
 
     @Override
@@ -443,8 +443,7 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
     public ResultSet getProcedures(String catalog, String schemaPattern, String procedureNamePattern)
             throws SQLException {
         return empty("PROCEDURE_CAT", "PROCEDURE_SCHEM", "PROCEDURE_NAME", "RESERVED1:NULL", "RESERVED2:NULL",
-                "RESERVED3:NULL",
-                "REMARKS", "PROCEDURE_TYPE:SMALLINT", "SPECIFIC_NAME");
+                "RESERVED3:NULL", "REMARKS", "PROCEDURE_TYPE:SMALLINT", "SPECIFIC_NAME");
     }
 
     @Override
@@ -484,11 +483,11 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
     public ResultSet getBestRowIdentifier(String catalog, String schema, String table, int scope, boolean nullable)
             throws SQLException {
         requireName("table", table);
-        Query q = new Query("SELECT CAST(" + java.sql.DatabaseMetaData.bestRowSession + " AS SMALLINT) AS SCOPE,"
+        Query q = new Query("SELECT CAST(" + bestRowSession + " AS SMALLINT) AS SCOPE,"
                 + " C.COLUMN_NAME, " + H2TypeInfo.jdbcType("C.") + " AS DATA_TYPE,"
                 + " " + H2TypeInfo.declaredTypeName("C.") + " AS TYPE_NAME, " + H2TypeInfo.precision("C.")
                 + " AS COLUMN_SIZE, " + NULL_INT + " AS BUFFER_LENGTH, " + H2TypeInfo.scaleWhereSupported("C.")
-                + " AS DECIMAL_DIGITS, CAST(" + java.sql.DatabaseMetaData.bestRowNotPseudo + " AS SMALLINT) AS PSEUDO_COLUMN"
+                + " AS DECIMAL_DIGITS, CAST(" + bestRowNotPseudo + " AS SMALLINT) AS PSEUDO_COLUMN"
                 + " FROM INFORMATION_SCHEMA.TABLE_CONSTRAINTS T JOIN INFORMATION_SCHEMA.KEY_COLUMN_USAGE K"
                 + " ON K.CONSTRAINT_SCHEMA = T.CONSTRAINT_SCHEMA AND K.CONSTRAINT_NAME = T.CONSTRAINT_NAME"
                 + " JOIN INFORMATION_SCHEMA.COLUMNS C ON C.TABLE_SCHEMA = K.TABLE_SCHEMA"
@@ -582,7 +581,7 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
         return q.orderBy("TABLE_SCHEM, TABLE_NAME, COLUMN_NAME").run();
     }
 
-    /** An empty result with the given columns; "NAME:TYPE" for non-text ones. */
+    /** An empty result with the given columns; "NAME:TYPE" for non-text ones (SMALLINT, INTEGER, NULL). */
     private ResultSet empty(String... columns) {
         LocalRows rows = new LocalRows();
         for (String c : columns) {

@@ -1,6 +1,7 @@
 package io.flotilla.jdbc;
 
 import io.flotilla.protocol.Column;
+import java.sql.Types;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -91,17 +92,17 @@ final class H2TypeInfo {
      * type's maximum (the NULL type, of getProcedures' reserved columns, has 1).
      */
     static int maximumPrecision(int jdbcType) {
-        return jdbcType == java.sql.Types.NULL ? 1 : MAXIMUM_PRECISIONS.getOrDefault(jdbcType, 0);
+        return jdbcType == Types.NULL ? 1 : MAXIMUM_PRECISIONS.getOrDefault(jdbcType, 0);
     }
 
     /** The display size H2 gives a value of the type at its maximum precision (sign and digits for numbers). */
     static int displaySize(int jdbcType) {
         return switch (jdbcType) {
-            case java.sql.Types.NULL -> 4;
-            case java.sql.Types.BOOLEAN -> 5;
-            case java.sql.Types.SMALLINT -> 6;
-            case java.sql.Types.INTEGER -> 11;
-            case java.sql.Types.BIGINT -> 20;
+            case Types.NULL -> 4;
+            case Types.BOOLEAN -> 5;
+            case Types.SMALLINT -> 6;
+            case Types.INTEGER -> 11;
+            case Types.BIGINT -> 20;
             default -> maximumPrecision(jdbcType);
         };
     }
@@ -109,8 +110,8 @@ final class H2TypeInfo {
     /** The class H2's driver names for the types of metadata answers; empty: the driver's default. */
     static String className(int jdbcType) {
         return switch (jdbcType) {
-            case java.sql.Types.NULL -> Void.class.getName();
-            case java.sql.Types.SMALLINT, java.sql.Types.INTEGER -> Integer.class.getName();
+            case Types.NULL -> Void.class.getName();
+            case Types.SMALLINT, Types.INTEGER -> Integer.class.getName();
             default -> "";
         };
     }
@@ -139,7 +140,7 @@ final class H2TypeInfo {
      */
     static String jdbcType(String c) {
         return "CASE WHEN " + c + "DATA_TYPE = 'NUMERIC' AND " + c + "DECLARED_DATA_TYPE = 'DECIMAL' THEN "
-                + java.sql.Types.DECIMAL + " WHEN " + c + "DECLARED_DATA_TYPE = 'FLOAT' THEN " + java.sql.Types.FLOAT
+                + Types.DECIMAL + " WHEN " + c + "DECLARED_DATA_TYPE = 'FLOAT' THEN " + Types.FLOAT
                 + " ELSE " + jdbcTypeCase(c + "DATA_TYPE") + " END";
     }
 
@@ -184,6 +185,6 @@ final class H2TypeInfo {
         for (Map.Entry<String, Integer> e : JDBC_TYPES.entrySet()) {
             sql.append(" WHEN '").append(e.getKey()).append("' THEN ").append(e.getValue());
         }
-        return sql.append(" ELSE ").append(java.sql.Types.OTHER).append(" END").toString();
+        return sql.append(" ELSE ").append(Types.OTHER).append(" END").toString();
     }
 }
