@@ -532,8 +532,18 @@ public class FlotillaDatabaseMetaData extends H2DatabaseMetaDataAnswers implemen
     }
 
     @Override
+    /**
+     * The one client info property the driver acts on (H2's lists its own clustering's
+     * {@code numServers} instead): the session's LSN token, {@code <range>:<index>}, two longs.
+     */
     public ResultSet getClientInfoProperties() throws SQLException {
-        return empty("NAME", "MAX_LEN:INTEGER", "DEFAULT_VALUE", "DESCRIPTION");
+        return new LocalRows().columns(LocalRows.column("NAME", Types.VARCHAR, "CHARACTER VARYING"),
+                        LocalRows.column("MAX_LEN", Types.INTEGER, "INTEGER"),
+                        LocalRows.column("DEFAULT_VALUE", Types.VARCHAR, "CHARACTER VARYING"),
+                        LocalRows.column("DESCRIPTION", Types.VARCHAR, "CHARACTER VARYING"))
+                .row(FlotillaConnection.LSN_CLIENT_INFO, 2 * String.valueOf(Long.MIN_VALUE).length() + 1, null,
+                        "the session's LSN token after a commit; another session's, given, makes reads see its writes")
+                .toResultSet(connection);
     }
 
     @Override

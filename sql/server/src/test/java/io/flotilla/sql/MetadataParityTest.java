@@ -1,5 +1,6 @@
 package io.flotilla.sql;
 
+import io.flotilla.jdbc.FlotillaConnection;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
@@ -161,8 +162,8 @@ class MetadataParityTest {
             Map.entry("ownUpdatesAreVisible(1004)", "no updatable scrollable result sets"),
             Map.entry("ownUpdatesAreVisible(1005)", "no updatable scrollable result sets"),
             Map.entry("ownUpdatesAreVisible(1003)", "no updatable result sets"),
-            Map.entry("getClientInfoProperties()", "H2's one property, numServers, is its own cluster's"
-                    + " (Flotilla's flotilla.lsn is set with setClientInfo but not listed)"));
+            Map.entry("getClientInfoProperties()", "H2's one property, numServers, is its own clustering's;"
+                    + " Flotilla's is flotilla.lsn, the session's LSN token"));
 
     private static final String LOCAL_TEMPORARY_TABLE = "CREATE LOCAL TEMPORARY TABLE SESSION_PAD(ID INT PRIMARY KEY)";
 
@@ -687,6 +688,19 @@ class MetadataParityTest {
             String engine = reference.getDatabaseProductVersion().split(" ")[0];
             assertTrue(meta.getDatabaseProductVersion().startsWith(engine + " "), meta.getDatabaseProductVersion());
         }
+    }
+
+    /** The deliberate difference of getClientInfoProperties: Flotilla lists the one property it acts on. */
+    @Test
+    @Order(5)
+    void clientInfoPropertiesListTheLsnToken() throws SQLException {
+        List<String> names = new ArrayList<>();
+        try (ResultSet rs = flotilla.getMetaData().getClientInfoProperties()) {
+            while (rs.next()) {
+                names.add(rs.getString("NAME"));
+            }
+        }
+        assertEquals(List.of(FlotillaConnection.LSN_CLIENT_INFO), names);
     }
 
     // ---------------------------------------------------------------- the hidden schema and row key
