@@ -91,6 +91,8 @@ public class FlotillaConnection implements SelfWrapper, Connection {
     private int savepoints;
     private volatile boolean closed;
     private SQLWarning warnings;
+    /** The catalog name, once asked (see catalogName). */
+    private volatile String catalog;
     private Map<String, Class<?>> typeMap = new HashMap<>();
     private final Properties clientInfo = new Properties();
 
@@ -611,7 +613,20 @@ public class FlotillaConnection implements SelfWrapper, Connection {
     /** H2 names the catalog after the database. */
     @Override
     public String getCatalog() throws SQLException {
-        return queryString("SELECT CURRENT_CATALOG");
+        return catalogName();
+    }
+
+    /**
+     * The catalog, asked of the node once: every replica's database has the same name, and
+     * setCatalog changes nothing, so it is the same on every node for the connection's life.
+     */
+    String catalogName() throws SQLException {
+        String name = catalog;
+        if (name == null) {
+            name = queryString("SELECT CURRENT_CATALOG");
+            catalog = name;
+        }
+        return name;
     }
 
     /** Flotilla has one catalog per cluster: JDBC asks drivers without catalogs to ignore this. */

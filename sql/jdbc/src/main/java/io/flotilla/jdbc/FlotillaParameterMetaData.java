@@ -24,14 +24,11 @@ final class FlotillaParameterMetaData implements SelfWrapper, ParameterMetaData 
         return parameter(param).getNullable();
     }
 
+    /** As H2's driver, whatever the type. */
     @Override
     public boolean isSigned(int param) throws SQLException {
-        return switch (parameter(param).getJdbcType()) {
-            case java.sql.Types.TINYINT, java.sql.Types.SMALLINT, java.sql.Types.INTEGER, java.sql.Types.BIGINT,
-                 java.sql.Types.REAL, java.sql.Types.FLOAT, java.sql.Types.DOUBLE, java.sql.Types.NUMERIC,
-                 java.sql.Types.DECIMAL -> true;
-            default -> false;
-        };
+        parameter(param);
+        return true;
     }
 
     @Override

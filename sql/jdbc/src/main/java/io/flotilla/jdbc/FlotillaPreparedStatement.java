@@ -151,7 +151,7 @@ public class FlotillaPreparedStatement extends FlotillaStatement implements Prep
     @Override
     public ResultSetMetaData getMetaData() throws SQLException {
         Prepared d = described();
-        return d.getColumnsCount() == 0 ? null : new FlotillaResultSetMetaData(d.getColumnsList());
+        return d.getColumnsCount() == 0 ? null : new FlotillaResultSetMetaData(d.getColumnsList(), connection);
     }
 
     /** The statement as a node parsed it: asked once, on first use (a round trip the executions do not need). */

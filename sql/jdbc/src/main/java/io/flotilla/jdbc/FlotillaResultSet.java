@@ -38,12 +38,14 @@ import java.time.OffsetDateTime;
 import java.time.OffsetTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
+import java.util.ArrayList;
 import java.util.Calendar;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 import javax.sql.rowset.serial.SerialBlob;
 import javax.sql.rowset.serial.SerialClob;
 
@@ -54,7 +56,7 @@ import javax.sql.rowset.serial.SerialClob;
 public class FlotillaResultSet extends ReadOnlyForwardResultSet implements SelfWrapper {
     private final FlotillaStatement statement;
     private final FlotillaConnection connection;
-    private final List<Column> columns;
+    private List<Column> columns;
     private final Map<String, Integer> columnIndex = new HashMap<>();
     private final long epoch;
     private final int fetchSize;
@@ -90,7 +92,25 @@ public class FlotillaResultSet extends ReadOnlyForwardResultSet implements SelfW
 
     /** A result set built in the driver (metadata answers, empty generated keys): no cursor. */
     static FlotillaResultSet local(RowBatch rows) {
-        return new FlotillaResultSet(null, null, rows.toBuilder().setLast(true).setCursor(0).build(), 0, 0);
+        return local(rows, null);
+    }
+
+    /** As {@link #local(RowBatch)}, the rows of {@code connection}'s catalog. */
+    static FlotillaResultSet local(RowBatch rows, FlotillaConnection connection) {
+        return new FlotillaResultSet(null, connection, rows.toBuilder().setLast(true).setCursor(0).build(), 0, 0);
+    }
+
+    /**
+     * Describes the columns anew, keeping their labels (so findColumn is unchanged): a metadata
+     * answer the node computed describes its columns as H2's driver would.
+     */
+    FlotillaResultSet describedAs(UnaryOperator<Column> description) {
+        List<Column> described = new ArrayList<>(columns.size());
+        for (Column c : columns) {
+            described.add(description.apply(c));
+        }
+        columns = described;
+        return this;
     }
 
     static String labelOf(Column c) {
@@ -272,7 +292,7 @@ public class FlotillaResultSet extends ReadOnlyForwardResultSet implements SelfW
     @Override
     public ResultSetMetaData getMetaData() throws SQLException {
         checkOpen();
-        return new FlotillaResultSetMetaData(columns);
+        return new FlotillaResultSetMetaData(columns, connection);
     }
 
     @Override

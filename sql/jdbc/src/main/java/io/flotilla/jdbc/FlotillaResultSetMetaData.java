@@ -10,9 +10,12 @@ import java.util.List;
 /** A result set's columns as the node described them in the first RowBatch. */
 public class FlotillaResultSetMetaData implements SelfWrapper, ResultSetMetaData {
     private final List<Column> columns;
+    /** Names the catalog; null for a result the driver made itself. */
+    private final FlotillaConnection connection;
 
-    FlotillaResultSetMetaData(List<Column> columns) {
+    FlotillaResultSetMetaData(List<Column> columns, FlotillaConnection connection) {
         this.columns = columns;
+        this.connection = connection;
     }
 
     private Column column(int column) throws SQLException {
@@ -33,9 +36,11 @@ public class FlotillaResultSetMetaData implements SelfWrapper, ResultSetMetaData
         return column(column).getAutoIncrement();
     }
 
+    /** As H2's driver: H2 compares every value exactly (VARCHAR_IGNORECASE aside, which it counts too). */
     @Override
     public boolean isCaseSensitive(int column) throws SQLException {
-        return isText(column(column).getJdbcType());
+        column(column);
+        return true;
     }
 
     @Override
@@ -109,9 +114,10 @@ public class FlotillaResultSetMetaData implements SelfWrapper, ResultSetMetaData
     }
 
     @Override
+    /** As H2's driver: the connection's catalog, for every column. */
     public String getCatalogName(int column) throws SQLException {
         column(column);
-        return "";
+        return connection == null ? "" : connection.catalogName();
     }
 
     @Override

@@ -10,9 +10,14 @@ import java.sql.SQLException;
 final class LocalRows {
     private final RowBatch.Builder batch = RowBatch.newBuilder().setLast(true);
 
+    /**
+     * A column of a metadata answer, described as H2's driver describes those: named by its label,
+     * of no table, nullability unknown, with its type's precision and display size.
+     */
     static Column column(String name, int jdbcType, String typeName) {
         return Column.newBuilder().setName(name).setLabel(name).setJdbcType(jdbcType).setTypeName(typeName)
-                .setNullable(ResultSetMetaData.columnNullable).build();
+                .setNullable(ResultSetMetaData.columnNullableUnknown).setPrecision(H2TypeInfo.maximumPrecision(jdbcType))
+                .setDisplaySize(H2TypeInfo.displaySize(jdbcType)).setClassName(H2TypeInfo.className(jdbcType)).build();
     }
 
     LocalRows columns(Column... columns) {
@@ -31,7 +36,8 @@ final class LocalRows {
         return this;
     }
 
-    FlotillaResultSet toResultSet() {
-        return FlotillaResultSet.local(batch.build());
+    /** The rows, as a result set of {@code connection} (which names their catalog). */
+    FlotillaResultSet toResultSet(FlotillaConnection connection) {
+        return FlotillaResultSet.local(batch.build(), connection);
     }
 }
