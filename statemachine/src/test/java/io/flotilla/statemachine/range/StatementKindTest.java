@@ -92,6 +92,10 @@ class StatementKindTest {
         "CREATE ALIAS EXIT FOR 'java.lang.System.exit'",
         "CREATE ALIAS HELLO AS 'String hello() { return \"x\"; }'",
         "CREATE LINKED TABLE L('', 'jdbc:h2:mem:other', 'sa', '', 'T')",
+        "CREATE LOCAL TEMPORARY TABLE PAD(ID INT PRIMARY KEY)",
+        "CREATE GLOBAL TEMPORARY TABLE PAD(ID INT PRIMARY KEY)",
+        "CREATE TABLE PAD(ID INT PRIMARY KEY) ENGINE \"org.h2.mvstore.db.MVTableEngine\"",
+        "CREATE MEMORY TABLE PAD(ID INT PRIMARY KEY) NOT PERSISTENT",
     })
     void statementsThatReachTheRangesBookkeepingOrLoadCodeAreRefused(String sql) throws Exception {
         try (Connection c = DriverManager.getConnection("jdbc:h2:mem:rules-" + UUID.randomUUID(), "sa", "")) {
