@@ -4,6 +4,7 @@ import io.flotilla.protocol.Execute;
 import io.flotilla.protocol.ParameterSet;
 import io.flotilla.protocol.Prepared;
 import io.flotilla.protocol.Value;
+import io.flotilla.protocol.wire.SqlErrors;
 import io.flotilla.protocol.wire.SqlStates;
 import java.io.InputStream;
 import java.io.Reader;
@@ -151,6 +152,9 @@ public class FlotillaPreparedStatement extends FlotillaStatement implements Prep
     @Override
     public ResultSetMetaData getMetaData() throws SQLException {
         Prepared d = described();
+        if (d.hasColumnsError()) {
+            throw SqlErrors.toException(d.getColumnsError());
+        }
         return d.getColumnsCount() == 0 ? null : new FlotillaResultSetMetaData(d.getColumnsList(), connection);
     }
 

@@ -122,7 +122,11 @@ public class FlotillaResultSetMetaData implements SelfWrapper, ResultSetMetaData
 
     @Override
     public int getColumnType(int column) throws SQLException {
-        return column(column).getJdbcType();
+        Column c = column(column);
+        if (c.getTypeUnknown()) {
+            throw new SQLException("column " + column + " has no type before the statement runs", "HY004");
+        }
+        return c.getJdbcType();
     }
 
     @Override
@@ -152,6 +156,9 @@ public class FlotillaResultSetMetaData implements SelfWrapper, ResultSetMetaData
     @Override
     public String getColumnClassName(int column) throws SQLException {
         Column c = column(column);
+        if (c.getTypeUnknown()) {
+            throw new SQLException("column " + column + " has no type before the statement runs", "HYC00");
+        }
         if (!c.getClassName().isEmpty()) {
             return c.getClassName();
         }

@@ -755,9 +755,14 @@ public final class ClientSession implements AutoCloseable {
             PreparedStatement ps = cache.take(sql);
             try {
                 Prepared.Builder out = Prepared.newBuilder();
-                java.sql.ResultSetMetaData md = ps.getMetaData();
-                if (md != null) {
-                    out.addAllColumns(Cursor.columns(md).getColumnsList());
+                try {
+                    java.sql.ResultSetMetaData md = ps.getMetaData();
+                    if (md != null) {
+                        out.addAllColumns(Cursor.columns(md).getColumnsList());
+                    }
+                } catch (SQLException columns) {
+                    // As H2 does: the columns cannot be described yet, the parameters still can.
+                    out.setColumnsError(error(columns));
                 }
                 java.sql.ParameterMetaData pm = ps.getParameterMetaData();
                 for (int i = 1; i <= pm.getParameterCount(); i++) {

@@ -8,6 +8,7 @@ import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Types;
 
 /**
  * A result set the client reads a page at a time. When done it closes its rows and lets go of its
@@ -41,13 +42,19 @@ final class Cursor implements AutoCloseable {
     static RowBatch.Builder columns(ResultSetMetaData md) throws SQLException {
         RowBatch.Builder b = RowBatch.newBuilder();
         for (int i = 1; i <= md.getColumnCount(); i++) {
-            b.addColumns(Column.newBuilder()
+            Column.Builder c = Column.newBuilder()
                     .setName(nonNull(md.getColumnName(i))).setLabel(nonNull(md.getColumnLabel(i)))
-                    .setJdbcType(md.getColumnType(i)).setTypeName(nonNull(md.getColumnTypeName(i)))
+                    .setTypeName(nonNull(md.getColumnTypeName(i)))
                     .setPrecision(md.getPrecision(i)).setScale(md.getScale(i)).setNullable(md.isNullable(i))
                     .setSchema(nonNull(md.getSchemaName(i))).setTable(nonNull(md.getTableName(i)))
-                    .setAutoIncrement(md.isAutoIncrement(i)).setDisplaySize(md.getColumnDisplaySize(i))
-                    .setClassName(nonNull(md.getColumnClassName(i))));
+                    .setAutoIncrement(md.isAutoIncrement(i)).setDisplaySize(md.getColumnDisplaySize(i));
+            try {
+                c.setJdbcType(md.getColumnType(i)).setClassName(nonNull(md.getColumnClassName(i)));
+            } catch (SQLException noTypeYet) {
+                // A statement described before execution whose column has no type (SELECT ?).
+                c.setJdbcType(Types.OTHER).setTypeUnknown(true);
+            }
+            b.addColumns(c);
         }
         return b;
     }
