@@ -22,7 +22,6 @@ import io.flotilla.sql.node.Announcement;
 import io.flotilla.sql.node.Node;
 import io.flotilla.sql.node.Peer;
 import io.flotilla.sql.node.Waits;
-import io.flotilla.statemachine.range.DeliberateBug;
 import io.flotilla.statemachine.range.LeadershipChangedException;
 import io.flotilla.statemachine.range.Outcome;
 import io.flotilla.statemachine.range.RangeReplica;
@@ -62,8 +61,6 @@ public final class ClientSession implements AutoCloseable {
     /** How long a leadership check (a lease read or a ReadIndex round) may take. */
     private static final long LEADERSHIP_CHECK_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(CommitWait.TIMEOUT_SECONDS);
     private static final int DEFAULT_FETCH = 1000;
-    /** The longest a session read waits here for its LSN, whatever the client asked: it holds this session's thread. */
-    private static final long MAX_LSN_WAIT_MILLIS = 10_000;
 
     private final Node node;
     private final Waits waits;
@@ -72,7 +69,7 @@ public final class ClientSession implements AutoCloseable {
     private final CommitWait commits;
     private final Forwarder forwarder;
     private final SessionSettings settings;
-    private final StalenessBound stalenessBound;
+    private final FollowerReads followerReads;
     private byte[] sessionId;
     private long sessionStartedMillis;
     private boolean readOnly;
@@ -93,7 +90,7 @@ public final class ClientSession implements AutoCloseable {
         this.commits = new CommitWait(node, this::closeLocal);
         this.forwarder = forwarder;
         this.settings = settings;
-        this.stalenessBound = stalenessBound;
+        this.followerReads = new FollowerReads(node, stalenessBound);
     }
 
     byte[] sessionId() {
@@ -303,53 +300,11 @@ public final class ClientSession implements AutoCloseable {
             return Route.LEADER;
         }
         Consistency c = e.getConsistency();
-        if ((local == null || !local.inTransaction()) && followerMayServe(c, data)
-                && session().classify(e.getSql()) == StatementKind.QUERY
-                && (c.getLevel() != Consistency.Level.SESSION
-                        || hasApplied(data, c.getMinLsn().getIndex(), c.getMaxWaitMillis()))) {
+        if ((local == null || !local.inTransaction()) && followerReads.levelAllows(c, data)
+                && session().classify(e.getSql()) == StatementKind.QUERY && followerReads.caughtUp(c, data)) {
             return Route.FOLLOWER;
         }
         return Route.FORWARD;
-    }
-
-    private boolean followerMayServe(Consistency c, RangeReplica data) throws SQLException {
-        return switch (c.getLevel()) {
-            case STALE -> true;
-            // Here once it has applied the session's LSN; route() waits a while for that.
-            case SESSION -> true;
-            // Served only when this replica can show it misses nothing committed more than the
-            // bound ago (see StalenessBound); its own commit index would not show that.
-            case BOUNDED -> boundedReadMayBeServedHere(c.getMaxStalenessMillis());
-            case LINEARIZABLE -> node.environment().rangeOptions().deliberateBugs()
-                    .contains(DeliberateBug.LINEARIZABLE_READ_ON_FOLLOWER);
-            default -> false;
-        };
-    }
-
-    /**
-     * Whether this replica has applied {@code index}, waiting up to {@code maxWaitMillis} (at most
-     * {@link #MAX_LSN_WAIT_MILLIS}) for it: a follower a few entries behind serves the read a moment
-     * later rather than send it to the leader, one far behind or cut off sends it after the wait.
-     */
-    private static boolean hasApplied(RangeReplica data, long index, long maxWaitMillis) throws SQLException {
-        if (index <= data.applied()) {
-            return true;
-        }
-        try {
-            return data.awaitApplied(index, TimeUnit.MILLISECONDS.toNanos(Math.min(maxWaitMillis, MAX_LSN_WAIT_MILLIS)));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SQLException("interrupted", SqlStates.UNAVAILABLE, e);
-        }
-    }
-
-    private boolean boundedReadMayBeServedHere(long maxStalenessMillis) throws SQLException {
-        try {
-            return stalenessBound.mayServe(maxStalenessMillis);
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new SQLException("interrupted", SqlStates.UNAVAILABLE, ex);
-        }
     }
 
     // ------------------------------------------------------------------ execution
