@@ -1,14 +1,24 @@
 package io.flotilla.sql;
 
+import io.flotilla.protocol.Admin;
+import io.flotilla.protocol.Hello;
+import io.flotilla.protocol.Request;
+import io.flotilla.protocol.Response;
+import io.flotilla.protocol.wire.HostAddress;
+import io.flotilla.protocol.wire.NodeConnection;
+import io.flotilla.raft.core.Membership;
 import io.flotilla.sql.node.LogCompaction;
 import io.flotilla.sql.node.Node;
 import io.flotilla.sql.node.NodeConfig;
 import io.flotilla.sql.node.NodeEnvironment;
 
 import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -117,7 +127,7 @@ final class LocalNodes implements AutoCloseable {
 
     private static boolean bindFailure(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.net.BindException
+            if (t instanceof BindException
                     || String.valueOf(t.getMessage()).contains("cannot listen on")
                     || String.valueOf(t.getMessage()).contains("Address already in use")) {
                 return true;
@@ -246,7 +256,7 @@ final class LocalNodes implements AutoCloseable {
 
     /** The URL of one node alone. */
     /** An admin request through node 1 (which forwards range operations to their leader). */
-    io.flotilla.protocol.Response admin(io.flotilla.protocol.Admin.Builder admin) throws java.sql.SQLException {
+    Response admin(Admin.Builder admin) throws SQLException {
         return admin(1, admin);
     }
 
@@ -256,20 +266,20 @@ final class LocalNodes implements AutoCloseable {
             if (node(to).replica(Node.DATA_RANGE).serving()) {
                 return true;
             }
-            admin(io.flotilla.protocol.Admin.newBuilder().setRange(Node.DATA_RANGE).setTransferLeadershipTo(to));
+            admin(Admin.newBuilder().setRange(Node.DATA_RANGE).setTransferLeadershipTo(to));
             return false;
         });
     }
 
     /** An admin request through the given node (in this JVM). */
-    io.flotilla.protocol.Response admin(long via, io.flotilla.protocol.Admin.Builder admin)
-            throws java.sql.SQLException {
-        java.net.InetSocketAddress first = node(via).sqlAddress();
-        io.flotilla.protocol.Hello hello = io.flotilla.protocol.Hello.newBuilder()
+    Response admin(long via, Admin.Builder admin)
+            throws SQLException {
+        InetSocketAddress first = node(via).sqlAddress();
+        Hello hello = Hello.newBuilder()
                 .setSessionId(com.google.protobuf.ByteString.copyFromUtf8("local-nodes-admin")).build();
-        try (io.flotilla.protocol.wire.NodeConnection c = io.flotilla.protocol.wire.NodeConnection.open(
-                new io.flotilla.protocol.wire.HostAddress(first.getHostString(), first.getPort()), hello, 5_000, 30_000, 0)) {
-            return c.call(io.flotilla.protocol.Request.newBuilder().setAdmin(admin));
+        try (NodeConnection c = NodeConnection.open(
+                new HostAddress(first.getHostString(), first.getPort()), hello, 5_000, 30_000, 0)) {
+            return c.call(Request.newBuilder().setAdmin(admin));
         }
     }
 
@@ -284,7 +294,7 @@ final class LocalNodes implements AutoCloseable {
                 if (via == node) {
                     continue;
                 }
-                io.flotilla.protocol.Response answer = admin(via, io.flotilla.protocol.Admin.newBuilder()
+                Response answer = admin(via, Admin.newBuilder()
                         .setRange(range).setAddLearner(node));
                 if (!answer.hasError()) {
                     return true;
@@ -314,7 +324,7 @@ final class LocalNodes implements AutoCloseable {
     }
 
     /** The data range's membership as the node's Raft core has it. */
-    static io.flotilla.raft.core.Membership membership(Node node) throws Exception {
+    static Membership membership(Node node) throws Exception {
         return node.host().inspect(Node.DATA_RANGE, r -> r.membership()).get(5, java.util.concurrent.TimeUnit.SECONDS);
     }
 

@@ -1,6 +1,7 @@
 package io.flotilla.sql.server;
 
 import io.flotilla.protocol.Ack;
+import io.flotilla.protocol.CommitResult;
 import io.flotilla.protocol.Consistency;
 import io.flotilla.protocol.Error;
 import io.flotilla.protocol.Execute;
@@ -30,10 +31,14 @@ import io.flotilla.statemachine.range.SqlStates;
 import io.flotilla.statemachine.range.StatementKind;
 
 import java.sql.Connection;
+import java.sql.ParameterMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Types;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -167,7 +172,7 @@ public final class ClientSession implements AutoCloseable {
                     closeCursor(request.getCloseCursor().getCursor());
                     out.setAck(Ack.getDefaultInstance());
                 }
-                case COMMIT -> out.setCommit(io.flotilla.protocol.CommitResult.newBuilder()
+                case COMMIT -> out.setCommit(CommitResult.newBuilder()
                         .setLsn(commit(request.getCommit().getSequence())));
                 case ROLLBACK -> {
                     rollback(request.getRollback().getSavepoint());
@@ -240,7 +245,7 @@ public final class ClientSession implements AutoCloseable {
     }
 
     /** Every node this one knows (static peers and the node directory), for the driver to fail over to. */
-    private java.util.Collection<Peer> cluster() {
+    private Collection<Peer> cluster() {
         try {
             return node.knownPeers().values();
         } catch (SQLException e) {
@@ -711,7 +716,7 @@ public final class ClientSession implements AutoCloseable {
             try {
                 Prepared.Builder out = Prepared.newBuilder();
                 try {
-                    java.sql.ResultSetMetaData md = ps.getMetaData();
+                    ResultSetMetaData md = ps.getMetaData();
                     if (md != null) {
                         out.addAllColumns(Cursor.columns(md).getColumnsList());
                     }
@@ -719,7 +724,7 @@ public final class ClientSession implements AutoCloseable {
                     // As H2 does: the columns cannot be described yet, the parameters still can.
                     out.setColumnsError(error(columns));
                 }
-                java.sql.ParameterMetaData pm = ps.getParameterMetaData();
+                ParameterMetaData pm = ps.getParameterMetaData();
                 for (int i = 1; i <= pm.getParameterCount(); i++) {
                     out.addParameters(Parameter.newBuilder().setJdbcType(pm.getParameterType(i))
                             .setTypeName(String.valueOf(pm.getParameterTypeName(i)))
@@ -740,7 +745,7 @@ public final class ClientSession implements AutoCloseable {
         for (int i = 0; i < values.size(); i++) {
             Object o = Values.toJava(values.get(i));
             if (o == null) {
-                ps.setNull(i + 1, java.sql.Types.NULL);
+                ps.setNull(i + 1, Types.NULL);
             } else {
                 ps.setObject(i + 1, o);
             }

@@ -1,7 +1,9 @@
 package io.flotilla.sql.server;
 
 import com.google.protobuf.ByteString;
+import io.flotilla.protocol.Cancel;
 import io.flotilla.protocol.Error;
+import io.flotilla.protocol.Execute;
 import io.flotilla.protocol.Hello;
 import io.flotilla.protocol.NodeAddress;
 import io.flotilla.protocol.Request;
@@ -169,7 +171,7 @@ final class Forwarder implements AutoCloseable {
     /** Names the leader in a forwarded statement's result, so the client may go there itself. */
     private Response withLeader(Response.Builder answer) {
         if (answer.hasExecute()) {
-            answer.getExecuteBuilder().setLeader(io.flotilla.protocol.NodeAddress.newBuilder()
+            answer.getExecuteBuilder().setLeader(NodeAddress.newBuilder()
                     .setNodeId(link.nodeId()).setHost(link.address().host())
                     .setPort(link.address().port()));
         }
@@ -219,7 +221,7 @@ final class Forwarder implements AutoCloseable {
     private void giveSettings(PeerLinks.Link link) throws SQLException {
         for (String sql : settings.statements()) {
             Response answer = link.call(Request.newBuilder().setExecute(
-                    io.flotilla.protocol.Execute.newBuilder().setSql(sql).setAutoCommit(true)));
+                    Execute.newBuilder().setSql(sql).setAutoCommit(true)));
             if (answer.hasError()) {
                 throw new SQLException("the leader refused the session's setting " + sql + ": "
                         + answer.getError().getMessage(), answer.getError().getSqlState());
@@ -276,7 +278,7 @@ final class Forwarder implements AutoCloseable {
         Hello hello = Hello.newBuilder().setSessionId(ByteString.copyFrom(sessionId)).setReadOnly(readOnly)
                 .setSessionStartedMillis(startedMillis).setClient("flotilla node " + node.id() + " cancelling").build();
         try (PeerLinks.Link c = peers.open(l.nodeId(), l.address(), hello)) {
-            c.call(Request.newBuilder().setCancel(io.flotilla.protocol.Cancel.getDefaultInstance()));
+            c.call(Request.newBuilder().setCancel(Cancel.getDefaultInstance()));
         }
     }
 
