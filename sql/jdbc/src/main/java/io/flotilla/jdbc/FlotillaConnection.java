@@ -882,14 +882,9 @@ public class FlotillaConnection implements SelfWrapper, Connection {
         Consistency.Builder b = setting.toProtocol();
         if (setting.level() == Consistency.Level.SESSION) {
             // A statement's own lsn:<token> counts as well as the session's.
-            Lsn latest = lsns.latest();
-            Lsn given = setting.atLeast();
-            if (latest == null || given.getIndex() > 0 && given.getRange() == latest.getRange()
-                    && given.getIndex() > latest.getIndex()) {
-                latest = given.getIndex() > 0 ? given : null;
-            }
-            if (latest != null) {
-                b.setMinLsn(latest);
+            Lsn atLeast = lsns.atLeast(setting.atLeast());
+            if (atLeast != null) {
+                b.setMinLsn(atLeast);
             }
             b.setMaxWaitMillis(config.lsnWaitMillis());
         }

@@ -36,4 +36,17 @@ final class LsnTracker {
     synchronized Lsn latest() {
         return latest;
     }
+
+    /**
+     * What a session read must have applied: the later of this session's {@link #latest} and
+     * {@code given}, a token the statement carries itself (lsn:&lt;token&gt;; index 0 for none); null
+     * if neither says anything.
+     */
+    synchronized Lsn atLeast(Lsn given) {
+        boolean stated = given.getIndex() > 0;
+        if (latest == null) {
+            return stated ? given : null;
+        }
+        return stated && given.getRange() == latest.getRange() && given.getIndex() > latest.getIndex() ? given : latest;
+    }
 }
