@@ -233,6 +233,11 @@ public final class RaftHost implements AutoCloseable {
         }
     }
 
+    /** Whether this node's failure detector counts {@code node} live (heard from it within the timeout); false without one. */
+    boolean counts(long node) {
+        return liveness != null && liveness.isLive(node);
+    }
+
     /** {@code node} fell silent: groups quiesced under it wake, and nothing sent to it in the silence arrives late. */
     private void lapsed(long node) {
         outbox.replaceConnection(node);

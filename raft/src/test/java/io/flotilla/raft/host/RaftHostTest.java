@@ -341,6 +341,8 @@ class RaftHostTest {
         hosts.get(leader).propose(4, new byte[] {1}).get(10, TimeUnit.SECONDS);
         assertEquals(List.of(), replacedConnections, "nobody fell silent yet");
         long silent = 3;
+        // Only a node that was heard from can fall silent: wait until the pings have gone round.
+        awaitTrue("every node hears node " + silent, () -> hosts.get(1L).counts(silent) && hosts.get(2L).counts(silent));
         cut.add(silent);
         // Whoever talked to it (a leader, or the followers of a leader it was) gives its connection up.
         awaitTrue("a node replaces its connection to node " + silent,
