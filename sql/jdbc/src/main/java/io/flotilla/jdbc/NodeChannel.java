@@ -36,7 +36,8 @@ final class NodeChannel {
     private static final long DEFAULT_SESSION_TTL_MILLIS = TimeUnit.HOURS.toMillis(1);
 
     private final DriverConfig config;
-    private byte[] sessionId;
+    /** Read by cancel() from another thread while a call holds this channel's lock: never replaced during a call. */
+    private volatile byte[] sessionId;
     private long sessionStartedMillis = System.currentTimeMillis();
     private long sessionTtlMillis = DEFAULT_SESSION_TTL_MILLIS;
     private final LinkSetup setup;
@@ -65,7 +66,8 @@ final class NodeChannel {
         return epoch;
     }
 
-    synchronized byte[] sessionId() {
+    /** Not synchronized: cancel() asks while the statement's call holds the channel. */
+    byte[] sessionId() {
         return sessionId.clone();
     }
 
