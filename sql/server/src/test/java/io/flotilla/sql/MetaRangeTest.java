@@ -8,7 +8,7 @@ import io.flotilla.raft.core.Membership;
 import io.flotilla.sql.node.KeySpan;
 import io.flotilla.sql.node.Node;
 import io.flotilla.sql.node.RangeDescriptor;
-import io.flotilla.sql.node.TableName;
+import io.flotilla.statemachine.range.TableName;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -64,8 +64,8 @@ class MetaRangeTest {
                 assertEquals(RangeDescriptor.DATA, data.name());
                 assertEquals(KeySpan.ALL_TABLES, data.span());
                 assertNull(data.span().end(), "the data range has no upper bound");
-                assertTrue(data.span().contains(new TableName("PUBLIC", "ANY").firstKey()));
-                assertFalse(meta.span().contains(new TableName("PUBLIC", "ANY").firstKey()));
+                assertTrue(data.span().contains(KeySpan.tableStart(new TableName("PUBLIC", "ANY"))));
+                assertFalse(meta.span().contains(KeySpan.tableStart(new TableName("PUBLIC", "ANY"))));
                 assertEquals(1, data.generation());
                 assertEquals(FIRST_THREE, data.voters(), "node " + id + ": the data range's voters");
                 assertTrue(data.learners().isEmpty());

@@ -60,6 +60,13 @@ public final class ContentDigest {
         for (Table table : tables) {
             digestTable(connection, table, digest);
         }
+        // The catalog's table ids are replicated content too: a replica whose keys began with other
+        // ids would place rows in other ranges.
+        Schema bookkeeping = session.getDatabase().findSchema(ReservedNames.FLOTILLA_SCHEMA);
+        Table tableIds = bookkeeping == null ? null : bookkeeping.findTableOrView(session, "TABLE_IDS");
+        if (tableIds != null) {
+            digestTable(connection, tableIds, digest);
+        }
         if (withSequences) {
             digestSequences(session, tables, digest);
         }

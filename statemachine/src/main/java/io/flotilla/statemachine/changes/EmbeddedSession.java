@@ -2,20 +2,22 @@ package io.flotilla.statemachine.changes;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import org.h2.command.Prepared;
 import org.h2.engine.Session;
 import org.h2.engine.SessionLocal;
 import org.h2.jdbc.JdbcConnection;
+import org.h2.message.DbException;
 
 /**
  * Finds the H2 engine session behind a JDBC connection. Capture and apply work below SQL, on the
  * session itself, so they only accept connections to an embedded (in-process) H2 database.
  */
-final class EmbeddedSession {
+public final class EmbeddedSession {
 
     private EmbeddedSession() {
     }
 
-    static SessionLocal of(Connection connection) throws SQLException {
+    public static SessionLocal of(Connection connection) throws SQLException {
         JdbcConnection jdbc;
         if (connection instanceof JdbcConnection) {
             jdbc = (JdbcConnection) connection;
@@ -30,5 +32,15 @@ final class EmbeddedSession {
                     + session.getClass().getName() + ")", "0A000");
         }
         return (SessionLocal) session;
+    }
+
+    /** Parses {@code sql} in the connection's session without running it. */
+    public static Prepared prepare(Connection connection, String sql) throws SQLException {
+        SessionLocal session = of(connection);
+        try {
+            return session.prepare(sql);
+        } catch (DbException e) {
+            throw DbException.toSQLException(e);
+        }
     }
 }

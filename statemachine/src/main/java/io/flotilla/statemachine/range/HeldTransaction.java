@@ -6,6 +6,7 @@ import io.flotilla.statemachine.wire.ChangeSet;
 import org.h2.engine.Session;
 import org.h2.engine.SessionLocal;
 import org.h2.jdbc.JdbcConnection;
+import org.h2.table.Table;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -127,7 +128,7 @@ final class HeldTransaction {
         Set<String> names = new HashSet<>();
         Session session = connection.unwrap(JdbcConnection.class).getSession();
         if (session instanceof SessionLocal local) {
-            for (org.h2.table.Table table : local.getLocks()) {
+            for (Table table : local.getLocks()) {
                 names.add(ReplicatedTables.qualified(table.getSchema().getName(), table.getName()));
             }
         }

@@ -178,6 +178,7 @@ public final class RangeReplica implements DurableStateMachine {
         apply = store.connect();
         SessionTable.ensure(apply);
         SchemaVersions.ensure(apply);
+        TableIds.ensure(apply);
         apply.setAutoCommit(false);
         if (options.has(DeliberateBug.BOOKKEEPING_UPDATED_IN_PLACE)) {
             try (Statement create = apply.createStatement()) {

@@ -1,9 +1,8 @@
 package io.flotilla.statemachine.range;
 
+import io.flotilla.statemachine.changes.EmbeddedSession;
 import io.flotilla.statemachine.wire.ChangeSet;
-import org.h2.engine.Session;
-import org.h2.engine.SessionLocal;
-import org.h2.jdbc.JdbcConnection;
+import org.h2.command.Prepared;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -44,14 +43,9 @@ public final class RangeSession implements AutoCloseable {
     /** How the statement must travel; parses it without running it. */
     public StatementKind classify(String sql) throws SQLException {
         NodeAccess.refuse(sql);
-        Session session = connection.unwrap(JdbcConnection.class).getSession();
-        try {
-            org.h2.command.Prepared prepared = ((SessionLocal) session).prepare(sql);
-            ClientStatementRules.check(prepared);
-            return StatementKind.of(prepared);
-        } catch (org.h2.message.DbException e) {
-            throw org.h2.message.DbException.toSQLException(e);
-        }
+        Prepared prepared = EmbeddedSession.prepare(connection, sql);
+        ClientStatementRules.check(prepared);
+        return StatementKind.of(prepared);
     }
 
     /** Runs queries or DML in the session's transaction, beginning one if none is open. */

@@ -16,14 +16,22 @@ final class ReplicatedTables {
     /** Their names, schema-qualified and quoted, ready to go into SQL. */
     static Set<String> names(Connection connection) throws SQLException {
         Set<String> names = new TreeSet<>();
+        for (TableName table : tables(connection)) {
+            names.add(table.quoted());
+        }
+        return names;
+    }
+
+    static Set<TableName> tables(Connection connection) throws SQLException {
+        Set<TableName> tables = new TreeSet<>();
         try (Statement s = connection.createStatement();
              ResultSet rows = s.executeQuery("SELECT TABLE_SCHEMA, TABLE_NAME FROM INFORMATION_SCHEMA.TABLES "
                      + "WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN ('INFORMATION_SCHEMA', 'FLOTILLA')")) {
             while (rows.next()) {
-                names.add(qualified(rows.getString(1), rows.getString(2)));
+                tables.add(new TableName(rows.getString(1), rows.getString(2)));
             }
         }
-        return names;
+        return tables;
     }
 
     /** A schema-qualified name, quoted as H2's {@code SCRIPT} writes it. */

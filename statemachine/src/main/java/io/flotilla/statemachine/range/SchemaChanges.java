@@ -1,8 +1,12 @@
 package io.flotilla.statemachine.range;
 
 import io.flotilla.statemachine.changes.ChangeCapture;
+import io.flotilla.statemachine.changes.EmbeddedSession;
 import io.flotilla.statemachine.wire.SchemaChange;
 import org.h2.api.ErrorCode;
+import org.h2.command.Prepared;
+import org.h2.command.ddl.AlterSchemaRename;
+import org.h2.command.ddl.AlterTableRename;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -33,7 +37,10 @@ final class SchemaChanges {
 
     /** The leader's check before proposing: a change that fails on a copy of the schema never reaches the log. */
     static SchemaChange checked(Connection client, String ddl) throws SQLException {
-        SchemaChange change = SchemaChange.newBuilder().setSql(ddl).setSchema(client.getSchema()).build();
+        Prepared prepared = EmbeddedSession.prepare(client, ddl);
+        SchemaChange change = SchemaChange.newBuilder().setSql(ddl).setSchema(client.getSchema())
+                .setRenamesTables(prepared instanceof AlterTableRename || prepared instanceof AlterSchemaRename)
+                .build();
         SchemaDryRun.check(client, change);
         return change;
     }
@@ -90,6 +97,9 @@ final class SchemaChanges {
         if (diff == null) {
             return outcome;
         }
+        // After the SCRIPT the diff ran, which commits: the ids are written in the transaction that
+        // records the entry as applied, so a crash before it replays them with the change.
+        TableIds.reconcile(apply, index, change.getRenamesTables());
         schema.changed(apply, index, diff);
         return new Outcome.Applied(range, index);
     }

@@ -3,7 +3,10 @@ package io.flotilla.statemachine.range;
 import org.h2.command.CommandInterface;
 import org.h2.command.Prepared;
 import org.h2.command.ddl.DefineCommand;
+import org.h2.command.dml.DataChangeStatement;
+import org.h2.command.dml.ScriptCommand;
 import org.h2.command.dml.TransactionCommand;
+import org.h2.command.query.Query;
 
 /** How a statement travels: the leader runs queries and DML in a held transaction; DDL is replicated as text. */
 public enum StatementKind {
@@ -28,7 +31,7 @@ public enum StatementKind {
         if (prepared instanceof DefineCommand) {
             return DDL;
         }
-        if (prepared instanceof org.h2.command.dml.ScriptCommand) {
+        if (prepared instanceof ScriptCommand) {
             // SCRIPT commits the session's transaction (held writes would become local, unreplicated
             // commits) and can write files on the node.
             return OTHER;
@@ -43,9 +46,9 @@ public enum StatementKind {
             };
         }
         if (prepared.isQuery()) {
-            return prepared instanceof org.h2.command.query.Query q && q.getForUpdate() != null ? LOCKING_QUERY : QUERY;
+            return prepared instanceof Query q && q.getForUpdate() != null ? LOCKING_QUERY : QUERY;
         }
         // Only data changes count as DML: H2 calls other things transactional too (BACKUP, for one).
-        return prepared instanceof org.h2.command.dml.DataChangeStatement ? DML : OTHER;
+        return prepared instanceof DataChangeStatement ? DML : OTHER;
     }
 }

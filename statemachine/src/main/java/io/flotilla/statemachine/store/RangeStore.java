@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.h2.api.ErrorCode;
 
 /**
  * The directory and H2 database of one range replica.
@@ -364,7 +365,7 @@ public final class RangeStore implements AutoCloseable {
             }
         } catch (SQLException failure) {
             // Shutting down immediately may break the very connection that asked for it.
-            if (!immediately || failure.getErrorCode() != org.h2.api.ErrorCode.DATABASE_CALLED_AT_SHUTDOWN) {
+            if (!immediately || failure.getErrorCode() != ErrorCode.DATABASE_CALLED_AT_SHUTDOWN) {
                 failures.add(failure);
             }
         }

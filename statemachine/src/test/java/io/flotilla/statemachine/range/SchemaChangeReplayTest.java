@@ -34,6 +34,7 @@ class SchemaChangeReplayTest {
             s.execute("CREATE SCHEMA FLOTILLA");
         }
         SchemaVersions.ensure(apply);
+        TableIds.ensure(apply);
         apply.setAutoCommit(false);
         changes = new SchemaChanges(1, new ChangeCapture(1 << 20), new HeldTransactions(1, new byte[8]));
     }

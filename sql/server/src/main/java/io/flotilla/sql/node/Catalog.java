@@ -1,6 +1,7 @@
 package io.flotilla.sql.node;
 
 import io.flotilla.statemachine.range.RangeReplica;
+import io.flotilla.statemachine.range.TableName;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,5 +1,6 @@
 package io.flotilla.sql.node;
 
+import io.flotilla.statemachine.range.TableName;
 import java.util.Objects;
 
 /**
@@ -36,8 +37,8 @@ public record KeySpan(String start, String end) {
     }
 
     /** The first key of a table: every row of it is keyed from here on, before any other table's. */
-    public static String tableStart(String schema, String table) {
-        return TABLES + escape(schema) + "/" + escape(table) + "/";
+    public static String tableStart(TableName table) {
+        return TABLES + escape(table.schema()) + "/" + escape(table.table()) + "/";
     }
 
     private static String escape(String name) {

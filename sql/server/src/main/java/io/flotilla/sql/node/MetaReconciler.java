@@ -5,6 +5,7 @@ import io.flotilla.statemachine.range.Outcome;
 import io.flotilla.statemachine.range.RangeReplica;
 import io.flotilla.statemachine.range.RangeSession;
 import io.flotilla.statemachine.range.SqlStates;
+import io.flotilla.statemachine.range.TableName;
 
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -178,7 +179,7 @@ final class MetaReconciler implements AutoCloseable {
     /** The data range whose span holds the table's first key; {@code otherwise} if none does. */
     private static long holder(Iterable<RangeDescriptor> ranges, TableName table, long otherwise) {
         for (RangeDescriptor d : ranges) {
-            if (d.holdsData() && d.span().contains(table.firstKey())) {
+            if (d.holdsData() && d.span().contains(KeySpan.tableStart(table))) {
                 return d.range();
             }
         }

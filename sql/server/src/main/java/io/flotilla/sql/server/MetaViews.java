@@ -2,7 +2,7 @@ package io.flotilla.sql.server;
 
 import io.flotilla.sql.node.Node;
 import io.flotilla.sql.node.RangeDescriptor;
-import io.flotilla.sql.node.TableName;
+import io.flotilla.statemachine.range.TableName;
 import org.h2.tools.SimpleResultSet;
 
 import java.sql.Connection;

@@ -1,5 +1,7 @@
 package io.flotilla.sql.node;
 
+import io.flotilla.statemachine.range.TableName;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.SortedSet;
@@ -41,18 +43,18 @@ class RangeDescriptorTest {
     @Test
     void theInitialSpansTileTheKeySpaceAndEachTableHasAContiguousPrefixOfItsOwn() {
         RangeDescriptor meta = RangeDescriptor.initial(Node.META_RANGE, ids(1), ids(), 0);
-        String table = new TableName("PUBLIC", "ORDERS").firstKey();
+        String table = KeySpan.tableStart(new TableName("PUBLIC", "ORDERS"));
         assertTrue(DATA.span().contains(table));
         assertFalse(meta.span().contains(table));
         assertTrue(meta.span().contains("/meta/NODES/1"));
         assertFalse(DATA.span().contains("/meta/NODES/1"));
         assertEquals(meta.span().end(), DATA.span().start(), "no gap between the two ranges");
 
-        String slashInTable = new TableName("S", "A/B").firstKey();
-        String slashInSchema = new TableName("S/A", "B").firstKey();
+        String slashInTable = KeySpan.tableStart(new TableName("S", "A/B"));
+        String slashInSchema = KeySpan.tableStart(new TableName("S/A", "B"));
         assertNotEquals(slashInTable, slashInSchema);
         assertFalse(slashInTable.startsWith(slashInSchema) || slashInSchema.startsWith(slashInTable));
-        assertFalse(new TableName("S", "AB").firstKey().startsWith(new TableName("S", "A").firstKey()),
+        assertFalse(KeySpan.tableStart(new TableName("S", "AB")).startsWith(KeySpan.tableStart(new TableName("S", "A"))),
                 "one table's keys never fall among another's");
 
         assertThrows(IllegalArgumentException.class, () -> new KeySpan("/table/b", "/table/a"));

@@ -1,4 +1,4 @@
-package io.flotilla.sql.node;
+package io.flotilla.statemachine.range;
 
 import java.util.Comparator;
 import java.util.Objects;
@@ -14,9 +14,9 @@ public record TableName(String schema, String table) implements Comparable<Table
         Objects.requireNonNull(table, "table");
     }
 
-    /** The table's first key: the range whose span holds it holds the table. */
-    public String firstKey() {
-        return KeySpan.tableStart(schema, table);
+    /** Schema-qualified and quoted, as H2's {@code SCRIPT} writes it: ready to go into SQL. */
+    public String quoted() {
+        return ReplicatedTables.qualified(schema, table);
     }
 
     @Override
