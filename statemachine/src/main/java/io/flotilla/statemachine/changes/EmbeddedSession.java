@@ -27,6 +27,10 @@ public final class EmbeddedSession {
             throw new SQLException("not an H2 connection: " + connection.getClass().getName(), "0A000");
         }
         Session session = jdbc.getSession();
+        if (session == null) {
+            // H2 drops the session when the connection closes (a range session ended under it).
+            throw new SQLException("the connection is closed", "08003");
+        }
         if (!(session instanceof SessionLocal)) {
             throw new SQLException("not an embedded H2 connection (remote session "
                     + session.getClass().getName() + ")", "0A000");
