@@ -1,8 +1,8 @@
 package io.flotilla.sql.server;
 
-import io.flotilla.sql.node.Node;
 import io.flotilla.sql.node.Waits;
 import io.flotilla.statemachine.range.Outcome;
+import io.flotilla.statemachine.range.RangeReplica;
 import io.flotilla.statemachine.range.SqlStates;
 
 import java.sql.SQLException;
@@ -40,18 +40,21 @@ final class CommitWait {
     static final long TIMEOUT_SECONDS = 30;
     private static final long TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
 
-    private final Node node;
+    private final RangeReplica replica;
     private final Waits waits;
+    private final long electionTimeoutNanos;
     private final Abandon abandon;
 
     /**
+     * @param replica the replica the writes were proposed on
      * @param abandon run when the wait ends without an outcome: the proposed transaction keeps the
      *        range session's connection until its entry applies, so the session's next statement
      *        must start on a new one
      */
-    CommitWait(Node node, Abandon abandon) {
-        this.node = node;
-        this.waits = node.environment().waits();
+    CommitWait(RangeReplica replica, Waits waits, long electionTimeoutNanos, Abandon abandon) {
+        this.replica = replica;
+        this.waits = waits;
+        this.electionTimeoutNanos = electionTimeoutNanos;
         this.abandon = abandon;
     }
 
@@ -63,7 +66,7 @@ final class CommitWait {
     Outcome await(CompletableFuture<Outcome> pending, IfLeadershipLost ifLost, FailoverBudget budget)
             throws SQLException {
         long deadline = waits.nanoTime() + TIMEOUT_NANOS;
-        long grace = node.config().electionTimeout().toNanos();
+        long grace = electionTimeoutNanos;
         long notLeadingSince = Long.MIN_VALUE;
         try {
             while (true) {
@@ -75,7 +78,7 @@ final class CommitWait {
                 try {
                     o = waits.await(pending, Math.min(left, grace / 4));
                 } catch (TimeoutException slice) {
-                    if (node.replica(Node.DATA_RANGE).serving()) {
+                    if (replica.serving()) {
                         notLeadingSince = Long.MIN_VALUE;
                     } else {
                         if (notLeadingSince == Long.MIN_VALUE) {
@@ -109,8 +112,8 @@ final class CommitWait {
         }
     }
 
-    private static SQLException leadershipLost(IfLeadershipLost ifLost) {
-        String what = "range " + Node.DATA_RANGE + ": this replica stopped leading while the write was in flight";
+    private SQLException leadershipLost(IfLeadershipLost ifLost) {
+        String what = "range " + replica.range() + ": this replica stopped leading while the write was in flight";
         return ifLost == IfLeadershipLost.RESEND_ELSEWHERE
                 ? new SQLException(what + ", and cannot tell its outcome: resend it under the same session sequence "
                         + "to the leader", SqlStates.OUTCOME_AT_LEADER)

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A client session's route to the data range's leader when this node does not lead it: one
+ * A client session's route to a range's leader when this node does not lead it: one
  * connection to the leader's client port, under the client's own session id (so exactly-once
  * works end to end). Once used, the session keeps it — an open transaction or cursor lives there —
  * until it breaks or the leader says it no longer leads; then an auto-commit statement, which
@@ -43,6 +43,8 @@ final class Forwarder implements AutoCloseable {
     private static final long PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final Node node;
+    /** The range whose leader this session's forwarded requests go to. */
+    private final long range;
     private final Waits waits;
     private final PeerLinks peers;
     private final long routeDeadlineNanos;
@@ -55,8 +57,9 @@ final class Forwarder implements AutoCloseable {
 
     private final SessionSettings settings;
 
-    Forwarder(Node node, SessionSettings settings) {
+    Forwarder(Node node, long range, SessionSettings settings) {
         this.node = node;
+        this.range = range;
         this.waits = node.environment().waits();
         this.peers = node.environment().peers();
         this.routeDeadlineNanos = node.config().electionTimeout().toNanos() * ROUTE_DEADLINE_ELECTIONS;
@@ -156,7 +159,7 @@ final class Forwarder implements AutoCloseable {
                 // Anything else (a read, a write never sent): the range is unavailable from here,
                 // which the client retries elsewhere; a broken link's own 08006 would end its call.
                 return error(request, maybeApplied ? SqlStates.OUTCOME_AT_LEADER : SqlStates.UNAVAILABLE,
-                        "range " + Node.DATA_RANGE + " answered nothing this node could use " + bound + ": "
+                        "range " + range + " answered nothing this node could use " + bound + ": "
                                 + failure.getMessage());
             }
             pause(deadline);
@@ -191,7 +194,7 @@ final class Forwarder implements AutoCloseable {
         while (true) {
             long leader = leader();
             if (leader == node.id()) {
-                throw new LeadingHere();
+                throw new LeadingHere(range);
             }
             Optional<InetSocketAddress> known = leader == 0 ? Optional.empty() : node.sqlAddressOf(leader);
             if (known.isPresent()) {
@@ -210,7 +213,7 @@ final class Forwarder implements AutoCloseable {
                 return opened;
             }
             if (waits.nanoTime() - deadline >= 0) {
-                throw new SQLException("range " + Node.DATA_RANGE + " has no leader this node can reach",
+                throw new SQLException("range " + range + " has no leader this node can reach",
                         SqlStates.UNAVAILABLE);
             }
             pause(deadline);
@@ -231,9 +234,9 @@ final class Forwarder implements AutoCloseable {
 
     private long leader() throws SQLException {
         try {
-            return waits.await(node.host().inspect(Node.DATA_RANGE, r -> r.leader()), LEADER_QUERY_TIMEOUT_NANOS);
+            return waits.await(node.host().inspect(range, r -> r.leader()), LEADER_QUERY_TIMEOUT_NANOS);
         } catch (ExecutionException | TimeoutException e) {
-            throw new SQLException("range " + Node.DATA_RANGE + " is unavailable here: " + e, SqlStates.UNAVAILABLE, e);
+            throw new SQLException("range " + range + " is unavailable here: " + e, SqlStates.UNAVAILABLE, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SQLException("interrupted", SqlStates.UNAVAILABLE, e);
@@ -259,8 +262,8 @@ final class Forwarder implements AutoCloseable {
 
     /** The route leads back here: this node has just become the leader. */
     private static final class LeadingHere extends SQLException {
-        LeadingHere() {
-            super("range " + Node.DATA_RANGE + ": this node has just become its leader and serves in a moment",
+        LeadingHere(long range) {
+            super("range " + range + ": this node has just become its leader and serves in a moment",
                     SqlStates.NOT_LEADER);
         }
     }

@@ -1,0 +1,576 @@
+package io.flotilla.sql.server;
+
+import io.flotilla.protocol.Consistency;
+import io.flotilla.protocol.Execute;
+import io.flotilla.protocol.ExecuteResult;
+import io.flotilla.protocol.Lsn;
+import io.flotilla.protocol.Parameter;
+import io.flotilla.protocol.ParameterSet;
+import io.flotilla.protocol.Prepared;
+import io.flotilla.protocol.RowBatch;
+import io.flotilla.protocol.SessionSetting;
+import io.flotilla.protocol.UpdateCount;
+import io.flotilla.protocol.Value;
+import io.flotilla.sql.node.Waits;
+import io.flotilla.statemachine.range.LeadershipChangedException;
+import io.flotilla.statemachine.range.Outcome;
+import io.flotilla.statemachine.range.RangeReplica;
+import io.flotilla.statemachine.range.RangeSession;
+import io.flotilla.statemachine.range.SqlStates;
+import io.flotilla.statemachine.range.StatementKind;
+
+import java.sql.Connection;
+import java.sql.ParameterMetaData;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import static io.flotilla.sql.server.CommitWait.IfLeadershipLost.OUTCOME_UNKNOWN;
+import static io.flotilla.sql.server.CommitWait.IfLeadershipLost.RESEND_ELSEWHERE;
+
+/**
+ * A client session's statements on this node's replica of one range: where the replica leads, in
+ * the session's held transaction ({@link RangeSession}); where it does not, reads a follower may
+ * serve, on a read-only connection of their own. Owns what they leave open between requests: the
+ * range session, its parsed statements, the cursors, a follower read's connection.
+ */
+final class RangeStatements implements AutoCloseable {
+
+    /** How long a leadership check (a lease read or a ReadIndex round) may take. */
+    private static final long LEADERSHIP_CHECK_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(CommitWait.TIMEOUT_SECONDS);
+    private static final int DEFAULT_FETCH = 1000;
+
+    private final RangeReplica replica;
+    private final Waits waits;
+    /** Confirms this replica still leads: a lease read or a ReadIndex round on the range's group. */
+    private final Leadership leadership;
+    private final CommitWait commits;
+    private final SessionSettings settings;
+    private byte[] sessionId;
+    private long sessionStartedMillis;
+    private boolean readOnly;
+    private RangeSession local;
+    private final Map<Long, Cursor> cursors = new HashMap<>();
+    private long cursorIds;
+    /** A follower read's own connection, open while its cursor is. */
+    private Connection followerRead;
+    /** Statements kept parsed on the range session's connection. */
+    private StatementCache statements;
+    private volatile Statement running;
+    /** The current request's: bounds its waits on the cluster. */
+    private FailoverBudget budget = FailoverBudget.NONE;
+
+    /** How this replica learns, on its group's thread, that it still leads. */
+    interface Leadership {
+        CompletableFuture<Boolean> confirm();
+    }
+
+    RangeStatements(RangeReplica replica, Waits waits, Leadership leadership, long electionTimeoutNanos,
+                    SessionSettings settings) {
+        this.replica = replica;
+        this.waits = waits;
+        this.leadership = leadership;
+        this.commits = new CommitWait(replica, waits, electionTimeoutNanos, this::closeLocal);
+        this.settings = settings;
+    }
+
+    void identify(byte[] sessionId, long startedMillis, boolean readOnly) {
+        this.sessionId = sessionId;
+        this.sessionStartedMillis = startedMillis;
+        this.readOnly = readOnly;
+    }
+
+    void budget(FailoverBudget budget) {
+        this.budget = budget;
+    }
+
+    RangeReplica replica() {
+        return replica;
+    }
+
+    /** Whether a transaction is open in this replica's range session. */
+    boolean inTransaction() {
+        return local != null && local.inTransaction();
+    }
+
+    /** Cancels the statement running here, if any; false when none runs. */
+    boolean cancelRunning() throws SQLException {
+        Statement s = running;
+        if (s == null) {
+            return false;
+        }
+        s.cancel();
+        return true;
+    }
+
+    /** How the statement must travel; parses it in the session's range session. */
+    StatementKind classify(String sql) throws SQLException {
+        return session().classify(sql);
+    }
+
+    private RangeSession session() throws SQLException {
+        if (local == null) {
+            RangeSession opened = replica.session(sessionId, sessionStartedMillis);
+            try {
+                settings.applyTo(opened);
+            } catch (SQLException e) {
+                opened.close();
+                throw e;
+            }
+            local = opened;
+        }
+        return local;
+    }
+
+    /** Runs a statement here: as the range's leader, or, for {@code asFollower}, as a follower read. */
+    ExecuteResult execute(Execute e, boolean asFollower) throws SQLException {
+        try {
+            return asFollower ? followerQuery(e) : executeStatement(e);
+        } catch (SQLException failure) {
+            if (e.getAutoCommit() && local != null && local.inTransaction()) {
+                // An auto-commit statement that failed leaves nothing behind: its transaction ends with it.
+                closeAllCursors();
+                local.rollback();
+            }
+            if (e.getAutoCommit() && failure instanceof LeadershipChangedException) {
+                // Nothing of it was applied, and it is the statement's own transaction: the driver
+                // sends it again (under its sequence) to the new leader, and the application never
+                // hears of the leader change. Only a transaction it holds open must hear (40001).
+                throw new SQLException("range " + replica.range() + ": leadership moved while the statement ran, "
+                        + "and nothing of it was applied (" + failure.getMessage() + ")", SqlStates.NOT_LEADER, failure);
+            }
+            throw failure;
+        }
+    }
+
+    private ExecuteResult executeStatement(Execute e) throws SQLException {
+        String sql = e.getSql();
+        RangeSession s = session();
+        StatementKind kind = s.classify(sql);
+        if (readOnly && kind != StatementKind.QUERY && kind != StatementKind.TRANSACTION) {
+            throw new SQLException("the connection is read-only", "25006");
+        }
+        closeAllCursors();
+        boolean write = kind == StatementKind.DML || kind == StatementKind.DDL;
+        if (write && e.getAutoCommit() && e.getSequence() > 0 && !s.inTransaction()) {
+            // A retry of an auto-commit write gets the first attempt's answer; running the statement
+            // again could fail (a duplicate key) or do something else entirely.
+            Optional<Outcome> answered = s.answered(e.getSequence());
+            if (answered.isPresent()) {
+                return retried(answered.get());
+            }
+        }
+        try {
+            return run(kind, e, s, sql);
+        } catch (SQLException failure) {
+            if (write && e.getAutoCommit() && e.getSequence() > 0) {
+                // The first attempt may have committed while this one ran into its effects.
+                s.rollback();
+                Optional<Outcome> answered = s.answered(e.getSequence());
+                if (answered.isPresent()) {
+                    return retried(answered.get());
+                }
+            }
+            throw failure;
+        }
+    }
+
+    private ExecuteResult retried(Outcome outcome) throws SQLException {
+        if (outcome instanceof Outcome.Refused r) {
+            throw r.toException();
+        }
+        Outcome.Applied a = (Outcome.Applied) outcome;
+        return ExecuteResult.newBuilder().setUpdate(UpdateCount.newBuilder().setCount(a.updateCount()))
+                .setLsn(lsn(a)).build();
+    }
+
+    private ExecuteResult run(StatementKind kind, Execute e, RangeSession s, String sql) throws SQLException {
+        return switch (kind) {
+            case DDL -> {
+                closeAllCursors();
+                Outcome o = commits.await(s.schemaChange(sql, e.getSequence()), RESEND_ELSEWHERE, budget);
+                yield ExecuteResult.newBuilder().setUpdate(UpdateCount.newBuilder().setCount(0)).setLsn(lsn(o)).build();
+            }
+            case TRANSACTION -> transactionStatement(sql, e);
+            case OTHER -> sessionSetting(sql);
+            case QUERY, LOCKING_QUERY -> query(e, s);
+            case DML -> update(e, s);
+        };
+    }
+
+    private ExecuteResult query(Execute e, RangeSession s) throws SQLException {
+        confirmLeadershipFor(e, s);
+        RowBatch.Builder first = s.run(c -> {
+            StatementCache cache = statements(c);
+            PreparedStatement ps = prepare(cache, e);
+            running = ps;
+            try {
+                ResultSet rs;
+                try {
+                    rs = ps.executeQuery();
+                } catch (SQLException failure) {
+                    ps.close();
+                    throw failure;
+                }
+                Cursor cursor = new Cursor(++cursorIds, rs, () -> cache.give(e.getSql(), ps));
+                cursors.put(cursor.id, cursor);
+                return cursor.page(Cursor.columns(rs.getMetaData()), fetchSize(e.getFetchSize()));
+            } finally {
+                running = null;
+            }
+        });
+        Lsn at = Lsn.newBuilder().setRange(replica.range()).setIndex(replica.applied()).build();
+        if (first.getLast()) {
+            cursors.remove(first.getCursor());
+            if (e.getAutoCommit()) {
+                at = lsn(commits.await(s.commit(e.getSequence()), RESEND_ELSEWHERE, budget), at);
+            }
+        }
+        return ExecuteResult.newBuilder().setRows(first).setLsn(at).build();
+    }
+
+    /**
+     * Before an auto-commit statement that reads (a query, or DML: one that changes no row proposes
+     * nothing, and its answer — a count of 0, a compare-and-set that did not swap — is then a read),
+     * confirms that this replica still leads: a deposed leader that has not noticed yet (it steps
+     * down only after an election timeout without a quorum) would answer from stale rows. A bounded
+     * read is confirmed as well, as such a leader may be further behind than the bound. Under the
+     * lease this is a check on the group's thread, no round trip. (The whole-stack simulator's
+     * register workload found DML answered from a deposed leader's rows.)
+     */
+    private void confirmLeadershipFor(Execute e, RangeSession s) throws SQLException {
+        if (e.getAutoCommit() && !s.inTransaction()
+                && (e.getConsistency().getLevel() == Consistency.Level.LINEARIZABLE
+                    || e.getConsistency().getLevel() == Consistency.Level.BOUNDED)) {
+            confirmLeadership();
+        }
+    }
+
+    /** A lease read (or a ReadIndex round): this replica still leads, and has applied everything committed before. */
+    private void confirmLeadership() throws SQLException {
+        try {
+            // A wait on the cluster (a leader cut off cannot confirm until CheckQuorum deposes it):
+            // bounded by the client's budget too, so that the client hears 08F01 in time to go elsewhere.
+            long timeout = Math.max(TimeUnit.MILLISECONDS.toNanos(1),
+                    budget.deadlineWithin(LEADERSHIP_CHECK_TIMEOUT_NANOS, waits) - waits.nanoTime());
+            waits.await(leadership.confirm(), timeout);
+        } catch (ExecutionException | TimeoutException ex) {
+            throw new SQLException("range " + replica.range() + ": this replica could not confirm it leads: " + ex,
+                    SqlStates.NOT_LEADER, ex);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted", SqlStates.UNAVAILABLE, ex);
+        }
+    }
+
+    private ExecuteResult update(Execute e, RangeSession s) throws SQLException {
+        confirmLeadershipFor(e, s);
+        UpdateCount.Builder result = s.run(c -> {
+            UpdateCount.Builder u = UpdateCount.newBuilder();
+            boolean keys = e.getGeneratedKeys().getWanted();
+            StatementCache cache = statements(c);
+            PreparedStatement ps = keys
+                    ? (e.getGeneratedKeys().getColumnNamesCount() > 0
+                        ? c.prepareStatement(e.getSql(), e.getGeneratedKeys().getColumnNamesList().toArray(new String[0]))
+                        : c.prepareStatement(e.getSql(), Statement.RETURN_GENERATED_KEYS))
+                    : cache.take(e.getSql());
+            boolean done = false;
+            try {
+                running = ps;
+                if (e.getTimeoutMillis() > 0) {
+                    ps.setQueryTimeout(Math.max(1, e.getTimeoutMillis() / 1000));
+                }
+                if (e.getBatchCount() > 0) {
+                    for (ParameterSet set : e.getBatchList()) {
+                        bind(ps, set.getValuesList());
+                        ps.addBatch();
+                    }
+                    long total = 0;
+                    for (long n : ps.executeLargeBatch()) {
+                        u.addBatchCounts(n);
+                        total += Math.max(0, n);
+                    }
+                    u.setCount(total);
+                } else {
+                    bind(ps, e.getParametersList());
+                    u.setCount(ps.executeLargeUpdate());
+                }
+                if (keys) {
+                    try (ResultSet rs = ps.getGeneratedKeys()) {
+                        Cursor all = new Cursor(0, ps, rs);
+                        u.setGeneratedKeys(all.page(Cursor.columns(rs.getMetaData()), Integer.MAX_VALUE));
+                    }
+                }
+                done = true;
+                return u;
+            } finally {
+                running = null;
+                if (done && !keys) {
+                    cache.give(e.getSql(), ps);
+                } else {
+                    ps.close();
+                }
+            }
+        });
+        ExecuteResult.Builder out = ExecuteResult.newBuilder().setUpdate(result);
+        if (e.getAutoCommit()) {
+            out.setLsn(lsn(commits.await(s.commit(e.getSequence(), result.getCount()), RESEND_ELSEWHERE, budget)));
+        }
+        return out.build();
+    }
+
+    private ExecuteResult transactionStatement(String sql, Execute e) throws SQLException {
+        String word = sql.trim().split("\\s+")[0].toUpperCase(Locale.ROOT);
+        if (word.equals("COMMIT")) {
+            return ExecuteResult.newBuilder().setUpdate(UpdateCount.newBuilder()).setLsn(commit(e.getSequence())).build();
+        }
+        if (word.equals("ROLLBACK") && !sql.toUpperCase(Locale.ROOT).contains(" TO ")) {
+            rollback("");
+            return ExecuteResult.newBuilder().setUpdate(UpdateCount.newBuilder()).build();
+        }
+        // SAVEPOINT, ROLLBACK TO SAVEPOINT, RELEASE SAVEPOINT: inside the held transaction.
+        session().run(c -> {
+            try (Statement st = c.createStatement()) {
+                st.execute(sql);
+            }
+            return null;
+        });
+        return ExecuteResult.newBuilder().setUpdate(UpdateCount.newBuilder()).build();
+    }
+
+    /** The few SET statements that only change this session; anything else could change the node. */
+    private ExecuteResult sessionSetting(String sql) throws SQLException {
+        SessionSetting kind = SessionSetting.of(sql).orElseThrow(() ->
+                new SQLException("not supported on a replicated database: " + sql, SqlStates.NOT_SUPPORTED));
+        // Kept before it is applied: a range session opened for it replays this setting, not the one
+        // it replaces (which may no longer apply: SET SCHEMA PUBLIC after the old schema was dropped).
+        Optional<String> replaced = settings.made(sql);
+        try {
+            if (kind == SessionSetting.ISOLATION) {
+                session().setIsolation(SessionSettings.isolationOf(sql));
+            } else {
+                session().setting(sql);
+            }
+        } catch (SQLException e) {
+            settings.undo(kind, replaced);
+            throw e;
+        }
+        return ExecuteResult.newBuilder().setUpdate(UpdateCount.newBuilder()).build();
+    }
+
+    /** A read served by this (follower or learner) replica, on a read-only connection of its own. */
+    private ExecuteResult followerQuery(Execute e) throws SQLException {
+        closeAllCursors();
+        followerRead = replica.store().connect();
+        followerRead.setReadOnly(true);
+        settings.applyTo(followerRead);
+        PreparedStatement ps = followerRead.prepareStatement(e.getSql());
+        try {
+            configure(ps, e);
+        } catch (SQLException | RuntimeException ex) {
+            ps.close();
+            throw ex;
+        }
+        running = ps;
+        try {
+            ResultSet rs = ps.executeQuery();
+            Cursor cursor = new Cursor(++cursorIds, ps, rs);
+            cursors.put(cursor.id, cursor);
+            RowBatch.Builder first = cursor.page(Cursor.columns(rs.getMetaData()), fetchSize(e.getFetchSize()));
+            if (first.getLast()) {
+                closeAllCursors();
+            }
+            return ExecuteResult.newBuilder().setRows(first)
+                    .setLsn(Lsn.newBuilder().setRange(replica.range()).setIndex(replica.applied())).build();
+        } finally {
+            running = null;
+        }
+    }
+
+    RowBatch fetch(long id, int size) throws SQLException {
+        Cursor cursor = cursors.get(id);
+        if (cursor == null) {
+            throw new SQLException("no open cursor " + id, "24000");
+        }
+        RowBatch.Builder page = followerRead != null ? cursor.page(RowBatch.newBuilder(), fetchSize(size))
+                : session().run(c -> cursor.page(RowBatch.newBuilder(), fetchSize(size)));
+        if (page.getLast()) {
+            cursors.remove(id);
+            if (followerRead != null && cursors.isEmpty()) {
+                closeAllCursors();
+            }
+        }
+        return page.build();
+    }
+
+    void closeCursor(long id) throws SQLException {
+        Cursor cursor = cursors.remove(id);
+        if (cursor != null) {
+            cursor.close();
+        }
+        if (followerRead != null && cursors.isEmpty()) {
+            closeAllCursors();
+        }
+    }
+
+    private void closeAllCursors() throws SQLException {
+        for (Cursor c : cursors.values()) {
+            c.close();
+        }
+        cursors.clear();
+        if (followerRead != null) {
+            followerRead.close();
+            followerRead = null;
+        }
+    }
+
+    Lsn commit(long sequence) throws SQLException {
+        closeAllCursors();
+        if (local == null) {
+            return Lsn.newBuilder().setRange(replica.range()).build();
+        }
+        return lsn(commits.await(local.commit(sequence), OUTCOME_UNKNOWN, budget));
+    }
+
+    void rollback(String savepoint) throws SQLException {
+        if (!savepoint.isEmpty()) {
+            session().run(c -> {
+                try (Statement st = c.createStatement()) {
+                    st.execute("ROLLBACK TO SAVEPOINT " + savepoint);
+                }
+                return null;
+            });
+            return;
+        }
+        closeAllCursors();
+        if (local != null) {
+            local.rollback();
+        }
+    }
+
+    /** Ends the range session (an open transaction rolls back) and everything it left open. */
+    void closeLocal() throws SQLException {
+        closeAllCursors();
+        if (statements != null) {
+            statements.close();
+            statements = null;
+        }
+        if (local != null) {
+            local.close();
+            local = null;
+        }
+    }
+
+    @Override
+    public void close() throws SQLException {
+        closeLocal();
+    }
+
+    /**
+     * What a statement returns and takes, without running it; parsed on the session's connection
+     * (in its schema) and kept there for its executions. Refused as Execute would refuse it.
+     */
+    Prepared describe(String sql) throws SQLException {
+        RangeSession s = session();
+        s.classify(sql);
+        return s.withoutTransaction(c -> {
+            StatementCache cache = statements(c);
+            PreparedStatement ps = cache.take(sql);
+            try {
+                Prepared.Builder out = Prepared.newBuilder();
+                try {
+                    ResultSetMetaData md = ps.getMetaData();
+                    if (md != null) {
+                        out.addAllColumns(Cursor.columns(md).getColumnsList());
+                    }
+                } catch (SQLException columns) {
+                    // As H2 does: the columns cannot be described yet, the parameters still can.
+                    out.setColumnsError(ClientSession.error(columns));
+                }
+                ParameterMetaData pm = ps.getParameterMetaData();
+                for (int i = 1; i <= pm.getParameterCount(); i++) {
+                    out.addParameters(Parameter.newBuilder().setJdbcType(pm.getParameterType(i))
+                            .setTypeName(String.valueOf(pm.getParameterTypeName(i)))
+                            .setPrecision(pm.getPrecision(i)).setScale(pm.getScale(i))
+                            .setNullable(pm.isNullable(i))
+                            .setClassName(String.valueOf(pm.getParameterClassName(i))));
+                }
+                cache.give(sql, ps);
+                return out.build();
+            } catch (SQLException | RuntimeException failure) {
+                ps.close();
+                throw failure;
+            }
+        });
+    }
+
+    /** The statement cache of the range session's connection {@code c}, kept across its transactions. */
+    private StatementCache statements(Connection c) throws SQLException {
+        if (statements == null || !statements.isFor(c)) {
+            if (statements != null) {
+                statements.close();
+            }
+            statements = new StatementCache(c);
+        }
+        return statements;
+    }
+
+    /** A statement for the Execute, parsed once per session, with its settings and parameters. */
+    private static PreparedStatement prepare(StatementCache cache, Execute e) throws SQLException {
+        PreparedStatement ps = cache.take(e.getSql());
+        try {
+            configure(ps, e);
+            return ps;
+        } catch (SQLException | RuntimeException ex) {
+            ps.close();
+            throw ex;
+        }
+    }
+
+    private static void configure(PreparedStatement ps, Execute e) throws SQLException {
+        if (e.getMaxRows() > 0) {
+            ps.setLargeMaxRows(e.getMaxRows());
+        }
+        if (e.getTimeoutMillis() > 0) {
+            ps.setQueryTimeout(Math.max(1, e.getTimeoutMillis() / 1000));
+        }
+        ps.setFetchSize(fetchSize(e.getFetchSize()));
+        bind(ps, e.getParametersList());
+    }
+
+    private static void bind(PreparedStatement ps, List<Value> values) throws SQLException {
+        for (int i = 0; i < values.size(); i++) {
+            Object o = Values.toJava(values.get(i));
+            if (o == null) {
+                ps.setNull(i + 1, Types.NULL);
+            } else {
+                ps.setObject(i + 1, o);
+            }
+        }
+    }
+
+    private static int fetchSize(int requested) {
+        return requested > 0 ? requested : DEFAULT_FETCH;
+    }
+
+    private Lsn lsn(Outcome o) {
+        return lsn(o, Lsn.newBuilder().setRange(replica.range()).build());
+    }
+
+    private static Lsn lsn(Outcome o, Lsn otherwise) {
+        return o instanceof Outcome.Applied a ? Lsn.newBuilder().setRange(a.range()).setIndex(a.index()).build()
+                : otherwise;
+    }
+}
