@@ -23,7 +23,7 @@ import java.util.TreeMap;
  * transaction, from the tables that exist after the change: so every replica that applied the same
  * log has the same ids, and a restart or an image carries them like any replicated row.
  */
-final class TableIds {
+public final class TableIds {
 
     private TableIds() {
     }
@@ -36,7 +36,7 @@ final class TableIds {
     }
 
     /** The ids of the tables that exist. */
-    static Map<TableName, Long> live(Connection connection) throws SQLException {
+    public static Map<TableName, Long> live(Connection connection) throws SQLException {
         Map<TableName, Long> ids = new TreeMap<>();
         try (Statement s = connection.createStatement();
              ResultSet rows = s.executeQuery("SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_ID FROM FLOTILLA.TABLE_IDS "

@@ -1,6 +1,8 @@
 package io.flotilla.sql.node;
 
+import io.flotilla.statemachine.keys.KeySpan;
 import io.flotilla.statemachine.range.RangeReplica;
+import io.flotilla.statemachine.range.TableIds;
 import io.flotilla.statemachine.range.TableName;
 
 import java.sql.Connection;
@@ -9,13 +11,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Collections;
 import java.util.SortedMap;
-import java.util.SortedSet;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
- * The catalog, in table {@code CATALOG} of the meta range: which range holds each user table
- * (the one whose span holds the table's first key; today the data range holds them all).
+ * The catalog, in table {@code TABLE_PLACEMENT} of the meta range: which range holds each user
+ * table, by its table id (the range whose span holds the table's first key,
+ * {@link KeySpan#ofTable}; today the data range holds them all).
  *
  * <p>It follows DDL shortly after, not with it: a schema change commits on the data range alone,
  * and the meta range's leader then brings the catalog into line with its replica of the data range
@@ -24,9 +25,10 @@ import java.util.TreeSet;
  */
 public final class Catalog {
 
-    static final String TABLE = "CATALOG";
-    static final String CREATE = "CREATE TABLE IF NOT EXISTS " + TABLE + "(TABLE_SCHEMA VARCHAR(1000) NOT NULL, "
-            + "TABLE_NAME VARCHAR(1000) NOT NULL, RANGE_ID BIGINT NOT NULL, PRIMARY KEY (TABLE_SCHEMA, TABLE_NAME))";
+    /** Keyed by table id, so a renamed table keeps its row; the table by name before it, if any, is left unread. */
+    static final String TABLE = "TABLE_PLACEMENT";
+    static final String CREATE = "CREATE TABLE IF NOT EXISTS " + TABLE + "(TABLE_ID BIGINT PRIMARY KEY, "
+            + "TABLE_SCHEMA VARCHAR(1000) NOT NULL, TABLE_NAME VARCHAR(1000) NOT NULL, RANGE_ID BIGINT NOT NULL)";
 
     private final RangeReplica meta;
     private volatile Read cached = new Read(-1, Collections.emptySortedMap());
@@ -65,30 +67,22 @@ public final class Catalog {
         return readOnly;
     }
 
-    /** The user tables of a data range's replica: base tables outside H2's and Flotilla's own schemas. */
-    static SortedSet<TableName> tablesOf(RangeReplica data) throws SQLException {
-        SortedSet<TableName> tables = new TreeSet<>();
+    /** The user tables of a data range's replica, with their table ids. */
+    static SortedMap<TableName, Long> tablesOf(RangeReplica data) throws SQLException {
         try (Connection c = data.store().connect()) {
             c.setReadOnly(true);
-            try (PreparedStatement select = c.prepareStatement("SELECT TABLE_SCHEMA, TABLE_NAME "
-                    + "FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_TYPE = 'BASE TABLE' "
-                    + "AND TABLE_SCHEMA NOT IN ('INFORMATION_SCHEMA', 'FLOTILLA')");
-                 ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    tables.add(new TableName(rows.getString(1), rows.getString(2)));
-                }
-            }
+            return new TreeMap<>(TableIds.live(c));
         }
-        return tables;
     }
 
-    /** Records (or moves) a table, in the held transaction on the meta range's leader behind {@code c}. */
-    static void put(Connection c, TableName table, long range) throws SQLException {
+    /** Records (or moves, or renames) a table, in the held transaction on the meta range's leader behind {@code c}. */
+    static void put(Connection c, TableName table, long tableId, long range) throws SQLException {
         try (PreparedStatement merge = c.prepareStatement(
-                "MERGE INTO " + TABLE + " KEY(TABLE_SCHEMA, TABLE_NAME) VALUES (?, ?, ?)")) {
-            merge.setString(1, table.schema());
-            merge.setString(2, table.table());
-            merge.setLong(3, range);
+                "MERGE INTO " + TABLE + " KEY(TABLE_ID) VALUES (?, ?, ?, ?)")) {
+            merge.setLong(1, tableId);
+            merge.setString(2, table.schema());
+            merge.setString(3, table.table());
+            merge.setLong(4, range);
             merge.executeUpdate();
         }
     }

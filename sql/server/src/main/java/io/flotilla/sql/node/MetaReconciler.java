@@ -1,6 +1,7 @@
 package io.flotilla.sql.node;
 
 import io.flotilla.raft.core.Membership;
+import io.flotilla.statemachine.keys.KeySpan;
 import io.flotilla.statemachine.range.Outcome;
 import io.flotilla.statemachine.range.RangeReplica;
 import io.flotilla.statemachine.range.RangeSession;
@@ -137,7 +138,7 @@ final class MetaReconciler implements AutoCloseable {
             }
         }
         SortedMap<TableName, Long> placed = catalog.entries();
-        Map<TableName, Long> put = new TreeMap<>();
+        Map<TableName, Placement> put = new TreeMap<>();
         Set<TableName> removed = new TreeSet<>();
         for (RangeDescriptor d : List.copyOf(next.values())) {
             if (!d.holdsData()) {
@@ -149,15 +150,15 @@ final class MetaReconciler implements AutoCloseable {
             if (version <= d.schemaIndex()) {
                 continue;
             }
-            SortedSet<TableName> tables = Catalog.tablesOf(data);
-            for (TableName t : tables) {
-                long holder = holder(next.values(), t, d.range());
-                if (!Long.valueOf(holder).equals(placed.get(t))) {
-                    put.put(t, holder);
+            SortedMap<TableName, Long> tables = Catalog.tablesOf(data);
+            for (Map.Entry<TableName, Long> t : tables.entrySet()) {
+                long holder = holder(next.values(), t.getValue(), d.range());
+                if (!Long.valueOf(holder).equals(placed.get(t.getKey()))) {
+                    put.put(t.getKey(), new Placement(t.getValue(), holder));
                 }
             }
             for (Map.Entry<TableName, Long> e : placed.entrySet()) {
-                if (e.getValue() == d.range() && !tables.contains(e.getKey())) {
+                if (e.getValue() == d.range() && !tables.containsKey(e.getKey())) {
                     removed.add(e.getKey());
                 }
             }
@@ -176,10 +177,14 @@ final class MetaReconciler implements AutoCloseable {
         }
     }
 
+    /** A table's id and the range that holds it, as the catalog records them. */
+    private record Placement(long tableId, long range) {
+    }
+
     /** The data range whose span holds the table's first key; {@code otherwise} if none does. */
-    private static long holder(Iterable<RangeDescriptor> ranges, TableName table, long otherwise) {
+    private static long holder(Iterable<RangeDescriptor> ranges, long tableId, long otherwise) {
         for (RangeDescriptor d : ranges) {
-            if (d.holdsData() && d.span().contains(KeySpan.tableStart(table))) {
+            if (d.holdsData() && d.span().contains(KeySpan.ofTable(tableId).start())) {
                 return d.range();
             }
         }
@@ -201,7 +206,7 @@ final class MetaReconciler implements AutoCloseable {
         });
     }
 
-    private void write(List<RangeDescriptor> changed, Map<TableName, Long> put, Set<TableName> removed)
+    private void write(List<RangeDescriptor> changed, Map<TableName, Placement> put, Set<TableName> removed)
             throws SQLException {
         boolean haveDescriptors;
         boolean haveCatalog;
@@ -223,11 +228,11 @@ final class MetaReconciler implements AutoCloseable {
                 for (RangeDescriptor d : changed) {
                     RangeDescriptors.write(c, d);
                 }
-                for (Map.Entry<TableName, Long> e : put.entrySet()) {
-                    Catalog.put(c, e.getKey(), e.getValue());
-                }
                 for (TableName t : removed) {
                     Catalog.remove(c, t);
+                }
+                for (Map.Entry<TableName, Placement> e : put.entrySet()) {
+                    Catalog.put(c, e.getKey(), e.getValue().tableId(), e.getValue().range());
                 }
                 return null;
             });

@@ -1,5 +1,7 @@
 package io.flotilla.sql.node;
 
+import io.flotilla.statemachine.keys.KeySpan;
+
 import java.util.Collections;
 import java.util.SortedSet;
 import java.util.TreeSet;

@@ -1,5 +1,8 @@
 package io.flotilla.sql.node;
 
+import io.flotilla.statemachine.keys.Key;
+import io.flotilla.statemachine.keys.KeySpan;
+
 import io.flotilla.statemachine.range.RangeReplica;
 
 import java.sql.Connection;
@@ -14,15 +17,16 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The range descriptors, in table {@code RANGE_DESCRIPTORS} of the meta range: one row per range
+ * The range descriptors, in table {@code DESCRIPTORS} of the meta range: one row per range
  * (see {@link RangeDescriptor}), members as comma-separated node ids. Only the meta range's leader
  * writes them ({@link MetaReconciler}); reads come from this node's replica and may be stale.
  */
 public final class RangeDescriptors {
 
-    static final String TABLE = "RANGE_DESCRIPTORS";
+    /** Spans as byte keys ({@link KeySpan}); the table of string spans before it, if any, is left unread. */
+    static final String TABLE = "DESCRIPTORS";
     static final String CREATE = "CREATE TABLE IF NOT EXISTS " + TABLE + "(RANGE_ID BIGINT PRIMARY KEY, "
-            + "NAME VARCHAR(20) NOT NULL, START_KEY VARCHAR(4096) NOT NULL, END_KEY VARCHAR(4096), "
+            + "NAME VARCHAR(20) NOT NULL, START_KEY VARBINARY(4096) NOT NULL, END_KEY VARBINARY(4096), "
             + "GENERATION BIGINT NOT NULL, VOTERS VARCHAR(4096) NOT NULL, LEARNERS VARCHAR(4096) NOT NULL, "
             + "MEMBERSHIP_INDEX BIGINT NOT NULL, SCHEMA_INDEX BIGINT NOT NULL)";
 
@@ -74,8 +78,8 @@ public final class RangeDescriptors {
                 "MERGE INTO " + TABLE + " KEY(RANGE_ID) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             merge.setLong(1, d.range());
             merge.setString(2, d.name());
-            merge.setString(3, d.span().start());
-            merge.setString(4, d.span().end());
+            merge.setBytes(3, d.span().start().toByteArray());
+            merge.setBytes(4, d.span().end() == null ? null : d.span().end().toByteArray());
             merge.setLong(5, d.generation());
             merge.setString(6, join(d.voters()));
             merge.setString(7, join(d.learners()));
@@ -88,7 +92,8 @@ public final class RangeDescriptors {
     private static RangeDescriptor descriptor(ResultSet row) throws SQLException {
         long range = row.getLong(1);
         try {
-            return new RangeDescriptor(range, row.getString(2), new KeySpan(row.getString(3), row.getString(4)),
+            return new RangeDescriptor(range, row.getString(2), new KeySpan(Key.of(row.getBytes(3)),
+                    row.getBytes(4) == null ? null : Key.of(row.getBytes(4))),
                     row.getLong(5), ids(row.getString(6)), ids(row.getString(7)), row.getLong(8), row.getLong(9));
         } catch (IllegalArgumentException e) {
             throw new SQLException("the descriptor of range " + range + " is unreadable: " + e.getMessage(), "XX000", e);

@@ -42,8 +42,8 @@ public final class MetaViews {
         SimpleResultSet rs = new SimpleResultSet();
         rs.addColumn("RANGE_ID", Types.BIGINT, 19, 0);
         rs.addColumn("NAME", Types.VARCHAR, 20, 0);
-        rs.addColumn("START_KEY", Types.VARCHAR, 4096, 0);
-        rs.addColumn("END_KEY", Types.VARCHAR, 4096, 0);
+        rs.addColumn("START_KEY", Types.VARBINARY, 4096, 0);
+        rs.addColumn("END_KEY", Types.VARBINARY, 4096, 0);
         rs.addColumn("GENERATION", Types.BIGINT, 19, 0);
         rs.addColumn("VOTERS", Types.VARCHAR, 4096, 0);
         rs.addColumn("LEARNERS", Types.VARCHAR, 4096, 0);
@@ -53,7 +53,8 @@ public final class MetaViews {
             return rs;
         }
         for (RangeDescriptor d : SystemViews.owner(connection).rangeDescriptors().entries().values()) {
-            rs.addRow(d.range(), d.name(), d.span().start(), d.span().end(), d.generation(), join(d.voters()),
+            rs.addRow(d.range(), d.name(), d.span().start().toByteArray(),
+                    d.span().end() == null ? null : d.span().end().toByteArray(), d.generation(), join(d.voters()),
                     join(d.learners()), d.membershipIndex(), d.schemaIndex());
         }
         return rs;

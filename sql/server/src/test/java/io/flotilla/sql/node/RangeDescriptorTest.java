@@ -1,6 +1,8 @@
 package io.flotilla.sql.node;
 
-import io.flotilla.statemachine.range.TableName;
+import io.flotilla.statemachine.keys.Key;
+import io.flotilla.statemachine.keys.KeyEncoding;
+import io.flotilla.statemachine.keys.KeySpan;
 
 import org.junit.jupiter.api.Test;
 
@@ -9,7 +11,6 @@ import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,23 +42,24 @@ class RangeDescriptorTest {
     }
 
     @Test
-    void theInitialSpansTileTheKeySpaceAndEachTableHasAContiguousPrefixOfItsOwn() {
+    void theInitialSpansTileTheKeySpaceAndEachTableHasAContiguousSpanOfItsOwn() {
         RangeDescriptor meta = RangeDescriptor.initial(Node.META_RANGE, ids(1), ids(), 0);
-        String table = KeySpan.tableStart(new TableName("PUBLIC", "ORDERS"));
+        Key table = KeySpan.ofTable(KeySpan.FIRST_TABLE_ID).start();
         assertTrue(DATA.span().contains(table));
         assertFalse(meta.span().contains(table));
-        assertTrue(meta.span().contains("/meta/NODES/1"));
-        assertFalse(DATA.span().contains("/meta/NODES/1"));
+        Key metaKey = KeyEncoding.tablePrefix(0);
+        assertTrue(meta.span().contains(metaKey), "the meta range's own keys sort before every table's");
+        assertFalse(DATA.span().contains(metaKey));
         assertEquals(meta.span().end(), DATA.span().start(), "no gap between the two ranges");
 
-        String slashInTable = KeySpan.tableStart(new TableName("S", "A/B"));
-        String slashInSchema = KeySpan.tableStart(new TableName("S/A", "B"));
-        assertNotEquals(slashInTable, slashInSchema);
-        assertFalse(slashInTable.startsWith(slashInSchema) || slashInSchema.startsWith(slashInTable));
-        assertFalse(KeySpan.tableStart(new TableName("S", "AB")).startsWith(KeySpan.tableStart(new TableName("S", "A"))),
-                "one table's keys never fall among another's");
+        for (long id : new long[] {1, 2, 255, 256, 65_536}) {
+            KeySpan span = KeySpan.ofTable(id);
+            KeySpan next = KeySpan.ofTable(id + 1);
+            assertTrue(span.end().compareTo(next.start()) <= 0, "table " + id + "'s keys end before the next table's");
+            assertTrue(DATA.span().contains(span.start()));
+        }
 
-        assertThrows(IllegalArgumentException.class, () -> new KeySpan("/table/b", "/table/a"));
+        assertThrows(IllegalArgumentException.class, () -> new KeySpan(KeySpan.ofTable(2).start(), KeySpan.ofTable(1).start()));
         assertThrows(IllegalArgumentException.class, () -> RangeDescriptor.initial(3, ids(1), ids(), 0));
     }
 
