@@ -27,10 +27,8 @@ import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -44,7 +42,7 @@ import static io.flotilla.sql.server.CommitWait.IfLeadershipLost.RESEND_ELSEWHER
  * A client session's statements on this node's replica of one range: where the replica leads, in
  * the session's held transaction ({@link RangeSession}); where it does not, reads a follower may
  * serve, on a read-only connection of their own. Owns what they leave open between requests: the
- * range session, its parsed statements, the cursors, a follower read's connection.
+ * range session, its parsed statements, the cursors ({@link Cursors}).
  */
 final class RangeStatements implements AutoCloseable {
 
@@ -62,10 +60,7 @@ final class RangeStatements implements AutoCloseable {
     private long sessionStartedMillis;
     private boolean readOnly;
     private RangeSession local;
-    private final Map<Long, Cursor> cursors = new HashMap<>();
-    private long cursorIds;
-    /** A follower read's own connection, open while its cursor is. */
-    private Connection followerRead;
+    private final Cursors cursors = new Cursors();
     /** Statements kept parsed on the range session's connection. */
     private StatementCache statements;
     private volatile Statement running;
@@ -224,8 +219,8 @@ final class RangeStatements implements AutoCloseable {
                     ps.close();
                     throw failure;
                 }
-                Cursor cursor = new Cursor(++cursorIds, rs, () -> cache.give(e.getSql(), ps));
-                cursors.put(cursor.id, cursor);
+                Cursor cursor = new Cursor(cursors.nextId(), rs, () -> cache.give(e.getSql(), ps));
+                cursors.add(cursor);
                 return cursor.page(Cursor.columns(rs.getMetaData()), fetchSize(e.getFetchSize()));
             } finally {
                 running = null;
@@ -233,7 +228,7 @@ final class RangeStatements implements AutoCloseable {
         });
         Lsn at = Lsn.newBuilder().setRange(replica.range()).setIndex(replica.applied()).build();
         if (first.getLast()) {
-            cursors.remove(first.getCursor());
+            cursors.finished(first.getCursor());
             if (e.getAutoCommit()) {
                 at = lsn(commits.await(s.commit(e.getSequence()), RESEND_ELSEWHERE, budget), at);
             }
@@ -373,7 +368,8 @@ final class RangeStatements implements AutoCloseable {
     /** A read served by this (follower or learner) replica, on a read-only connection of its own. */
     private ExecuteResult followerQuery(Execute e) throws SQLException {
         closeAllCursors();
-        followerRead = replica.store().connect();
+        Connection followerRead = replica.store().connect();
+        cursors.followerRead(followerRead);
         followerRead.setReadOnly(true);
         settings.applyTo(followerRead);
         PreparedStatement ps = followerRead.prepareStatement(e.getSql());
@@ -386,8 +382,8 @@ final class RangeStatements implements AutoCloseable {
         running = ps;
         try {
             ResultSet rs = ps.executeQuery();
-            Cursor cursor = new Cursor(++cursorIds, ps, rs);
-            cursors.put(cursor.id, cursor);
+            Cursor cursor = new Cursor(cursors.nextId(), ps, rs);
+            cursors.add(cursor);
             RowBatch.Builder first = cursor.page(Cursor.columns(rs.getMetaData()), fetchSize(e.getFetchSize()));
             if (first.getLast()) {
                 closeAllCursors();
@@ -401,39 +397,18 @@ final class RangeStatements implements AutoCloseable {
 
     RowBatch fetch(long id, int size) throws SQLException {
         Cursor cursor = cursors.get(id);
-        if (cursor == null) {
-            throw new SQLException("no open cursor " + id, "24000");
-        }
-        RowBatch.Builder page = followerRead != null ? cursor.page(RowBatch.newBuilder(), fetchSize(size))
+        RowBatch.Builder page = cursors.onFollower() ? cursor.page(RowBatch.newBuilder(), fetchSize(size))
                 : session().run(c -> cursor.page(RowBatch.newBuilder(), fetchSize(size)));
-        if (page.getLast()) {
-            cursors.remove(id);
-            if (followerRead != null && cursors.isEmpty()) {
-                closeAllCursors();
-            }
-        }
+        cursors.paged(id, page);
         return page.build();
     }
 
     void closeCursor(long id) throws SQLException {
-        Cursor cursor = cursors.remove(id);
-        if (cursor != null) {
-            cursor.close();
-        }
-        if (followerRead != null && cursors.isEmpty()) {
-            closeAllCursors();
-        }
+        cursors.close(id);
     }
 
     private void closeAllCursors() throws SQLException {
-        for (Cursor c : cursors.values()) {
-            c.close();
-        }
-        cursors.clear();
-        if (followerRead != null) {
-            followerRead.close();
-            followerRead = null;
-        }
+        cursors.close();
     }
 
     Lsn commit(long sequence) throws SQLException {
