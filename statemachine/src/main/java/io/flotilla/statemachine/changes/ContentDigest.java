@@ -60,12 +60,14 @@ public final class ContentDigest {
         for (Table table : tables) {
             digestTable(connection, table, digest);
         }
-        // The catalog's table ids are replicated content too: a replica whose keys began with other
-        // ids would place rows in other ranges.
+        // The catalog's table ids and the range's bounds are replicated content too: a replica
+        // whose keys began with other ids, or that covered other keys, would place rows elsewhere.
         Schema bookkeeping = session.getDatabase().findSchema(ReservedNames.FLOTILLA_SCHEMA);
-        Table tableIds = bookkeeping == null ? null : bookkeeping.findTableOrView(session, "TABLE_IDS");
-        if (tableIds != null) {
-            digestTable(connection, tableIds, digest);
+        for (String name : List.of("TABLE_IDS", "RANGE_BOUNDS")) {
+            Table table = bookkeeping == null ? null : bookkeeping.findTableOrView(session, name);
+            if (table != null) {
+                digestTable(connection, table, digest);
+            }
         }
         if (withSequences) {
             digestSequences(session, tables, digest);

@@ -11,6 +11,7 @@ import io.flotilla.raft.host.GroupUnavailableException;
 import io.flotilla.statemachine.changes.ChangeCapture;
 import io.flotilla.statemachine.changes.ChangeRecorder;
 import io.flotilla.statemachine.changes.RowImages;
+import io.flotilla.statemachine.keys.KeySpan;
 import io.flotilla.statemachine.store.AppliedPosition;
 import io.flotilla.statemachine.store.AppliedTable;
 import io.flotilla.statemachine.store.RangeStore;
@@ -126,6 +127,10 @@ public final class RangeReplica implements DurableStateMachine {
     private volatile Proposer proposer;
     private final HeldTransactions held;
     private final SchemaChanges schemaChanges;
+    /** What a new database records as the range's bounds (see {@link RangeBounds}). */
+    private final KeySpan initialSpan;
+    /** Read when the apply session opens: at start and after an image is installed. */
+    private volatile RangeBounds bounds;
     private final SessionOutcomes sessions;
     private volatile long term;
     private volatile boolean leader;
@@ -135,9 +140,10 @@ public final class RangeReplica implements DurableStateMachine {
     private final AppliedWaiters appliedWaiters = new AppliedWaiters();
     private volatile SchemaVersions schema;
 
-    private RangeReplica(long range, RangeStore store, Options options, LongSupplier wallClockMillis, byte[] incarnation)
-            throws SQLException {
+    private RangeReplica(long range, KeySpan initialSpan, RangeStore store, Options options,
+                         LongSupplier wallClockMillis, byte[] incarnation) throws SQLException {
         this.range = range;
+        this.initialSpan = initialSpan;
         this.store = store;
         this.options = options;
         this.wallClockMillis = wallClockMillis;
@@ -148,26 +154,32 @@ public final class RangeReplica implements DurableStateMachine {
         openApplySession();
     }
 
-    /** Opens (creating if need be) the replica kept in {@code directory}. */
-    public static RangeReplica open(long range, Path directory, Options options) throws IOException, SQLException {
+    /**
+     * Opens (creating if need be) the replica kept in {@code directory}.
+     *
+     * @param initialSpan the keys the range covers if its database is new (a range of the
+     *        cluster's initial layout; a database restored or installed keeps its own bounds)
+     */
+    public static RangeReplica open(long range, KeySpan initialSpan, Path directory, Options options)
+            throws IOException, SQLException {
         byte[] incarnation = new byte[8];
         new SecureRandom().nextBytes(incarnation);
-        return open(range, directory, options, System::currentTimeMillis, incarnation);
+        return open(range, initialSpan, directory, options, System::currentTimeMillis, incarnation);
     }
 
     /**
-     * Opens the replica as {@link #open(long, Path, Options)} does, with the wall clock its
+     * Opens the replica as {@link #open(long, KeySpan, Path, Options)} does, with the wall clock its
      * sessions and proposals are stamped with, and the bytes that make this incarnation's proposal
      * ids unique: the whole-stack simulator gives both from its seed.
      */
-    public static RangeReplica open(long range, Path directory, Options options, LongSupplier wallClockMillis,
-                                    byte[] incarnation) throws IOException, SQLException {
+    public static RangeReplica open(long range, KeySpan initialSpan, Path directory, Options options,
+                                    LongSupplier wallClockMillis, byte[] incarnation) throws IOException, SQLException {
         if (incarnation.length != 8) {
             throw new IllegalArgumentException("an incarnation is 8 bytes");
         }
         RangeStore store = RangeStore.open(directory, options.store());
         try {
-            return new RangeReplica(range, store, options, wallClockMillis, incarnation);
+            return new RangeReplica(range, initialSpan, store, options, wallClockMillis, incarnation);
         } catch (SQLException | RuntimeException e) {
             store.close();
             throw e;
@@ -179,6 +191,8 @@ public final class RangeReplica implements DurableStateMachine {
         SessionTable.ensure(apply);
         SchemaVersions.ensure(apply);
         TableIds.ensure(apply);
+        RangeBounds.ensure(apply, new RangeBounds(range, initialSpan, 1));
+        bounds = RangeBounds.read(apply, range);
         apply.setAutoCommit(false);
         if (options.has(DeliberateBug.BOOKKEEPING_UPDATED_IN_PLACE)) {
             try (Statement create = apply.createStatement()) {
@@ -195,6 +209,11 @@ public final class RangeReplica implements DurableStateMachine {
     /** Connects client sessions to the log. Until then, commits fail as unavailable. */
     public void attach(Proposer proposer) {
         this.proposer = proposer;
+    }
+
+    /** The keys this replica's range covers, and their generation, as its own database records them. */
+    public RangeBounds bounds() {
+        return bounds;
     }
 
     public long range() {

@@ -1,5 +1,7 @@
 package io.flotilla.statemachine.range;
 
+import io.flotilla.statemachine.keys.KeySpan;
+
 import io.flotilla.raft.embedded.EmbeddedCluster;
 import io.flotilla.statemachine.changes.ContentDigest;
 
@@ -46,7 +48,8 @@ final class RangeCluster implements AutoCloseable {
         try {
             byte[] incarnation = new byte[8];
             new SecureRandom().nextBytes(incarnation);
-            RangeReplica replica = RangeReplica.open(group, directory, replicaOptions, wallClockMillis, incarnation);
+            RangeReplica replica = RangeReplica.open(group, KeySpan.ALL_TABLES, directory, replicaOptions, wallClockMillis,
+                    incarnation);
             replica.attach(command -> cluster.host(node).propose(group, command));
             return replica;
         } catch (SQLException e) {

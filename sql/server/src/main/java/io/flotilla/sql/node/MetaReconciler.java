@@ -130,7 +130,9 @@ final class MetaReconciler implements AutoCloseable {
             RangeDescriptor after = before;
             if (members.isPresent()) {
                 Settled m = members.get();
-                after = before == null ? RangeDescriptor.initial(range, m.voters(), m.learners(), m.index())
+                after = before == null
+                        ? RangeDescriptor.initial(range, node.replica(range).bounds().span(), m.voters(), m.learners(),
+                                m.index())
                         : before.withMembers(m.voters(), m.learners(), m.index());
             }
             if (after != null) {

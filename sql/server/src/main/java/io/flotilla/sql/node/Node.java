@@ -7,6 +7,7 @@ import io.flotilla.raft.host.RaftHost;
 import io.flotilla.raft.node.RaftNode;
 import io.flotilla.sql.server.ClientServer;
 import io.flotilla.sql.server.SystemViews;
+import io.flotilla.statemachine.keys.KeySpan;
 import io.flotilla.statemachine.range.RangeReplica;
 
 import java.io.IOException;
@@ -182,8 +183,9 @@ public final class Node implements AutoCloseable {
         requireShippable(options, Config.of(config.nodeId()));
         byte[] incarnation = new byte[8];
         environment.random().nextBytes(incarnation);
-        RangeReplica replica = RangeReplica.open(range, dir.resolve("h2"), options, environment.wallClockMillis(),
-                incarnation);
+        KeySpan initialSpan = range == META_RANGE ? KeySpan.META : KeySpan.ALL_TABLES;
+        RangeReplica replica = RangeReplica.open(range, initialSpan, dir.resolve("h2"), options,
+                environment.wallClockMillis(), incarnation);
         replicas.put(range, replica);
         replica.attach(command -> raft.host().propose(range, command));
         Config raftConfig = Config.of(config.nodeId())

@@ -31,13 +31,17 @@ public record RangeDescriptor(long range, String name, KeySpan span, long genera
         }
     }
 
-    /** The descriptor a range of the cluster's initial layout starts with (generation 1). */
-    static RangeDescriptor initial(long range, SortedSet<Long> voters, SortedSet<Long> learners, long membershipIndex) {
+    /**
+     * The first record of a range of the cluster's initial layout, from the range's own bounds
+     * (its replica's {@code FLOTILLA.RANGE_BOUNDS}, the truth this record indexes): generation 1.
+     */
+    static RangeDescriptor initial(long range, KeySpan span, SortedSet<Long> voters, SortedSet<Long> learners,
+                                   long membershipIndex) {
         if (range == Node.META_RANGE) {
-            return new RangeDescriptor(range, META, KeySpan.META, 1, voters, learners, membershipIndex, 0);
+            return new RangeDescriptor(range, META, span, 1, voters, learners, membershipIndex, 0);
         }
         if (range == Node.DATA_RANGE) {
-            return new RangeDescriptor(range, DATA, KeySpan.ALL_TABLES, 1, voters, learners, membershipIndex, 0);
+            return new RangeDescriptor(range, DATA, span, 1, voters, learners, membershipIndex, 0);
         }
         throw new IllegalArgumentException("range " + range + " is not in the cluster's initial layout");
     }

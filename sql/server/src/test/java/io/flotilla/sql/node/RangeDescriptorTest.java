@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** How a descriptor takes new members, and how key spans place tables. */
 class RangeDescriptorTest {
 
-    private static final RangeDescriptor DATA = RangeDescriptor.initial(Node.DATA_RANGE, ids(1, 2, 3), ids(), 0);
+    private static final RangeDescriptor DATA = RangeDescriptor.initial(Node.DATA_RANGE, KeySpan.ALL_TABLES, ids(1, 2, 3), ids(), 0);
 
     @Test
     void onlyALaterMembershipEntryIsRecordedAndOnlyAChangeOfMembersMovesTheGeneration() {
@@ -43,7 +43,7 @@ class RangeDescriptorTest {
 
     @Test
     void theInitialSpansTileTheKeySpaceAndEachTableHasAContiguousSpanOfItsOwn() {
-        RangeDescriptor meta = RangeDescriptor.initial(Node.META_RANGE, ids(1), ids(), 0);
+        RangeDescriptor meta = RangeDescriptor.initial(Node.META_RANGE, KeySpan.META, ids(1), ids(), 0);
         Key table = KeySpan.ofTable(KeySpan.FIRST_TABLE_ID).start();
         assertTrue(DATA.span().contains(table));
         assertFalse(meta.span().contains(table));
@@ -60,7 +60,7 @@ class RangeDescriptorTest {
         }
 
         assertThrows(IllegalArgumentException.class, () -> new KeySpan(KeySpan.ofTable(2).start(), KeySpan.ofTable(1).start()));
-        assertThrows(IllegalArgumentException.class, () -> RangeDescriptor.initial(3, ids(1), ids(), 0));
+        assertThrows(IllegalArgumentException.class, () -> RangeDescriptor.initial(3, KeySpan.ALL_TABLES, ids(1), ids(), 0));
     }
 
     private static SortedSet<Long> ids(long... ids) {
