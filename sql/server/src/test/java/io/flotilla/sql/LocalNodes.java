@@ -11,6 +11,8 @@ import io.flotilla.sql.node.LogCompaction;
 import io.flotilla.sql.node.Node;
 import io.flotilla.sql.node.NodeConfig;
 import io.flotilla.sql.node.NodeEnvironment;
+import io.flotilla.sql.server.NodeMain;
+import io.flotilla.sql.server.ServingNode;
 
 import java.io.IOException;
 import java.net.BindException;
@@ -37,7 +39,7 @@ final class LocalNodes implements AutoCloseable {
 
     private final Path root;
     private final Map<Long, String[]> flags = new TreeMap<>();
-    private final Map<Long, Node> running = new TreeMap<>();
+    private final Map<Long, ServingNode> running = new TreeMap<>();
     private final Map<Long, Process> processes = new TreeMap<>();
     private final Map<Long, MovableClock> stalenessClocks = new TreeMap<>();
     private final boolean separateProcesses;
@@ -166,11 +168,11 @@ final class LocalNodes implements AutoCloseable {
     void start(long id) throws Exception {
         if (!separateProcesses) {
             NodeConfig config = NodeConfig.parse(flags.get(id));
-            running.put(id, Node.start(config, environment.apply(NodeEnvironment.of(config, stalenessClock(id)))));
+            running.put(id, ServingNode.start(config, environment.apply(NodeEnvironment.of(config, stalenessClock(id)))));
             return;
         }
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"), "io.flotilla.sql.node.NodeMain"));
+                "-Xmx256m", "-cp", System.getProperty("java.class.path"), NodeMain.class.getName()));
         command.addAll(List.of(flags.get(id)));
         Path log = root.resolve("node-" + id + ".log");
         // The log is appended to across restarts: only what this start writes counts.
@@ -191,7 +193,7 @@ final class LocalNodes implements AutoCloseable {
 
     /** Stops a node cleanly (in-JVM: close; a process: SIGTERM and wait). */
     void stop(long id) throws InterruptedException {
-        Node n = running.remove(id);
+        ServingNode n = running.remove(id);
         if (n != null) {
             n.close();
         }
@@ -203,11 +205,11 @@ final class LocalNodes implements AutoCloseable {
     }
 
     /**
-     * An in-JVM node stops as if killed ({@link Node#crash()}): nothing flushed, H2 not shut down
-     * cleanly, so a restart rebuilds its replicas from their logs.
+     * An in-JVM node stops as if killed ({@link ServingNode#crash()}): nothing flushed, H2 not shut
+     * down cleanly, so a restart rebuilds its replicas from their logs.
      */
     void crash(long id) {
-        Node n = running.remove(id);
+        ServingNode n = running.remove(id);
         if (n == null) {
             throw new IllegalStateException("node " + id + " is not running in this JVM");
         }
@@ -245,8 +247,10 @@ final class LocalNodes implements AutoCloseable {
         }
     }
 
+    /** A node running in this JVM; null if it is not (stopped, crashed, or a process). */
     Node node(long id) {
-        return running.get(id);
+        ServingNode n = running.get(id);
+        return n == null ? null : n.node();
     }
 
     /** The clock an in-JVM node measures the age of bounded-staleness reads on; kept across restarts. */
@@ -312,8 +316,8 @@ final class LocalNodes implements AutoCloseable {
     long awaitServing() throws Exception {
         long[] found = new long[1];
         Eventually.await("range 2 has a serving leader", () -> {
-            for (Map.Entry<Long, Node> n : running.entrySet()) {
-                if (n.getValue().replica(Node.DATA_RANGE).serving()) {
+            for (Map.Entry<Long, ServingNode> n : running.entrySet()) {
+                if (n.getValue().node().replica(Node.DATA_RANGE).serving()) {
                     found[0] = n.getKey();
                     return true;
                 }

@@ -7,6 +7,7 @@ import io.flotilla.raft.transport.HostResolver;
 import io.flotilla.sql.node.Node;
 import io.flotilla.sql.node.NodeConfig;
 import io.flotilla.sql.node.NodeEnvironment;
+import io.flotilla.sql.server.ServingNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,7 +51,7 @@ class MovedPeerTest {
         InetAddress moved = dns.get(host);
         return moved != null ? moved : InetAddress.getByName(host);
     };
-    private final Map<Long, Node> running = new TreeMap<>();
+    private final Map<Long, ServingNode> running = new TreeMap<>();
 
     @Test
     void aNodeThatMovesUnderItsNameIsFoundThere() throws Exception {
@@ -79,7 +80,7 @@ class MovedPeerTest {
             writeOnce(url);
             awaitThirdCaughtUp("node 3, moved to " + SECOND);
         } finally {
-            running.values().forEach(Node::close);
+            running.values().forEach(ServingNode::close);
         }
     }
 
@@ -94,7 +95,7 @@ class MovedPeerTest {
                 "--heartbeat-ms", "30", "--max-clock-drift-ms", "60"));
         args.addAll(List.of(addresses));
         NodeConfig config = NodeConfig.parse(args.toArray(new String[0]));
-        running.put(id, Node.start(config, NodeEnvironment.of(config, System::nanoTime, resolver)));
+        running.put(id, ServingNode.start(config, NodeEnvironment.of(config, System::nanoTime, resolver)));
     }
 
     /** One more row, through nodes 1 and 2, asked again if a leader change rolled it back (distinct keys). */
@@ -115,14 +116,14 @@ class MovedPeerTest {
         long[] target = {-1};
         await(what + " applies what the data range's leader applied", () -> {
             if (target[0] < 0) {
-                for (Node n : running.values()) {
-                    if (n.replica(Node.DATA_RANGE).serving()) {
-                        target[0] = n.replica(Node.DATA_RANGE).applied();
+                for (ServingNode n : running.values()) {
+                    if (n.node().replica(Node.DATA_RANGE).serving()) {
+                        target[0] = n.node().replica(Node.DATA_RANGE).applied();
                     }
                 }
                 return false;
             }
-            return running.get(3L).replica(Node.DATA_RANGE).applied() >= target[0];
+            return running.get(3L).node().replica(Node.DATA_RANGE).applied() >= target[0];
         });
     }
 

@@ -1,13 +1,14 @@
 package io.flotilla.testing;
 
 import io.flotilla.sql.node.Node;
+import io.flotilla.sql.server.ServingNode;
 
 import java.util.List;
 import java.util.Optional;
 
 /**
  * One node of a {@link FlotillaCluster}: the flags it starts from (the same at every restart), the
- * client port it is known by, and, while it is up, the running {@link Node}. The cluster owns it
+ * client port it is known by, and, while it is up, the running {@link ServingNode}. The cluster owns it
  * and changes it under the cluster's lock.
  */
 final class ClusterNode {
@@ -26,7 +27,7 @@ final class ClusterNode {
     final ClientPort port;
     /** Its command line; the Raft port in it is kept across restarts, as a node process keeps its own. */
     List<String> flags;
-    private volatile Node node;
+    private volatile ServingNode serving;
     private volatile State state = State.DOWN;
 
     ClusterNode(long id, ClientPort port, List<String> flags) {
@@ -41,18 +42,18 @@ final class ClusterNode {
 
     /** The running node, paused or not; empty while it is down. */
     Optional<Node> node() {
-        return Optional.ofNullable(node);
+        return Optional.ofNullable(serving).map(ServingNode::node);
     }
 
     /** The running node that is not paused: one whose state can be read without waiting on it. */
     Optional<Node> live() {
-        return state == State.UP ? Optional.ofNullable(node) : Optional.empty();
+        return state == State.UP ? node() : Optional.empty();
     }
 
-    void started(Node started) {
-        node = started;
+    void started(ServingNode started) {
+        serving = started;
         state = State.UP;
-        port.connectTo(started.sqlAddress());
+        port.connectTo(started.node().sqlAddress());
     }
 
     void paused() {
@@ -63,10 +64,13 @@ final class ClusterNode {
         state = State.UP;
     }
 
-    /** Down: the client port refuses until the next start; returns the node that ran, if one did. */
-    Optional<Node> down() {
-        Node was = node;
-        node = null;
+    /**
+     * Down: the client port refuses until the next start; returns the node that ran, if one did,
+     * for the caller to close or crash.
+     */
+    Optional<ServingNode> down() {
+        ServingNode was = serving;
+        serving = null;
         state = State.DOWN;
         port.disconnect();
         return Optional.ofNullable(was);

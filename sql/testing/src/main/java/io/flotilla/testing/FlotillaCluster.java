@@ -12,6 +12,7 @@ import io.flotilla.raft.core.Raft;
 import io.flotilla.sql.node.Node;
 import io.flotilla.sql.node.NodeConfig;
 import io.flotilla.sql.node.NodeEnvironment;
+import io.flotilla.sql.server.ServingNode;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -50,7 +51,7 @@ import java.util.stream.Stream;
  * A real Flotilla cluster inside a test's JVM: {@code nodes} nodes on 127.0.0.1, each with its own
  * Raft transport, logs, H2 databases and client port, started from the same command-line flags a
  * node process takes and assembled the way a node process assembles itself ({@link
- * NodeConfig#parse}, {@link NodeEnvironment#of}, {@link Node#start(NodeConfig, NodeEnvironment)}).
+ * NodeConfig#parse}, {@link NodeEnvironment#of}, {@link ServingNode#start(NodeConfig, NodeEnvironment)}).
  * Applications point their code at {@link #jdbcUrl()}, {@link #dataSource()} or {@link
  * #connection()}, and use the fault hooks to check how that code copes with a leader that dies,
  * stops or is cut off in the middle of its work.
@@ -270,7 +271,7 @@ public final class FlotillaCluster implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 // A port found free may be taken (as some socket's ephemeral port) before a node binds it.
                 for (ClusterNode n : nodes.values()) {
-                    n.down().ifPresent(Node::close);
+                    n.down().ifPresent(ServingNode::close);
                 }
                 deleteAll(created);
                 if (!bindFailure(e) || attempt == START_ATTEMPTS) {
@@ -365,7 +366,7 @@ public final class FlotillaCluster implements AutoCloseable {
             environment.network().cut();
         }
         try {
-            n.started(Node.start(config, environment));
+            n.started(ServingNode.start(config, environment));
         } catch (SQLException e) {
             throw new IOException("node " + n.id + " could not open its databases", e);
         }
@@ -598,7 +599,7 @@ public final class FlotillaCluster implements AutoCloseable {
     // ------------------------------------------------------------------ fault hooks
 
     /**
-     * kill -9: the node stops at once ({@link Node#crash()}). Nothing is flushed, H2 is not shut
+     * kill -9: the node stops at once ({@link ServingNode#crash()}). Nothing is flushed, H2 is not shut
      * down cleanly, every statement in flight on it fails and every connection to it breaks;
      * {@link #restart(long)} rebuilds its replicas from their logs. A paused node can be killed.
      *
@@ -606,7 +607,7 @@ public final class FlotillaCluster implements AutoCloseable {
      */
     public synchronized void kill(long node) {
         ClusterNode n = up(node);
-        Node running = n.down().orElseThrow();
+        ServingNode running = n.down().orElseThrow();
         // A paused node is killed paused, as kill -9 kills a stopped process; its held client traffic is dropped.
         n.port.open();
         running.crash();
@@ -824,7 +825,7 @@ public final class FlotillaCluster implements AutoCloseable {
                 start(n);
                 break;
             } catch (IOException | RuntimeException e) {
-                n.down().ifPresent(Node::close);
+                n.down().ifPresent(ServingNode::close);
                 if (!bindFailure(e) || attempt == START_ATTEMPTS) {
                     nodes.remove(id);
                     n.port.close();
@@ -916,7 +917,7 @@ public final class FlotillaCluster implements AutoCloseable {
             if (n.state() == ClusterNode.State.PAUSED) {
                 resume(n.id);
             }
-            n.down().ifPresent(Node::close);
+            n.down().ifPresent(ServingNode::close);
             n.port.close();
         }
         if (deleteOnClose) {

@@ -20,12 +20,13 @@ import java.util.Optional;
  * {@code admin --sql host:port status | transfer --range R --to N | add-learner --range R --node N |
  * promote --range R --node N}: what cluster-scripts call. Exit status 0 on success.
  */
-final class AdminCommand {
+public final class AdminCommand {
 
     private AdminCommand() {
     }
 
-    static int run(String[] args) {
+    /** Runs one admin command (the arguments after {@code admin}); returns the process's exit status. */
+    public static int run(String[] args) {
         Map<String, String> flags = new HashMap<>();
         String command = null;
         for (int i = 0; i < args.length; i++) {

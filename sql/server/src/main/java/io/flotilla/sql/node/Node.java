@@ -5,8 +5,6 @@ import io.flotilla.raft.core.Membership;
 import io.flotilla.raft.core.Raft;
 import io.flotilla.raft.host.RaftHost;
 import io.flotilla.raft.node.RaftNode;
-import io.flotilla.sql.server.ClientServer;
-import io.flotilla.sql.server.SystemViews;
 import io.flotilla.statemachine.keys.KeySpan;
 import io.flotilla.statemachine.range.RangeReplica;
 
@@ -29,10 +27,15 @@ import java.util.function.LongSupplier;
 
 /**
  * One Flotilla node: its Raft side ({@link RaftNode}: the host, its network, its logs), a replica
- * of every range (the meta range and the data range), and, once it serves, the client server and
- * the background work that keeps the meta range current. Built one way from a {@link
- * NodeEnvironment}: a real one for production, a simulated one for the whole-stack simulator.
- * Owns all of it and closes it in the reverse order.
+ * of every range (the meta range and the data range), and, once its client port is open, the
+ * background work that keeps the meta range current and compacts the logs. Built one way from a
+ * {@link NodeEnvironment}: a real one for production, a simulated one for the whole-stack
+ * simulator. Owns all of it and closes it in the reverse order.
+ *
+ * <p>The client port is not the node's: what serves clients ({@code io.flotilla.sql.server})
+ * builds on this package, never the other way round. It assembles a node, waits for its {@link
+ * #awaitReplayed() replay}, opens the port, then tells the node where the port is bound ({@link
+ * #startUpkeep}), which the node directory records.
  */
 public final class Node implements AutoCloseable {
 
@@ -55,11 +58,14 @@ public final class Node implements AutoCloseable {
     private final Catalog catalog;
     /** Compacts the ranges' logs: on a thread of its own once the node serves, or the simulator's. */
     private final LogCompaction logCompaction;
-    /** What a serving node runs besides its replicas; absent in a node the simulator drives. */
-    private Optional<Services> services = Optional.empty();
+    /**
+     * What a node runs once its client port is open; absent in a node the simulator drives.
+     * Volatile: sessions on the client port's threads read the bound address from the start.
+     */
+    private volatile Optional<Upkeep> upkeep = Optional.empty();
 
-    /** The client server and the meta range's upkeep, in the order they start. */
-    private record Services(ClientServer clients, NodeAnnouncer announcer, MetaReconciler reconciler) {
+    /** The client port's bound address and the meta range's upkeep, in the order they start. */
+    private record Upkeep(InetSocketAddress clientPort, NodeAnnouncer announcer, MetaReconciler reconciler) {
     }
 
     private Node(NodeConfig config, NodeEnvironment environment) throws IOException, SQLException, InterruptedException {
@@ -84,7 +90,6 @@ public final class Node implements AutoCloseable {
             environment.network().lookUpUnknownNodesIn(this::raftAddressInDirectory);
             this.logCompaction = new LogCompaction(config.nodeId(), raft.host(), Collections.unmodifiableMap(replicas),
                     environment.waits(), environment.logCompaction());
-            SystemViews.install(this);
         } catch (IOException | SQLException | InterruptedException | RuntimeException e) {
             // Nothing started here may linger.
             closeRaftSide();
@@ -92,43 +97,11 @@ public final class Node implements AutoCloseable {
         }
     }
 
-    /** Starts a node from its configuration (its data directory may hold an earlier run's state). */
-    public static Node start(NodeConfig config) throws IOException, SQLException, InterruptedException {
-        return start(config, System::nanoTime);
-    }
-
     /**
-     * Starts a node whose bounded-staleness reads measure age on {@code stalenessClock} (monotonic
-     * nanoseconds) instead of {@link System#nanoTime()}: tests move it forward to age what a
-     * follower knows of the leader, without waiting.
-     */
-    public static Node start(NodeConfig config, LongSupplier stalenessClock)
-            throws IOException, SQLException, InterruptedException {
-        return start(config, NodeEnvironment.of(config, stalenessClock));
-    }
-
-    /**
-     * Starts a node in the given environment (a real one built by {@link NodeEnvironment#of}, with
-     * some of it changed: a resolver of the caller's, logs compacted after a few entries) and serves
-     * clients.
-     */
-    public static Node start(NodeConfig config, NodeEnvironment environment)
-            throws IOException, SQLException, InterruptedException {
-        Node node = new Node(config, environment);
-        try {
-            node.awaitReplayed();
-            node.serve();
-        } catch (IOException | RuntimeException e) {
-            // The client port could not open (taken, say): nothing started here may linger.
-            node.closeRaftSide();
-            throw e;
-        }
-        return node;
-    }
-
-    /**
-     * Assembles a node in the given environment without serving clients: the whole-stack simulator
-     * drives its host and calls its sessions itself. Its replicas are open and their groups started.
+     * Assembles a node in the given environment: its replicas are open and their groups started,
+     * and it takes part in elections and replication. It serves no client: a serving node opens its
+     * client port and then calls {@link #startUpkeep}; the whole-stack simulator drives the node's
+     * host and calls its sessions itself. If assembly fails, nothing it opened is left open.
      */
     public static Node assemble(NodeConfig config, NodeEnvironment environment)
             throws IOException, SQLException, InterruptedException {
@@ -143,7 +116,7 @@ public final class Node implements AutoCloseable {
      * Peers are served meanwhile: the replicas take part in elections and replication from the start.
      * A replica whose group stops (a failed apply) is not waited for; it shows as failed.
      */
-    private void awaitReplayed() throws InterruptedException {
+    public void awaitReplayed() throws InterruptedException {
         for (Map.Entry<Long, RangeReplica> e : replicas.entrySet()) {
             long range = e.getKey();
             long target;
@@ -164,11 +137,20 @@ public final class Node implements AutoCloseable {
         }
     }
 
-    private void serve() throws IOException {
-        ClientServer clients = ClientServer.start(NodeEnvironment.bindable(config.sql().listen()), this);
-        NodeAnnouncer announcer = new NodeAnnouncer(this, self(clients.localAddress()));
+    /**
+     * Starts what a node runs once its client port is open, at {@code clientPort} (the port chosen
+     * where port 0 was configured): the announcer, which records that address in the node
+     * directory, so other nodes forward clients to a port that accepts them; the reconciler of the
+     * meta range; log compaction on a thread of its own. {@link #close()} stops them.
+     */
+    public void startUpkeep(InetSocketAddress clientPort) {
+        if (upkeep.isPresent()) {
+            throw new IllegalStateException("node " + config.nodeId() + " already started its upkeep");
+        }
+        NodeAnnouncer announcer = new NodeAnnouncer(this, self(clientPort));
         MetaReconciler reconciler = new MetaReconciler(this, descriptors, catalog);
-        services = Optional.of(new Services(clients, announcer, reconciler));
+        // Recorded before any thread starts, so that close() stops whatever started.
+        upkeep = Optional.of(new Upkeep(clientPort, announcer, reconciler));
         // Once the node is whole: the announcer reads its directory and may announce to the node itself.
         announcer.start();
         reconciler.start();
@@ -335,11 +317,12 @@ public final class Node implements AutoCloseable {
 
     /**
      * The address this node's client port is bound to (the configured listen address, with the
-     * port chosen for port 0); a node that does not serve clients itself (in the simulator)
-     * answers the configured one. Other machines dial {@link #advertised()} instead.
+     * port chosen for port 0), as {@link #startUpkeep} was told it; a node whose client port is not
+     * open (in the simulator) answers the configured one. Other machines dial {@link #advertised()}
+     * instead.
      */
     public InetSocketAddress sqlAddress() {
-        return services.map(s -> s.clients().localAddress()).orElse(config.sql().listen());
+        return upkeep.map(Upkeep::clientPort).orElse(config.sql().listen());
     }
 
     /** The address this node's Raft transport is bound to. */
@@ -347,19 +330,19 @@ public final class Node implements AutoCloseable {
         return environment.network().localAddress();
     }
 
+    /** Stops the upkeep, then closes the Raft side and the replicas. */
     @Override
     public void close() {
-        stopServices();
+        stopUpkeep();
         closeRaftSide();
     }
 
-    /** Log compaction, the client server and the meta range's upkeep, in the reverse of the order they started. */
-    private void stopServices() {
+    /** Log compaction and the meta range's upkeep, in the reverse of the order they started. */
+    private void stopUpkeep() {
         logCompaction.close();
-        services.ifPresent(s -> {
-            s.reconciler().close();
-            s.announcer().close();
-            s.clients().close();
+        upkeep.ifPresent(u -> {
+            u.reconciler().close();
+            u.announcer().close();
         });
     }
 
@@ -368,8 +351,7 @@ public final class Node implements AutoCloseable {
      * written, the logs what their store made durable; everything in flight fails.
      */
     public void crash() {
-        stopServices();
-        SystemViews.uninstall(this);
+        stopUpkeep();
         raft.close();
         for (RangeReplica r : replicas.values()) {
             r.crash();
@@ -377,7 +359,6 @@ public final class Node implements AutoCloseable {
     }
 
     private void closeRaftSide() {
-        SystemViews.uninstall(this);
         raft.close();
         for (RangeReplica r : replicas.values()) {
             r.close();

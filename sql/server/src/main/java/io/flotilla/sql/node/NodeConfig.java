@@ -44,7 +44,8 @@ public record NodeConfig(long nodeId, Endpoint raft, Endpoint sql, Path dataDir,
                          List<InetSocketAddress> seeds, Duration electionTimeout, Duration heartbeat,
                          Duration maxClockDrift, boolean join, Duration idleInTransactionTimeout) {
 
-    static final String USAGE = """
+    /** The node's flags, as {@code --help} prints them and a refused command line ends with. */
+    public static final String USAGE = """
             usage: java -jar flotilla-node.jar --node-id N --raft host:port --sql host:port --data-dir DIR
                      --peers 1=host:raftPort/host:sqlPort,2=...,3=...
                      [--raft-listen host:port] [--raft-advertise host:port]

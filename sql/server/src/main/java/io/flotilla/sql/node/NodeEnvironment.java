@@ -71,7 +71,7 @@ public record NodeEnvironment(RaftNetwork network, RaftNode.LogStore logs, RaftN
     }
 
     /** A listen address ready to bind: its host resolved, once, which is right for a socket that stays bound there. */
-    static InetSocketAddress bindable(InetSocketAddress listen) {
+    public static InetSocketAddress bindable(InetSocketAddress listen) {
         return listen.isUnresolved() ? new InetSocketAddress(listen.getHostString(), listen.getPort()) : listen;
     }
 }

@@ -25,7 +25,8 @@ public record Peer(long id, InetSocketAddress raft, InetSocketAddress sql) {
         return InetSocketAddress.createUnresolved(s.substring(0, colon), Integer.parseInt(s.substring(colon + 1)));
     }
 
-    static String format(InetSocketAddress a) {
+    /** {@code host:port} as flags write it, the host as given (a name is not resolved). */
+    public static String format(InetSocketAddress a) {
         return a.getHostString() + ":" + a.getPort();
     }
 }

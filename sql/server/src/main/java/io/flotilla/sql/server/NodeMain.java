@@ -1,4 +1,10 @@
-package io.flotilla.sql.node;
+package io.flotilla.sql.server;
+
+import io.flotilla.sql.node.AdminCommand;
+import io.flotilla.sql.node.Node;
+import io.flotilla.sql.node.NodeConfig;
+import io.flotilla.sql.node.NodeEnvironment;
+import io.flotilla.sql.node.Peer;
 
 import java.lang.management.ManagementFactory;
 import java.net.Inet6Address;
@@ -35,12 +41,13 @@ public final class NodeMain {
             System.exit(2);
             return;
         }
-        Node node = Node.start(config);
+        ServingNode serving = ServingNode.start(config, NodeEnvironment.of(config, System::nanoTime));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            node.close();
+            serving.close();
             stopped.countDown();
         }, "flotilla-shutdown"));
+        Node node = serving.node();
         Peer advertised = node.advertised();
         System.out.println("flotilla node " + config.nodeId() + " ready: raft "
                 + bound(node.raftAddress(), advertised.raft()) + ", sql " + bound(node.sqlAddress(), advertised.sql())
