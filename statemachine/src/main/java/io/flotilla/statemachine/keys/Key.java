@@ -33,10 +33,6 @@ public final class Key implements Comparable<Key> {
         return bytes.clone();
     }
 
-    public int length() {
-        return bytes.length;
-    }
-
     /** Whether this key begins with every byte of {@code prefix}. */
     public boolean startsWith(Key prefix) {
         return bytes.length >= prefix.bytes.length

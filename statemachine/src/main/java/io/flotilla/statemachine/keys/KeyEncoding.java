@@ -114,24 +114,23 @@ public final class KeyEncoding {
         String digits = normal.unscaledValue().toString();
         // normal = 0.d1d2d3… × 10^exponent
         long exponent = (long) digits.length() - normal.scale();
-        int[] units = new int[digits.length()];
-        for (int i = 0; i < units.length; i++) {
-            int digit = digits.charAt(i) - '0' + 1; // 1..10: never the terminator's 0
+        // Digits as 1..10, never the terminator's 0. A negative number's are inverted, and end in
+        // 11: a shorter digit string is a smaller magnitude, so a larger number, and must sort
+        // after every longer one that shares its digits.
+        int count = digits.length();
+        int[] units = new int[signum > 0 ? count : count + 1];
+        for (int i = 0; i < count; i++) {
+            int digit = digits.charAt(i) - '0' + 1;
             units[i] = signum > 0 ? digit : 11 - digit;
         }
         writer.uint8(signum > 0 ? POSITIVE : NEGATIVE);
         if (signum > 0) {
             writer.int64(exponent);
-            writer.units(units, units.length);
         } else {
+            units[count] = 11;
             writer.int64Descending(exponent);
-            // A shorter digit string is a smaller magnitude, so a larger negative number: its end
-            // must sort after every digit, which the inverted digits 1..10 leave room for.
-            int[] terminated = new int[units.length + 1];
-            System.arraycopy(units, 0, terminated, 0, units.length);
-            terminated[units.length] = 11;
-            writer.units(terminated, terminated.length);
         }
+        writer.units(units, units.length);
     }
 
     private static void decfloat(KeyWriter writer, ValueDecfloat value) {
