@@ -17,6 +17,16 @@ public final class MemoryStorage implements Storage {
         this.snapshot = initial;
     }
 
+    /**
+     * The storage of a group that starts from another's state at {@code base} (a range split off
+     * another): its term is the base's, so no entry can follow the base's with a lower term.
+     */
+    public static MemoryStorage startingAt(SnapshotMeta base) {
+        MemoryStorage storage = new MemoryStorage(base);
+        storage.hardState = HardState.startingAt(base);
+        return storage;
+    }
+
     @Override
     public HardState hardState() {
         return hardState;

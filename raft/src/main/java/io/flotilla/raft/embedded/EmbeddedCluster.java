@@ -30,6 +30,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -130,15 +131,24 @@ public final class EmbeddedCluster implements AutoCloseable {
     private final Map<Long, Map<Path, CrashableDirectory>> directories = new TreeMap<>();
     /** In memory only: each node's logs, kept across its restarts. */
     private final Map<Long, MemoryLogs> memoryLogs = new TreeMap<>();
+    /** Starts groups that a state machine made (a range split) off its group's thread. */
+    private final ExecutorService groupStarter = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "embedded-group-starter");
+        t.setDaemon(true);
+        return t;
+    });
     private final Path dataDirectory;
-    /** Where state machines keep durable state; made on first use. */
-    private Path stateRoot;
+    /** Where state machines keep durable state. */
+    private final Path stateRoot;
     private final TreeSet<Long> members = new TreeSet<>();
     private final Map<Long, Map<Long, Replica>> replicas = new TreeMap<>();
+    private boolean closed;
 
     private EmbeddedCluster(Options options) throws IOException {
         this.options = options;
         this.dataDirectory = options.logs() == Logs.ON_DISK ? Files.createTempDirectory("flotilla-embedded-") : null;
+        this.stateRoot = dataDirectory != null ? Files.createDirectories(dataDirectory.resolve("state"))
+                : Files.createTempDirectory("flotilla-embedded-state-");
         this.network = options.network() == Network.LOOPBACK ? new LoopbackNetwork(links, options.seed())
                 : new InMemoryNetwork(links);
     }
@@ -174,6 +184,52 @@ public final class EmbeddedCluster implements AutoCloseable {
         return Collections.unmodifiableSortedSet(new TreeSet<>(members));
     }
 
+    /**
+     * The Raft side of a running node: for a state machine that makes groups of its own (a range
+     * split creates the new range's log through it).
+     */
+    public synchronized RaftNode raftNode(long node) {
+        RaftNode n = running.get(node);
+        if (n == null) {
+            throw new IllegalStateException("node " + node + " is down");
+        }
+        return n;
+    }
+
+    /**
+     * Starts, on a thread of the cluster's, the node's replica of a group whose log the node holds
+     * already (made through {@link RaftNode#createGroupLog}); from then on it restarts with the
+     * node like any other. Returns at once, so a group's own thread may call it. A node that is
+     * down starts it when it restarts.
+     */
+    public void startGroupLater(long node, long group, StateMachineFactory machines) {
+        try {
+            groupStarter.execute(() -> startGroup(node, group, machines));
+        } catch (RejectedExecutionException closing) {
+            // The cluster closes: nothing is to start any more.
+        }
+    }
+
+    private synchronized void startGroup(long node, long group, StateMachineFactory machines) {
+        Map<Long, Replica> local = replicas.get(node);
+        if (local == null || local.containsKey(group) || closed) {
+            return;
+        }
+        Replica r = new Replica(Membership.EMPTY, machines);
+        local.put(group, r);
+        if (!running.containsKey(node)) {
+            return;
+        }
+        try {
+            startMachine(node, group, r);
+        } catch (IOException | RuntimeException e) {
+            System.getLogger(EmbeddedCluster.class.getName()).log(System.Logger.Level.WARNING,
+                    "group " + group + " did not start on node " + node, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** The host of a running node. */
     public synchronized RaftHost host(long node) {
         RaftNode n = running.get(node);
@@ -200,6 +256,12 @@ public final class EmbeddedCluster implements AutoCloseable {
         for (long node : voters) {
             startReplica(node, group, membership, machines);
         }
+    }
+
+    /** Whether the node runs a replica of the group now (its state machine is open). */
+    public synchronized boolean runs(long node, long group) {
+        Replica r = replicas.getOrDefault(node, Map.of()).get(group);
+        return r != null && r.machine != null;
     }
 
     /** The state machine of a group's replica on a running node (a new one after every restart). */
@@ -422,7 +484,7 @@ public final class EmbeddedCluster implements AutoCloseable {
 
     /** Opens the replica's state machine and starts the group on the node from what its log holds. */
     private void startMachine(long node, long group, Replica r) throws InterruptedException, IOException {
-        Path directory = stateDirectory().resolve("node-" + node).resolve("group-" + group);
+        Path directory = stateDirectory(node, group);
         Files.createDirectories(directory);
         r.machine = r.machines.open(node, group, directory);
         long applied = r.machine instanceof DurableStateMachine durable ? durable.applied() : 0;
@@ -433,12 +495,12 @@ public final class EmbeddedCluster implements AutoCloseable {
         await(n.openGroup(group, config(node).withApplied(applied), r.bootstrap, r.machine));
     }
 
-    private synchronized Path stateDirectory() throws IOException {
-        if (stateRoot == null) {
-            stateRoot = dataDirectory != null ? dataDirectory.resolve("state")
-                    : Files.createTempDirectory("flotilla-embedded-state-");
-        }
-        return stateRoot;
+    /**
+     * Where the state machine of a group's replica on a node keeps its state: the directory its
+     * factory is given. Takes no lock, so a group's thread may ask.
+     */
+    public Path stateDirectory(long node, long group) {
+        return stateRoot.resolve("node-" + node).resolve("group-" + group);
     }
 
     private Config config(long node) {
@@ -467,6 +529,8 @@ public final class EmbeddedCluster implements AutoCloseable {
     /** Stops every node and deletes the logs. */
     @Override
     public synchronized void close() {
+        closed = true;
+        groupStarter.shutdownNow();
         for (RaftNode n : running.values()) {
             n.host().resume();
             n.close();
@@ -488,7 +552,7 @@ public final class EmbeddedCluster implements AutoCloseable {
         fsync.shutdownNow();
         if (dataDirectory != null) {
             deleteRecursively(dataDirectory, failures);
-        } else if (stateRoot != null) {
+        } else {
             deleteRecursively(stateRoot, failures);
         }
         if (!failures.isEmpty()) {

@@ -1,12 +1,17 @@
 package io.flotilla.raft.host;
 
+import io.flotilla.raft.core.HardState;
 import io.flotilla.raft.core.Ready;
 import io.flotilla.raft.core.SnapshotMeta;
 import io.flotilla.raft.core.Storage;
 import io.flotilla.raft.log.DurableLog;
+import io.flotilla.raft.log.GroupCommit;
+import io.flotilla.raft.log.LogDirectory;
+import io.flotilla.raft.log.LogOptions;
 import io.flotilla.raft.log.WriteBatch;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Files;
@@ -14,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /**
  * A group's log on disk: Readies go to the node's group-commit writer, reads to the log's index,
@@ -37,6 +43,35 @@ public final class DurableGroupLog implements GroupLog {
         this.images = Files.createDirectories(images);
         this.writer = writer;
         deleteUnused();
+    }
+
+    /**
+     * Creates a group's log that starts at {@code base}: the image is made durable in {@code
+     * images} first (on the image writer; this waits for it), then a log whose snapshot is {@code
+     * base} is written and closed. A crash in between leaves an image and no log: the group does
+     * not exist, and a later creation writes the image again.
+     */
+    public static void create(LogDirectory logDirectory, GroupCommit logWriter, Path images, ImageWriter imageWriter,
+                              SnapshotMeta base, ReadableByteChannel image, LogOptions options) throws IOException {
+        Files.createDirectories(images);
+        try {
+            imageWriter.write(image, images.resolve(base.index() + SUFFIX)).get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io
+                    : new IOException("saving the first image of a new group failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while the first image of a new group was saved");
+        }
+        try (DurableLog log = DurableLog.open(logDirectory, logWriter, base, options)) {
+            log.append(WriteBatch.hardState(HardState.startingAt(base))).get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io
+                    : new IOException("writing the first state of a new group's log failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while a new group's log was written");
+        }
     }
 
     @Override

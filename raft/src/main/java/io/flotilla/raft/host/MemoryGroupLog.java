@@ -35,6 +35,13 @@ public final class MemoryGroupLog implements GroupLog {
         this.fsync = fsync;
     }
 
+    /** A log that starts at {@code base}, whose state machine image is {@code image}: a group split off another. */
+    public MemoryGroupLog(SnapshotMeta base, byte[] image, Executor fsync) {
+        this.storage = MemoryStorage.startingAt(base);
+        this.fsync = fsync;
+        images.put(base.index(), image.clone());
+    }
+
     @Override
     public Storage storage() {
         return storage;

@@ -337,13 +337,13 @@ final class Replica {
     private void apply(Entry e) {
         assert e.index() == applied + 1 && e.index() <= raft.committed()
                 : "group " + group + " applying " + e.index() + " after " + applied + " with commit index " + raft.committed();
-        Object result = stateMachine.apply(e);
+        if (e.payload() instanceof Payload.Reconfiguration r) {
+            appliedMembership = r.membership();
+        }
+        Object result = stateMachine.apply(e, appliedMembership);
         applied = e.index();
         if (applied == replayingTo) {
             LOG.log(System.Logger.Level.INFO, "group " + group + ": replayed the log to index " + applied);
-        }
-        if (e.payload() instanceof Payload.Reconfiguration r) {
-            appliedMembership = r.membership();
         }
         PendingProposal p = proposals.remove(e.index());
         if (p != null) {

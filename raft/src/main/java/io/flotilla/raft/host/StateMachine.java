@@ -1,6 +1,7 @@
 package io.flotilla.raft.host;
 
 import io.flotilla.raft.core.Entry;
+import io.flotilla.raft.core.Membership;
 
 import java.io.IOException;
 import java.nio.channels.ReadableByteChannel;
@@ -10,6 +11,16 @@ public interface StateMachine {
 
     /** Applies one committed entry; the returned value answers the proposal, if this node made it. */
     Object apply(Entry entry);
+
+    /**
+     * Applies one committed entry, told the membership in force at it (the entry's own, for a
+     * membership change): what a state machine needs that starts another group from this one's
+     * state (a range split), whose first snapshot must carry the members it starts with. Most
+     * state machines need only the entry.
+     */
+    default Object apply(Entry entry, Membership membership) {
+        return apply(entry);
+    }
 
     /**
      * An image of everything applied so far, consistent as of this call. It is read afterwards,

@@ -12,6 +12,8 @@ import io.flotilla.raft.log.LogDirectory;
 import io.flotilla.raft.log.LogOptions;
 
 import java.io.IOException;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -66,6 +68,28 @@ public final class DiskLogs implements RaftNode.LogStore {
                 SnapshotMeta.bootstrap(bootstrap), LogOptions.defaults());
         opened.add(log);
         return new DurableGroupLog(log, dir.resolve("images"), images);
+    }
+
+    @Override
+    public synchronized boolean holds(long group) throws IOException {
+        Path log = groupDirectory.apply(group).resolve("log");
+        if (!Files.isDirectory(log)) {
+            return false;
+        }
+        try (var files = Files.list(log)) {
+            return files.findAny().isPresent();
+        }
+    }
+
+    @Override
+    public synchronized void create(long group, SnapshotMeta base, ReadableByteChannel image) throws IOException {
+        if (holds(group)) {
+            image.close();
+            throw new FileAlreadyExistsException("the log of group " + group + " in " + groupDirectory.apply(group));
+        }
+        Path dir = groupDirectory.apply(group);
+        DurableGroupLog.create(directories.open(Files.createDirectories(dir.resolve("log"))), writer,
+                dir.resolve("images"), images, base, image, LogOptions.defaults());
     }
 
     /**

@@ -1,9 +1,15 @@
 package io.flotilla.raft.node;
 
 import io.flotilla.raft.core.Membership;
+import io.flotilla.raft.core.SnapshotMeta;
 import io.flotilla.raft.host.GroupLog;
 import io.flotilla.raft.host.MemoryGroupLog;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executor;
@@ -26,6 +32,23 @@ public final class MemoryLogs implements RaftNode.LogStore {
     @Override
     public synchronized GroupLog open(long group, Membership bootstrap) {
         return logs.computeIfAbsent(group, g -> new MemoryGroupLog(bootstrap, fsync));
+    }
+
+    @Override
+    public synchronized boolean holds(long group) {
+        return logs.containsKey(group);
+    }
+
+    @Override
+    public synchronized void create(long group, SnapshotMeta base, ReadableByteChannel image) throws IOException {
+        byte[] bytes;
+        try (InputStream in = Channels.newInputStream(image)) {
+            bytes = in.readAllBytes();
+        }
+        if (logs.containsKey(group)) {
+            throw new FileAlreadyExistsException("the log of group " + group);
+        }
+        logs.put(group, new MemoryGroupLog(base, bytes, fsync));
     }
 
     /** Keeps the logs: they are memory, and outlive the node that closes. */

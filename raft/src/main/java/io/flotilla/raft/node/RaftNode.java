@@ -2,6 +2,7 @@ package io.flotilla.raft.node;
 
 import io.flotilla.raft.core.Config;
 import io.flotilla.raft.core.Membership;
+import io.flotilla.raft.core.SnapshotMeta;
 import io.flotilla.raft.host.GroupLog;
 import io.flotilla.raft.host.GroupLoop;
 import io.flotilla.raft.host.Outbox;
@@ -9,6 +10,7 @@ import io.flotilla.raft.host.RaftHost;
 import io.flotilla.raft.host.StateMachine;
 
 import java.io.IOException;
+import java.nio.channels.ReadableByteChannel;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -42,6 +44,18 @@ public final class RaftNode implements AutoCloseable {
     public interface LogStore extends AutoCloseable {
         /** A group's log as the store holds it, new and starting from {@code bootstrap} if it holds none. */
         GroupLog open(long group, Membership bootstrap) throws IOException;
+
+        /** Whether the store holds a log of {@code group} (one that {@link #create} finished, or that opened). */
+        boolean holds(long group) throws IOException;
+
+        /**
+         * Creates the log of a group that starts from another's state (a range split off another):
+         * its image made durable first, then a log whose snapshot is {@code base}, so a crash at any
+         * point leaves either no log of the group or a whole one. Closes {@code image}.
+         *
+         * @throws java.nio.file.FileAlreadyExistsException if the store holds a log of the group
+         */
+        void create(long group, SnapshotMeta base, ReadableByteChannel image) throws IOException;
 
         @Override
         void close();
@@ -117,6 +131,19 @@ public final class RaftNode implements AutoCloseable {
             throws IOException {
         GroupLog log = logs.open(group, bootstrap);
         return host.createGroup(group, config, log, machine);
+    }
+
+    /** Whether this node's log store holds a log of {@code group}. */
+    public boolean holdsGroup(long group) throws IOException {
+        return logs.holds(group);
+    }
+
+    /**
+     * Creates, durably, the log of a group that starts from {@code base} with {@code image} as its
+     * state ({@link LogStore#create}); {@link #openGroup} starts it afterwards.
+     */
+    public void createGroupLog(long group, SnapshotMeta base, ReadableByteChannel image) throws IOException {
+        logs.create(group, base, image);
     }
 
     /** Dials a peer node, so it learns where this node listens before anyone has sent to it. */

@@ -39,6 +39,17 @@ public record KeySpan(Key start, Key end) {
         return key.compareTo(start) >= 0 && (end == null || key.compareTo(end) < 0);
     }
 
+    /** Whether every key of {@code other} is in this span. */
+    public boolean covers(KeySpan other) {
+        return other.start.compareTo(start) >= 0
+                && (end == null || (other.end != null && other.end.compareTo(end) <= 0));
+    }
+
+    /** Whether some key is in both spans. */
+    public boolean overlaps(KeySpan other) {
+        return (end == null || other.start.compareTo(end) < 0) && (other.end == null || start.compareTo(other.end) < 0);
+    }
+
     @Override
     public String toString() {
         return "[" + start + ", " + (end == null ? "/Max" : end.toString()) + ")";

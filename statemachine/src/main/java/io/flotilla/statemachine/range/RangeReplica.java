@@ -1,8 +1,8 @@
 package io.flotilla.statemachine.range;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.flotilla.raft.core.Entry;
+import io.flotilla.raft.core.Membership;
 import io.flotilla.raft.core.Payload;
 import io.flotilla.raft.core.Refusal;
 import io.flotilla.raft.embedded.DurableStateMachine;
@@ -11,6 +11,8 @@ import io.flotilla.raft.host.GroupUnavailableException;
 import io.flotilla.statemachine.changes.ChangeCapture;
 import io.flotilla.statemachine.changes.ChangeRecorder;
 import io.flotilla.statemachine.changes.RowImages;
+import io.flotilla.statemachine.changes.RowKeys;
+import io.flotilla.statemachine.keys.Key;
 import io.flotilla.statemachine.keys.KeySpan;
 import io.flotilla.statemachine.store.AppliedPosition;
 import io.flotilla.statemachine.store.AppliedTable;
@@ -20,6 +22,7 @@ import io.flotilla.statemachine.wire.ChangeSet;
 import io.flotilla.statemachine.wire.ClientSession;
 import io.flotilla.statemachine.wire.RangeCommand;
 import io.flotilla.statemachine.wire.SchemaChange;
+import io.flotilla.statemachine.wire.Split;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,7 +35,9 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -127,10 +132,16 @@ public final class RangeReplica implements DurableStateMachine {
     private volatile Proposer proposer;
     private final HeldTransactions held;
     private final SchemaChanges schemaChanges;
-    /** What a new database records as the range's bounds (see {@link RangeBounds}). */
-    private final KeySpan initialSpan;
+    private final RangeSplits splits;
+    /** Where a split puts the range it makes; until attached, a split entry stops this replica. */
+    private volatile NewRanges newRanges;
+    /**
+     * What a new database records as the range's bounds (see {@link RangeBounds}); empty for a
+     * range a split made, whose bounds come with its first image.
+     */
+    private final Optional<KeySpan> initialSpan;
     /** Read when the apply session opens: at start and after an image is installed. */
-    private volatile RangeBounds bounds;
+    private volatile Optional<RangeBounds> bounds;
     private final SessionOutcomes sessions;
     private volatile long term;
     private volatile boolean leader;
@@ -140,7 +151,7 @@ public final class RangeReplica implements DurableStateMachine {
     private final AppliedWaiters appliedWaiters = new AppliedWaiters();
     private volatile SchemaVersions schema;
 
-    private RangeReplica(long range, KeySpan initialSpan, RangeStore store, Options options,
+    private RangeReplica(long range, Optional<KeySpan> initialSpan, RangeStore store, Options options,
                          LongSupplier wallClockMillis, byte[] incarnation) throws SQLException {
         this.range = range;
         this.initialSpan = initialSpan;
@@ -150,6 +161,7 @@ public final class RangeReplica implements DurableStateMachine {
         this.capture = new ChangeCapture(options.maxChangeSetBytes());
         this.held = new HeldTransactions(range, incarnation);
         this.schemaChanges = new SchemaChanges(range, capture, held);
+        this.splits = new RangeSplits(range, options.store());
         this.sessions = new SessionOutcomes(range, options.sessionTtl(), wallClockMillis, store);
         openApplySession();
     }
@@ -179,11 +191,36 @@ public final class RangeReplica implements DurableStateMachine {
         }
         RangeStore store = RangeStore.open(directory, options.store());
         try {
-            return new RangeReplica(range, initialSpan, store, options, wallClockMillis, incarnation);
+            return new RangeReplica(range, Optional.of(initialSpan), store, options, wallClockMillis, incarnation);
         } catch (SQLException | RuntimeException e) {
             store.close();
             throw e;
         }
+    }
+
+    /**
+     * Opens the replica of a range a split made, kept in {@code directory}: its bounds, like the
+     * rest of its state, come from its first image (the split's), which the database holds already
+     * where this node made it, and which its group installs otherwise.
+     */
+    public static RangeReplica openSplitOff(long range, Path directory, Options options, LongSupplier wallClockMillis,
+                                            byte[] incarnation) throws IOException, SQLException {
+        if (incarnation.length != 8) {
+            throw new IllegalArgumentException("an incarnation is 8 bytes");
+        }
+        RangeStore store = RangeStore.open(directory, options.store());
+        try {
+            return new RangeReplica(range, Optional.empty(), store, options, wallClockMillis, incarnation);
+        } catch (SQLException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /** A replica that applies entries has its bounds: from its creation, or from the image it started from. */
+    private RangeBounds requireBounds() throws SQLException {
+        return bounds.orElseThrow(() -> new SQLException("range " + range + " holds no bounds: it has applied "
+                + "an entry before its first image", "XX001"));
     }
 
     private void openApplySession() throws SQLException {
@@ -191,8 +228,10 @@ public final class RangeReplica implements DurableStateMachine {
         SessionTable.ensure(apply);
         SchemaVersions.ensure(apply);
         TableIds.ensure(apply);
-        RangeBounds.ensure(apply, new RangeBounds(range, initialSpan, 1));
-        bounds = RangeBounds.read(apply, range);
+        if (initialSpan.isPresent()) {
+            RangeBounds.ensure(apply, new RangeBounds(range, initialSpan.get(), 1));
+        }
+        bounds = RangeBounds.find(apply, range);
         apply.setAutoCommit(false);
         if (options.has(DeliberateBug.BOOKKEEPING_UPDATED_IN_PLACE)) {
             try (Statement create = apply.createStatement()) {
@@ -211,8 +250,16 @@ public final class RangeReplica implements DurableStateMachine {
         this.proposer = proposer;
     }
 
-    /** The keys this replica's range covers, and their generation, as its own database records them. */
-    public RangeBounds bounds() {
+    /** Connects splits to the node: where the ranges they make go. */
+    public void attach(NewRanges ranges) {
+        this.newRanges = ranges;
+    }
+
+    /**
+     * The keys this replica's range covers, and their generation, as its own database records them;
+     * empty for a range a split made until its first image is installed here.
+     */
+    public Optional<RangeBounds> bounds() {
         return bounds;
     }
 
@@ -340,6 +387,39 @@ public final class RangeReplica implements DurableStateMachine {
         return submit(command.build(), failure -> { });
     }
 
+    /**
+     * Proposes to split the range at {@code at}: the keys from there on go to a new range, {@code
+     * newRange} (an id nobody used, which the caller took from the meta range). Refused at once,
+     * with {@link SqlStates#NOT_SUPPORTED}, where {@link RangeSplits} says the range may not split
+     * there; the apply checks again, against the schema it has then.
+     */
+    public CompletableFuture<Outcome> proposeSplit(Key at, long newRange) {
+        RangeBounds current = bounds.orElse(null);
+        try {
+            if (!serving) {
+                throw new SQLException("range " + range + ": this replica does not lead it (or not yet)", SqlStates.NOT_LEADER);
+            }
+            if (newRange <= 0 || newRange == range) {
+                throw new IllegalArgumentException("range " + range + " cannot split off range " + newRange);
+            }
+            try (Connection c = store.connect()) {
+                Optional<String> refusal = splits.refusal(c, current, at, current.generation());
+                if (refusal.isPresent()) {
+                    throw new SQLException("range " + range + ": " + refusal.get(), SqlStates.NOT_SUPPORTED);
+                }
+            }
+        } catch (SQLException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        RangeCommand command = RangeCommand.newBuilder()
+                .setProposerTerm(term)
+                .setSplit(Split.newBuilder().setSplitKey(ByteString.copyFrom(at.toByteArray())).setNewRange(newRange)
+                        .setGeneration(current.generation()))
+                .setProposedAtMillis(wallClockMillis.getAsLong())
+                .build();
+        return submit(command, failure -> { });
+    }
+
     private CompletableFuture<Outcome> submit(RangeCommand command, Consumer<Throwable> onFailure) {
         Proposer p = proposer;
         if (p == null) {
@@ -409,6 +489,12 @@ public final class RangeReplica implements DurableStateMachine {
 
     @Override
     public Object apply(Entry e) {
+        return apply(e, null);
+    }
+
+    /** @param membership the members in force at the entry; a split gives them to the range it makes */
+    @Override
+    public Object apply(Entry e, Membership membership) {
         if (e.index() <= applied) {
             throw new IllegalStateException("range " + range + " already applied " + applied + ", given " + e.index());
         }
@@ -420,13 +506,13 @@ public final class RangeReplica implements DurableStateMachine {
                 tidy(command);
             }
             if (command != null) {
-                result = applyCommand(e, command);
+                result = applyCommand(e, command, membership);
             } else {
                 writePosition(apply, new AppliedPosition(e.index(), e.term()));
                 apply.commit();
                 result = null;
             }
-        } catch (SQLException | InvalidProtocolBufferException failure) {
+        } catch (SQLException | IOException failure) {
             // The replica cannot follow its log: it must stop rather than diverge. The host logs
             // this once, stops the group here and shows it as failed; the others go on.
             throw new IllegalStateException("range " + range + " cannot apply entry " + e.index() + " of term "
@@ -448,6 +534,10 @@ public final class RangeReplica implements DurableStateMachine {
         }
         String session = command.hasSession() ? ", session " + HexFormat.of()
                 .formatHex(command.getSession().getId().toByteArray()) + " write " + command.getSession().getSequence() : "";
+        if (command.hasSplit()) {
+            return "split at " + Key.of(command.getSplit().getSplitKey().toByteArray()) + " into range "
+                    + command.getSplit().getNewRange() + session;
+        }
         if (command.hasSchemaChange()) {
             String sql = command.getSchemaChange().getSql();
             return "schema change \"" + (sql.length() > 200 ? sql.substring(0, 200) + "..." : sql) + "\"" + session;
@@ -456,7 +546,7 @@ public final class RangeReplica implements DurableStateMachine {
                 + command.getProposerTerm() + session;
     }
 
-    private Outcome applyCommand(Entry e, RangeCommand command) throws SQLException {
+    private Outcome applyCommand(Entry e, RangeCommand command, Membership membership) throws SQLException, IOException {
         HeldTransaction own = held.takeProposed(command.getProposalId()).orElse(null);
         AppliedPosition at = new AppliedPosition(e.index(), e.term());
         if (!options.has(DeliberateBug.NO_EXACTLY_ONCE_CHECK_AT_APPLY)) {
@@ -474,6 +564,13 @@ public final class RangeReplica implements DurableStateMachine {
         } else if (command.hasChangeSet() && schema.outdated(command.getChangeSet())) {
             refusal = new Outcome.Refused(SqlStates.ROLLED_BACK, "the schema of what it wrote changed (by index "
                     + schema.current() + ") while the transaction ran; retry it");
+        } else if (command.hasChangeSet()) {
+            refusal = outsideSpan(command.getChangeSet()).orElse(null);
+        } else if (command.hasSplit()) {
+            Split split = command.getSplit();
+            refusal = splits.refusal(apply, requireBounds(), Key.of(split.getSplitKey().toByteArray()), split.getGeneration())
+                    .map(why -> new Outcome.Refused(SqlStates.NOT_SUPPORTED, "range " + range + ": " + why))
+                    .orElse(null);
         }
         if (refusal != null) {
             Outcome.Refused refused = refusal;
@@ -482,6 +579,9 @@ public final class RangeReplica implements DurableStateMachine {
                 return null;
             });
             return refusal;
+        }
+        if (command.hasSplit()) {
+            return applySplit(e, command, at, membership);
         }
         if (command.hasSchemaChange()) {
             Outcome outcome = schemaChanges.apply(apply, e.index(), command.getSchemaChange(), schema);
@@ -518,6 +618,53 @@ public final class RangeReplica implements DurableStateMachine {
             throw failure;
         }
         return done;
+    }
+
+    /**
+     * A change set with a key outside the range's span is refused on every replica: proposed
+     * before a split applied, it would otherwise put a row into the range that no longer owns it.
+     * Only rows of a table the span cuts are keyed one by one.
+     */
+    private Optional<Outcome.Refused> outsideSpan(ChangeSet changes) throws SQLException {
+        KeySpan span = requireBounds().span();
+        // A range holding every table needs no look; nor does the meta range, whose tables are its
+        // own records (descriptors, catalog, directory), not rows of the user tables' key space.
+        if (span.covers(KeySpan.ALL_TABLES) || !KeySpan.ALL_TABLES.covers(span)) {
+            return Optional.empty();
+        }
+        Map<TableName, Long> ids = TableIds.live(apply);
+        return RowKeys.firstOutside(apply, changes, span, (schema, table) -> {
+            Long id = ids.get(new TableName(schema, table));
+            return id == null ? OptionalLong.empty() : OptionalLong.of(id);
+        }).map(why -> new Outcome.Refused(SqlStates.RANGE_MISMATCH, "range " + range + " does not own " + why
+                + " (a split moved it); nothing was applied, retry it"));
+    }
+
+    private Outcome applySplit(Entry e, RangeCommand command, AppliedPosition at, Membership membership)
+            throws SQLException, IOException {
+        NewRanges target = newRanges;
+        if (target == null || membership == null) {
+            throw new IllegalStateException("range " + range + " cannot apply a split: "
+                    + (target == null ? "no place for the range it makes is attached" : "the host did not say the members"));
+        }
+        // Held transactions ran against the whole span; one that wrote above the split key could
+        // no longer commit here. All go, and the split counts as a range-wide schema change, so
+        // that a change set proposed before it and applied after it is refused on every replica
+        // (its leader's transaction is gone, and its rows may have changed since). Splits are rare.
+        held.releaseAll("the range splits");
+        try {
+            bounds = Optional.of(splits.apply(apply, store, requireBounds(), command.getSplit(), at, membership, target));
+            schema.changed(apply, e.index(), SchemaDiff.RANGE_WIDE);
+            Outcome done = new Outcome.Applied(range, e.index());
+            sessions.record(apply, command, done, e.index());
+            writePosition(apply, at);
+            apply.commit();
+            target.start(command.getSplit().getNewRange());
+            return done;
+        } catch (SQLException | IOException | RuntimeException failure) {
+            apply.rollback();
+            throw failure;
+        }
     }
 
     /** Records the applied position in {@code c}'s transaction, which commits it with the entry's effects. */

@@ -20,6 +20,11 @@ public final class SqlStates {
      * (the session table makes the resend exactly-once). Never sent for an explicit commit.
      */
     public static final String OUTCOME_AT_LEADER = "08F03";
+    /**
+     * The range does not own the keys the request or the write names (any more): a split moved
+     * them to another range. Nothing was applied; route again and retry.
+     */
+    public static final String RANGE_MISMATCH = "08F04";
     /** A statement or transaction exceeded a configured size. */
     public static final String LIMIT_EXCEEDED = "54000";
     public static final String NOT_SUPPORTED = "0A000";

@@ -19,19 +19,19 @@ class RangeBoundsTest {
     void aNewDatabaseRecordsItsInitialSpanAndKeepsItAcrossRestarts(@TempDir Path directory) throws Exception {
         try (RangeReplica meta = RangeReplica.open(1, KeySpan.META, directory.resolve("meta"),
                 RangeReplica.Options.defaults())) {
-            assertEquals(new RangeBounds(1, KeySpan.META, 1), meta.bounds());
+            assertEquals(new RangeBounds(1, KeySpan.META, 1), meta.bounds().orElseThrow());
         }
         // Opened again as if it were a new range of another span: the database's own record stands.
         try (RangeReplica again = RangeReplica.open(1, KeySpan.ALL_TABLES, directory.resolve("meta"),
                 RangeReplica.Options.defaults())) {
-            assertEquals(new RangeBounds(1, KeySpan.META, 1), again.bounds());
+            assertEquals(new RangeBounds(1, KeySpan.META, 1), again.bounds().orElseThrow());
         }
     }
 
     @Test
     void aDatabaseOpenedAsAnotherRangeIsRefused(@TempDir Path directory) throws Exception {
         try (RangeReplica data = RangeReplica.open(2, KeySpan.ALL_TABLES, directory, RangeReplica.Options.defaults())) {
-            assertEquals(KeySpan.ALL_TABLES, data.bounds().span());
+            assertEquals(KeySpan.ALL_TABLES, data.bounds().orElseThrow().span());
         }
         SQLException refused = assertThrows(SQLException.class,
                 () -> RangeReplica.open(3, KeySpan.ALL_TABLES, directory, RangeReplica.Options.defaults()).close());

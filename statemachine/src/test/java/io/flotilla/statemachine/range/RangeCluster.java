@@ -1,11 +1,13 @@
 package io.flotilla.statemachine.range;
 
-import io.flotilla.statemachine.keys.KeySpan;
-
+import io.flotilla.raft.core.SnapshotMeta;
 import io.flotilla.raft.embedded.EmbeddedCluster;
+import io.flotilla.raft.node.RaftNode;
+import io.flotilla.statemachine.keys.KeySpan;
 import io.flotilla.statemachine.changes.ContentDigest;
 
 import java.io.IOException;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
@@ -48,13 +50,45 @@ final class RangeCluster implements AutoCloseable {
         try {
             byte[] incarnation = new byte[8];
             new SecureRandom().nextBytes(incarnation);
-            RangeReplica replica = RangeReplica.open(group, KeySpan.ALL_TABLES, directory, replicaOptions, wallClockMillis,
-                    incarnation);
+            RangeReplica replica = group == range
+                    ? RangeReplica.open(group, KeySpan.ALL_TABLES, directory, replicaOptions, wallClockMillis, incarnation)
+                    : RangeReplica.openSplitOff(group, directory, replicaOptions, wallClockMillis, incarnation);
             replica.attach(command -> cluster.host(node).propose(group, command));
+            replica.attach(newRanges(node));
             return replica;
         } catch (SQLException e) {
             throw new IOException("opening range " + group + " on node " + node + " failed", e);
         }
+    }
+
+    /**
+     * A node's side of splits: the new range's log through the node's log store, its replica
+     * started by the cluster like any other. Called on the splitting group's thread: it takes no
+     * lock of the cluster's (the node's Raft side is looked up while the replica opens).
+     */
+    private NewRanges newRanges(long node) {
+        RaftNode raft = cluster.raftNode(node);
+        return new NewRanges() {
+            @Override
+            public boolean holds(long range) throws IOException {
+                return raft.holdsGroup(range);
+            }
+
+            @Override
+            public Path databaseDirectory(long range) {
+                return cluster.stateDirectory(node, range);
+            }
+
+            @Override
+            public void create(long range, SnapshotMeta base, ReadableByteChannel image) throws IOException {
+                raft.createGroupLog(range, base, image);
+            }
+
+            @Override
+            public void start(long range) {
+                cluster.startGroupLater(node, range, RangeCluster.this::openReplica);
+            }
+        };
     }
 
     /**
@@ -69,6 +103,11 @@ final class RangeCluster implements AutoCloseable {
 
     RangeReplica replica(long node) {
         return cluster.stateMachine(node, range);
+    }
+
+    /** The replica of another range on a node (one a split made), once it started there; null until then. */
+    RangeReplica replica(long node, long otherRange) {
+        return cluster.runs(node, otherRange) ? cluster.stateMachine(node, otherRange) : null;
     }
 
     /** Waits for a replica that leads and has applied an entry of its term; returns its node. */

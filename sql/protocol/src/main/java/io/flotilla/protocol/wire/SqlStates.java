@@ -18,6 +18,11 @@ public final class SqlStates {
      * failover deadline, the application gets {@link #OUTCOME_UNKNOWN}.
      */
     public static final String OUTCOME_AT_LEADER = "08F03";
+    /**
+     * The range does not own the keys the request names (any more): a split moved them. Nothing
+     * was applied; retryable once the caller has routed again.
+     */
+    public static final String RANGE_MISMATCH = "08F04";
     /** The transaction was rolled back (serialization failure, or lost in a failover). */
     public static final String TRANSACTION_ROLLBACK = "40001";
     /** A commit was cut off before its answer: it may or may not have been applied. */
@@ -42,6 +47,7 @@ public final class SqlStates {
 
     /** True for the node answers after which the same request may be retried on another node. */
     public static boolean isFailover(String sqlState) {
-        return NOT_LEADER.equals(sqlState) || UNAVAILABLE.equals(sqlState) || OUTCOME_AT_LEADER.equals(sqlState);
+        return NOT_LEADER.equals(sqlState) || UNAVAILABLE.equals(sqlState) || OUTCOME_AT_LEADER.equals(sqlState)
+                || RANGE_MISMATCH.equals(sqlState);
     }
 }

@@ -3,6 +3,7 @@ package io.flotilla.sql.node;
 import io.flotilla.raft.core.Membership;
 import io.flotilla.statemachine.keys.KeySpan;
 import io.flotilla.statemachine.range.Outcome;
+import io.flotilla.statemachine.range.RangeBounds;
 import io.flotilla.statemachine.range.RangeReplica;
 import io.flotilla.statemachine.range.RangeSession;
 import io.flotilla.statemachine.range.SqlStates;
@@ -124,16 +125,17 @@ final class MetaReconciler implements AutoCloseable {
     private void reconcile() throws SQLException {
         SortedMap<Long, RangeDescriptor> recorded = descriptors.entries();
         SortedMap<Long, RangeDescriptor> next = new TreeMap<>();
-        for (long range : node.replicas().keySet()) {
+        for (Map.Entry<Long, RangeReplica> replica : node.replicas().entrySet()) {
+            long range = replica.getKey();
+            Optional<RangeBounds> bounds = replica.getValue().bounds();
             RangeDescriptor before = recorded.get(range);
-            Optional<Settled> members = settled(range);
+            Optional<Settled> members = bounds.isPresent() ? settled(range) : Optional.empty();
             RangeDescriptor after = before;
             if (members.isPresent()) {
                 Settled m = members.get();
                 after = before == null
-                        ? RangeDescriptor.initial(range, node.replica(range).bounds().span(), m.voters(), m.learners(),
-                                m.index())
-                        : before.withMembers(m.voters(), m.learners(), m.index());
+                        ? RangeDescriptor.of(bounds.get(), m.voters(), m.learners(), m.index())
+                        : before.withMembers(m.voters(), m.learners(), m.index()).withBounds(bounds.get());
             }
             if (after != null) {
                 next.put(range, after);

@@ -2,28 +2,40 @@ package io.flotilla.sql.node;
 
 import io.flotilla.raft.core.Config;
 import io.flotilla.raft.core.Membership;
+import io.flotilla.raft.core.SnapshotMeta;
 import io.flotilla.raft.core.Raft;
 import io.flotilla.raft.host.RaftHost;
 import io.flotilla.raft.node.RaftNode;
 import io.flotilla.statemachine.keys.KeySpan;
+import io.flotilla.statemachine.range.NewRanges;
 import io.flotilla.statemachine.range.RangeReplica;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One Flotilla node: its Raft side ({@link RaftNode}: the host, its network, its logs), a replica
@@ -41,9 +53,11 @@ public final class Node implements AutoCloseable {
 
     /** Holds the node directory, the range descriptors and the catalog. */
     public static final long META_RANGE = 1;
-    /** The one data range of this release: it holds every table. */
+    /** The data range of the cluster's initial layout: every table, until a split gives keys to a new range. */
     public static final long DATA_RANGE = 2;
-    private static final List<Long> RANGES = List.of(META_RANGE, DATA_RANGE);
+    /** The ranges every node of a new cluster starts with; splits add others. */
+    private static final List<Long> INITIAL_RANGES = List.of(META_RANGE, DATA_RANGE);
+    private static final Pattern RANGE_DIRECTORY = Pattern.compile("range-([1-9][0-9]*)");
     private static final long START_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
     /** How often a long replay at start reports its progress. */
     private static final long REPLAY_PROGRESS_NANOS = TimeUnit.SECONDS.toNanos(5);
@@ -52,7 +66,10 @@ public final class Node implements AutoCloseable {
     private final NodeConfig config;
     private final NodeEnvironment environment;
     private final RaftNode raft;
-    private final SortedMap<Long, RangeReplica> replicas = new TreeMap<>();
+    /** Every range this node holds a replica of: the initial ones, and those splits made, which come and go. */
+    private final ConcurrentSkipListMap<Long, RangeReplica> replicas = new ConcurrentSkipListMap<>();
+    /** Opens the replicas of ranges a split made here, off the splitting range's group thread. */
+    private final ExecutorService rangeStarter;
     private final NodeDirectory directory;
     private final RangeDescriptors descriptors;
     private final Catalog catalog;
@@ -71,6 +88,11 @@ public final class Node implements AutoCloseable {
     private Node(NodeConfig config, NodeEnvironment environment) throws IOException, SQLException, InterruptedException {
         this.config = config;
         this.environment = environment;
+        this.rangeStarter = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "flotilla-node-" + config.nodeId() + "-range-starter");
+            t.setDaemon(true);
+            return t;
+        });
         this.raft = RaftNode.start(new RaftNode.Parts(config.nodeId(), environment.clock(), environment.random().nextLong(),
                 config.electionTimeout().toNanos(), environment.loops(), environment.network(), environment.logs()));
         try {
@@ -81,8 +103,11 @@ public final class Node implements AutoCloseable {
                     raft.ping(p.id());
                 }
             }
-            for (long range : RANGES) {
-                openRange(range);
+            for (long range : INITIAL_RANGES) {
+                openRange(range, Optional.of(range == META_RANGE ? KeySpan.META : KeySpan.ALL_TABLES));
+            }
+            for (long range : splitOffRanges()) {
+                openRange(range, Optional.empty());
             }
             this.directory = new NodeDirectory(replica(META_RANGE));
             this.descriptors = new RangeDescriptors(replica(META_RANGE));
@@ -157,19 +182,69 @@ public final class Node implements AutoCloseable {
         logCompaction.start();
     }
 
-    private void openRange(long range) throws IOException, SQLException, InterruptedException {
-        Path dir = config.dataDir().resolve("range-" + range);
+    /**
+     * The ranges a split made on this node before it stopped: those whose log the node holds. A
+     * range directory without one was left by a split that crashed before the new range was
+     * durable; it is deleted here, and the splitting range, replaying its split, makes it again.
+     */
+    private List<Long> splitOffRanges() throws IOException {
+        List<Long> found = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(config.dataDir())) {
+            for (Path entry : entries) {
+                Matcher m = RANGE_DIRECTORY.matcher(entry.getFileName().toString());
+                if (!m.matches() || !Files.isDirectory(entry)) {
+                    continue;
+                }
+                long range = Long.parseLong(m.group(1));
+                if (INITIAL_RANGES.contains(range)) {
+                    continue;
+                }
+                if (raft.holdsGroup(range)) {
+                    found.add(range);
+                } else {
+                    LOG.log(System.Logger.Level.INFO, "node " + config.nodeId() + ": range " + range
+                            + " was not made durable by the split that began it; its leftovers go");
+                    deleteTree(entry);
+                }
+            }
+        }
+        Collections.sort(found);
+        return found;
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (var paths = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    private Path rangeDirectory(long range) {
+        return config.dataDir().resolve("range-" + range);
+    }
+
+    /**
+     * Opens this node's replica of a range and starts its group.
+     *
+     * @param initialSpan the span of a range of the initial layout; empty for one a split made
+     *        (its log exists, and its state comes from the split's image)
+     */
+    private void openRange(long range, Optional<KeySpan> initialSpan) throws IOException, SQLException, InterruptedException {
+        Path dir = rangeDirectory(range);
         Membership bootstrap = config.join() ? Membership.EMPTY : Membership.of(config.peers().keySet(), Set.of());
         RangeReplica.Options options = environment.rangeOptions();
         // Checked before anything is opened, so nothing is left open when the limits do not nest.
         requireShippable(options, Config.of(config.nodeId()));
         byte[] incarnation = new byte[8];
         environment.random().nextBytes(incarnation);
-        KeySpan initialSpan = range == META_RANGE ? KeySpan.META : KeySpan.ALL_TABLES;
-        RangeReplica replica = RangeReplica.open(range, initialSpan, dir.resolve("h2"), options,
-                environment.wallClockMillis(), incarnation);
+        RangeReplica replica = initialSpan.isPresent()
+                ? RangeReplica.open(range, initialSpan.get(), dir.resolve("h2"), options, environment.wallClockMillis(),
+                        incarnation)
+                : RangeReplica.openSplitOff(range, dir.resolve("h2"), options, environment.wallClockMillis(), incarnation);
         replicas.put(range, replica);
         replica.attach(command -> raft.host().propose(range, command));
+        replica.attach(new SplitRanges());
         Config raftConfig = Config.of(config.nodeId())
                 .withTimeouts(config.electionTimeout().toNanos(), config.heartbeat().toNanos(),
                         config.maxClockDrift().toNanos())
@@ -178,6 +253,48 @@ public final class Node implements AutoCloseable {
             environment.waits().await(raft.openGroup(range, raftConfig, bootstrap, replica), START_TIMEOUT_NANOS);
         } catch (ExecutionException | TimeoutException e) {
             throw new IOException("range " + range + " did not start", e);
+        }
+    }
+
+    /** This node's side of a split: the new range's log in the node's log store, its replica opened here. */
+    private final class SplitRanges implements NewRanges {
+        @Override
+        public boolean holds(long range) throws IOException {
+            return replicas.containsKey(range) || raft.holdsGroup(range);
+        }
+
+        @Override
+        public Path databaseDirectory(long range) {
+            return rangeDirectory(range).resolve("h2");
+        }
+
+        @Override
+        public void create(long range, SnapshotMeta base, ReadableByteChannel image) throws IOException {
+            raft.createGroupLog(range, base, image);
+        }
+
+        @Override
+        public void start(long range) {
+            try {
+                rangeStarter.execute(() -> startSplitOff(range));
+            } catch (RejectedExecutionException closing) {
+                // The node closes; at its next start it finds the range's log and opens it.
+            }
+        }
+    }
+
+    private void startSplitOff(long range) {
+        if (replicas.containsKey(range)) {
+            return;
+        }
+        try {
+            openRange(range, Optional.empty());
+            LOG.log(System.Logger.Level.INFO, "node " + config.nodeId() + ": started range " + range + ", made by a split");
+        } catch (IOException | SQLException | RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "node " + config.nodeId() + ": range " + range
+                    + ", made by a split, did not start; it starts with the node's next start", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -339,6 +456,7 @@ public final class Node implements AutoCloseable {
 
     /** Log compaction and the meta range's upkeep, in the reverse of the order they started. */
     private void stopUpkeep() {
+        stopRangeStarter();
         logCompaction.close();
         upkeep.ifPresent(u -> {
             u.reconciler().close();
@@ -358,7 +476,20 @@ public final class Node implements AutoCloseable {
         }
     }
 
+    /** No range starts any more: one being opened finishes first, so that closing closes it too. */
+    private void stopRangeStarter() {
+        rangeStarter.shutdownNow();
+        try {
+            if (!rangeStarter.awaitTermination(START_TIMEOUT_NANOS, TimeUnit.NANOSECONDS)) {
+                LOG.log(System.Logger.Level.WARNING, "node " + config.nodeId() + ": a range still starts as the node closes");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private void closeRaftSide() {
+        stopRangeStarter();
         raft.close();
         for (RangeReplica r : replicas.values()) {
             r.close();

@@ -3,6 +3,7 @@ package io.flotilla.sql.node;
 import io.flotilla.statemachine.keys.Key;
 import io.flotilla.statemachine.keys.KeyEncoding;
 import io.flotilla.statemachine.keys.KeySpan;
+import io.flotilla.statemachine.range.RangeBounds;
 
 import org.junit.jupiter.api.Test;
 
@@ -18,12 +19,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** How a descriptor takes new members, and how key spans place tables. */
 class RangeDescriptorTest {
 
-    private static final RangeDescriptor DATA = RangeDescriptor.initial(Node.DATA_RANGE, KeySpan.ALL_TABLES, ids(1, 2, 3), ids(), 0);
+    private static final RangeDescriptor DATA = RangeDescriptor.of(new RangeBounds(Node.DATA_RANGE, KeySpan.ALL_TABLES, 1),
+            ids(1, 2, 3), ids(), 0);
 
     @Test
-    void onlyALaterMembershipEntryIsRecordedAndOnlyAChangeOfMembersMovesTheGeneration() {
+    void onlyALaterMembershipEntryIsRecordedAndMembersLeaveTheGenerationAlone() {
         RangeDescriptor learner = DATA.withMembers(ids(1, 2, 3), ids(4), 17);
-        assertEquals(2, learner.generation());
+        assertEquals(1, learner.generation(), "the generation counts changes of span only");
         assertEquals(ids(4), learner.learners());
         assertEquals(17, learner.membershipIndex());
 
@@ -32,18 +34,32 @@ class RangeDescriptorTest {
         assertSame(learner, learner.withMembers(ids(1, 2, 3, 4), ids(), 17), "nor does the same entry again");
 
         RangeDescriptor same = learner.withMembers(ids(1, 2, 3), ids(4), 20);
-        assertEquals(2, same.generation(), "a later entry with the same members is no new generation");
         assertEquals(20, same.membershipIndex());
 
         RangeDescriptor voter = same.withMembers(ids(1, 2, 3, 4), ids(), 25);
-        assertEquals(3, voter.generation());
+        assertEquals(1, voter.generation());
+        assertEquals(ids(1, 2, 3, 4), voter.voters());
         assertEquals(DATA.span(), voter.span());
         assertEquals(DATA.schemaIndex(), voter.schemaIndex());
     }
 
     @Test
+    void theRangesOwnBoundsOfALaterGenerationReplaceTheSpan() {
+        KeySpan left = new KeySpan(KeySpan.ALL_TABLES.start(), KeySpan.ofTable(2).start());
+        RangeDescriptor split = DATA.withBounds(new RangeBounds(Node.DATA_RANGE, left, 2));
+        assertEquals(left, split.span());
+        assertEquals(2, split.generation());
+        assertSame(split, split.withBounds(new RangeBounds(Node.DATA_RANGE, KeySpan.ALL_TABLES, 1)),
+                "an older generation does not put the old span back");
+        RangeDescriptor made = RangeDescriptor.of(new RangeBounds(3, new KeySpan(KeySpan.ofTable(2).start(), null), 2),
+                ids(1, 2, 3), ids(), 5);
+        assertEquals(RangeDescriptor.DATA, made.name());
+        assertEquals(split.span().end(), made.span().start(), "the halves meet");
+    }
+
+    @Test
     void theInitialSpansTileTheKeySpaceAndEachTableHasAContiguousSpanOfItsOwn() {
-        RangeDescriptor meta = RangeDescriptor.initial(Node.META_RANGE, KeySpan.META, ids(1), ids(), 0);
+        RangeDescriptor meta = RangeDescriptor.of(new RangeBounds(Node.META_RANGE, KeySpan.META, 1), ids(1), ids(), 0);
         Key table = KeySpan.ofTable(KeySpan.FIRST_TABLE_ID).start();
         assertTrue(DATA.span().contains(table));
         assertFalse(meta.span().contains(table));
@@ -60,7 +76,6 @@ class RangeDescriptorTest {
         }
 
         assertThrows(IllegalArgumentException.class, () -> new KeySpan(KeySpan.ofTable(2).start(), KeySpan.ofTable(1).start()));
-        assertThrows(IllegalArgumentException.class, () -> RangeDescriptor.initial(3, KeySpan.ALL_TABLES, ids(1), ids(), 0));
     }
 
     private static SortedSet<Long> ids(long... ids) {

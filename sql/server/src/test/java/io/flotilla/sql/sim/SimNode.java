@@ -20,7 +20,11 @@ import io.flotilla.sql.server.NodeSessions;
 import io.flotilla.statemachine.range.RangeReplica;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -333,6 +337,26 @@ final class SimNode {
         public GroupLog open(long group, Membership bootstrap) {
             return logs.computeIfAbsent(group, g -> new SimGroupLog(scheduler,
                     new MemoryStorage(SnapshotMeta.bootstrap(bootstrap)), new TreeMap<>()));
+        }
+
+        @Override
+        public boolean holds(long group) {
+            return logs.containsKey(group);
+        }
+
+        @Override
+        public void create(long group, SnapshotMeta base, ReadableByteChannel image) throws IOException {
+            byte[] bytes;
+            try (InputStream in = Channels.newInputStream(image)) {
+                bytes = in.readAllBytes();
+            }
+            if (logs.containsKey(group)) {
+                throw new FileAlreadyExistsException("the log of group " + group);
+            }
+            // Made durable at once: a split's apply waits for it, and the simulated disk keeps it.
+            TreeMap<Long, byte[]> images = new TreeMap<>();
+            images.put(base.index(), bytes);
+            logs.put(group, new SimGroupLog(scheduler, MemoryStorage.startingAt(base), images));
         }
 
         @Override
