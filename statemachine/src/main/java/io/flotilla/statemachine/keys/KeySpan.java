@@ -1,5 +1,6 @@
 package io.flotilla.statemachine.keys;
 
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -29,10 +30,21 @@ public record KeySpan(Key start, Key end) {
         }
     }
 
+    /** The one key {@code key}: the next larger key is {@code key} and one zero byte. */
+    public static KeySpan point(Key key) {
+        byte[] bytes = key.toByteArray();
+        byte[] next = Arrays.copyOf(bytes, bytes.length + 1);
+        return new KeySpan(key, Key.of(next));
+    }
+
+    /** Every key that begins with {@code prefix}. */
+    public static KeySpan prefixedBy(Key prefix) {
+        return new KeySpan(prefix, prefix.prefixEnd());
+    }
+
     /** Every key of one table's rows, and nothing else. */
     public static KeySpan ofTable(long tableId) {
-        Key prefix = KeyEncoding.tablePrefix(tableId);
-        return new KeySpan(prefix, prefix.prefixEnd());
+        return prefixedBy(KeyEncoding.tablePrefix(tableId));
     }
 
     public boolean contains(Key key) {

@@ -267,6 +267,36 @@ public final class RangeReplica implements DurableStateMachine {
         return range;
     }
 
+    /** Table ids as of one schema version: read again only once a schema change applied. */
+    private record CachedIds(long schemaVersion, Map<TableName, Long> ids) {
+    }
+
+    private volatile CachedIds tableIds = new CachedIds(-1, Map.of());
+
+    /** The ids of the tables that exist, as this replica has them ({@link TableIds}). */
+    public Map<TableName, Long> tableIds() throws SQLException {
+        CachedIds cached = tableIds;
+        long version = schemaVersion();
+        if (cached.schemaVersion() == version) {
+            return cached.ids();
+        }
+        try (Connection c = store.connect()) {
+            Map<TableName, Long> ids = Map.copyOf(TableIds.live(c));
+            tableIds = new CachedIds(version, ids);
+            return ids;
+        }
+    }
+
+    /**
+     * Whether this range holds part of the user tables' keys only (a split made it, or split it):
+     * then statements are checked against its span. A range with every table's keys, or the meta
+     * range, needs no such check.
+     */
+    public boolean split() {
+        Optional<RangeBounds> b = bounds;
+        return b.isPresent() && KeySpan.ALL_TABLES.covers(b.get().span()) && !b.get().span().covers(KeySpan.ALL_TABLES);
+    }
+
     @Override
     public long applied() {
         return applied;
@@ -629,7 +659,7 @@ public final class RangeReplica implements DurableStateMachine {
         KeySpan span = requireBounds().span();
         // A range holding every table needs no look; nor does the meta range, whose tables are its
         // own records (descriptors, catalog, directory), not rows of the user tables' key space.
-        if (span.covers(KeySpan.ALL_TABLES) || !KeySpan.ALL_TABLES.covers(span)) {
+        if (!split()) {
             return Optional.empty();
         }
         Map<TableName, Long> ids = TableIds.live(apply);

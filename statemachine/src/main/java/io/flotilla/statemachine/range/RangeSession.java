@@ -1,12 +1,21 @@
 package io.flotilla.statemachine.range;
 
 import io.flotilla.statemachine.changes.EmbeddedSession;
+import io.flotilla.statemachine.changes.RowKeys;
 import io.flotilla.statemachine.wire.ChangeSet;
 import org.h2.command.Prepared;
+import org.h2.engine.SessionLocal;
+import org.h2.expression.Parameter;
+import org.h2.message.DbException;
+import org.h2.value.Value;
+import org.h2.value.ValueToObjectConverter;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -46,6 +55,43 @@ public final class RangeSession implements AutoCloseable {
         Prepared prepared = EmbeddedSession.prepare(connection, sql);
         ClientStatementRules.check(prepared);
         return StatementKind.of(prepared);
+    }
+
+    /**
+     * The keys the statement touches, with its parameters ({@code parameters} as JDBC would take
+     * them, in order), told from its plan in this session (its schema, its settings) without
+     * running it: {@link StatementKeys}.
+     */
+    public StatementKeys keys(String sql, List<Object> parameters) throws SQLException {
+        Prepared prepared = EmbeddedSession.prepare(connection, sql);
+        SessionLocal session = EmbeddedSession.of(connection);
+        List<Parameter> slots = prepared.getParameters();
+        try {
+            for (int i = 0; i < slots.size() && i < parameters.size(); i++) {
+                slots.get(i).setValue(ValueToObjectConverter.objectToValue(session, parameters.get(i), Value.UNKNOWN));
+            }
+            return StatementKeys.of(session, prepared, range.tableIds());
+        } catch (DbException e) {
+            throw DbException.toSQLException(e);
+        }
+    }
+
+    /**
+     * Whether the keys this session's open transaction wrote are all in the range's span: the
+     * rows a statement wrote, checked once it ran, where its keys could not be told before
+     * ({@link StatementKeys#insertsInto()}). Empty if so; else the first key outside.
+     */
+    public Optional<String> writtenOutside() throws SQLException {
+        Optional<RangeBounds> bounds = range.bounds();
+        if (current == null || bounds.isEmpty() || !range.split()) {
+            return Optional.empty();
+        }
+        Map<TableName, Long> ids = range.tableIds();
+        ChangeSet changes = current.changeSet();
+        return current.run(c -> RowKeys.firstOutside(c, changes, bounds.get().span(), (schema, table) -> {
+            Long id = ids.get(new TableName(schema, table));
+            return id == null ? OptionalLong.empty() : OptionalLong.of(id);
+        }));
     }
 
     /** Runs queries or DML in the session's transaction, beginning one if none is open. */
