@@ -44,11 +44,11 @@ public final class RowKeys {
     }
 
     /**
-     * The first row change of {@code changes} that writes a key outside {@code span} (an update's
-     * old and new keys both count), described for an error message; empty if every key is inside.
-     * Deterministic: every replica that applied the same log answers alike.
+     * The key of the first row change of {@code changes} that writes outside {@code span} (an
+     * update's old and new keys both count); empty if every key is inside. Deterministic: every
+     * replica that applied the same log answers alike.
      */
-    public static Optional<String> firstOutside(Connection connection, ChangeSet changes, KeySpan span, TableIdOf ids)
+    public static Optional<Key> firstOutside(Connection connection, ChangeSet changes, KeySpan span, TableIdOf ids)
             throws SQLException {
         SessionLocal session = EmbeddedSession.of(connection);
         Map<String, TableKeys> tables = new HashMap<>();
@@ -62,13 +62,12 @@ public final class RowKeys {
             if (keys.inside) {
                 continue;
             }
-            if (keys.outside) {
-                return Optional.of("a row of " + name + ", whose keys are all outside the range's span " + span);
-            }
             for (List<ByteString> image : List.of(change.getOldRowList(), change.getNewRowList())) {
-                if (!image.isEmpty() && !span.contains(keys.keyOf(image))) {
-                    return Optional.of("a row of " + name + " with key " + keys.keyOf(image) + ", outside the range's span "
-                            + span);
+                if (!image.isEmpty()) {
+                    Key key = keys.keyOf(image);
+                    if (!span.contains(key)) {
+                        return Optional.of(key);
+                    }
                 }
             }
         }

@@ -666,8 +666,9 @@ public final class RangeReplica implements DurableStateMachine {
         return RowKeys.firstOutside(apply, changes, span, (schema, table) -> {
             Long id = ids.get(new TableName(schema, table));
             return id == null ? OptionalLong.empty() : OptionalLong.of(id);
-        }).map(why -> new Outcome.Refused(SqlStates.RANGE_MISMATCH, "range " + range + " does not own " + why
-                + " (a split moved it); nothing was applied, retry it"));
+        }).map(key -> new Outcome.Refused(SqlStates.RANGE_MISMATCH, "range " + range + " (keys " + span
+                + ") does not own key " + key + " of a row the transaction wrote (a split moved it); nothing was "
+                + "applied, retry it"));
     }
 
     private Outcome applySplit(Entry e, RangeCommand command, AppliedPosition at, Membership membership)

@@ -2,10 +2,17 @@ package io.flotilla.statemachine.range;
 
 import io.flotilla.statemachine.changes.EmbeddedSession;
 import io.flotilla.statemachine.changes.RowKeys;
+import io.flotilla.statemachine.keys.Key;
+import io.flotilla.statemachine.keys.KeyEncoding;
 import io.flotilla.statemachine.wire.ChangeSet;
 import org.h2.command.Prepared;
+import org.h2.command.query.Select;
 import org.h2.engine.SessionLocal;
+import org.h2.expression.Expression;
 import org.h2.expression.Parameter;
+import org.h2.index.Index;
+import org.h2.table.Column;
+import org.h2.table.Table;
 import org.h2.message.DbException;
 import org.h2.value.Value;
 import org.h2.value.ValueToObjectConverter;
@@ -77,11 +84,62 @@ public final class RangeSession implements AutoCloseable {
     }
 
     /**
+     * The key a {@code SPLIT AT} names: its table's id, then its values as the table's leading
+     * primary key columns, each converted to its column's type (where that changes it in H2's
+     * comparison, the statement is refused: no key would equal it). Resolved by H2 in this session
+     * as {@code SELECT values FROM table}, which is prepared and never run.
+     *
+     * @throws SQLException 42S02 for no such table, 42000 for more values than key columns or a
+     *         value that is not a literal or a parameter, 22018 for a value of no key
+     */
+    public Key splitKey(SplitAt split, List<Object> parameters) throws SQLException {
+        Prepared prepared = EmbeddedSession.prepare(connection, "SELECT " + split.values() + " FROM " + split.table());
+        SessionLocal session = EmbeddedSession.of(connection);
+        if (!(prepared instanceof Select select) || select.getTopFilters().size() != 1) {
+            throw new SQLException("SPLIT AT names one table and a list of values: " + split, "42000");
+        }
+        List<Parameter> slots = prepared.getParameters();
+        try {
+            for (int i = 0; i < slots.size() && i < parameters.size(); i++) {
+                slots.get(i).setValue(ValueToObjectConverter.objectToValue(session, parameters.get(i), Value.UNKNOWN));
+            }
+            Table table = select.getTopFilters().get(0).getTable();
+            Long id = range.tableIds().get(new TableName(table.getSchema().getName(), table.getName()));
+            Index primaryKey = table.findPrimaryKey();
+            if (id == null || primaryKey == null) {
+                throw new SQLException("table " + table.getName() + " is not a replicated table", "42S02");
+            }
+            Column[] keyColumns = primaryKey.getColumns();
+            int count = select.getColumnCount();
+            if (count > keyColumns.length) {
+                throw new SQLException("SPLIT AT gives " + count + " values; the primary key of " + table.getName()
+                        + " has " + keyColumns.length + " columns", "42000");
+            }
+            Value[] key = new Value[count];
+            for (int i = 0; i < count; i++) {
+                Expression e = select.getExpressions().get(i);
+                if (!e.isConstant() && !(e instanceof Parameter)) {
+                    throw new SQLException("SPLIT AT takes literal values or parameters: " + e.getTraceSQL(), "42000");
+                }
+                Optional<List<Value>> exact = StatementKeys.exact(session, keyColumns[i], List.of(e.getValue(session)));
+                if (exact.isEmpty()) {
+                    throw new SQLException("SPLIT AT value " + e.getTraceSQL() + " is no value of key column "
+                            + keyColumns[i].getName(), "22018");
+                }
+                key[i] = exact.get().get(0);
+            }
+            return KeyEncoding.rowKey(id, key);
+        } catch (DbException e) {
+            throw DbException.toSQLException(e);
+        }
+    }
+
+    /**
      * Whether the keys this session's open transaction wrote are all in the range's span: the
      * rows a statement wrote, checked once it ran, where its keys could not be told before
      * ({@link StatementKeys#insertsInto()}). Empty if so; else the first key outside.
      */
-    public Optional<String> writtenOutside() throws SQLException {
+    public Optional<Key> writtenOutside() throws SQLException {
         Optional<RangeBounds> bounds = range.bounds();
         if (current == null || bounds.isEmpty() || !range.split()) {
             return Optional.empty();

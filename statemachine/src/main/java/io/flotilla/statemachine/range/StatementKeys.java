@@ -85,6 +85,39 @@ public record StatementKeys(List<KeySpan> reads, List<Key> inserted, Optional<Lo
         return reads.stream().allMatch(span::covers) && inserted.stream().allMatch(span::contains);
     }
 
+    /**
+     * A key of the statement that {@code span} does not hold, if there is one: the first inserted
+     * key outside it, or where a read span leaves it (its start below the span, the span's end
+     * above).
+     */
+    public Optional<Key> firstOutside(KeySpan span) {
+        for (Key k : inserted) {
+            if (!span.contains(k)) {
+                return Optional.of(k);
+            }
+        }
+        for (KeySpan read : reads) {
+            if (!span.covers(read)) {
+                return Optional.of(read.start().compareTo(span.start()) < 0 || span.end() == null ? read.start()
+                        : span.end());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The keys of several executions of one statement (a batch): all of them. */
+    public static StatementKeys union(List<StatementKeys> all) {
+        List<KeySpan> reads = new ArrayList<>();
+        List<Key> inserted = new ArrayList<>();
+        Optional<Long> into = Optional.empty();
+        for (StatementKeys k : all) {
+            reads.addAll(k.reads);
+            inserted.addAll(k.inserted);
+            into = into.or(() -> k.insertsInto);
+        }
+        return new StatementKeys(reads, inserted, into);
+    }
+
     /** The first key of the statement's spans and inserted keys, or of the table it inserts into: where to send it. */
     public Optional<Key> firstKey() {
         Optional<Key> first = reads.stream().map(KeySpan::start).min(Comparator.naturalOrder());

@@ -73,6 +73,7 @@ public final class Node implements AutoCloseable {
     private final NodeDirectory directory;
     private final RangeDescriptors descriptors;
     private final Catalog catalog;
+    private final RangeIds rangeIds;
     /** Compacts the ranges' logs: on a thread of its own once the node serves, or the simulator's. */
     private final LogCompaction logCompaction;
     /**
@@ -112,6 +113,7 @@ public final class Node implements AutoCloseable {
             this.directory = new NodeDirectory(replica(META_RANGE));
             this.descriptors = new RangeDescriptors(replica(META_RANGE));
             this.catalog = new Catalog(replica(META_RANGE));
+            this.rangeIds = new RangeIds(replica(META_RANGE), config.nodeId());
             environment.network().lookUpUnknownNodesIn(this::raftAddressInDirectory);
             this.logCompaction = new LogCompaction(config.nodeId(), raft.host(), Collections.unmodifiableMap(replicas),
                     environment.waits(), environment.logCompaction());
@@ -413,6 +415,11 @@ public final class Node implements AutoCloseable {
     /** The range descriptors as this node's replica of the meta range holds them. */
     public RangeDescriptors rangeDescriptors() {
         return descriptors;
+    }
+
+    /** New range ids, given while this node leads the meta range. */
+    public RangeIds rangeIds() {
+        return rangeIds;
     }
 
     /** The catalog (which range holds each table) as this node's replica of the meta range holds it. */

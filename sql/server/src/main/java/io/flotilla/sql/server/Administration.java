@@ -32,10 +32,6 @@ final class Administration {
         node.replica(range);
         boolean leads = ask(node, range, r -> r.role() == Role.LEADER);
         if (!leads) {
-            if (range != Node.DATA_RANGE) {
-                throw new SQLException("range " + range + ": send this to its leader (node "
-                        + ask(node, range, r -> r.leader()) + ")", SqlStates.NOT_LEADER);
-            }
             return Optional.of(forwarder.call(request));
         }
         switch (admin.getOperationCase()) {

@@ -1,8 +1,10 @@
 package io.flotilla.sql.server;
 
+import com.google.protobuf.ByteString;
 import io.flotilla.protocol.Ack;
 import io.flotilla.protocol.CommitResult;
 import io.flotilla.protocol.Error;
+import io.flotilla.protocol.Execute;
 import io.flotilla.protocol.Hello;
 import io.flotilla.protocol.HelloResult;
 import io.flotilla.protocol.NodeAddress;
@@ -12,20 +14,31 @@ import io.flotilla.sql.node.Announcement;
 import io.flotilla.sql.node.Node;
 import io.flotilla.sql.node.Peer;
 import io.flotilla.sql.node.Waits;
+import io.flotilla.statemachine.keys.Key;
+import io.flotilla.statemachine.keys.KeySpan;
+import io.flotilla.statemachine.range.RangeMismatchException;
+import io.flotilla.statemachine.range.SplitAt;
 import io.flotilla.statemachine.range.SqlStates;
+import io.flotilla.statemachine.range.StatementKeys;
+import io.flotilla.statemachine.range.StatementKind;
 
 import java.sql.SQLException;
 import java.util.Collection;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 
 /**
  * One client connection's session on this node: the protocol side. Requests run one at a time, in
- * order, on a thread that may block (never a Netty event loop). Each statement is routed once
- * ({@link RangeRouting}): where this node leads the range or may serve the read as a follower, it
- * runs here ({@link RangeStatements}); everything else is forwarded to the leader over a
- * connection of this session's own ({@link Forwarder}), which stays with the leader for the rest
- * of an open transaction.
+ * order, on a thread that may block (never a Netty event loop). Each statement goes to the range
+ * that holds its keys ({@link RangeMap}, {@link io.flotilla.statemachine.range.StatementKeys}), and
+ * is routed there once ({@link RangeRouting}): where this node leads the range or may serve the
+ * read as a follower, it runs here ({@link RangeStatements}); everything else is forwarded to the
+ * range's leader over a connection of this session's own ({@link Forwarder}), which stays with the
+ * leader for the rest of an open transaction. A session keeps a {@link RangeLane} per range it
+ * used; its transaction and open cursors live in one, and a transaction stays in one range (a
+ * statement that would take it to another is refused, 0A000, until cross-range transactions exist).
  */
 public final class ClientSession implements AutoCloseable {
 
@@ -35,22 +48,41 @@ public final class ClientSession implements AutoCloseable {
     private final Waits waits;
     /** The client keeps its link alive while quiet (Hello.keeps_alive), so its silence means it is gone. */
     private volatile boolean keepsAlive;
-    private final Forwarder forwarder;
     private final SessionSettings settings;
     private final RangeRouting routing;
-    /** The session's statements on this node's replica of its range. */
-    private final RangeStatements data;
+    private final RangeMap ranges;
+    private final SplitStatement splits;
+    private final Map<Long, RangeLane> lanes = new TreeMap<>();
+    /** Where the session's transaction and cursors live, or its last statement ran. Volatile: cancel reads it. */
+    private volatile RangeLane current;
     private byte[] sessionId;
+    private long sessionStartedMillis;
+    private boolean readOnly;
 
-    /** @param range the range the session's statements go to: the one data range, until ranges split */
-    ClientSession(Node node, long range, Forwarder forwarder, SessionSettings settings, StalenessBound stalenessBound) {
+    /** @param firstRange the range a session starts in (the initial data range): where it plans statements */
+    ClientSession(Node node, long firstRange, SessionSettings settings, StalenessBound stalenessBound) {
         this.node = node;
         this.waits = node.environment().waits();
-        this.forwarder = forwarder;
         this.settings = settings;
         this.routing = new RangeRouting(new FollowerReads(node, stalenessBound));
-        this.data = new RangeStatements(node.replica(range), waits, () -> node.host().read(range, () -> Boolean.TRUE),
-                node.config().electionTimeout().toNanos(), settings);
+        this.ranges = new RangeMap(node);
+        this.splits = new SplitStatement(node, ranges);
+        this.current = lane(firstRange);
+    }
+
+    /** The session's lane to {@code range}, made on first use. */
+    private RangeLane lane(long range) {
+        RangeLane lane = lanes.get(range);
+        if (lane == null) {
+            RangeStatements statements = new RangeStatements(node.replica(range), waits,
+                    () -> node.host().read(range, () -> Boolean.TRUE), node.config().electionTimeout().toNanos(), settings);
+            lane = new RangeLane(range, statements, new Forwarder(node, range, settings));
+            if (sessionId != null) {
+                lane.identify(sessionId, sessionStartedMillis, readOnly);
+            }
+            lanes.put(range, lane);
+        }
+        return lane;
     }
 
     byte[] sessionId() {
@@ -59,7 +91,7 @@ public final class ClientSession implements AutoCloseable {
 
     /** Whether a transaction is open: here, or at the leader through the forwarder. */
     boolean inTransaction() {
-        return data.inTransaction() || forwarder.active();
+        return current.inTransaction();
     }
 
     /**
@@ -68,9 +100,10 @@ public final class ClientSession implements AutoCloseable {
      * is not cancelled.
      */
     void cancelRunning() {
+        RangeLane lane = current;
         try {
-            if (!data.cancelRunning()) {
-                forwarder.cancel();
+            if (!lane.statements().cancelRunning()) {
+                lane.forwarder().cancel();
             }
         } catch (SQLException e) {
             LOG.log(System.Logger.Level.DEBUG, "cancel failed", e);
@@ -85,40 +118,45 @@ public final class ClientSession implements AutoCloseable {
     /** Answers one request; never throws: a failure is the answer's error, with its SQLState. */
     public Response handle(Request received) {
         Request request = withoutTrailingSemicolons(received);
-        data.budget(FailoverBudget.of(request, waits));
         Response.Builder out = Response.newBuilder().setId(request.getId());
         try {
             if (request.getKindCase() != Request.KindCase.HELLO && sessionId == null) {
                 throw new SQLException("the first request on a connection must be Hello", "08P01");
             }
-            if (forwarder.active() && forwards(request)) {
-                return forwarded(request);
+            if (request.getKindCase() == Request.KindCase.EXECUTE) {
+                if (Announcement.is(request.getExecute())) {
+                    return Registration.carryOut(node, request);
+                }
+                if (RangeIdRequest.is(request.getExecute())) {
+                    return RangeIdRequest.carryOut(node, request);
+                }
+                Optional<SplitAt> split = SplitAt.parse(request.getExecute().getSql());
+                if (split.isPresent()) {
+                    if (inTransaction()) {
+                        throw new SQLException("SPLIT AT runs outside a transaction", "25001");
+                    }
+                    return splits.run(request, split.get(), current.statements(), new SplitStatement.Lanes() {
+                        @Override
+                        public RangeLane lane(long range) {
+                            return ClientSession.this.lane(range);
+                        }
+
+                        @Override
+                        public Response forward(RangeLane lane, Request r) {
+                            return forwarded(lane, r);
+                        }
+                    });
+                }
+                return execute(request);
             }
+            RangeLane lane = current;
+            lane.statements().budget(FailoverBudget.of(request, waits));
+            if (lane.forwarder().active() && forwards(request)) {
+                return forwarded(lane, request);
+            }
+            RangeStatements data = lane.statements();
             switch (request.getKindCase()) {
                 case HELLO -> out.setHello(hello(request.getHello()));
-                case EXECUTE -> {
-                    if (Announcement.is(request.getExecute())) {
-                        return Registration.carryOut(node, request);
-                    }
-                    // Where it runs is decided once: leadership lost after this shows as a
-                    // not-leader error from the range, never as a statement sent down another path.
-                    RangeRouting.Route route = routing.route(request.getExecute(), data);
-                    if (route == RangeRouting.Route.FORWARD) {
-                        boolean transactionHere = data.inTransaction();
-                        data.closeLocal();
-                        if (transactionHere && !request.getExecute().getAutoCommit()) {
-                            // The client's transaction lived in this replica's range session and
-                            // ended with its leadership. Sent on to the leader, this statement
-                            // would begin a new transaction there, which would commit without
-                            // what came before it (found by the network tests: bank transfers
-                            // with one of their two updates).
-                            throw new SQLException("the transaction was rolled back: this replica stopped leading "
-                                    + "the range; the statement was not run", SqlStates.ROLLED_BACK);
-                        }
-                        return forwarded(request);
-                    }
-                    out.setExecute(data.execute(request.getExecute(), route == RangeRouting.Route.FOLLOWER));
-                }
                 case FETCH -> out.setRows(data.fetch(request.getFetch().getCursor(), request.getFetch().getFetchSize()));
                 case CLOSE_CURSOR -> {
                     data.closeCursor(request.getCloseCursor().getCursor());
@@ -135,7 +173,8 @@ public final class ClientSession implements AutoCloseable {
                 case METADATA -> out.setMetadata(StatusReport.of(node));
                 case READ_INDEX -> out.setReadIndex(ReadIndexAnswer.of(node, request.getReadIndex()));
                 case ADMIN -> {
-                    Optional<Response> forwarded = Administration.carryOut(node, request, forwarder);
+                    Optional<Response> forwarded = Administration.carryOut(node, request,
+                            lane(request.getAdmin().getRange()).forwarder());
                     if (forwarded.isPresent()) {
                         return forwarded.get();
                     }
@@ -144,24 +183,181 @@ public final class ClientSession implements AutoCloseable {
                 default -> throw new SQLException("request " + request.getKindCase() + " is not supported here", "0A000");
             }
         } catch (SQLException e) {
-            if (e.getSQLState() != null && e.getSQLState().startsWith("XX")) {
-                // Internal errors (XX000) and a replica's data that does not match its log (XX001):
-                // a bug or a broken replica, never the client's doing, so logged here, once, with its stack.
-                LOG.log(System.Logger.Level.ERROR, "internal error in a " + request.getKindCase() + " request", e);
-            }
-            out.clear().setId(request.getId()).setError(error(e));
+            return failed(request, e);
         } catch (RuntimeException e) {
-            // A bug, not a client's mistake: logged here, once, with its stack; the client gets XX000.
-            LOG.log(System.Logger.Level.ERROR, "internal error in a " + request.getKindCase() + " request", e);
-            out.clear().setId(request.getId()).setError(Error.newBuilder().setSqlState("XX000")
-                    .setMessage("internal error: " + e));
+            return failed(request, e);
         }
         return out.build();
     }
 
-    /** Sends a request to the leader; a setting the leader took is kept for whatever serves this session later. */
-    private Response forwarded(Request request) {
-        Response answer = forwarder.call(request);
+    private Response failed(Request request, SQLException e) {
+        if (e.getSQLState() != null && e.getSQLState().startsWith("XX")) {
+            // Internal errors (XX000) and a replica's data that does not match its log (XX001):
+            // a bug or a broken replica, never the client's doing, so logged here, once, with its stack.
+            LOG.log(System.Logger.Level.ERROR, "internal error in a " + request.getKindCase() + " request", e);
+        }
+        return Response.newBuilder().setId(request.getId()).setError(error(e)).build();
+    }
+
+    private Response failed(Request request, RuntimeException e) {
+        // A bug, not a client's mistake: logged here, once, with its stack; the client gets XX000.
+        LOG.log(System.Logger.Level.ERROR, "internal error in a " + request.getKindCase() + " request", e);
+        return Response.newBuilder().setId(request.getId()).setError(Error.newBuilder().setSqlState("XX000")
+                .setMessage("internal error: " + e)).build();
+    }
+
+    /**
+     * A statement, in the range that holds its keys. A range that answers that it does not own
+     * them (a split moved them since this node looked, or an insert's rows turned out to be
+     * elsewhere) names a key it does not own; an auto-commit statement outside a transaction, of
+     * which nothing ran, goes once more to the range that owns that key.
+     */
+    private Response execute(Request request) {
+        Optional<Key> hint = Optional.empty();
+        for (int attempt = 0; ; attempt++) {
+            Response answer;
+            RangeLane lane;
+            try {
+                lane = laneFor(request, hint);
+            } catch (SQLException e) {
+                return failed(request, e);
+            } catch (RuntimeException e) {
+                return failed(request, e);
+            }
+            answer = executeIn(lane, request);
+            Optional<Key> mismatch = mismatchedKey(answer);
+            if (mismatch.isEmpty()) {
+                return answer;
+            }
+            boolean again = request.getRange() == 0 && request.getExecute().getAutoCommit() && !inTransaction()
+                    && attempt == 0;
+            if (!again) {
+                return request.getRange() == 0 ? acrossRanges(request, answer, lane) : answer;
+            }
+            hint = mismatch;
+        }
+    }
+
+    /**
+     * A range refused a statement this node routed, and going again would not help: the statement
+     * touches keys of more than one range, or its transaction would. Said as what it is.
+     */
+    private Response acrossRanges(Request request, Response mismatch, RangeLane lane) {
+        String why = mismatch.getError().getMessage();
+        Error.Builder e = Error.newBuilder();
+        if (request.getExecute().getAutoCommit() || lane.inTransaction()) {
+            // Nothing ran (or the statement alone was undone): the transaction, if any, goes on.
+            e.setSqlState(SqlStates.NOT_SUPPORTED).setMessage("the statement touches keys of more than one range, "
+                    + "and statements and transactions across ranges are not supported yet; nothing of it was applied ("
+                    + why + ")");
+        } else {
+            e.setSqlState(SqlStates.ROLLED_BACK).setMessage("the transaction was rolled back: a statement in it "
+                    + "wrote keys of another range than the transaction's, and transactions across ranges are not "
+                    + "supported yet (" + why + ")");
+        }
+        return Response.newBuilder().setId(request.getId()).setError(e).build();
+    }
+
+    private static Optional<Key> mismatchedKey(Response answer) {
+        if (answer.hasError() && SqlStates.RANGE_MISMATCH.equals(answer.getError().getSqlState())
+                && !answer.getError().getKey().isEmpty()) {
+            return Optional.of(Key.of(answer.getError().getKey().toByteArray()));
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The lane of the range the statement goes to: the one a forwarding node named; the one data
+     * range, while there is one; else the range that holds the statement's keys, told from its
+     * plan here (or the range of {@code hint}, a key a range said it does not own). A statement
+     * without keys (transaction control, settings, {@code SELECT 1}) stays where the session is.
+     */
+    private RangeLane laneFor(Request request, Optional<Key> hint) throws SQLException {
+        if (request.getRange() != 0) {
+            if (!node.replicas().containsKey(request.getRange())) {
+                throw new SQLException("range " + request.getRange() + " has no replica on node " + node.id(),
+                        SqlStates.UNAVAILABLE);
+            }
+            return current = lane(request.getRange());
+        }
+        Optional<Long> single = ranges.single();
+        if (single.isPresent()) {
+            return current = lane(single.get());
+        }
+        Execute e = request.getExecute();
+        RangeStatements planner = current.statements();
+        StatementKind kind = planner.classify(e.getSql());
+        if (kind != StatementKind.QUERY && kind != StatementKind.LOCKING_QUERY && kind != StatementKind.DML) {
+            return current;
+        }
+        StatementKeys keys = planner.keys(e);
+        if (keys.none()) {
+            return current;
+        }
+        Optional<Long> range = hint.isPresent() ? ranges.owner(hint.get())
+                : ranges.covering(keys).or(() -> keys.insertsInto().isPresent() || !keys.inserted().isEmpty()
+                        ? keys.firstKey().flatMap(ranges::owner) : Optional.empty());
+        if (range.isEmpty()) {
+            Optional<Key> unheld = keys.reads().stream().map(KeySpan::start).filter(k -> ranges.owner(k).isEmpty())
+                    .findFirst().or(() -> keys.inserted().stream().filter(k -> ranges.owner(k).isEmpty()).findFirst());
+            if (unheld.isPresent()) {
+                // A split applied here and the range it made has not opened yet: a moment's matter.
+                throw new SQLException("no range on node " + node.id() + " holds key " + unheld.get()
+                        + " yet (a split is under way); retry", SqlStates.UNAVAILABLE);
+            }
+            throw new SQLException("the statement reads keys of more than one range, and statements across ranges "
+                    + "are not supported yet", SqlStates.NOT_SUPPORTED);
+        }
+        if (range.get() != current.range() && inTransaction()) {
+            throw new SQLException("the statement's keys are in range " + range.get() + " and its transaction's in range "
+                    + current.range() + ": transactions across ranges are not supported yet; the transaction goes on",
+                    SqlStates.NOT_SUPPORTED);
+        }
+        return current = lane(range.get());
+    }
+
+    /** A statement in one range's lane: here, or at the range's leader. */
+    private Response executeIn(RangeLane lane, Request request) {
+        RangeStatements data = lane.statements();
+        data.budget(FailoverBudget.of(request, waits));
+        Response.Builder out = Response.newBuilder().setId(request.getId());
+        try {
+            if (lane.forwarder().active()) {
+                return forwarded(lane, request);
+            }
+            // Where it runs is decided once: leadership lost after this shows as a not-leader
+            // error from the range, never as a statement sent down another path.
+            RangeRouting.Route route = routing.route(request.getExecute(), data);
+            if (route == RangeRouting.Route.FORWARD) {
+                boolean transactionHere = data.inTransaction();
+                data.closeLocal();
+                if (transactionHere && !request.getExecute().getAutoCommit()) {
+                    // The client's transaction lived in this replica's range session and
+                    // ended with its leadership. Sent on to the leader, this statement
+                    // would begin a new transaction there, which would commit without
+                    // what came before it (found by the network tests: bank transfers
+                    // with one of their two updates).
+                    throw new SQLException("the transaction was rolled back: this replica stopped leading "
+                            + "the range; the statement was not run", SqlStates.ROLLED_BACK);
+                }
+                return forwarded(lane, request);
+            }
+            out.setExecute(data.execute(request.getExecute(), route == RangeRouting.Route.FOLLOWER));
+        } catch (SQLException e) {
+            return failed(request, e);
+        } catch (RuntimeException e) {
+            return failed(request, e);
+        }
+        return out.build();
+    }
+
+    /**
+     * Sends a request to the lane's range's leader, naming the range; a setting the leader took is
+     * kept for whatever serves this session later.
+     */
+    private Response forwarded(RangeLane lane, Request request) {
+        Response answer = lane.forwarder().call(request.hasExecute() ? request.toBuilder().setRange(lane.range()).build()
+                : request);
         if (request.hasExecute() && !answer.hasError()) {
             settings.made(request.getExecute().getSql());
         }
@@ -181,8 +377,11 @@ public final class ClientSession implements AutoCloseable {
             throw new IllegalArgumentException("a session id is 1 to 64 bytes");
         }
         keepsAlive = hello.getKeepsAlive();
-        data.identify(sessionId, hello.getSessionStartedMillis(), hello.getReadOnly());
-        forwarder.identify(sessionId, hello.getSessionStartedMillis(), hello.getReadOnly());
+        sessionStartedMillis = hello.getSessionStartedMillis();
+        readOnly = hello.getReadOnly();
+        for (RangeLane lane : lanes.values()) {
+            lane.identify(sessionId, sessionStartedMillis, readOnly);
+        }
         HelloResult.Builder b = HelloResult.newBuilder().setNodeId(node.id()).setServerVersion("flotilla 0.1.0")
                 // A node silent for an election timeout has lost its range's leadership, if it had
                 // it, and may as well be given up: the request goes elsewhere under its session.
@@ -242,18 +441,21 @@ public final class ClientSession implements AutoCloseable {
     static Error error(SQLException e) {
         Error.Builder b = Error.newBuilder().setSqlState(e.getSQLState() == null ? "HY000" : e.getSQLState())
                 .setMessage(String.valueOf(e.getMessage())).setVendorCode(e.getErrorCode());
+        if (e instanceof RangeMismatchException mismatch) {
+            b.setKey(ByteString.copyFrom(mismatch.key().toByteArray()));
+        }
         return b.build();
     }
 
-    /** Ends the session: an open transaction rolls back, the link to the leader closes. */
+    /** Ends the session: an open transaction rolls back, the links to leaders close. */
     @Override
     public void close() {
-        try {
-            data.close();
-        } catch (SQLException e) {
-            LOG.log(System.Logger.Level.WARNING,
-                    "closing a client session failed", e);
+        for (RangeLane lane : lanes.values()) {
+            try {
+                lane.close();
+            } catch (SQLException e) {
+                LOG.log(System.Logger.Level.WARNING, "closing a client session failed", e);
+            }
         }
-        forwarder.close();
     }
 }

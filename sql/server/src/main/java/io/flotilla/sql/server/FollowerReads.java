@@ -33,7 +33,9 @@ final class FollowerReads {
             case STALE, SESSION -> true;
             // Served only when this replica can show it misses nothing committed more than the
             // bound ago (see StalenessBound); its own commit index would not show that.
-            case BOUNDED -> boundedReadMayBeServedHere(c.getMaxStalenessMillis());
+            // The bound is kept for the initial data range only (NodeSessions): a range a split
+            // made sends bounded reads to its leader until each range has its own.
+            case BOUNDED -> data.range() == Node.DATA_RANGE && boundedReadMayBeServedHere(c.getMaxStalenessMillis());
             case LINEARIZABLE -> node.environment().rangeOptions().deliberateBugs()
                     .contains(DeliberateBug.LINEARIZABLE_READ_ON_FOLLOWER);
             default -> false;
@@ -49,6 +51,10 @@ final class FollowerReads {
     boolean caughtUp(Consistency c, RangeReplica data) throws SQLException {
         if (c.getLevel() != Consistency.Level.SESSION) {
             return true;
+        }
+        if (c.getMinLsn().getRange() != 0 && c.getMinLsn().getRange() != data.range()) {
+            // A position in another range's log says nothing of this one's: the leader serves it.
+            return false;
         }
         long index = c.getMinLsn().getIndex();
         if (index <= data.applied()) {

@@ -31,8 +31,7 @@ public final class NodeSessions implements AutoCloseable {
     /** A new connection's session: its settings are shared with its forwarder, which gives them to new leader links. */
     public ClientSession open() {
         SessionSettings settings = new SessionSettings();
-        return new ClientSession(node, Node.DATA_RANGE, new Forwarder(node, Node.DATA_RANGE, settings), settings,
-                stalenessBound);
+        return new ClientSession(node, Node.DATA_RANGE, settings, stalenessBound);
     }
 
     @Override

@@ -14,9 +14,14 @@ import io.flotilla.protocol.Value;
 import io.flotilla.sql.node.Waits;
 import io.flotilla.statemachine.range.LeadershipChangedException;
 import io.flotilla.statemachine.range.Outcome;
+import io.flotilla.statemachine.keys.Key;
+import io.flotilla.statemachine.keys.KeySpan;
+import io.flotilla.statemachine.range.RangeMismatchException;
 import io.flotilla.statemachine.range.RangeReplica;
 import io.flotilla.statemachine.range.RangeSession;
+import io.flotilla.statemachine.range.SplitAt;
 import io.flotilla.statemachine.range.SqlStates;
+import io.flotilla.statemachine.range.StatementKeys;
 import io.flotilla.statemachine.range.StatementKind;
 
 import java.sql.Connection;
@@ -27,6 +32,7 @@ import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -66,6 +72,8 @@ final class RangeStatements implements AutoCloseable {
     private volatile Statement running;
     /** The current request's: bounds its waits on the cluster. */
     private FailoverBudget budget = FailoverBudget.NONE;
+    /** The current statement's keys, where this range checks them ({@link #owned}). */
+    private Optional<StatementKeys> owned = Optional.empty();
 
     /** How this replica learns, on its group's thread, that it still leads. */
     interface Leadership {
@@ -129,9 +137,84 @@ final class RangeStatements implements AutoCloseable {
         return local;
     }
 
+    /**
+     * The keys the statement touches ({@link StatementKeys}), told in this session's range session
+     * (its schema, its settings); for a batch, those of every parameter set.
+     */
+    StatementKeys keys(Execute e) throws SQLException {
+        RangeSession s = session();
+        if (e.getBatchCount() == 0) {
+            return s.keys(e.getSql(), javaValues(e.getParametersList()));
+        }
+        List<StatementKeys> all = new ArrayList<>();
+        for (ParameterSet set : e.getBatchList()) {
+            all.add(s.keys(e.getSql(), javaValues(set.getValuesList())));
+        }
+        return StatementKeys.union(all);
+    }
+
+    /** The key a {@code SPLIT AT} names, resolved in this session's range session. */
+    Key splitKey(SplitAt split, Execute e) throws SQLException {
+        return session().splitKey(split, javaValues(e.getParametersList()));
+    }
+
+    private static List<Object> javaValues(List<Value> values) {
+        List<Object> out = new ArrayList<>(values.size());
+        for (Value v : values) {
+            out.add(Values.toJava(v));
+        }
+        return out;
+    }
+
+    /**
+     * On a range that holds part of the tables' keys: the statement's keys, refused with {@link
+     * RangeMismatchException} unless this range owns all of them. Whoever routed it may have known
+     * an older layout; this is what makes a stale route harmless. Schema changes are refused here
+     * until they reach every range ({@code docs/ranges.md}, build step 3).
+     */
+    private Optional<StatementKeys> owned(Execute e) throws SQLException {
+        if (!replica.split()) {
+            return Optional.empty();
+        }
+        StatementKind kind = classify(e.getSql());
+        if (kind == StatementKind.DDL) {
+            throw new SQLException("range " + replica.range() + ": schema changes are not supported yet once the "
+                    + "tables' keys are split into several ranges (a change must reach every range)",
+                    SqlStates.NOT_SUPPORTED);
+        }
+        if (kind != StatementKind.QUERY && kind != StatementKind.LOCKING_QUERY && kind != StatementKind.DML) {
+            return Optional.empty();
+        }
+        StatementKeys keys = keys(e);
+        KeySpan span = replica.bounds().orElseThrow().span();
+        if (!keys.within(span)) {
+            throw RangeMismatchException.of(replica.range(), span, keys);
+        }
+        return Optional.of(keys);
+    }
+
+    /**
+     * After an insert whose keys were not known before it ran: its rows must be this range's, or it
+     * is undone (with the transaction it ran in) and refused with the key that is not.
+     */
+    private void requireWrittenHere(Optional<StatementKeys> owned, RangeSession s) throws SQLException {
+        if (owned.isEmpty() || owned.get().insertsInto().isEmpty()) {
+            return;
+        }
+        Optional<Key> outside = s.writtenOutside();
+        if (outside.isPresent()) {
+            closeAllCursors();
+            s.rollback();
+            throw new RangeMismatchException("range " + replica.range() + " does not own key " + outside.get()
+                    + " of a row the statement wrote; it was undone, with the transaction it ran in: route it again",
+                    outside.get());
+        }
+    }
+
     /** Runs a statement here: as the range's leader, or, for {@code asFollower}, as a follower read. */
     ExecuteResult execute(Execute e, boolean asFollower) throws SQLException {
         try {
+            owned = owned(e);
             return asFollower ? followerQuery(e) : executeStatement(e);
         } catch (SQLException failure) {
             if (e.getAutoCommit() && local != null && local.inTransaction()) {
@@ -319,6 +402,7 @@ final class RangeStatements implements AutoCloseable {
                 }
             }
         });
+        requireWrittenHere(owned, s);
         ExecuteResult.Builder out = ExecuteResult.newBuilder().setUpdate(result);
         if (e.getAutoCommit()) {
             out.setLsn(lsn(commits.await(s.commit(e.getSequence(), result.getCount()), RESEND_ELSEWHERE, budget)));

@@ -39,7 +39,8 @@ final class Registration {
                 .build();
     }
 
-    private static Response notLeader(Node node, Request request) throws SQLException {
+    /** "Not the leader" of the meta range, naming its leader's client address where this node knows it. */
+    static Response notLeader(Node node, Request request) throws SQLException {
         long leader = metaLeader(node);
         Error.Builder error = Error.newBuilder().setSqlState(SqlStates.NOT_LEADER)
                 .setMessage("range " + Node.META_RANGE + ": node " + node.id() + " does not lead it"

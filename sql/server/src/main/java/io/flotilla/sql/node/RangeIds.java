@@ -1,0 +1,71 @@
+package io.flotilla.sql.node;
+
+import io.flotilla.statemachine.range.Outcome;
+import io.flotilla.statemachine.range.RangeReplica;
+import io.flotilla.statemachine.range.RangeSession;
+import io.flotilla.statemachine.range.SqlStates;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+
+/**
+ * Ids for ranges a split makes, given by the meta range's leader from a counter the meta range
+ * keeps ({@code RANGE_IDS}): each id once, cluster-wide, whichever node asks. An id given to a split
+ * that then fails is never used: ids are not reused, gaps are harmless.
+ */
+public final class RangeIds {
+
+    static final String TABLE = "RANGE_IDS";
+    static final String CREATE = "CREATE TABLE IF NOT EXISTS " + TABLE
+            + "(ID TINYINT PRIMARY KEY CHECK (ID = 0), NEXT_RANGE BIGINT NOT NULL)";
+    /** The ranges of the initial layout are 1 (meta) and 2 (data): splits number from here. */
+    private static final long FIRST = 3;
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    private final RangeReplica meta;
+    private final byte[] sessionId;
+
+    RangeIds(RangeReplica meta, long nodeId) {
+        this.meta = meta;
+        // Its writes carry no sequence, so nothing is kept under this id: it only names them.
+        this.sessionId = ("flotilla node " + nodeId + " range ids").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A new range id, written to the meta range before it is returned. Only on the meta range's
+     * leader ({@link SqlStates#NOT_LEADER} elsewhere).
+     */
+    public synchronized long next() throws SQLException {
+        if (!meta.serving()) {
+            throw new SQLException("range " + Node.META_RANGE + ": this node does not lead it", SqlStates.NOT_LEADER);
+        }
+        boolean exists;
+        try (Connection c = meta.store().connect()) {
+            exists = MetaTables.exists(c, TABLE);
+        }
+        try (RangeSession s = meta.session(sessionId)) {
+            if (!exists) {
+                Outcome.await(s.schemaChange(CREATE, 0), TIMEOUT, "creating " + TABLE);
+            }
+            long id = s.run(c -> {
+                try (Statement st = c.createStatement()) {
+                    st.executeUpdate("MERGE INTO " + TABLE + " KEY(ID) SELECT 0, " + FIRST
+                            + " WHERE NOT EXISTS (SELECT 1 FROM " + TABLE + ")");
+                    long given;
+                    try (ResultSet rs = st.executeQuery("SELECT NEXT_RANGE FROM " + TABLE + " WHERE ID = 0 FOR UPDATE")) {
+                        rs.next();
+                        given = rs.getLong(1);
+                    }
+                    st.executeUpdate("UPDATE " + TABLE + " SET NEXT_RANGE = NEXT_RANGE + 1 WHERE ID = 0");
+                    return given;
+                }
+            });
+            Outcome.await(s.commit(0), TIMEOUT, "recording range id " + id);
+            return id;
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package io.flotilla.sql;
+
+import static io.flotilla.sql.Eventually.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.flotilla.sql.node.Node;
+import io.flotilla.statemachine.changes.ContentDigest;
+import io.flotilla.statemachine.range.RangeReplica;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * {@code ALTER TABLE t SPLIT AT VALUES (...)} through the driver on a 3-node cluster: the data
+ * range splits on every node, each statement goes to the range that holds its keys whichever node
+ * it reaches, a statement or transaction that would span the two ranges is refused and changes
+ * nothing, and a node that restarts finds the new range again.
+ */
+class SplitAtTest {
+
+    private static final long NEW_RANGE = 3;
+
+    private static String text(Statement s, String sql) throws SQLException {
+        try (ResultSet rs = s.executeQuery(sql)) {
+            assertTrue(rs.next(), sql);
+            return rs.getString(1);
+        }
+    }
+
+    private static long count(RangeReplica replica, String sql) throws SQLException {
+        try (Connection c = replica.store().connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static void awaitSplitEverywhere(LocalNodes nodes) throws Exception {
+        await("every node holds both halves of the data range", () -> {
+            for (long id = 1; id <= 3; id++) {
+                Node node = nodes.node(id);
+                if (!node.replicas().containsKey(NEW_RANGE) || node.replica(NEW_RANGE).bounds().isEmpty()
+                        || node.replica(Node.DATA_RANGE).bounds().orElseThrow().generation() != 2) {
+                    return false;
+                }
+            }
+            return true;
+        });
+    }
+
+    @Test
+    void eachStatementGoesToTheRangeThatHoldsItsKeysFromEveryNode() throws Exception {
+        try (LocalNodes nodes = new LocalNodes(3);
+             Connection c = DriverManager.getConnection(nodes.url(1));
+             Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE T(ID INT PRIMARY KEY, V VARCHAR(20))");
+            s.execute("CREATE TABLE U(ID INT PRIMARY KEY, V VARCHAR(20))");
+            s.execute("INSERT INTO T SELECT X, 't' || X FROM SYSTEM_RANGE(0, 99)");
+            s.execute("INSERT INTO U SELECT X, 'u' || X FROM SYSTEM_RANGE(0, 9)");
+
+            s.execute("ALTER TABLE T SPLIT AT VALUES (50)");
+            awaitSplitEverywhere(nodes);
+            for (long id = 1; id <= 3; id++) {
+                assertEquals(50, count(nodes.node(id).replica(Node.DATA_RANGE), "SELECT COUNT(*) FROM T"));
+                assertEquals(50, count(nodes.node(id).replica(NEW_RANGE), "SELECT COUNT(*) FROM T"));
+                assertEquals(10, count(nodes.node(id).replica(NEW_RANGE), "SELECT COUNT(*) FROM U"));
+            }
+
+            for (long id = 1; id <= 3; id++) {
+                try (Connection n = DriverManager.getConnection(nodes.url(id)); Statement t = n.createStatement()) {
+                    assertEquals("t70", text(t, "SELECT V FROM T WHERE ID = 70"), "node " + id);
+                    assertEquals("t10", text(t, "SELECT V FROM T WHERE ID = 10"), "node " + id);
+                    assertEquals("10", text(t, "SELECT COUNT(*) FROM U"), "a table wholly in the new range, node " + id);
+                    assertEquals(1, t.executeUpdate("UPDATE T SET V = 'n" + id + "' WHERE ID = " + (60 + id)));
+                    assertEquals(1, t.executeUpdate("UPDATE T SET V = 'n" + id + "' WHERE ID = " + (20 + id)));
+                    assertEquals(2, t.executeUpdate("INSERT INTO T VALUES (" + (200 + id) + ", 'a'), (" + (210 + id) + ", 'b')"));
+                    assertEquals(1, t.executeUpdate("INSERT INTO T VALUES (" + (-id) + ", 'neg')"));
+                    try (PreparedStatement p = n.prepareStatement("SELECT V FROM T WHERE ID = ?")) {
+                        p.setInt(1, 60 + (int) id);
+                        try (ResultSet rs = p.executeQuery()) {
+                            assertTrue(rs.next());
+                            assertEquals("n" + id, rs.getString(1));
+                        }
+                    }
+                }
+            }
+
+            SQLException across = assertThrows(SQLException.class, () -> text(s, "SELECT COUNT(*) FROM T"));
+            assertEquals("0A000", across.getSQLState(), across.getMessage());
+            SQLException insertAcross = assertThrows(SQLException.class,
+                    () -> s.executeUpdate("INSERT INTO T VALUES (30, 'x'), (300, 'y')"));
+            assertEquals("0A000", insertAcross.getSQLState(), insertAcross.getMessage());
+            SQLException ddl = assertThrows(SQLException.class, () -> s.execute("CREATE TABLE W(ID INT PRIMARY KEY)"));
+            assertEquals("0A000", ddl.getSQLState(), ddl.getMessage());
+
+            c.setAutoCommit(false);
+            s.executeUpdate("UPDATE T SET V = 'in tx' WHERE ID = 10");
+            SQLException otherRange = assertThrows(SQLException.class,
+                    () -> s.executeUpdate("UPDATE T SET V = 'in tx' WHERE ID = 90"));
+            assertEquals("0A000", otherRange.getSQLState(), otherRange.getMessage());
+            c.commit();
+            c.setAutoCommit(true);
+            assertEquals("in tx", text(s, "SELECT V FROM T WHERE ID = 10"), "the transaction went on after the refusal");
+            assertEquals("t90", text(s, "SELECT V FROM T WHERE ID = 90"));
+
+            await("every replica of each range holds the same rows", () -> {
+                for (long range : new long[] {Node.DATA_RANGE, NEW_RANGE}) {
+                    Set<String> digests = new HashSet<>();
+                    Set<Long> applied = new TreeSet<>();
+                    for (long id = 1; id <= 3; id++) {
+                        RangeReplica r = nodes.node(id).replica(range);
+                        applied.add(r.applied());
+                        try (Connection rc = r.store().connect()) {
+                            digests.add(ContentDigest.ofRows(rc));
+                        }
+                    }
+                    if (applied.size() != 1 || digests.size() != 1) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+            for (long id = 1; id <= 3; id++) {
+                assertEquals(0, count(nodes.node(id).replica(Node.DATA_RANGE), "SELECT COUNT(*) FROM T WHERE ID >= 50"));
+                assertEquals(0, count(nodes.node(id).replica(NEW_RANGE), "SELECT COUNT(*) FROM T WHERE ID < 50"));
+                assertEquals(53, count(nodes.node(id).replica(Node.DATA_RANGE), "SELECT COUNT(*) FROM T"),
+                        "50 rows, 3 negative ones");
+            }
+        }
+    }
+
+    @Test
+    void aNodeThatRestartsFindsTheRangeASplitMade() throws Exception {
+        try (LocalNodes nodes = new LocalNodes(3)) {
+            try (Connection c = DriverManager.getConnection(nodes.url(1)); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE T(ID INT PRIMARY KEY, V VARCHAR(20))");
+                s.execute("INSERT INTO T SELECT X, 't' || X FROM SYSTEM_RANGE(0, 99)");
+                s.execute("ALTER TABLE T SPLIT AT VALUES (50)");
+            }
+            awaitSplitEverywhere(nodes);
+            nodes.crash(3);
+            nodes.start(3);
+            awaitSplitEverywhere(nodes);
+            try (Connection c = DriverManager.getConnection(nodes.url(3)); Statement s = c.createStatement()) {
+                assertEquals("t99", text(s, "SELECT V FROM T WHERE ID = 99"));
+                assertEquals(1, s.executeUpdate("UPDATE T SET V = 'after' WHERE ID = 98"));
+                assertEquals("after", text(s, "SELECT V FROM T WHERE ID = 98"));
+            }
+            assertEquals(50, count(nodes.node(3).replica(NEW_RANGE), "SELECT COUNT(*) FROM T"));
+        }
+    }
+}
