@@ -95,6 +95,29 @@ class SplitAtTest {
                 }
             }
 
+            // The view, on a node whose session last ran in the new range.
+            assertEquals("t70", text(s, "SELECT V FROM T WHERE ID = 70"));
+            try (ResultSet rs = s.executeQuery("SELECT RANGE_ID, GENERATION FROM FLOTILLA.RANGES ORDER BY RANGE_ID")) {
+                StringBuilder rows = new StringBuilder();
+                while (rs.next()) {
+                    rows.append(rs.getLong(1)).append(':').append(rs.getLong(2)).append(' ');
+                }
+                assertEquals("1:1 2:2 3:2 ", rows.toString());
+            }
+            try (ResultSet rs = s.executeQuery("SHOW RANGES FROM TABLE T")) {
+                assertTrue(rs.next());
+                assertEquals(Node.DATA_RANGE, rs.getLong("RANGE_ID"));
+                assertTrue(rs.next());
+                assertEquals(NEW_RANGE, rs.getLong("RANGE_ID"));
+                assertEquals(2, rs.getLong("GENERATION"));
+                assertFalse(rs.next(), "T lies in two ranges");
+            }
+            try (ResultSet rs = s.executeQuery("SHOW RANGES FROM TABLE U")) {
+                assertTrue(rs.next());
+                assertEquals(NEW_RANGE, rs.getLong("RANGE_ID"));
+                assertFalse(rs.next(), "U lies wholly above the split");
+            }
+
             SQLException across = assertThrows(SQLException.class, () -> text(s, "SELECT COUNT(*) FROM T"));
             assertEquals("0A000", across.getSQLState(), across.getMessage());
             SQLException insertAcross = assertThrows(SQLException.class,

@@ -596,6 +596,11 @@ public final class RangeReplica implements DurableStateMachine {
                     + schema.current() + ") while the transaction ran; retry it");
         } else if (command.hasChangeSet()) {
             refusal = outsideSpan(command.getChangeSet()).orElse(null);
+        } else if (command.hasSplit() && membership != null && membership.joint()) {
+            // The new range would start in the middle of a membership change it did not make:
+            // every replica sees the same members at this entry, so every one refuses alike.
+            refusal = new Outcome.Refused(SqlStates.UNAVAILABLE, "range " + range + " is changing its members; "
+                    + "split it once that is done");
         } else if (command.hasSplit()) {
             Split split = command.getSplit();
             refusal = splits.refusal(apply, requireBounds(), Key.of(split.getSplitKey().toByteArray()), split.getGeneration())

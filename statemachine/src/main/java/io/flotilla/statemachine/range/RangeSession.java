@@ -4,6 +4,7 @@ import io.flotilla.statemachine.changes.EmbeddedSession;
 import io.flotilla.statemachine.changes.RowKeys;
 import io.flotilla.statemachine.keys.Key;
 import io.flotilla.statemachine.keys.KeyEncoding;
+import io.flotilla.statemachine.keys.KeySpan;
 import io.flotilla.statemachine.wire.ChangeSet;
 import org.h2.command.Prepared;
 import org.h2.command.query.Select;
@@ -81,6 +82,20 @@ public final class RangeSession implements AutoCloseable {
         } catch (DbException e) {
             throw DbException.toSQLException(e);
         }
+    }
+
+    /** The keys of table {@code table} (as SQL names it, in this session's schema). */
+    public KeySpan tableSpan(String table) throws SQLException {
+        Prepared prepared = EmbeddedSession.prepare(connection, "SELECT * FROM " + table);
+        if (!(prepared instanceof Select select) || select.getTopFilters().size() != 1) {
+            throw new SQLException("not one table: " + table, "42000");
+        }
+        Table t = select.getTopFilters().get(0).getTable();
+        Long id = range.tableIds().get(new TableName(t.getSchema().getName(), t.getName()));
+        if (id == null) {
+            throw new SQLException("table " + t.getName() + " is not a replicated table", "42S02");
+        }
+        return KeySpan.ofTable(id);
     }
 
     /**

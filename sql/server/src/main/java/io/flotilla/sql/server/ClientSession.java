@@ -17,6 +17,7 @@ import io.flotilla.sql.node.Waits;
 import io.flotilla.statemachine.keys.Key;
 import io.flotilla.statemachine.keys.KeySpan;
 import io.flotilla.statemachine.range.RangeMismatchException;
+import io.flotilla.statemachine.range.ShowRanges;
 import io.flotilla.statemachine.range.SplitAt;
 import io.flotilla.statemachine.range.SqlStates;
 import io.flotilla.statemachine.range.StatementKeys;
@@ -24,6 +25,7 @@ import io.flotilla.statemachine.range.StatementKind;
 
 import java.sql.SQLException;
 import java.util.Collection;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -147,6 +149,10 @@ public final class ClientSession implements AutoCloseable {
                         }
                     });
                 }
+                Optional<ShowRanges> show = ShowRanges.parse(request.getExecute().getSql());
+                if (show.isPresent()) {
+                    return execute(showRanges(request, show.get()));
+                }
                 return execute(request);
             }
             RangeLane lane = current;
@@ -236,6 +242,17 @@ public final class ClientSession implements AutoCloseable {
             }
             hint = mismatch;
         }
+    }
+
+    /** {@code SHOW RANGES FROM TABLE t}, as the query of {@code FLOTILLA.RANGES} it stands for. */
+    private Request showRanges(Request request, ShowRanges show) throws SQLException {
+        KeySpan span = current.statements().tableSpan(show.table());
+        HexFormat hex = HexFormat.of();
+        // VARBINARY compares unsigned in H2, as keys do.
+        String sql = "SELECT RANGE_ID, START_KEY, END_KEY, GENERATION, LEADER_ID, VOTERS, LEARNERS, APPLIED_INDEX "
+                + "FROM FLOTILLA.RANGES WHERE NAME = 'data' AND START_KEY < X'" + hex.formatHex(span.end().toByteArray())
+                + "' AND (END_KEY IS NULL OR END_KEY > X'" + hex.formatHex(span.start().toByteArray()) + "') ORDER BY START_KEY";
+        return request.toBuilder().setExecute(request.getExecute().toBuilder().setSql(sql).clearParameters()).build();
     }
 
     /**

@@ -153,6 +153,11 @@ final class RangeStatements implements AutoCloseable {
         return StatementKeys.union(all);
     }
 
+    /** The keys of a table, as this session's range session names it. */
+    KeySpan tableSpan(String table) throws SQLException {
+        return session().tableSpan(table);
+    }
+
     /** The key a {@code SPLIT AT} names, resolved in this session's range session. */
     Key splitKey(SplitAt split, Execute e) throws SQLException {
         return session().splitKey(split, javaValues(e.getParametersList()));

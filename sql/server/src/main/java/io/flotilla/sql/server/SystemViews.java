@@ -5,6 +5,8 @@ import io.flotilla.raft.core.ReplicaProgress;
 import io.flotilla.raft.core.Role;
 import io.flotilla.raft.host.GroupFailure;
 import io.flotilla.sql.node.Node;
+import io.flotilla.statemachine.keys.Key;
+import io.flotilla.statemachine.range.RangeBounds;
 import io.flotilla.statemachine.range.RangeReplica;
 import org.h2.engine.SessionLocal;
 import org.h2.jdbc.JdbcConnection;
@@ -34,7 +36,8 @@ import java.util.function.Function;
 
 /**
  * SQL views of the node's replication state, for what {@code pg_stat_replication} gives a
- * PostgreSQL user: {@code FLOTILLA.RANGES} (one row per range this node holds) and
+ * PostgreSQL user: {@code FLOTILLA.RANGES} (one row per range this node holds, with the span of
+ * keys and generation its own database records) and
  * {@code FLOTILLA.REPLICAS} (this node's replicas, and on a leader every member as it sees them:
  * role, term, commit and applied index, match index, lag in entries and in bytes, whether the
  * leader holds its lease and when it runs out).
@@ -89,6 +92,9 @@ public final class SystemViews {
         rs.addColumn("APPLIED_INDEX", Types.BIGINT, 19, 0);
         rs.addColumn("VOTERS", Types.VARCHAR, 200, 0);
         rs.addColumn("LEARNERS", Types.VARCHAR, 200, 0);
+        rs.addColumn("START_KEY", Types.VARBINARY, 4096, 0);
+        rs.addColumn("END_KEY", Types.VARBINARY, 4096, 0);
+        rs.addColumn("GENERATION", Types.BIGINT, 19, 0);
         if (isMetadataQuery(connection)) {
             return rs;
         }
@@ -96,9 +102,15 @@ public final class SystemViews {
         for (var e : node.replicas().entrySet()) {
             long range = e.getKey();
             long applied = e.getValue().applied();
+            // The range's own bounds, as this replica's database has them (none yet for a range a
+            // split made that has not installed its first image here).
+            Optional<RangeBounds> bounds = e.getValue().bounds();
+            byte[] start = bounds.map(b -> b.span().start().toByteArray()).orElse(null);
+            byte[] end = bounds.map(b -> b.span().end()).map(Key::toByteArray).orElse(null);
+            Long generation = bounds.map(RangeBounds::generation).orElse(null);
             ask(connection, node, range, r -> new Object[] {range, range == Node.META_RANGE ? "meta" : "data",
                 r.leader(), r.term(), r.committed(), applied, join(r.membership().voters()),
-                join(r.membership().learners())}).ifPresent(rs::addRow);
+                join(r.membership().learners()), start, end, generation}).ifPresent(rs::addRow);
         }
         return rs;
     }
