@@ -97,7 +97,9 @@ public final class RowKeys {
                 if (keys.inside) {
                     continue;
                 }
-                table.lock(session, Table.EXCLUSIVE_LOCK);
+                // A write lock, as any DML takes (shared with other writers, excludes DDL): the
+                // caller sees to it that no client transaction holds rows of the table.
+                table.lock(session, Table.WRITE_LOCK);
                 List<Row> doomed = new ArrayList<>();
                 Cursor rows = keys.primaryKey.find(session, null, null, false);
                 while (rows.next()) {

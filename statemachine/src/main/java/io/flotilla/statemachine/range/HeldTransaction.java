@@ -40,6 +40,8 @@ final class HeldTransaction {
      * change altered) adopts the new version.
      */
     volatile long schemaVersion;
+    /** The generation of the range's span when it began: the keys it ran against. */
+    final long generation;
     /** Statements run under its read side; a schema change applies under its write side. */
     private final Lock statements;
     final byte[] proposalId;
@@ -51,8 +53,9 @@ final class HeldTransaction {
     /** The client's session closed while this was proposed: its connection closes when it ends. */
     private boolean closeWhenEnded;
 
-    HeldTransaction(Connection connection, ChangeRecorder recorder, long term, long schemaVersion, byte[] proposalId,
-                    Lock statements) {
+    HeldTransaction(Connection connection, ChangeRecorder recorder, long term, long schemaVersion, long generation,
+                    byte[] proposalId, Lock statements) {
+        this.generation = generation;
         this.statements = statements;
         this.connection = connection;
         this.recorder = recorder;

@@ -50,9 +50,10 @@ final class HeldTransactions {
     }
 
     /** Registers a new transaction on a client's connection, under the leader term it runs in. */
-    HeldTransaction open(Connection connection, ChangeRecorder recorder, long term, long schemaVersion) {
+    HeldTransaction open(Connection connection, ChangeRecorder recorder, long term, long schemaVersion, long generation) {
         byte[] id = ByteBuffer.allocate(16).put(incarnation).putLong(proposals.incrementAndGet()).array();
-        HeldTransaction tx = new HeldTransaction(connection, recorder, term, schemaVersion, id, statements.readLock());
+        HeldTransaction tx = new HeldTransaction(connection, recorder, term, schemaVersion, generation, id,
+                statements.readLock());
         held.add(tx);
         return tx;
     }
@@ -102,6 +103,15 @@ final class HeldTransactions {
     /** Ends every one: proposed ones first, which release the row locks running statements may wait for. */
     void releaseAll(String because) {
         releaseAll(because, false);
+    }
+
+    /**
+     * Ends every one because the range split: as after a leadership change, nothing of them was or
+     * will be applied (the split refuses their entries), so an auto-commit statement among them is
+     * sent again rather than failed ({@link LeadershipChangedException}).
+     */
+    void releaseAllOnSplit(String because) {
+        releaseAll(because, true);
     }
 
     /** Ends every one as {@link #releaseAll(String)}, because the range's leadership moved. */

@@ -344,7 +344,8 @@ public final class RangeReplica implements DurableStateMachine {
         }
         connection.setAutoCommit(false);
         ChangeRecorder recorder = capture.record(connection);
-        HeldTransaction tx = held.open(connection, recorder, t, schema.current());
+        HeldTransaction tx = held.open(connection, recorder, t, schema.current(),
+                bounds.map(RangeBounds::generation).orElse(0L));
         if (term != t || !serving) {
             // Leadership moved while we set up: roleChanged may have missed this one.
             held.release(tx, "leadership changed");
@@ -375,7 +376,7 @@ public final class RangeReplica implements DurableStateMachine {
         RangeCommand.Builder builder = RangeCommand.newBuilder()
                 .setProposerTerm(tx.term)
                 .setProposalId(ByteString.copyFrom(tx.proposalId))
-                .setChangeSet(changes)
+                .setChangeSet(changes.toBuilder().setRangeGeneration(tx.generation))
                 .setProposedAtMillis(wallClockMillis.getAsLong());
         if (sequence > 0) {
             builder.setSession(ClientSession.newBuilder().setId(ByteString.copyFrom(session)).setSequence(sequence)
@@ -591,6 +592,12 @@ public final class RangeReplica implements DurableStateMachine {
         if (command.getProposerTerm() != e.term()) {
             refusal = new Outcome.Refused(SqlStates.ROLLED_BACK, "proposed in term " + command.getProposerTerm()
                     + " but appended in term " + e.term() + "; retry it");
+        } else if (command.hasChangeSet() && command.getChangeSet().getRangeGeneration() != 0
+                && command.getChangeSet().getRangeGeneration() != requireBounds().generation()) {
+            // Before the schema check, which a split also fails: this says "route it again".
+            refusal = new Outcome.Refused(SqlStates.RANGE_MISMATCH, "range " + range + " split (generation "
+                    + requireBounds().generation() + ") after the transaction ran against generation "
+                    + command.getChangeSet().getRangeGeneration() + "; nothing of it was applied, retry it");
         } else if (command.hasChangeSet() && schema.outdated(command.getChangeSet())) {
             refusal = new Outcome.Refused(SqlStates.ROLLED_BACK, "the schema of what it wrote changed (by index "
                     + schema.current() + ") while the transaction ran; retry it");
@@ -609,8 +616,14 @@ public final class RangeReplica implements DurableStateMachine {
         }
         if (refusal != null) {
             Outcome.Refused refused = refusal;
+            // A write refused because the range's keys moved is not its final answer: routed again,
+            // it runs in the range that owns them now, so its retry under the same sequence must
+            // not be answered with this refusal (nothing of it was applied anywhere).
+            boolean final_ = !SqlStates.RANGE_MISMATCH.equals(refused.sqlState());
             finishWithout(own, refusal.message(), at, c -> {
-                sessions.record(c, command, refused, e.index());
+                if (final_) {
+                    sessions.record(c, command, refused, e.index());
+                }
                 return null;
             });
             return refusal;
@@ -687,20 +700,26 @@ public final class RangeReplica implements DurableStateMachine {
         // no longer commit here. All go, and the split counts as a range-wide schema change, so
         // that a change set proposed before it and applied after it is refused on every replica
         // (its leader's transaction is gone, and its rows may have changed since). Splits are rare.
-        held.releaseAll("the range splits");
+        // No client statement runs meanwhile (as for a schema change, docs/apply-path.md): the
+        // rolled back transactions leave no lock behind that the rows' deletion could wait on.
+        held.lockOutStatements();
+        Outcome done;
         try {
+            held.releaseAllOnSplit("the range split");
             bounds = Optional.of(splits.apply(apply, store, requireBounds(), command.getSplit(), at, membership, target));
             schema.changed(apply, e.index(), SchemaDiff.RANGE_WIDE);
-            Outcome done = new Outcome.Applied(range, e.index());
+            done = new Outcome.Applied(range, e.index());
             sessions.record(apply, command, done, e.index());
             writePosition(apply, at);
             apply.commit();
-            target.start(command.getSplit().getNewRange());
-            return done;
         } catch (SQLException | IOException | RuntimeException failure) {
             apply.rollback();
             throw failure;
+        } finally {
+            held.letStatementsIn();
         }
+        target.start(command.getSplit().getNewRange());
+        return done;
     }
 
     /** Records the applied position in {@code c}'s transaction, which commits it with the entry's effects. */

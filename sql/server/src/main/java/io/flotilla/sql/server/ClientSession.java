@@ -231,14 +231,16 @@ public final class ClientSession implements AutoCloseable {
                 return failed(request, e);
             }
             answer = executeIn(lane, request);
-            Optional<Key> mismatch = mismatchedKey(answer);
-            if (mismatch.isEmpty()) {
+            if (!answer.hasError() || !SqlStates.RANGE_MISMATCH.equals(answer.getError().getSqlState())) {
                 return answer;
             }
+            Optional<Key> mismatch = mismatchedKey(answer);
             boolean again = request.getRange() == 0 && request.getExecute().getAutoCommit() && !inTransaction()
                     && attempt == 0;
             if (!again) {
-                return request.getRange() == 0 ? acrossRanges(request, answer, lane) : answer;
+                // Without a key the range only said it split since the statement was planned: the
+                // client may send it again (08F04 is a failover state to the driver).
+                return request.getRange() == 0 && mismatch.isPresent() ? acrossRanges(request, answer, lane) : answer;
             }
             hint = mismatch;
         }
@@ -275,12 +277,10 @@ public final class ClientSession implements AutoCloseable {
         return Response.newBuilder().setId(request.getId()).setError(e).build();
     }
 
+    /** The key a range said it does not own; empty where it said only that it split since (plan again). */
     private static Optional<Key> mismatchedKey(Response answer) {
-        if (answer.hasError() && SqlStates.RANGE_MISMATCH.equals(answer.getError().getSqlState())
-                && !answer.getError().getKey().isEmpty()) {
-            return Optional.of(Key.of(answer.getError().getKey().toByteArray()));
-        }
-        return Optional.empty();
+        return answer.getError().getKey().isEmpty() ? Optional.empty()
+                : Optional.of(Key.of(answer.getError().getKey().toByteArray()));
     }
 
     /**
@@ -297,7 +297,8 @@ public final class ClientSession implements AutoCloseable {
             }
             return current = lane(request.getRange());
         }
-        Optional<Long> single = ranges.single();
+        RangeMap.Layout layout = ranges.now();
+        Optional<Long> single = layout.single();
         if (single.isPresent()) {
             return current = lane(single.get());
         }
@@ -311,12 +312,13 @@ public final class ClientSession implements AutoCloseable {
         if (keys.none()) {
             return current;
         }
-        Optional<Long> range = hint.isPresent() ? ranges.owner(hint.get())
-                : ranges.covering(keys).or(() -> keys.insertsInto().isPresent() || !keys.inserted().isEmpty()
-                        ? keys.firstKey().flatMap(ranges::owner) : Optional.empty());
+        Optional<Long> range = hint.isPresent() ? layout.owner(hint.get())
+                : layout.covering(keys).or(() -> keys.insertsInto().isPresent() || !keys.inserted().isEmpty()
+                        ? keys.firstKey().flatMap(layout::owner) : Optional.empty());
         if (range.isEmpty()) {
-            Optional<Key> unheld = keys.reads().stream().map(KeySpan::start).filter(k -> ranges.owner(k).isEmpty())
-                    .findFirst().or(() -> keys.inserted().stream().filter(k -> ranges.owner(k).isEmpty()).findFirst());
+            Optional<Key> unheld = hint.filter(k -> layout.owner(k).isEmpty())
+                    .or(() -> keys.reads().stream().map(KeySpan::start).filter(k -> layout.owner(k).isEmpty()).findFirst())
+                    .or(() -> keys.inserted().stream().filter(k -> layout.owner(k).isEmpty()).findFirst());
             if (unheld.isPresent()) {
                 // A split applied here and the range it made has not opened yet: a moment's matter.
                 throw new SQLException("no range on node " + node.id() + " holds key " + unheld.get()

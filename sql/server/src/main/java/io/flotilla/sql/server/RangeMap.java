@@ -7,6 +7,8 @@ import io.flotilla.statemachine.range.RangeBounds;
 import io.flotilla.statemachine.range.RangeReplica;
 import io.flotilla.statemachine.range.StatementKeys;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -20,47 +22,48 @@ import java.util.Optional;
  */
 final class RangeMap {
 
+    /** One data range's span, as its replica here had it when the layout was read. */
+    record Placed(long range, KeySpan span) {
+    }
+
+    /** The data ranges at one moment: a statement is planned against one layout, never two. */
+    record Layout(List<Placed> ranges) {
+
+        /** The one data range, when there is one and it holds every table: nothing to plan. */
+        Optional<Long> single() {
+            return ranges.size() == 1 && ranges.get(0).span().covers(KeySpan.ALL_TABLES)
+                    ? Optional.of(ranges.get(0).range()) : Optional.empty();
+        }
+
+        /** The range that holds every key the statement reads and every key it says it inserts, if one does. */
+        Optional<Long> covering(StatementKeys keys) {
+            return ranges.stream().filter(p -> keys.within(p.span())).map(Placed::range).findFirst();
+        }
+
+        /** The data range that holds {@code key}. */
+        Optional<Long> owner(Key key) {
+            return ranges.stream().filter(p -> p.span().contains(key)).map(Placed::range).findFirst();
+        }
+    }
+
     private final Node node;
 
     RangeMap(Node node) {
         this.node = node;
     }
 
-    /** The one data range, when this node knows of one only and it holds every table: nothing to plan. */
-    Optional<Long> single() {
-        Optional<Long> only = Optional.empty();
-        for (Map.Entry<Long, RangeReplica> e : node.replicas().entrySet()) {
-            if (e.getKey() == Node.META_RANGE) {
-                continue;
-            }
-            Optional<RangeBounds> bounds = e.getValue().bounds();
-            if (only.isPresent() || bounds.isEmpty() || !bounds.get().span().covers(KeySpan.ALL_TABLES)) {
-                return Optional.empty();
-            }
-            only = Optional.of(e.getKey());
-        }
-        return only;
-    }
-
-    /** The range that holds every key the statement reads and every key it says it inserts, if one does. */
-    Optional<Long> covering(StatementKeys keys) {
+    /**
+     * The data ranges now. Right after a split applied here the new range may not be open yet: its
+     * keys then have no owner in the layout, for a moment.
+     */
+    Layout now() {
+        List<Placed> placed = new ArrayList<>();
         for (Map.Entry<Long, RangeReplica> e : node.replicas().entrySet()) {
             Optional<RangeBounds> bounds = e.getValue().bounds();
-            if (e.getKey() != Node.META_RANGE && bounds.isPresent() && keys.within(bounds.get().span())) {
-                return Optional.of(e.getKey());
+            if (e.getKey() != Node.META_RANGE && bounds.isPresent()) {
+                placed.add(new Placed(e.getKey(), bounds.get().span()));
             }
         }
-        return Optional.empty();
-    }
-
-    /** The data range that holds {@code key}. */
-    Optional<Long> owner(Key key) {
-        for (Map.Entry<Long, RangeReplica> e : node.replicas().entrySet()) {
-            Optional<RangeBounds> bounds = e.getValue().bounds();
-            if (e.getKey() != Node.META_RANGE && bounds.isPresent() && bounds.get().span().contains(key)) {
-                return Optional.of(e.getKey());
-            }
-        }
-        return Optional.empty();
+        return new Layout(List.copyOf(placed));
     }
 }

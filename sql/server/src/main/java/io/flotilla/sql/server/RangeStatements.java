@@ -231,8 +231,9 @@ final class RangeStatements implements AutoCloseable {
                 // Nothing of it was applied, and it is the statement's own transaction: the driver
                 // sends it again (under its sequence) to the new leader, and the application never
                 // hears of the leader change. Only a transaction it holds open must hear (40001).
-                throw new SQLException("range " + replica.range() + ": leadership moved while the statement ran, "
-                        + "and nothing of it was applied (" + failure.getMessage() + ")", SqlStates.NOT_LEADER, failure);
+                throw new SQLException("range " + replica.range() + ": leadership moved or the range split while the "
+                        + "statement ran, and nothing of it was applied (" + failure.getMessage() + ")",
+                        SqlStates.NOT_LEADER, failure);
             }
             throw failure;
         }
@@ -505,7 +506,16 @@ final class RangeStatements implements AutoCloseable {
         if (local == null) {
             return Lsn.newBuilder().setRange(replica.range()).build();
         }
-        return lsn(commits.await(local.commit(sequence), OUTCOME_UNKNOWN, budget));
+        try {
+            return lsn(commits.await(local.commit(sequence), OUTCOME_UNKNOWN, budget));
+        } catch (SQLException e) {
+            if (SqlStates.RANGE_MISMATCH.equals(e.getSQLState())) {
+                // An explicit transaction cannot be sent again by anyone but the application.
+                throw new SQLException("the transaction was rolled back: the range split while it ran ("
+                        + e.getMessage() + ")", SqlStates.ROLLED_BACK, e);
+            }
+            throw e;
+        }
     }
 
     void rollback(String savepoint) throws SQLException {

@@ -45,7 +45,7 @@ final class SplitStatement {
 
     Response run(Request request, SplitAt split, RangeStatements planner, Lanes lanes) throws SQLException {
         Key key = planner.splitKey(split, request.getExecute());
-        long range = request.getRange() != 0 ? request.getRange() : ranges.owner(key).orElseThrow(() ->
+        long range = request.getRange() != 0 ? request.getRange() : ranges.now().owner(key).orElseThrow(() ->
                 new SQLException("no range on node " + node.id() + " holds key " + key + " yet", SqlStates.UNAVAILABLE));
         RangeReplica replica = node.replica(range);
         if (!replica.serving()) {
