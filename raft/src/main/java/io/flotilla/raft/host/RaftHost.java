@@ -16,9 +16,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -43,6 +45,9 @@ public final class RaftHost implements AutoCloseable {
     private final SplittableRandom seeds;
     /** Groups that stopped here after an unexpected failure, until they are created again. */
     private final Map<Long, GroupFailure> failures = new ConcurrentHashMap<>();
+    /** The groups created here and not removed (failed ones included): a message for another is unhosted. */
+    private final Set<Long> hosted = ConcurrentHashMap.newKeySet();
+    private volatile BiConsumer<Long, Message> unhosted = (group, message) -> { };
     /** Orders arriving snapshots against close, so a spooled image is never left behind. */
     private final Object lifecycle = new Object();
     private boolean closed;
@@ -133,6 +138,7 @@ public final class RaftHost implements AutoCloseable {
             throw new IllegalArgumentException("config for node " + config.id() + " given to node " + nodeId);
         }
         failures.remove(group);
+        hosted.add(group);
         SplittableRandom random;
         synchronized (seeds) {
             random = seeds.split();
@@ -162,6 +168,7 @@ public final class RaftHost implements AutoCloseable {
 
     /** Stops the replica; pending work fails. Its log stays where it is, for its owner to delete. */
     public CompletableFuture<Void> removeGroup(long group) {
+        hosted.remove(group);
         CompletableFuture<Void> done = new CompletableFuture<>();
         submit(new Task.Remove(group, done), done);
         return done;
@@ -254,8 +261,21 @@ public final class RaftHost implements AutoCloseable {
         return Optional.ofNullable(failures.get(group));
     }
 
+    /**
+     * Who hears of a message for a group this node does not host (it is dropped, as before): a
+     * node whose replica of a range missed the range's split learns so from the new range's leader,
+     * and opens an empty replica of it for the leader to fill. Called on a transport thread: it
+     * must be quick.
+     */
+    public void whenUnhosted(BiConsumer<Long, Message> listener) {
+        this.unhosted = listener;
+    }
+
     /** A message from another node; dropped (false) when the group's worker is overloaded. */
     public boolean deliver(long group, Message message) {
+        if (!hosted.contains(group)) {
+            unhosted.accept(group, message);
+        }
         Task.Deliver task = new Task.Deliver(group, message);
         return Message.isLeadershipTraffic(message) ? loopOf(group).offerLeadership(task) : loopOf(group).offer(task);
     }

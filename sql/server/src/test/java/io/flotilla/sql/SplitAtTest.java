@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.flotilla.sql.node.LogCompaction;
 import io.flotilla.sql.node.Node;
 import io.flotilla.statemachine.changes.ContentDigest;
 import io.flotilla.statemachine.range.RangeReplica;
@@ -17,6 +18,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.TreeSet;
@@ -158,6 +160,51 @@ class SplitAtTest {
                 assertEquals(0, count(nodes.node(id).replica(NEW_RANGE), "SELECT COUNT(*) FROM T WHERE ID < 50"));
                 assertEquals(53, count(nodes.node(id).replica(Node.DATA_RANGE), "SELECT COUNT(*) FROM T"),
                         "50 rows, 3 negative ones");
+            }
+        }
+    }
+
+    /**
+     * A node down while the range split, whose replica then catches up from an image taken after
+     * the split (the others compacted their logs past it), never applies the split: the new
+     * range's leader reaches it, it opens an empty replica, and the leader fills it.
+     */
+    @Test
+    void aNodeThatMissedTheSplitGetsTheNewRangeFromItsLeader() throws Exception {
+        try (LocalNodes nodes = LocalNodes.withLogCompaction(3, new LogCompaction.Policy(20, 1 << 20, Duration.ofMillis(100)))) {
+            try (Connection c = DriverManager.getConnection(nodes.url(1)); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE T(ID INT PRIMARY KEY, V VARCHAR(20))");
+                s.execute("INSERT INTO T SELECT X, 't' || X FROM SYSTEM_RANGE(0, 99)");
+            }
+            nodes.stop(3);
+            long splitIndex;
+            try (Connection c = DriverManager.getConnection(nodes.url(1)); Statement s = c.createStatement()) {
+                s.execute("ALTER TABLE T SPLIT AT VALUES (50)");
+                // At least the split's index: the split has applied on its leader, one of the two.
+                splitIndex = Math.max(nodes.node(1).replica(Node.DATA_RANGE).applied(),
+                        nodes.node(2).replica(Node.DATA_RANGE).applied());
+                for (int i = 0; i < 60; i++) {
+                    s.executeUpdate("UPDATE T SET V = 'u" + i + "' WHERE ID = " + (i % 50));
+                    s.executeUpdate("UPDATE T SET V = 'u" + i + "' WHERE ID = " + (50 + i % 50));
+                }
+            }
+            await("both nodes compacted the old range's log past the split", () -> {
+                for (long id = 1; id <= 2; id++) {
+                    long first = nodes.node(id).host().inspect(Node.DATA_RANGE, r -> r.firstIndex()).get();
+                    if (first <= splitIndex + 1) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+            nodes.start(3);
+            awaitSplitEverywhere(nodes);
+            await("node 3's replica of the new range holds its rows", () ->
+                    nodes.node(3).replica(NEW_RANGE).applied() >= nodes.node(1).replica(NEW_RANGE).applied()
+                            && count(nodes.node(3).replica(NEW_RANGE), "SELECT COUNT(*) FROM T") == 50);
+            assertEquals(50, count(nodes.node(3).replica(Node.DATA_RANGE), "SELECT COUNT(*) FROM T"));
+            try (Connection c = DriverManager.getConnection(nodes.url(3)); Statement s = c.createStatement()) {
+                assertEquals("u59", text(s, "SELECT V FROM T WHERE ID = 59"));
             }
         }
     }

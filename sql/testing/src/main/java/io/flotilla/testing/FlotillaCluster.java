@@ -360,7 +360,7 @@ public final class FlotillaCluster implements AutoCloseable {
         NodeEnvironment environment = new NodeEnvironment(new PartitionedNetwork(n.id, real.network(), cuts),
                 real.logs(), real.loops(), real.clock(), real.stalenessClock(), real.wallClockMillis(), real.random(),
                 real.rangeOptions(), real.waits(), new PartitionedPeerLinks(n.id, real.peers(), cuts),
-                real.logCompaction());
+                real.logCompaction(), real.spawn());
         if (cuts.isolated(n.id)) {
             // A node isolated before it went down comes back isolated.
             environment.network().cut();

@@ -267,6 +267,10 @@ public final class RangeReplica implements DurableStateMachine {
         return range;
     }
 
+    /** Why a schema change is refused once a range holds part of the tables' keys. */
+    private static final String SCHEMA_CHANGE_AFTER_SPLIT = "schema changes are not supported yet once the tables' keys "
+            + "are split into several ranges (a change must reach every range)";
+
     /** Table ids as of one schema version: read again only once a schema change applied. */
     private record CachedIds(long schemaVersion, Map<TableName, Long> ids) {
     }
@@ -402,6 +406,9 @@ public final class RangeReplica implements DurableStateMachine {
         try {
             if (!serving) {
                 throw new SQLException("range " + range + ": this replica does not lead it (or not yet)", SqlStates.NOT_LEADER);
+            }
+            if (split()) {
+                throw new SQLException(SCHEMA_CHANGE_AFTER_SPLIT, SqlStates.NOT_SUPPORTED);
             }
             change = SchemaChanges.checked(connection, ddl);
         } catch (SQLException e) {
@@ -603,6 +610,10 @@ public final class RangeReplica implements DurableStateMachine {
                     + schema.current() + ") while the transaction ran; retry it");
         } else if (command.hasChangeSet()) {
             refusal = outsideSpan(command.getChangeSet()).orElse(null);
+        } else if (command.hasSchemaChange() && split()) {
+            // Proposed before a split applied: applied in one range only, it would part the
+            // ranges' schemas (and their table ids). Every replica refuses it alike.
+            refusal = new Outcome.Refused(SqlStates.NOT_SUPPORTED, "range " + range + ": " + SCHEMA_CHANGE_AFTER_SPLIT);
         } else if (command.hasSplit() && membership != null && membership.joint()) {
             // The new range would start in the middle of a membership change it did not make:
             // every replica sees the same members at this entry, so every one refuses alike.

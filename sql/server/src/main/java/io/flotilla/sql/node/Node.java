@@ -2,6 +2,7 @@ package io.flotilla.sql.node;
 
 import io.flotilla.raft.core.Config;
 import io.flotilla.raft.core.Membership;
+import io.flotilla.raft.core.Message;
 import io.flotilla.raft.core.SnapshotMeta;
 import io.flotilla.raft.core.Raft;
 import io.flotilla.raft.host.RaftHost;
@@ -26,11 +27,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
@@ -68,8 +67,10 @@ public final class Node implements AutoCloseable {
     private final RaftNode raft;
     /** Every range this node holds a replica of: the initial ones, and those splits made, which come and go. */
     private final ConcurrentSkipListMap<Long, RangeReplica> replicas = new ConcurrentSkipListMap<>();
-    /** Opens the replicas of ranges a split made here, off the splitting range's group thread. */
-    private final ExecutorService rangeStarter;
+    /** Guards {@link #closed}: a range a split made is opened, or not, whole. */
+    private final Object lifecycle = new Object();
+    /** Set once the node closes or crashes: no range opens any more. */
+    private boolean closed;
     private final NodeDirectory directory;
     private final RangeDescriptors descriptors;
     private final Catalog catalog;
@@ -89,11 +90,6 @@ public final class Node implements AutoCloseable {
     private Node(NodeConfig config, NodeEnvironment environment) throws IOException, SQLException, InterruptedException {
         this.config = config;
         this.environment = environment;
-        this.rangeStarter = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "flotilla-node-" + config.nodeId() + "-range-starter");
-            t.setDaemon(true);
-            return t;
-        });
         this.raft = RaftNode.start(new RaftNode.Parts(config.nodeId(), environment.clock(), environment.random().nextLong(),
                 config.electionTimeout().toNanos(), environment.loops(), environment.network(), environment.logs()));
         try {
@@ -113,8 +109,9 @@ public final class Node implements AutoCloseable {
             this.directory = new NodeDirectory(replica(META_RANGE));
             this.descriptors = new RangeDescriptors(replica(META_RANGE));
             this.catalog = new Catalog(replica(META_RANGE));
-            this.rangeIds = new RangeIds(replica(META_RANGE), config.nodeId());
+            this.rangeIds = new RangeIds(replica(META_RANGE), config.nodeId(), environment.waits());
             environment.network().lookUpUnknownNodesIn(this::raftAddressInDirectory);
+            raft.host().whenUnhosted(this::unhosted);
             this.logCompaction = new LogCompaction(config.nodeId(), raft.host(), Collections.unmodifiableMap(replicas),
                     environment.waits(), environment.logCompaction());
         } catch (IOException | SQLException | InterruptedException | RuntimeException e) {
@@ -234,7 +231,10 @@ public final class Node implements AutoCloseable {
      */
     private void openRange(long range, Optional<KeySpan> initialSpan) throws IOException, SQLException, InterruptedException {
         Path dir = rangeDirectory(range);
-        Membership bootstrap = config.join() ? Membership.EMPTY : Membership.of(config.peers().keySet(), Set.of());
+        // A range a split made starts from its log's snapshot, or, where this node has none, as an
+        // empty replica that only its leader's snapshot fills: never with voters of its own choosing.
+        Membership bootstrap = config.join() || initialSpan.isEmpty() ? Membership.EMPTY
+                : Membership.of(config.peers().keySet(), Set.of());
         RangeReplica.Options options = environment.rangeOptions();
         // Checked before anything is opened, so nothing is left open when the limits do not nest.
         requireShippable(options, Config.of(config.nodeId()));
@@ -244,7 +244,14 @@ public final class Node implements AutoCloseable {
                 ? RangeReplica.open(range, initialSpan.get(), dir.resolve("h2"), options, environment.wallClockMillis(),
                         incarnation)
                 : RangeReplica.openSplitOff(range, dir.resolve("h2"), options, environment.wallClockMillis(), incarnation);
-        replicas.put(range, replica);
+        synchronized (lifecycle) {
+            if (closed) {
+                // The node closed while this range opened: what close() no longer sees, this closes.
+                replica.close();
+                throw new IOException("node " + config.nodeId() + " closed while range " + range + " opened");
+            }
+            replicas.put(range, replica);
+        }
         replica.attach(command -> raft.host().propose(range, command));
         replica.attach(new SplitRanges());
         Config raftConfig = Config.of(config.nodeId())
@@ -277,17 +284,39 @@ public final class Node implements AutoCloseable {
 
         @Override
         public void start(long range) {
-            try {
-                rangeStarter.execute(() -> startSplitOff(range));
-            } catch (RejectedExecutionException closing) {
-                // The node closes; at its next start it finds the range's log and opens it.
-            }
+            environment.spawn().start("flotilla-node-" + config.nodeId() + "-open-range-" + range,
+                    () -> startSplitOff(range));
         }
     }
 
-    private void startSplitOff(long range) {
-        if (replicas.containsKey(range)) {
+    /** Ranges an unhosted message asked this node to open, while it opens them. */
+    private final Set<Long> opening = ConcurrentHashMap.newKeySet();
+
+    /**
+     * A range's leader reached this node for a range it does not hold: its replica of the range
+     * that split missed the split (it was behind, and caught up from an image taken after it). It
+     * opens an empty replica, which the leader fills with a snapshot, as it fills a learner's. Only
+     * for a leader's messages, only for ranges a split made: the initial ones every node opens.
+     */
+    private void unhosted(long group, Message message) {
+        boolean fromLeader = message instanceof Message.Append || message instanceof Message.Heartbeat
+                || message instanceof Message.InstallSnapshot;
+        if (!fromLeader || INITIAL_RANGES.contains(group) || group <= 0 || replicas.containsKey(group)
+                || opening.contains(group)) {
             return;
+        }
+        LOG.log(System.Logger.Level.INFO, "node " + config.nodeId() + ": range " + group + "'s leader (node "
+                + message.from() + ") reached this node, which holds no replica of it: opening an empty one");
+        environment.spawn().start("flotilla-node-" + config.nodeId() + "-open-range-" + group, () -> startSplitOff(group));
+    }
+
+    /** Opens a range a split made (its log here, or an empty replica its leader fills), once. */
+    private void startSplitOff(long range) {
+        synchronized (lifecycle) {
+            if (closed || replicas.containsKey(range) || !opening.add(range)) {
+                // A closed node finds the range's log at its next start and opens it then.
+                return;
+            }
         }
         try {
             openRange(range, Optional.empty());
@@ -297,6 +326,8 @@ public final class Node implements AutoCloseable {
                     + ", made by a split, did not start; it starts with the node's next start", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            opening.remove(range);
         }
     }
 
@@ -463,7 +494,9 @@ public final class Node implements AutoCloseable {
 
     /** Log compaction and the meta range's upkeep, in the reverse of the order they started. */
     private void stopUpkeep() {
-        stopRangeStarter();
+        synchronized (lifecycle) {
+            closed = true;
+        }
         logCompaction.close();
         upkeep.ifPresent(u -> {
             u.reconciler().close();
@@ -483,20 +516,10 @@ public final class Node implements AutoCloseable {
         }
     }
 
-    /** No range starts any more: one being opened finishes first, so that closing closes it too. */
-    private void stopRangeStarter() {
-        rangeStarter.shutdownNow();
-        try {
-            if (!rangeStarter.awaitTermination(START_TIMEOUT_NANOS, TimeUnit.NANOSECONDS)) {
-                LOG.log(System.Logger.Level.WARNING, "node " + config.nodeId() + ": a range still starts as the node closes");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     private void closeRaftSide() {
-        stopRangeStarter();
+        synchronized (lifecycle) {
+            closed = true;
+        }
         raft.close();
         for (RangeReplica r : replicas.values()) {
             r.close();

@@ -24,11 +24,12 @@ import java.util.random.RandomGenerator;
  * @param random          proposal-id incarnations and election jitter
  * @param peers           how a session reaches another node's client port (to forward to the leader)
  * @param logCompaction   when the node compacts its ranges' logs
+ * @param spawn           how the node runs a task of its own on another thread
  */
 public record NodeEnvironment(RaftNetwork network, RaftNode.LogStore logs, RaftNode.Loops loops, LongSupplier clock,
                               LongSupplier stalenessClock, LongSupplier wallClockMillis, RandomGenerator random,
                               RangeReplica.Options rangeOptions, Waits waits, PeerLinks peers,
-                              LogCompaction.Policy logCompaction) {
+                              LogCompaction.Policy logCompaction, Spawn spawn) {
 
     /** A real node's: the transport on its configured address, its logs under its data directory, two workers. */
     public static NodeEnvironment of(NodeConfig config, LongSupplier stalenessClock) {
@@ -55,19 +56,19 @@ public record NodeEnvironment(RaftNetwork network, RaftNode.LogStore logs, RaftN
         return new NodeEnvironment(new TransportNetwork(transport), logs, new RaftNode.Loops.Threads(2),
                 System::nanoTime, stalenessClock, System::currentTimeMillis, new SecureRandom(),
                 RangeReplica.Options.defaults(), Waits.BLOCKING, PeerLinks.overClientProtocol(config.electionTimeout()),
-                LogCompaction.Policy.defaults());
+                LogCompaction.Policy.defaults(), Spawn.THREADS);
     }
 
     /** This environment, its logs compacted by {@code policy} instead (a test's small thresholds). */
     public NodeEnvironment withLogCompaction(LogCompaction.Policy policy) {
         return new NodeEnvironment(network, logs, loops, clock, stalenessClock, wallClockMillis, random, rangeOptions,
-                waits, peers, policy);
+                waits, peers, policy, spawn);
     }
 
     /** This environment, its ranges opened with {@code options} instead (a test's short session time-to-live). */
     public NodeEnvironment withRangeOptions(RangeReplica.Options options) {
         return new NodeEnvironment(network, logs, loops, clock, stalenessClock, wallClockMillis, random, options,
-                waits, peers, logCompaction);
+                waits, peers, logCompaction, spawn);
     }
 
     /** A listen address ready to bind: its host resolved, once, which is right for a socket that stays bound there. */

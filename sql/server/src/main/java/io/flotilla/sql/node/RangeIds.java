@@ -11,6 +11,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Ids for ranges a split makes, given by the meta range's leader from a counter the meta range
@@ -27,10 +30,12 @@ public final class RangeIds {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     private final RangeReplica meta;
+    private final Waits waits;
     private final byte[] sessionId;
 
-    RangeIds(RangeReplica meta, long nodeId) {
+    RangeIds(RangeReplica meta, long nodeId, Waits waits) {
         this.meta = meta;
+        this.waits = waits;
         // Its writes carry no sequence, so nothing is kept under this id: it only names them.
         this.sessionId = ("flotilla node " + nodeId + " range ids").getBytes(StandardCharsets.UTF_8);
     }
@@ -49,7 +54,7 @@ public final class RangeIds {
         }
         try (RangeSession s = meta.session(sessionId)) {
             if (!exists) {
-                Outcome.await(s.schemaChange(CREATE, 0), TIMEOUT, "creating " + TABLE);
+                await(s.schemaChange(CREATE, 0), "creating " + TABLE);
             }
             long id = s.run(c -> {
                 try (Statement st = c.createStatement()) {
@@ -64,8 +69,28 @@ public final class RangeIds {
                     return given;
                 }
             });
-            Outcome.await(s.commit(0), TIMEOUT, "recording range id " + id);
+            await(s.commit(0), "recording range id " + id);
             return id;
+        }
+    }
+
+    /** A meta write's outcome, waited for as the node's sessions wait; a refusal is its error. */
+    private void await(CompletableFuture<Outcome> pending, String what) throws SQLException {
+        Outcome outcome;
+        try {
+            outcome = waits.await(pending, TIMEOUT.toNanos());
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof SQLException sql ? sql
+                    : new SQLException(what + " failed: " + e.getCause(), SqlStates.OUTCOME_UNKNOWN, e.getCause());
+        } catch (TimeoutException e) {
+            throw new SQLException("no answer within " + TIMEOUT.toSeconds() + " s: the outcome of " + what
+                    + " is unknown", SqlStates.OUTCOME_UNKNOWN, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted: the outcome of " + what + " is unknown", SqlStates.OUTCOME_UNKNOWN, e);
+        }
+        if (outcome instanceof Outcome.Refused r) {
+            throw r.toException();
         }
     }
 }

@@ -215,8 +215,8 @@ public final class ClientSession implements AutoCloseable {
     /**
      * A statement, in the range that holds its keys. A range that answers that it does not own
      * them (a split moved them since this node looked, or an insert's rows turned out to be
-     * elsewhere) names a key it does not own; an auto-commit statement outside a transaction, of
-     * which nothing ran, goes once more to the range that owns that key.
+     * elsewhere) names a key it does not own; a statement outside a transaction, of which nothing
+     * ran, goes once more to the range that owns that key.
      */
     private Response execute(Request request) {
         Optional<Key> hint = Optional.empty();
@@ -235,12 +235,16 @@ public final class ClientSession implements AutoCloseable {
                 return answer;
             }
             Optional<Key> mismatch = mismatchedKey(answer);
-            boolean again = request.getRange() == 0 && request.getExecute().getAutoCommit() && !inTransaction()
-                    && attempt == 0;
+            // Nothing of it ran, or what ran was undone with its transaction: outside a transaction
+            // (an auto-commit statement, or one that was to begin a transaction) it may go again.
+            boolean again = request.getRange() == 0 && !inTransaction() && attempt == 0;
             if (!again) {
-                // Without a key the range only said it split since the statement was planned: the
-                // client may send it again (08F04 is a failover state to the driver).
-                return request.getRange() == 0 && mismatch.isPresent() ? acrossRanges(request, answer, lane) : answer;
+                // Without a key the range only said it split since the statement was planned; with
+                // the very key it was sent there for, this node's replicas have not applied a split
+                // its leader has: either way the client may send it again in a moment (08F04 is a
+                // failover state to the driver). Another key means the statement spans ranges.
+                boolean spans = mismatch.isPresent() && !mismatch.equals(hint);
+                return request.getRange() == 0 && spans ? acrossRanges(request, answer, lane) : answer;
             }
             hint = mismatch;
         }

@@ -174,19 +174,14 @@ final class RangeStatements implements AutoCloseable {
     /**
      * On a range that holds part of the tables' keys: the statement's keys, refused with {@link
      * RangeMismatchException} unless this range owns all of them. Whoever routed it may have known
-     * an older layout; this is what makes a stale route harmless. Schema changes are refused here
-     * until they reach every range ({@code docs/ranges.md}, build step 3).
+     * an older layout; this is what makes a stale route harmless. (Schema changes the range itself
+     * refuses while it is split: they do not reach every range yet.)
      */
     private Optional<StatementKeys> owned(Execute e) throws SQLException {
         if (!replica.split()) {
             return Optional.empty();
         }
         StatementKind kind = classify(e.getSql());
-        if (kind == StatementKind.DDL) {
-            throw new SQLException("range " + replica.range() + ": schema changes are not supported yet once the "
-                    + "tables' keys are split into several ranges (a change must reach every range)",
-                    SqlStates.NOT_SUPPORTED);
-        }
         if (kind != StatementKind.QUERY && kind != StatementKind.LOCKING_QUERY && kind != StatementKind.DML) {
             return Optional.empty();
         }

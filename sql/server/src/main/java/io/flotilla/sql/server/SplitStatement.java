@@ -7,6 +7,7 @@ import io.flotilla.protocol.Request;
 import io.flotilla.protocol.Response;
 import io.flotilla.protocol.UpdateCount;
 import io.flotilla.sql.node.Node;
+import io.flotilla.sql.node.Waits;
 import io.flotilla.statemachine.keys.Key;
 import io.flotilla.statemachine.range.Outcome;
 import io.flotilla.statemachine.range.RangeReplica;
@@ -15,7 +16,10 @@ import io.flotilla.statemachine.range.SqlStates;
 
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * {@code ALTER TABLE t SPLIT AT VALUES (...)}: the key it names is found here (in the session's
@@ -52,8 +56,7 @@ final class SplitStatement {
             return lanes.forward(lanes.lane(range), request);
         }
         long newRange = newRangeId(lanes.lane(Node.META_RANGE));
-        Outcome outcome = Outcome.await(replica.proposeSplit(key, newRange), SPLIT_TIMEOUT, "the split of range " + range);
-        Outcome.Applied applied = (Outcome.Applied) outcome;
+        Outcome.Applied applied = awaitSplit(replica.proposeSplit(key, newRange), range);
         awaitOpen(newRange);
         return Response.newBuilder().setId(request.getId()).setExecute(ExecuteResult.newBuilder()
                 .setUpdate(UpdateCount.newBuilder().setCount(0))
@@ -73,20 +76,44 @@ final class SplitStatement {
         return answer.getExecute().getUpdate().getCount();
     }
 
+    /** The split's outcome, waited for as the node's sessions wait (in simulated time, in the simulator). */
+    private Outcome.Applied awaitSplit(CompletableFuture<Outcome> proposed, long range) throws SQLException {
+        Waits waits = node.environment().waits();
+        Outcome outcome;
+        try {
+            outcome = waits.await(proposed, SPLIT_TIMEOUT.toNanos());
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof SQLException sql ? sql
+                    : new SQLException("the split of range " + range + " failed: " + e.getCause(), SqlStates.OUTCOME_UNKNOWN,
+                            e.getCause());
+        } catch (TimeoutException e) {
+            throw new SQLException("the split of range " + range + " was not applied within " + SPLIT_TIMEOUT.toSeconds()
+                    + " s: whether it happens is unknown", SqlStates.OUTCOME_UNKNOWN, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted", SqlStates.OUTCOME_UNKNOWN, e);
+        }
+        if (outcome instanceof Outcome.Refused r) {
+            throw r.toException();
+        }
+        return (Outcome.Applied) outcome;
+    }
+
     /**
      * The new range opens here on a thread of the node's, right after the split applied: the
      * statement's answer waits for it (briefly), so that the client's next statement through this
      * node finds it. Other nodes open theirs as they apply the split; until then they answer 08F02.
      */
     private void awaitOpen(long newRange) throws SQLException {
-        long deadline = System.nanoTime() + NEW_RANGE_OPEN_NANOS;
+        Waits waits = node.environment().waits();
+        long deadline = waits.nanoTime() + NEW_RANGE_OPEN_NANOS;
         while (!node.replicas().containsKey(newRange)) {
-            if (System.nanoTime() - deadline > 0) {
+            if (waits.nanoTime() - deadline > 0) {
                 throw new SQLException("the split applied, but range " + newRange + " did not open on node " + node.id()
                         + " within " + TimeUnit.NANOSECONDS.toSeconds(NEW_RANGE_OPEN_NANOS) + " s", SqlStates.UNAVAILABLE);
             }
             try {
-                Thread.sleep(5);
+                waits.sleep(TimeUnit.MILLISECONDS.toNanos(5));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new SQLException("interrupted", SqlStates.UNAVAILABLE, e);

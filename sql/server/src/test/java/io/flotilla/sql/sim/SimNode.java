@@ -131,7 +131,13 @@ final class SimNode {
         RandomGenerator random = new SplittableRandom(hostSeed);
         NodeEnvironment environment = new NodeEnvironment(new Network(mine), new Logs(),
                 new RaftNode.Loops.Driven(loop -> wake(loop, mine)), this::clock, this::clock, this::wallClockMillis,
-                random, options, threads, peers.from(id), LOG_COMPACTION);
+                random, options, threads, peers.from(id), LOG_COMPACTION, (name, task) -> {
+                    SimThreads.Incarnation inside = new SimThreads.Incarnation(id, mine);
+                    threads.spawn(name + "-" + mine, () -> threads.inside(inside, () -> {
+                        task.run();
+                        return null;
+                    }));
+                });
         threads.spawn("node-" + id + "-start-" + mine, () -> {
             try {
                 Node started = Node.assemble(config, environment);
