@@ -21,6 +21,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -100,11 +101,21 @@ public final class Node implements AutoCloseable {
                     raft.ping(p.id());
                 }
             }
+            // Ranges splits made first, the newest first (a range's id is above the one it split
+            // from): a range that replays its split then finds the range it made open already,
+            // and never builds it again, or opens it twice.
+            for (long range : splitOffRanges()) {
+                synchronized (lifecycle) {
+                    opening.add(range);
+                }
+                try {
+                    openRange(range, Optional.empty());
+                } finally {
+                    opening.remove(range);
+                }
+            }
             for (long range : INITIAL_RANGES) {
                 openRange(range, Optional.of(range == META_RANGE ? KeySpan.META : KeySpan.ALL_TABLES));
-            }
-            for (long range : splitOffRanges()) {
-                openRange(range, Optional.empty());
             }
             this.directory = new NodeDirectory(replica(META_RANGE));
             this.descriptors = new RangeDescriptors(replica(META_RANGE));
@@ -207,7 +218,7 @@ public final class Node implements AutoCloseable {
                 }
             }
         }
-        Collections.sort(found);
+        found.sort(Comparator.reverseOrder());
         return found;
     }
 
@@ -267,9 +278,21 @@ public final class Node implements AutoCloseable {
 
     /** This node's side of a split: the new range's log in the node's log store, its replica opened here. */
     private final class SplitRanges implements NewRanges {
+        /**
+         * Whether the node holds the range, or is opening it (its leader reached this node first:
+         * see {@link #unhosted}); if not, the range is claimed for the split that asks, so that no
+         * one opens it in its directory while the split builds it there.
+         */
         @Override
         public boolean holds(long range) throws IOException {
-            return replicas.containsKey(range) || raft.holdsGroup(range);
+            synchronized (lifecycle) {
+                if (replicas.containsKey(range) || opening.contains(range) || raft.holdsGroup(range)) {
+                    return true;
+                }
+                opening.add(range);
+                claimedBySplit.add(range);
+                return false;
+            }
         }
 
         @Override
@@ -284,13 +307,20 @@ public final class Node implements AutoCloseable {
 
         @Override
         public void start(long range) {
+            // Whether this split built the range (and claimed it) or found it held already.
+            boolean claimed;
+            synchronized (lifecycle) {
+                claimed = claimedBySplit.remove(range);
+            }
             environment.spawn().start("flotilla-node-" + config.nodeId() + "-open-range-" + range,
-                    () -> startSplitOff(range));
+                    () -> startSplitOff(range, claimed));
         }
     }
 
-    /** Ranges an unhosted message asked this node to open, while it opens them. */
+    /** Ranges being opened here (or built by a split), while they are: nobody else opens them meanwhile. */
     private final Set<Long> opening = ConcurrentHashMap.newKeySet();
+    /** Of those, the ones a split applying here claimed to build ({@link SplitRanges#holds}); under {@link #lifecycle}. */
+    private final Set<Long> claimedBySplit = new HashSet<>();
 
     /**
      * A range's leader reached this node for a range it does not hold: its replica of the range
@@ -307,14 +337,23 @@ public final class Node implements AutoCloseable {
         }
         LOG.log(System.Logger.Level.INFO, "node " + config.nodeId() + ": range " + group + "'s leader (node "
                 + message.from() + ") reached this node, which holds no replica of it: opening an empty one");
-        environment.spawn().start("flotilla-node-" + config.nodeId() + "-open-range-" + group, () -> startSplitOff(group));
+        environment.spawn().start("flotilla-node-" + config.nodeId() + "-open-range-" + group,
+                () -> startSplitOff(group, false));
     }
 
-    /** Opens a range a split made (its log here, or an empty replica its leader fills), once. */
-    private void startSplitOff(long range) {
+    /**
+     * Opens a range a split made (its log here, or an empty replica its leader fills), once.
+     *
+     * @param claimed the split that built it here claimed it ({@link SplitRanges#holds}): nobody
+     *        else opens it meanwhile
+     */
+    private void startSplitOff(long range, boolean claimed) {
         synchronized (lifecycle) {
-            if (closed || replicas.containsKey(range) || !opening.add(range)) {
+            if (closed || replicas.containsKey(range) || (!claimed && !opening.add(range))) {
                 // A closed node finds the range's log at its next start and opens it then.
+                if (claimed) {
+                    opening.remove(range);
+                }
                 return;
             }
         }
