@@ -1,5 +1,6 @@
 package io.flotilla.statemachine.range;
 
+import io.flotilla.raft.core.Membership;
 import io.flotilla.raft.core.SnapshotMeta;
 
 import java.io.IOException;
@@ -11,6 +12,13 @@ import java.nio.file.Path;
  * applying one calls on its group's thread (docs/ranges.md, "Split").
  */
 public interface NewRanges {
+
+    /**
+     * Whether this node is among {@code members} (voters, learners, either side of a change): a
+     * node that is not (it caught up the old range's log after the split, having joined since)
+     * builds no replica of the new range, and only trims its own.
+     */
+    boolean isMember(Membership members);
 
     /**
      * Whether this node holds a replica of {@code range} already: one an earlier apply of the same

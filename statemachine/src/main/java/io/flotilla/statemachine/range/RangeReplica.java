@@ -729,7 +729,9 @@ public final class RangeReplica implements DurableStateMachine {
         } finally {
             held.letStatementsIn();
         }
-        target.start(command.getSplit().getNewRange());
+        if (target.isMember(membership)) {
+            target.start(command.getSplit().getNewRange());
+        }
         return done;
     }
 

@@ -76,7 +76,10 @@ final class RangeSplits {
         long generation = bounds.generation() + 1;
         RangeBounds left = new RangeBounds(range, new KeySpan(bounds.span().start(), key), generation);
         RangeBounds right = new RangeBounds(split.getNewRange(), new KeySpan(key, bounds.span().end()), generation);
-        if (newRanges.holds(right.range())) {
+        if (!newRanges.isMember(membership)) {
+            LOG.log(System.Logger.Level.INFO, "range " + range + ": this node is no member of range " + right.range()
+                    + " (" + membership + "): it keeps no replica of it");
+        } else if (newRanges.holds(right.range())) {
             // Made by this split's apply before a crash undid the rest of it: only this side is left to do.
             LOG.log(System.Logger.Level.INFO, "range " + range + ": range " + right.range()
                     + " of the split at index " + at.index() + " exists here already");

@@ -1,5 +1,6 @@
 package io.flotilla.statemachine.range;
 
+import io.flotilla.raft.core.Membership;
 import io.flotilla.raft.core.SnapshotMeta;
 import io.flotilla.raft.embedded.EmbeddedCluster;
 import io.flotilla.raft.node.RaftNode;
@@ -69,6 +70,11 @@ final class RangeCluster implements AutoCloseable {
     private NewRanges newRanges(long node) {
         RaftNode raft = cluster.raftNode(node);
         return new NewRanges() {
+            @Override
+            public boolean isMember(Membership members) {
+                return members.all().contains(node);
+            }
+
             @Override
             public boolean holds(long range) throws IOException {
                 return raft.holdsGroup(range);

@@ -278,6 +278,11 @@ public final class Node implements AutoCloseable {
 
     /** This node's side of a split: the new range's log in the node's log store, its replica opened here. */
     private final class SplitRanges implements NewRanges {
+        @Override
+        public boolean isMember(Membership members) {
+            return members.all().contains(config.nodeId());
+        }
+
         /**
          * Whether the node holds the range, or is opening it (its leader reached this node first:
          * see {@link #unhosted}); if not, the range is claimed for the split that asks, so that no

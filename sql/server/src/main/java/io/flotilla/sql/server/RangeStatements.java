@@ -16,6 +16,7 @@ import io.flotilla.statemachine.range.LeadershipChangedException;
 import io.flotilla.statemachine.range.Outcome;
 import io.flotilla.statemachine.keys.Key;
 import io.flotilla.statemachine.keys.KeySpan;
+import io.flotilla.statemachine.range.RangeBounds;
 import io.flotilla.statemachine.range.RangeMismatchException;
 import io.flotilla.statemachine.range.RangeReplica;
 import io.flotilla.statemachine.range.RangeSession;
@@ -175,7 +176,9 @@ final class RangeStatements implements AutoCloseable {
      * On a range that holds part of the tables' keys: the statement's keys, refused with {@link
      * RangeMismatchException} unless this range owns all of them. Whoever routed it may have known
      * an older layout; this is what makes a stale route harmless. (Schema changes the range itself
-     * refuses while it is split: they do not reach every range yet.)
+     * refuses while it is split: they do not reach every range yet.) Called where the statement then
+     * runs without a split applying in between: inside the range session's statement lock, which a
+     * split takes whole, or, for a follower read, with the generation checked again afterwards.
      */
     private Optional<StatementKeys> owned(Execute e) throws SQLException {
         if (!replica.split()) {
@@ -214,7 +217,7 @@ final class RangeStatements implements AutoCloseable {
     /** Runs a statement here: as the range's leader, or, for {@code asFollower}, as a follower read. */
     ExecuteResult execute(Execute e, boolean asFollower) throws SQLException {
         try {
-            owned = owned(e);
+            owned = Optional.empty();
             return asFollower ? followerQuery(e) : executeStatement(e);
         } catch (SQLException failure) {
             if (e.getAutoCommit() && local != null && local.inTransaction()) {
@@ -292,6 +295,7 @@ final class RangeStatements implements AutoCloseable {
     private ExecuteResult query(Execute e, RangeSession s) throws SQLException {
         confirmLeadershipFor(e, s);
         RowBatch.Builder first = s.run(c -> {
+            owned = owned(e);
             StatementCache cache = statements(c);
             PreparedStatement ps = prepare(cache, e);
             running = ps;
@@ -357,6 +361,7 @@ final class RangeStatements implements AutoCloseable {
     private ExecuteResult update(Execute e, RangeSession s) throws SQLException {
         confirmLeadershipFor(e, s);
         UpdateCount.Builder result = s.run(c -> {
+            owned = owned(e);
             UpdateCount.Builder u = UpdateCount.newBuilder();
             boolean keys = e.getGeneratedKeys().getWanted();
             StatementCache cache = statements(c);
@@ -453,6 +458,10 @@ final class RangeStatements implements AutoCloseable {
     /** A read served by this (follower or learner) replica, on a read-only connection of its own. */
     private ExecuteResult followerQuery(Execute e) throws SQLException {
         closeAllCursors();
+        // A follower applies a split without waiting for readers: the generation before and after
+        // the read's snapshot tells whether one came in between.
+        long generation = replica.bounds().map(RangeBounds::generation).orElse(0L);
+        owned = owned(e);
         Connection followerRead = replica.store().connect();
         cursors.followerRead(followerRead);
         followerRead.setReadOnly(true);
@@ -470,6 +479,12 @@ final class RangeStatements implements AutoCloseable {
             Cursor cursor = new Cursor(cursors.nextId(), ps, rs);
             cursors.add(cursor);
             RowBatch.Builder first = cursor.page(Cursor.columns(rs.getMetaData()), fetchSize(e.getFetchSize()));
+            if (replica.bounds().map(RangeBounds::generation).orElse(0L) != generation) {
+                closeAllCursors();
+                throw new RangeMismatchException("range " + replica.range() + " split while this replica read; "
+                        + "route the read again", owned.flatMap(StatementKeys::firstKey)
+                        .orElse(replica.bounds().orElseThrow().span().start()));
+            }
             if (first.getLast()) {
                 closeAllCursors();
             }

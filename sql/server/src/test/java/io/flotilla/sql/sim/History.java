@@ -9,6 +9,8 @@ final class History {
     final Map<Long, SimClient.Fate> transfers = new HashMap<>();
     final Map<Long, SimClient.Fate> inserts = new HashMap<>();
     int schemaChanges;
+    /** Splits of the data range acknowledged to the split client. */
+    int splits;
 
     void transfer(long id, SimClient.Fate fate) {
         transfers.put(id, fate);

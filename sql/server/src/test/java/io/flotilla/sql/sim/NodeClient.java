@@ -105,6 +105,11 @@ abstract class NodeClient {
                 continue;
             }
             Response answer = handled.get();
+            if (!answer.hasError() && Boolean.getBoolean("flotilla.stack.printHistory")) {
+                System.out.println("  t=" + scheduler.now() / 1_000_000 + "ms client " + id + " attempt " + attempt
+                        + " on node " + on.id + ": done at range " + answer.getExecute().getLsn().getRange() + " index "
+                        + answer.getExecute().getLsn().getIndex() + ": " + statement.getSql());
+            }
             if (!answer.hasError()) {
                 if (answer.getExecute().getUpdate().getCount() > 0) {
                     lastRecordedWrite = scheduler.now();

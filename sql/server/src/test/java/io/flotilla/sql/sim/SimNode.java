@@ -135,7 +135,7 @@ final class SimNode {
                     SimThreads.Incarnation inside = new SimThreads.Incarnation(id, mine);
                     threads.spawn(name + "-" + mine, () -> threads.inside(inside, () -> {
                         task.run();
-                        return null;
+                        return Boolean.TRUE;
                     }));
                 });
         threads.spawn("node-" + id + "-start-" + mine, () -> {

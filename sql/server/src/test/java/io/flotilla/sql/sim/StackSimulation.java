@@ -8,11 +8,14 @@ import io.flotilla.sql.nemesis.RegisterChecker;
 import io.flotilla.sql.node.Node;
 import io.flotilla.sql.node.Peer;
 import io.flotilla.statemachine.changes.ContentDigest;
+import io.flotilla.statemachine.keys.KeyEncoding;
+import io.flotilla.statemachine.keys.KeySpan;
 import io.flotilla.statemachine.range.DeliberateBug;
 import io.flotilla.statemachine.range.Outcome;
 import io.flotilla.statemachine.range.RangeReplica;
 import io.flotilla.statemachine.range.RangeSession;
 import io.flotilla.statemachine.range.SqlStates;
+import io.flotilla.statemachine.range.TableName;
 import io.flotilla.statemachine.store.StoreOptions;
 
 import java.io.IOException;
@@ -35,6 +38,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
+
+import org.h2.value.ValueInteger;
 
 /**
  * One seed of the whole-stack simulation: three production nodes ({@link Node}, assembled as a
@@ -141,6 +146,7 @@ final class StackSimulation implements AutoCloseable {
         for (int i = 0; i < 2; i++) {
             nodeClients.add(new RegisterClient(id++, this, registerOps));
         }
+        nodeClients.add(new SplitClient(id++, this));
         nodeClients.forEach(NodeClient::start);
         long end = scheduler.now() + workload.toNanos();
         scheduleFault(end);
@@ -167,6 +173,11 @@ final class StackSimulation implements AutoCloseable {
         return scheduler.steps();
     }
 
+    /** Splits of the data range acknowledged to the split client. */
+    int splits() {
+        return history.splits;
+    }
+
     int faults() {
         return faults;
     }
@@ -184,14 +195,23 @@ final class StackSimulation implements AutoCloseable {
                 node.startFailure = null;
             }
             if (node.host() != null) {
-                for (long range : List.of(Node.META_RANGE, Node.DATA_RANGE)) {
+                Set<Long> ranges = new TreeSet<>(List.of(Node.META_RANGE, Node.DATA_RANGE));
+                if (node.node() != null) {
+                    ranges.addAll(node.node().replicas().keySet());
+                }
+                for (long range : ranges) {
                     node.host().failure(range).map(GroupFailure::reason)
                             .ifPresent(reason -> violation("node " + node.id + " failed: " + reason));
                 }
             }
         }
         for (Throwable t : threads.failures()) {
-            violation("a simulated thread failed: " + t);
+            StringBuilder where = new StringBuilder();
+            StackTraceElement[] stack = t.getStackTrace();
+            for (int i = 0; i < Math.min(4, stack.length); i++) {
+                where.append(i == 0 ? " at " : " < ").append(stack[i]);
+            }
+            violation("a simulated thread failed: " + t + where);
         }
     }
 
@@ -383,16 +403,43 @@ final class StackSimulation implements AutoCloseable {
                 continue;
             }
             long applied = leader.replica().applied();
-            if (members().stream().allMatch(n -> n.up() && n.replica().applied() == applied)) {
+            if (members().stream().allMatch(n -> n.up() && n.replica().applied() == applied) && splitRangesSettled()) {
                 // Settled for a while: nothing more is on its way.
                 scheduler.runUntil(scheduler.now() + 500 * MS);
                 long again = leader.replica().applied();
-                if (members().stream().allMatch(n -> n.up() && n.replica().applied() == again)) {
+                if (members().stream().allMatch(n -> n.up() && n.replica().applied() == again) && splitRangesSettled()) {
                     return true;
                 }
             }
         }
         return false;
+    }
+
+    /** The ranges splits made, by id, each with the replicas members hold of it (none the node did not get yet). */
+    private Map<Long, Map<Long, RangeReplica>> splitRanges() {
+        Map<Long, Map<Long, RangeReplica>> ranges = new TreeMap<>();
+        for (SimNode n : members()) {
+            if (!n.up()) {
+                continue;
+            }
+            for (Map.Entry<Long, RangeReplica> e : n.node().replicas().entrySet()) {
+                if (e.getKey() != Node.META_RANGE && e.getKey() != Node.DATA_RANGE) {
+                    ranges.computeIfAbsent(e.getKey(), r -> new TreeMap<>()).put(n.id, e.getValue());
+                }
+            }
+        }
+        return ranges;
+    }
+
+    /** Every range a split made is held by at least three members, all at the same applied index. */
+    private boolean splitRangesSettled() {
+        for (Map<Long, RangeReplica> holders : splitRanges().values()) {
+            if (holders.size() < 3 || holders.values().stream().mapToLong(RangeReplica::applied).distinct().count() != 1
+                    || holders.values().stream().anyMatch(r -> r.bounds().isEmpty())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private String positions() {
@@ -405,6 +452,19 @@ final class StackSimulation implements AutoCloseable {
         }
         scheduler.runUntil(scheduler.now() + 10 * MS);
         StringBuilder out = new StringBuilder();
+        for (Map.Entry<Long, Map<Long, RangeReplica>> range : splitRanges().entrySet()) {
+            out.append(" range ").append(range.getKey()).append(':');
+            Map<Long, CompletableFuture<String>> states = new TreeMap<>();
+            for (long node : range.getValue().keySet()) {
+                states.put(node, nodes.get(node).host().inspect(range.getKey(), (Raft r) -> r.role() + " term " + r.term()
+                        + " commit " + r.committed() + " members " + r.membership() + " progress " + r.progress()));
+            }
+            scheduler.runUntil(scheduler.now() + 10 * MS);
+            range.getValue().forEach((node, r) -> out.append(" node ").append(node).append(" applied ").append(r.applied())
+                    .append(r.bounds().isEmpty() ? " (no bounds)" : "").append(" [")
+                    .append(states.get(node).isDone() && !states.get(node).isCompletedExceptionally()
+                            ? states.get(node).join() : "no answer").append("]"));
+        }
         for (SimNode n : nodes.values()) {
             out.append(" node ").append(n.id).append(n.up() ? " applied " + n.replica().applied() : " down")
                     .append(n.up() && n.replica().serving() ? " (serving)" : "");
@@ -432,6 +492,51 @@ final class StackSimulation implements AutoCloseable {
         if (new TreeSet<>(digests.values()).size() != 1) {
             violation("replicas differ at applied index " + nodes.get(1L).replica().applied() + ": " + digests);
         }
+        for (Map.Entry<Long, Map<Long, RangeReplica>> range : splitRanges().entrySet()) {
+            Map<Long, String> of = new TreeMap<>();
+            for (Map.Entry<Long, RangeReplica> holder : range.getValue().entrySet()) {
+                try (Connection c = holder.getValue().store().connect()) {
+                    of.put(holder.getKey(), ContentDigest.ofRows(c));
+                } catch (SQLException e) {
+                    violation("node " + holder.getKey() + ": reading range " + range.getKey() + "'s rows failed: " + e);
+                }
+            }
+            if (new TreeSet<>(of.values()).size() != 1) {
+                violation("replicas of range " + range.getKey() + " differ: " + of);
+            }
+        }
+    }
+
+    /**
+     * The registers' rows as every range of node 1 holds them: each register in exactly one range,
+     * the one whose span holds its key, and nowhere else.
+     */
+    private Map<Integer, Long> registers() throws SQLException {
+        Map<Integer, Long> values = new TreeMap<>();
+        Node node = nodes.get(1L).node();
+        for (Map.Entry<Long, RangeReplica> e : node.replicas().entrySet()) {
+            if (e.getKey() == Node.META_RANGE) {
+                continue;
+            }
+            KeySpan span = e.getValue().bounds().orElseThrow().span();
+            long table = e.getValue().tableIds().get(new TableName("PUBLIC", "REGISTERS"));
+            try (Connection c = e.getValue().store().connect(); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT K, V FROM REGISTERS")) {
+                while (rs.next()) {
+                    int k = rs.getInt(1);
+                    if (!span.contains(KeyEncoding.rowKey(table, ValueInteger.get(k)))) {
+                        violation("register " + k + " is in range " + e.getKey() + ", whose span " + span + " does not hold it");
+                    }
+                    if (values.put(k, rs.getLong(2)) != null) {
+                        violation("register " + k + " is in two ranges");
+                    }
+                }
+            }
+        }
+        if (!values.keySet().equals(Set.of(0, 1))) {
+            violation("the registers are " + values.keySet() + " across the ranges, not [0, 1]");
+        }
+        return values;
     }
 
     private void checkContent(Connection c) throws SQLException {
@@ -495,10 +600,8 @@ final class StackSimulation implements AutoCloseable {
      */
     private void checkRegisters(Statement s) throws SQLException {
         List<RegisterChecker.Op> all = new ArrayList<>(settledRegisterOps());
-        try (ResultSet rs = s.executeQuery("SELECT K, V FROM REGISTERS")) {
-            while (rs.next()) {
-                all.add(RegisterChecker.Op.read(0, rs.getInt(1), rs.getLong(2), scheduler.now(), scheduler.now()));
-            }
+        for (Map.Entry<Integer, Long> r : registers().entrySet()) {
+            all.add(RegisterChecker.Op.read(0, r.getKey(), r.getValue(), scheduler.now(), scheduler.now()));
         }
         for (RegisterChecker.Verdict v : RegisterChecker.check(all, 0, 2_000_000)) {
             if (v.status() == RegisterChecker.Status.NOT_LINEARIZABLE) {
@@ -529,7 +632,7 @@ final class StackSimulation implements AutoCloseable {
     String summary() {
         return "transfers " + history.count(history.transfers, SimClient.Fate.APPLIED) + " applied / "
                 + history.transfers.size() + ", inserts " + history.count(history.inserts, SimClient.Fate.APPLIED)
-                + " applied / " + history.inserts.size() + ", schema changes " + history.schemaChanges + ", faults " + faults + ", membership changes " + membershipChanges + ", terms " + network.leaderTerms()
+                + " applied / " + history.inserts.size() + ", schema changes " + history.schemaChanges + ", splits " + history.splits + ", faults " + faults + ", membership changes " + membershipChanges + ", terms " + network.leaderTerms()
                 + ", register operations " + settledRegisterOps().size() + " ("
                 + settledRegisterOps().stream().filter(o -> !o.outcomeKnown()).count()
                 + " unknown, " + inconclusive + " registers undecided), entries re-applied after crashes "

@@ -22,12 +22,14 @@ class StackSimulationTest {
         long first = Long.getLong("flotilla.stack.firstSeed", 1);
         List<String> failed = new ArrayList<>();
         long steps = 0;
+        long splits = 0;
         int runs = 0;
         long started = System.nanoTime();
         for (long seed = one != null ? Long.parseLong(one) : first; runs < (one != null ? 1 : seeds); seed++, runs++) {
             try (StackSimulation sim = new StackSimulation(seed, Set.of())) {
                 List<String> violations = sim.run(Duration.ofSeconds(3));
                 steps += sim.steps();
+                splits += sim.splits();
                 if (one != null || !violations.isEmpty()) {
                     System.out.println("stack-simulation seed " + seed + ": " + sim.summary() + " " + violations);
                 }
@@ -42,7 +44,8 @@ class StackSimulationTest {
                         + Duration.ofNanos(System.nanoTime() - started).toSeconds() + " s");
             }
         }
-        System.out.println("stack-simulation: seeds=" + runs + " steps=" + steps + " violations=" + failed.size());
+        System.out.println("stack-simulation: seeds=" + runs + " steps=" + steps + " splits=" + splits + " violations="
+                + failed.size());
         assertEquals(List.of(), failed, "replay one with -Dflotilla.stack.seed=S");
     }
 
