@@ -2,17 +2,12 @@ package io.flotilla.bench.host;
 
 import com.sun.management.OperatingSystemMXBean;
 import io.flotilla.raft.core.Config;
-import io.flotilla.raft.core.Message;
 import io.flotilla.raft.embedded.KvMachine;
 import io.flotilla.raft.core.Membership;
 import io.flotilla.raft.core.Role;
 import io.flotilla.raft.host.MemoryGroupLog;
-import io.flotilla.raft.host.Outbox;
 import io.flotilla.raft.host.RaftHost;
 
-import java.io.IOException;
-import java.nio.channels.ReadableByteChannel;
-import java.util.concurrent.CompletableFuture;
 
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
@@ -72,37 +67,8 @@ public final class IdleGroups {
             long livenessTimeout = quiesce ? Config.of(1).electionTimeout() : 0;
             for (long id = 1; id <= 3; id++) {
                 long self = id;
-                hosts.put(id, new RaftHost(id, 2, 1 << 16, new Outbox() {
-                    @Override
-                    public void send(long group, Message m) {
-                        messages.increment();
-                        RaftHost to = hosts.get(m.to());
-                        if (to != null) {
-                            to.heard(self);
-                            to.deliver(group, m);
-                        }
-                    }
-
-                    @Override
-                    public CompletableFuture<Void> sendSnapshot(long group, Message.InstallSnapshot announcement,
-                                                                ReadableByteChannel image) {
-                        return CompletableFuture.failedFuture(new IOException("idle groups never need snapshots"));
-                    }
-
-                    @Override
-                    public void ping(long node) {
-                        messages.increment();
-                        RaftHost to = hosts.get(node);
-                        if (to != null) {
-                            to.heard(self);
-                        }
-                    }
-
-                    @Override
-                    public void replaceConnection(long node) {
-                        // In-memory hand-over: nothing buffered to give up.
-                    }
-                }, System::nanoTime, id, livenessTimeout));
+                hosts.put(id, new RaftHost(id, 2, 1 << 16, new InMemoryOutbox(self, hosts, messages),
+                        System::nanoTime, id, livenessTimeout));
             }
         }
 
