@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import io.flotilla.protocol.Ack;
 import io.flotilla.protocol.CommitResult;
 import io.flotilla.protocol.Error;
-import io.flotilla.protocol.Execute;
 import io.flotilla.protocol.Hello;
 import io.flotilla.protocol.HelloResult;
 import io.flotilla.protocol.NodeAddress;
@@ -20,8 +19,6 @@ import io.flotilla.statemachine.range.RangeMismatchException;
 import io.flotilla.statemachine.range.ShowRanges;
 import io.flotilla.statemachine.range.SplitAt;
 import io.flotilla.statemachine.range.SqlStates;
-import io.flotilla.statemachine.range.StatementKeys;
-import io.flotilla.statemachine.range.StatementKind;
 
 import java.sql.SQLException;
 import java.util.Collection;
@@ -34,8 +31,8 @@ import java.util.TreeMap;
 /**
  * One client connection's session on this node: the protocol side. Requests run one at a time, in
  * order, on a thread that may block (never a Netty event loop). Each statement goes to the range
- * that holds its keys ({@link RangeMap}, {@link io.flotilla.statemachine.range.StatementKeys}), and
- * is routed there once ({@link RangeRouting}): where this node leads the range or may serve the
+ * that holds its keys ({@link RangePlanner}), and is routed there once ({@link RangeRouting}):
+ * where this node leads the range or may serve the
  * read as a follower, it runs here ({@link RangeStatements}); everything else is forwarded to the
  * range's leader over a connection of this session's own ({@link Forwarder}), which stays with the
  * leader for the rest of an open transaction. A session keeps a {@link RangeLane} per range it
@@ -52,7 +49,7 @@ public final class ClientSession implements AutoCloseable {
     private volatile boolean keepsAlive;
     private final SessionSettings settings;
     private final RangeRouting routing;
-    private final RangeMap ranges;
+    private final RangePlanner planner;
     private final SplitStatement splits;
     private final Map<Long, RangeLane> lanes = new TreeMap<>();
     /** Where the session's transaction and cursors live, or its last statement ran. Volatile: cancel reads it. */
@@ -67,7 +64,8 @@ public final class ClientSession implements AutoCloseable {
         this.waits = node.environment().waits();
         this.settings = settings;
         this.routing = new RangeRouting(new FollowerReads(node, stalenessBound));
-        this.ranges = new RangeMap(node);
+        RangeMap ranges = new RangeMap(node);
+        this.planner = new RangePlanner(node, ranges);
         this.splits = new SplitStatement(node, ranges);
         this.current = lane(firstRange);
     }
@@ -287,49 +285,11 @@ public final class ClientSession implements AutoCloseable {
                 : Optional.of(Key.of(answer.getError().getKey().toByteArray()));
     }
 
-    /**
-     * The lane of the range the statement goes to: the one a forwarding node named; the one data
-     * range, while there is one; else the range that holds the statement's keys, told from its
-     * plan here (or the range of {@code hint}, a key a range said it does not own). A statement
-     * without keys (transaction control, settings, {@code SELECT 1}) stays where the session is.
-     */
+    /** The lane of the range the statement goes to ({@link RangePlanner}), which a transaction never leaves. */
     private RangeLane laneFor(Request request, Optional<Key> hint) throws SQLException {
-        if (request.getRange() != 0) {
-            if (!node.replicas().containsKey(request.getRange())) {
-                throw new SQLException("range " + request.getRange() + " has no replica on node " + node.id(),
-                        SqlStates.UNAVAILABLE);
-            }
-            return current = lane(request.getRange());
-        }
-        RangeMap.Layout layout = ranges.now();
-        Optional<Long> single = layout.single();
-        if (single.isPresent()) {
-            return current = lane(single.get());
-        }
-        Execute e = request.getExecute();
-        RangeStatements planner = current.statements();
-        StatementKind kind = planner.classify(e.getSql());
-        if (kind != StatementKind.QUERY && kind != StatementKind.LOCKING_QUERY && kind != StatementKind.DML) {
-            return current;
-        }
-        StatementKeys keys = planner.keys(e);
-        if (keys.none()) {
-            return current;
-        }
-        Optional<Long> range = hint.isPresent() ? layout.owner(hint.get())
-                : layout.covering(keys).or(() -> keys.insertsInto().isPresent() || !keys.inserted().isEmpty()
-                        ? keys.firstKey().flatMap(layout::owner) : Optional.empty());
+        Optional<Long> range = planner.rangeOf(request, current.statements(), hint);
         if (range.isEmpty()) {
-            Optional<Key> unheld = hint.filter(k -> layout.owner(k).isEmpty())
-                    .or(() -> keys.reads().stream().map(KeySpan::start).filter(k -> layout.owner(k).isEmpty()).findFirst())
-                    .or(() -> keys.inserted().stream().filter(k -> layout.owner(k).isEmpty()).findFirst());
-            if (unheld.isPresent()) {
-                // A split applied here and the range it made has not opened yet: a moment's matter.
-                throw new SQLException("no range on node " + node.id() + " holds key " + unheld.get()
-                        + " yet (a split is under way); retry", SqlStates.UNAVAILABLE);
-            }
-            throw new SQLException("the statement reads keys of more than one range, and statements across ranges "
-                    + "are not supported yet", SqlStates.NOT_SUPPORTED);
+            return current;
         }
         if (range.get() != current.range() && inTransaction()) {
             throw new SQLException("the statement's keys are in range " + range.get() + " and its transaction's in range "
