@@ -37,7 +37,6 @@ import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -691,11 +690,8 @@ public final class RangeReplica implements DurableStateMachine {
         if (!split()) {
             return Optional.empty();
         }
-        Map<TableName, Long> ids = TableIds.live(apply);
-        return RowKeys.firstOutside(apply, changes, span, (schema, table) -> {
-            Long id = ids.get(new TableName(schema, table));
-            return id == null ? OptionalLong.empty() : OptionalLong.of(id);
-        }).map(key -> new Outcome.Refused(SqlStates.RANGE_MISMATCH, "range " + range + " (keys " + span
+        // The ids cached by schema version: no read of FLOTILLA.TABLE_IDS per applied change set.
+        return RowKeys.firstOutside(apply, changes, span, TableIds.lookup(tableIds())).map(key -> new Outcome.Refused(SqlStates.RANGE_MISMATCH, "range " + range + " (keys " + span
                 + ") does not own key " + key + " of a row the transaction wrote (a split moved it); nothing was "
                 + "applied, retry it"));
     }

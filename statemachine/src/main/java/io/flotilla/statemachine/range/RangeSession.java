@@ -21,9 +21,7 @@ import org.h2.value.ValueToObjectConverter;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -159,12 +157,9 @@ public final class RangeSession implements AutoCloseable {
         if (current == null || bounds.isEmpty() || !range.split()) {
             return Optional.empty();
         }
-        Map<TableName, Long> ids = range.tableIds();
+        RowKeys.TableIdOf ids = TableIds.lookup(range.tableIds());
         ChangeSet changes = current.changeSet();
-        return current.run(c -> RowKeys.firstOutside(c, changes, bounds.get().span(), (schema, table) -> {
-            Long id = ids.get(new TableName(schema, table));
-            return id == null ? OptionalLong.empty() : OptionalLong.of(id);
-        }));
+        return current.run(c -> RowKeys.firstOutside(c, changes, bounds.get().span(), ids));
     }
 
     /** Runs queries or DML in the session's transaction, beginning one if none is open. */

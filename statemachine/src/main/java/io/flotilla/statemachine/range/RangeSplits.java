@@ -18,7 +18,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 
 import org.h2.constraint.Constraint;
 import org.h2.constraint.ConstraintReferential;
@@ -115,11 +114,7 @@ final class RangeSplits {
     }
 
     private static RowKeys.TableIdOf ids(Connection connection) throws SQLException {
-        Map<TableName, Long> ids = TableIds.live(connection);
-        return (schema, table) -> {
-            Long id = ids.get(new TableName(schema, table));
-            return id == null ? OptionalLong.empty() : OptionalLong.of(id);
-        };
+        return TableIds.lookup(TableIds.live(connection));
     }
 
     /** Which side of the key a table's rows are on. */

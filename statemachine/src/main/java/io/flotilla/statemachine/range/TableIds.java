@@ -1,5 +1,7 @@
 package io.flotilla.statemachine.range;
 
+import io.flotilla.statemachine.changes.RowKeys;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -9,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -33,6 +36,14 @@ public final class TableIds {
             s.execute("CREATE TABLE IF NOT EXISTS FLOTILLA.TABLE_IDS(TABLE_ID BIGINT PRIMARY KEY, "
                     + "TABLE_SCHEMA VARCHAR(1100) NOT NULL, TABLE_NAME VARCHAR(1100) NOT NULL, DROPPED_AT BIGINT)");
         }
+    }
+
+    /** {@code ids} as the key code looks tables up ({@link RowKeys}): by schema and name. */
+    static RowKeys.TableIdOf lookup(Map<TableName, Long> ids) {
+        return (schema, table) -> {
+            Long id = ids.get(new TableName(schema, table));
+            return id == null ? OptionalLong.empty() : OptionalLong.of(id);
+        };
     }
 
     /** The ids of the tables that exist. */
