@@ -37,6 +37,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * while the data range splits three times. Every acknowledged row must end up exactly once, in
  * the range whose span holds its key, on every replica of it; no row may be in a range that does
  * not own it; and auto-commit writers must hear nothing of the splits (the node routes them again).
+ * A reader meanwhile reads the whole table again and again (across ranges once it split): each read
+ * holds every row acknowledged before it began, once, and hears nothing of the splits either.
  */
 class SplitUnderLoadTest {
 
@@ -61,6 +63,13 @@ class SplitUnderLoadTest {
                 writers.add(t);
                 t.start();
             }
+            Map<String, AtomicLong> readErrors = new ConcurrentHashMap<>();
+            List<String> readViolations = Collections.synchronizedList(new ArrayList<>());
+            AtomicLong reads = new AtomicLong();
+            Thread reader = new Thread(() -> read(nodes, acknowledged, readErrors, readViolations, reads, stop),
+                    "split-load-reader");
+            writers.add(reader);
+            reader.start();
             try (Connection c = DriverManager.getConnection(nodes.url()); Statement s = c.createStatement()) {
                 await("writes flow", () -> acknowledged.size() >= 100);
                 s.execute("ALTER TABLE T SPLIT AT VALUES (2000)");
@@ -80,6 +89,10 @@ class SplitUnderLoadTest {
                     + errors + ", longest gap between a writer's acknowledgements "
                     + longestGapNanos.get() / 1_000_000 + " ms");
             assertTrue(errors.isEmpty(), "auto-commit writers heard of the splits: " + errors);
+            System.out.println("split under load: " + reads.get() + " whole-table reads, errors heard " + readErrors);
+            assertTrue(readViolations.isEmpty(), "reads missed acknowledged rows: " + readViolations);
+            assertTrue(readErrors.isEmpty(), "whole-table readers heard of the splits: " + readErrors);
+            assertTrue(reads.get() > 0, "no whole-table read completed");
 
             await("every replica of every range applied the same entries", () -> {
                 for (long range : nodes.node(1).replicas().keySet()) {
@@ -136,6 +149,35 @@ class SplitUnderLoadTest {
             }
         }
         return ids;
+    }
+
+    /**
+     * Reads the whole table, through each node in turn, until told to stop: once the table is
+     * split, a query across ranges. Each read must hold every row acknowledged before it began,
+     * each once.
+     */
+    private static void read(LocalNodes nodes, Set<Integer> acknowledged, Map<String, AtomicLong> errors,
+                             List<String> violations, AtomicLong reads, AtomicBoolean stop) {
+        for (int i = 0; !stop.get(); i++) {
+            try (Connection c = DriverManager.getConnection(nodes.url((i % 3) + 1)); Statement s = c.createStatement()) {
+                Set<Integer> before = new TreeSet<>(acknowledged);
+                Set<Integer> seen = new HashSet<>();
+                try (ResultSet rs = s.executeQuery("SELECT ID FROM T")) {
+                    while (rs.next()) {
+                        if (!seen.add(rs.getInt(1))) {
+                            violations.add("read " + i + " saw row " + rs.getInt(1) + " twice");
+                        }
+                    }
+                }
+                before.removeAll(seen);
+                if (!before.isEmpty()) {
+                    violations.add("read " + i + " missed acknowledged rows " + before);
+                }
+                reads.incrementAndGet();
+            } catch (SQLException e) {
+                errors.computeIfAbsent(e.getSQLState() + " " + e.getMessage(), x -> new AtomicLong()).incrementAndGet();
+            }
+        }
     }
 
     /** Inserts keys writer, writer + 4, ... spread over the table, in a shuffled order, until told to stop. */

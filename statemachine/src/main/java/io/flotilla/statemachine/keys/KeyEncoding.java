@@ -57,6 +57,24 @@ public final class KeyEncoding {
     }
 
     /**
+     * The id of the table a key belongs to: what {@link #tablePrefix} and {@link #rowKey} wrote first.
+     *
+     * @throws IllegalArgumentException for a key that does not begin with a table id (the empty key)
+     */
+    public static long tableIdOf(Key key) {
+        byte[] bytes = key.toByteArray();
+        int width = bytes.length == 0 ? -1 : bytes[0] & 0xFF;
+        if (width < 0 || width > Long.BYTES || bytes.length < 1 + width) {
+            throw new IllegalArgumentException("not a table's key: " + key);
+        }
+        long id = 0;
+        for (int i = 1; i <= width; i++) {
+            id = (id << 8) | (bytes[i] & 0xFF);
+        }
+        return id;
+    }
+
+    /**
      * Appends one column value of a key.
      *
      * @throws SQLFeatureNotSupportedException 0A000 when the value's type cannot be a range key

@@ -82,6 +82,15 @@ class KeyEncodingTest {
     }
 
     @Test
+    void aKeyTellsItsTable() throws Exception {
+        for (long id : new long[] {1, 255, 256, 65_535, 1L << 40, Long.MAX_VALUE}) {
+            assertEquals(id, KeyEncoding.tableIdOf(KeyEncoding.tablePrefix(id)));
+            assertEquals(id, KeyEncoding.tableIdOf(KeyEncoding.rowKey(id, ValueInteger.get(-7))));
+        }
+        assertThrows(IllegalArgumentException.class, () -> KeyEncoding.tableIdOf(Key.MIN));
+    }
+
+    @Test
     void integersAndBooleans() {
         check("BOOLEAN", random -> ValueBoolean.get(random.nextBoolean()));
         check("TINYINT", random -> ValueTinyint.get((byte) pick(random, Byte.MIN_VALUE, Byte.MAX_VALUE)));

@@ -51,6 +51,7 @@ public final class ClientSession implements AutoCloseable {
     private final RangeRouting routing;
     private final RangePlanner planner;
     private final SplitStatement splits;
+    private final SpanningRead spanning;
     private final Map<Long, RangeLane> lanes = new TreeMap<>();
     /** Where the session's transaction and cursors live, or its last statement ran. Volatile: cancel reads it. */
     private volatile RangeLane current;
@@ -59,7 +60,8 @@ public final class ClientSession implements AutoCloseable {
     private boolean readOnly;
 
     /** @param firstRange the range a session starts in (the initial data range): where it plans statements */
-    ClientSession(Node node, long firstRange, SessionSettings settings, StalenessBound stalenessBound) {
+    ClientSession(Node node, long firstRange, SessionSettings settings, StalenessBound stalenessBound,
+                  SpanningRead spanning) {
         this.node = node;
         this.waits = node.environment().waits();
         this.settings = settings;
@@ -67,6 +69,7 @@ public final class ClientSession implements AutoCloseable {
         RangeMap ranges = new RangeMap(node);
         this.planner = new RangePlanner(node, ranges);
         this.splits = new SplitStatement(node, ranges);
+        this.spanning = spanning;
         this.current = lane(firstRange);
     }
 
@@ -222,7 +225,16 @@ public final class ClientSession implements AutoCloseable {
             Response answer;
             RangeLane lane;
             try {
-                lane = laneFor(request, hint);
+                RangePlanner.Destination destination = planner.destination(request, current.statements(), hint);
+                if (destination instanceof RangePlanner.AcrossRanges across) {
+                    answer = spanningRead(request, across);
+                    if (answer.hasError() && SqlStates.RANGE_MISMATCH.equals(answer.getError().getSqlState())
+                            && attempt == 0) {
+                        continue;
+                    }
+                    return answer;
+                }
+                lane = laneFor(destination);
             } catch (SQLException e) {
                 return failed(request, e);
             } catch (RuntimeException e) {
@@ -286,17 +298,50 @@ public final class ClientSession implements AutoCloseable {
     }
 
     /** The lane of the range the statement goes to ({@link RangePlanner}), which a transaction never leaves. */
-    private RangeLane laneFor(Request request, Optional<Key> hint) throws SQLException {
-        Optional<Long> range = planner.rangeOf(request, current.statements(), hint);
-        if (range.isEmpty()) {
+    private RangeLane laneFor(RangePlanner.Destination destination) throws SQLException {
+        if (!(destination instanceof RangePlanner.InRange in)) {
             return current;
         }
-        if (range.get() != current.range() && inTransaction()) {
-            throw new SQLException("the statement's keys are in range " + range.get() + " and its transaction's in range "
+        if (in.range() != current.range() && inTransaction()) {
+            throw new SQLException("the statement's keys are in range " + in.range() + " and its transaction's in range "
                     + current.range() + ": transactions across ranges are not supported yet; the transaction goes on",
                     SqlStates.NOT_SUPPORTED);
         }
-        return current = lane(range.get());
+        return current = lane(in.range());
+    }
+
+    /**
+     * A query whose keys lie in several ranges ({@link SpanningRead}), outside a transaction: each
+     * range's part read as an auto-commit query of its own, so a transaction that would hold a
+     * snapshot of them all is not served yet.
+     */
+    private Response spanningRead(Request request, RangePlanner.AcrossRanges across) throws SQLException {
+        if (inTransaction() || (!request.getExecute().getAutoCommit() && !settings.readCommitted())) {
+            throw new SQLException("the query reads keys of more than one range, and a query across ranges runs "
+                    + "outside a transaction or at READ COMMITTED only, until transactions across ranges exist; "
+                    + "the transaction goes on", SqlStates.NOT_SUPPORTED);
+        }
+        return spanning.run(request, across, current.statements(), settings, new SpanningRead.Lanes() {
+            @Override
+            public Response execute(long range, Request part) {
+                return executeIn(lane(range), part);
+            }
+
+            @Override
+            public Response fetch(long range, Request part) {
+                RangeLane lane = lane(range);
+                if (lane.forwarder().active()) {
+                    return forwarded(lane, part);
+                }
+                try {
+                    return Response.newBuilder().setId(part.getId())
+                            .setRows(lane.statements().fetch(part.getFetch().getCursor(), part.getFetch().getFetchSize()))
+                            .build();
+                } catch (SQLException e) {
+                    return failed(part, e);
+                }
+            }
+        });
     }
 
     /** A statement in one range's lane: here, or at the range's leader. */

@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Opens the client sessions of one node, and owns what they share: what the node knows of how
  * fresh its replica of the data range is (the staleness bound of follower reads, and the probe that
- * asks the leader). The client server opens a session per connection; the whole-stack simulator
+ * asks the leader), and the databases that queries across ranges run in. The client server opens a session per connection; the whole-stack simulator
  * opens them itself and calls them as a connection would.
  */
 public final class NodeSessions implements AutoCloseable {
@@ -16,6 +16,7 @@ public final class NodeSessions implements AutoCloseable {
     private final Node node;
     private final ReadIndexProbe readIndexProbe;
     private final StalenessBound stalenessBound;
+    private final GatewayDatabases queryDatabases = new GatewayDatabases();
 
     public NodeSessions(Node node) {
         this.node = node;
@@ -31,11 +32,12 @@ public final class NodeSessions implements AutoCloseable {
     /** A new connection's session: its settings are shared with its forwarder, which gives them to new leader links. */
     public ClientSession open() {
         SessionSettings settings = new SessionSettings();
-        return new ClientSession(node, Node.DATA_RANGE, settings, stalenessBound);
+        return new ClientSession(node, Node.DATA_RANGE, settings, stalenessBound, new SpanningRead(queryDatabases));
     }
 
     @Override
     public void close() {
+        queryDatabases.close();
         readIndexProbe.close();
     }
 }

@@ -8,6 +8,7 @@ import io.flotilla.statemachine.range.RangeReplica;
 import io.flotilla.statemachine.range.StatementKeys;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,8 +23,8 @@ import java.util.Optional;
  */
 final class RangeMap {
 
-    /** One data range's span, as its replica here had it when the layout was read. */
-    record Placed(long range, KeySpan span) {
+    /** One data range's span and its generation, as its replica here had them when the layout was read. */
+    record Placed(long range, KeySpan span, long generation) {
     }
 
     /** The data ranges at one moment: a statement is planned against one layout, never two. */
@@ -38,6 +39,12 @@ final class RangeMap {
         /** The range that holds every key the statement reads and every key it says it inserts, if one does. */
         Optional<Long> covering(StatementKeys keys) {
             return ranges.stream().filter(p -> keys.within(p.span())).map(Placed::range).findFirst();
+        }
+
+        /** The data ranges that hold keys of {@code span}, in key order. */
+        List<Placed> overlapping(KeySpan span) {
+            return ranges.stream().filter(p -> p.span().overlaps(span))
+                    .sorted(Comparator.comparing((Placed p) -> p.span().start())).toList();
         }
 
         /** The data range that holds {@code key}. */
@@ -61,7 +68,7 @@ final class RangeMap {
         for (Map.Entry<Long, RangeReplica> e : node.replicas().entrySet()) {
             Optional<RangeBounds> bounds = e.getValue().bounds();
             if (e.getKey() != Node.META_RANGE && bounds.isPresent()) {
-                placed.add(new Placed(e.getKey(), bounds.get().span()));
+                placed.add(new Placed(e.getKey(), bounds.get().span(), bounds.get().generation()));
             }
         }
         return new Layout(List.copyOf(placed));

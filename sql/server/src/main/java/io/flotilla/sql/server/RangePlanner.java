@@ -29,42 +29,60 @@ final class RangePlanner {
         this.ranges = ranges;
     }
 
+    /** Where a statement goes. */
+    sealed interface Destination permits Here, InRange, AcrossRanges {
+    }
+
+    /** No keys (transaction control, settings, {@code SELECT 1}): where the session is. */
+    record Here() implements Destination {
+    }
+
+    /** The range that holds all its keys. */
+    record InRange(long range) implements Destination {
+    }
+
+    /** A query whose keys lie in more than one range of {@code layout}: {@link SpanningRead}. */
+    record AcrossRanges(StatementKeys keys, RangeMap.Layout layout) implements Destination {
+    }
+
     /**
-     * The range for the statement; empty for one without keys (transaction control, settings,
-     * {@code SELECT 1}), which stays where the session is.
+     * Where the statement goes.
      *
      * @param planner the session's statements on a replica here, to parse the statement in its schema
-     * @param hint    a key a range said it does not own: the statement goes to the range that does
+     * @param hint    a key a range said it does not own: a write goes to the range that does
      * @throws SQLException 08F02 when no range here holds a key of it yet (a split applied here, the
-     *         range it made not open yet); 0A000 when its keys are in more than one range
+     *         range it made not open yet); 0A000 when a write's (or a locking read's) keys are in
+     *         more than one range
      */
-    Optional<Long> rangeOf(Request request, RangeStatements planner, Optional<Key> hint) throws SQLException {
+    Destination destination(Request request, RangeStatements planner, Optional<Key> hint) throws SQLException {
         if (request.getRange() != 0) {
             if (!node.replicas().containsKey(request.getRange())) {
                 throw new SQLException("range " + request.getRange() + " has no replica on node " + node.id(),
                         SqlStates.UNAVAILABLE);
             }
-            return Optional.of(request.getRange());
+            return new InRange(request.getRange());
         }
         RangeMap.Layout layout = ranges.now();
         Optional<Long> single = layout.single();
         if (single.isPresent()) {
-            return single;
+            return new InRange(single.get());
         }
         Execute e = request.getExecute();
         StatementKind kind = planner.classify(e.getSql());
         if (kind != StatementKind.QUERY && kind != StatementKind.LOCKING_QUERY && kind != StatementKind.DML) {
-            return Optional.empty();
+            return new Here();
         }
         StatementKeys keys = planner.keys(e);
         if (keys.none()) {
-            return Optional.empty();
+            return new Here();
         }
-        Optional<Long> range = hint.isPresent() ? layout.owner(hint.get())
+        // A read goes where its keys are, as this node's layout has them now; a hint only tells
+        // where an insert's rows went, which its keys did not say before it ran.
+        Optional<Long> range = hint.isPresent() && kind == StatementKind.DML ? layout.owner(hint.get())
                 : layout.covering(keys).or(() -> keys.insertsInto().isPresent() || !keys.inserted().isEmpty()
                         ? keys.firstKey().flatMap(layout::owner) : Optional.empty());
         if (range.isPresent()) {
-            return range;
+            return new InRange(range.get());
         }
         Optional<Key> unheld = hint.filter(k -> layout.owner(k).isEmpty())
                 .or(() -> keys.reads().stream().map(KeySpan::start).filter(k -> layout.owner(k).isEmpty()).findFirst())
@@ -74,7 +92,11 @@ final class RangePlanner {
             throw new SQLException("no range on node " + node.id() + " holds key " + unheld.get()
                     + " yet (a split is under way); retry", SqlStates.UNAVAILABLE);
         }
-        throw new SQLException("the statement reads keys of more than one range, and statements across ranges "
-                + "are not supported yet", SqlStates.NOT_SUPPORTED);
+        if (kind == StatementKind.QUERY) {
+            return new AcrossRanges(keys, layout);
+        }
+        throw new SQLException("the statement " + (kind == StatementKind.DML ? "writes" : "locks")
+                + " keys of more than one range, and writes across ranges are not supported yet",
+                SqlStates.NOT_SUPPORTED);
     }
 }

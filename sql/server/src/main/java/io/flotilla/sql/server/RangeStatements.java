@@ -181,6 +181,9 @@ final class RangeStatements implements AutoCloseable {
      * split takes whole, or, for a follower read, with the generation checked again afterwards.
      */
     private Optional<StatementKeys> owned(Execute e) throws SQLException {
+        if (e.getPartGeneration() != 0) {
+            return part(e);
+        }
         if (!replica.split()) {
             return Optional.empty();
         }
@@ -194,6 +197,25 @@ final class RangeStatements implements AutoCloseable {
             throw RangeMismatchException.of(replica.range(), span, keys);
         }
         return Optional.of(keys);
+    }
+
+    /**
+     * A query for this range's part of a table, sent by a node that runs a query across ranges
+     * ({@link SpanningRead}): it reads whatever of the table this range holds, which is the part
+     * the node asked for only while the range's bounds are at the generation the node planned
+     * with. Another generation means the span moved (a split): refused, and the node plans again.
+     */
+    private Optional<StatementKeys> part(Execute e) throws SQLException {
+        if (classify(e.getSql()) != StatementKind.QUERY) {
+            throw new SQLException("a range's part of a statement across ranges is a query", "XX000");
+        }
+        long generation = replica.bounds().map(RangeBounds::generation).orElse(0L);
+        if (generation != e.getPartGeneration()) {
+            throw new SQLException("range " + replica.range() + " is at generation " + generation
+                    + " and the statement was planned at " + e.getPartGeneration() + ": plan it again",
+                    SqlStates.RANGE_MISMATCH);
+        }
+        return Optional.empty();
     }
 
     /**
@@ -623,7 +645,7 @@ final class RangeStatements implements AutoCloseable {
         }
     }
 
-    private static void configure(PreparedStatement ps, Execute e) throws SQLException {
+    static void configure(PreparedStatement ps, Execute e) throws SQLException {
         if (e.getMaxRows() > 0) {
             ps.setLargeMaxRows(e.getMaxRows());
         }
@@ -634,7 +656,7 @@ final class RangeStatements implements AutoCloseable {
         bind(ps, e.getParametersList());
     }
 
-    private static void bind(PreparedStatement ps, List<Value> values) throws SQLException {
+    static void bind(PreparedStatement ps, List<Value> values) throws SQLException {
         for (int i = 0; i < values.size(); i++) {
             Object o = Values.toJava(values.get(i));
             if (o == null) {

@@ -50,6 +50,12 @@ final class SessionSettings {
         replaced.ifPresentOrElse(sql -> made.put(kind, sql), () -> made.remove(kind));
     }
 
+    /** Whether the session's transactions run at READ COMMITTED (H2's default) or below. */
+    boolean readCommitted() throws SQLException {
+        String isolation = made.get(SessionSetting.ISOLATION);
+        return isolation == null || isolationOf(isolation) <= Connection.TRANSACTION_READ_COMMITTED;
+    }
+
     /** Every setting made, as statements, for a new link to a leader. */
     List<String> statements() {
         return new ArrayList<>(made.values());

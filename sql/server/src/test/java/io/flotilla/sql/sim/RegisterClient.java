@@ -8,7 +8,7 @@ import io.flotilla.sql.nemesis.RegisterChecker.Op;
 import java.util.List;
 
 /**
- * Reads, writes and compare-and-sets of two registers (rows of {@code REGISTERS}) through the node
+ * Reads (of one register, or of all in one query), writes and compare-and-sets of two registers (rows of {@code REGISTERS}) through the node
  * server's sessions, each an auto-commit statement at the linearizable level, sent to whichever
  * node the client reaches (a follower forwards it to the leader). Every operation goes into the
  * history with when it was invoked and when its answer arrived (never, if its outcome is unknown);
@@ -37,7 +37,9 @@ final class RegisterClient extends NodeClient {
         int key = scheduler.random.nextInt(KEYS);
         long invoked = scheduler.now();
         int pick = scheduler.random.nextInt(10);
-        if (pick < 4) {
+        if (pick == 0) {
+            readAll(invoked);
+        } else if (pick < 4) {
             read(key, invoked);
         } else {
             long value = id * 1_000_000L + ++writes;
@@ -57,6 +59,25 @@ final class RegisterClient extends NodeClient {
             history.add(Op.read(id, key, value, invoked, scheduler.now()));
         }
         // A read without an answer has no effect: it is not part of the history.
+    }
+
+    /**
+     * Reads every register in one query: once the table is split, a query across ranges, whose
+     * parts are read one range after another within the query's window. Each register's value is a
+     * read of that register in the history, with the query's window.
+     */
+    private void readAll(long invoked) {
+        Answer a = execute(Execute.newBuilder().setSql("SELECT K, V FROM REGISTERS ORDER BY K"));
+        if (a instanceof Answer.Done done && done.result().hasRows()) {
+            long completed = scheduler.now();
+            if (done.result().getRows().getRowsCount() != KEYS) {
+                sim.violation("client " + id + ": a query of every register got " + done.result().getRows().getRowsCount()
+                        + " rows, not " + KEYS);
+            }
+            for (var row : done.result().getRows().getRowsList()) {
+                history.add(Op.read(id, (int) row.getValues(0).getLong(), row.getValues(1).getLong(), invoked, completed));
+            }
+        }
     }
 
     private void write(int key, long value, long invoked) {

@@ -1,0 +1,229 @@
+package io.flotilla.sql.server;
+
+import io.flotilla.protocol.Execute;
+import io.flotilla.protocol.ExecuteResult;
+import io.flotilla.protocol.Fetch;
+import io.flotilla.protocol.Request;
+import io.flotilla.protocol.Response;
+import io.flotilla.protocol.Row;
+import io.flotilla.protocol.RowBatch;
+import io.flotilla.protocol.Value;
+import io.flotilla.statemachine.keys.KeyEncoding;
+import io.flotilla.statemachine.keys.KeySpan;
+import io.flotilla.statemachine.range.RangeReplica;
+import io.flotilla.statemachine.range.SqlStates;
+import io.flotilla.statemachine.range.TableName;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A query whose keys lie in more than one range (docs/ranges.md, "Statements across ranges"): the
+ * node that received it asks each range for its part of every table the query reads (each at the
+ * consistency the client asked for, from the range's leader or a replica that may serve it), loads
+ * the rows into a private H2 database with the same schema ({@link GatewayDatabases}), and lets H2
+ * run the query there. Joins, aggregates, {@code ORDER BY}, {@code LIMIT}, subqueries and functions
+ * are H2's own: the answer is the one H2 gives over the same rows.
+ *
+ * <p>A range answers for its part only while its bounds are at the generation this node planned
+ * with; one that split since answers {@code 08F04}, and the node plans the query again. The rows of
+ * a query are gathered in the node's memory, up to {@link #MAX_ROWS}; the answer comes back whole,
+ * in one batch.
+ *
+ * <p>Each range's part is read at its own moment, one range after another: a query across ranges
+ * sees every range's committed rows, but not the ranges at one instant (the cut of docs/ranges.md,
+ * "Isolation across ranges", is not built yet).
+ */
+final class SpanningRead {
+
+    /** The most rows a query across ranges may gather; one that needs more fails (54000). */
+    static final long MAX_ROWS = 1_000_000;
+    /** Rows asked of a range at a time. */
+    private static final int PAGE = 10_000;
+
+    /** The ranges' side: a request on this session's lane to one range, at its leader or here. */
+    interface Lanes {
+        Response execute(long range, Request request);
+
+        Response fetch(long range, Request request);
+    }
+
+    private final GatewayDatabases databases;
+
+    SpanningRead(GatewayDatabases databases) {
+        this.databases = databases;
+    }
+
+    /**
+     * Runs {@code request}'s query across the ranges of {@code across}.
+     *
+     * @param planner the session's statements on a replica here: its schema and table ids
+     * @return the answer, or the error of a range (08F04 when a range's span moved since planning)
+     */
+    Response run(Request request, RangePlanner.AcrossRanges across, RangeStatements planner, SessionSettings settings,
+                 Lanes lanes) throws SQLException {
+        RangeReplica replica = planner.replica();
+        Map<Long, TableName> names = new HashMap<>();
+        replica.tableIds().forEach((name, id) -> names.put(id, name));
+        Map<Long, List<KeySpan>> spansByTable = new TreeMap<>();
+        for (KeySpan span : across.keys().reads()) {
+            spansByTable.computeIfAbsent(KeyEncoding.tableIdOf(span.start()), t -> new ArrayList<>()).add(span);
+        }
+        GatewayDatabases.Gateway gateway = databases.borrow(replica);
+        try (Connection c = gateway.connect()) {
+            settings.applyTo(c);
+            c.setAutoCommit(false);
+            long gathered = 0;
+            for (Map.Entry<Long, List<KeySpan>> table : spansByTable.entrySet()) {
+                TableName name = names.get(table.getKey());
+                if (name == null) {
+                    throw new SQLException("table " + table.getKey() + " was dropped or renamed while the query was "
+                            + "planned; run it again", SqlStates.UNAVAILABLE);
+                }
+                List<String> columns = loadedColumns(c, name);
+                try (PreparedStatement insert = c.prepareStatement(insertSql(name, columns))) {
+                    for (RangeMap.Placed part : parts(across.layout(), table.getValue())) {
+                        Request ask = partRequest(request, part, selectSql(name, columns));
+                        Response answer = lanes.execute(part.range(), ask);
+                        while (true) {
+                            if (answer.hasError()) {
+                                return answer;
+                            }
+                            RowBatch rows = answer.hasExecute() ? answer.getExecute().getRows() : answer.getRows();
+                            gathered += load(insert, rows);
+                            if (gathered > MAX_ROWS) {
+                                throw new SQLException("the query reads more than " + MAX_ROWS + " rows across ranges, "
+                                        + "more than a node gathers for one query", "54000");
+                            }
+                            if (rows.getLast() || rows.getCursor() == 0) {
+                                break;
+                            }
+                            answer = lanes.fetch(part.range(), Request.newBuilder().setId(request.getId())
+                                    .setFailoverBudgetMillis(request.getFailoverBudgetMillis())
+                                    .setFetch(Fetch.newBuilder().setCursor(rows.getCursor()).setFetchSize(PAGE)).build());
+                        }
+                    }
+                }
+            }
+            return Response.newBuilder().setId(request.getId())
+                    .setExecute(ExecuteResult.newBuilder().setRows(query(c, request.getExecute()))).build();
+        } finally {
+            databases.giveBack(gateway, replica);
+        }
+    }
+
+    /**
+     * The ranges that hold keys of the spans, each once, in key order.
+     *
+     * @throws SQLException 08F02 when a key of a span has no range in the layout (a split's new
+     *         range not open here yet)
+     */
+    private static List<RangeMap.Placed> parts(RangeMap.Layout layout, List<KeySpan> spans) throws SQLException {
+        Map<Long, RangeMap.Placed> parts = new LinkedHashMap<>();
+        for (KeySpan span : spans) {
+            List<RangeMap.Placed> over = layout.overlapping(span);
+            // Every key of the span must be held: the ranges, in key order, leave no gap in it.
+            var at = span.start();
+            for (RangeMap.Placed p : over) {
+                if (p.span().start().compareTo(at) > 0) {
+                    break;
+                }
+                at = p.span().end();
+                parts.putIfAbsent(p.range(), p);
+                if (at == null || (span.end() != null && at.compareTo(span.end()) >= 0)) {
+                    break;
+                }
+            }
+            if (at != null && (span.end() == null || at.compareTo(span.end()) < 0)) {
+                throw new SQLException("no range on this node holds key " + at + " yet (a split is under way); retry",
+                        SqlStates.UNAVAILABLE);
+            }
+        }
+        List<RangeMap.Placed> ordered = new ArrayList<>(parts.values());
+        ordered.sort((a, b) -> a.span().start().compareTo(b.span().start()));
+        return ordered;
+    }
+
+    private static Request partRequest(Request request, RangeMap.Placed part, String sql) {
+        Execute e = request.getExecute();
+        return Request.newBuilder().setId(request.getId()).setFailoverBudgetMillis(request.getFailoverBudgetMillis())
+                .setRange(part.range())
+                .setExecute(Execute.newBuilder().setSql(sql).setAutoCommit(true).setConsistency(e.getConsistency())
+                        .setFetchSize(PAGE).setTimeoutMillis(e.getTimeoutMillis()).setPartGeneration(part.generation()))
+                .build();
+    }
+
+    /** The columns a row is loaded by: all but computed ones, which the database computes again. */
+    private static List<String> loadedColumns(Connection c, TableName table) throws SQLException {
+        List<String> columns = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS "
+                + "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND IS_GENERATED = 'NEVER' ORDER BY ORDINAL_POSITION")) {
+            ps.setString(1, table.schema());
+            ps.setString(2, table.table());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    columns.add(rs.getString(1));
+                }
+            }
+        }
+        if (columns.isEmpty()) {
+            throw new SQLException("table " + table + " is not in the query database's schema", "XX000");
+        }
+        return columns;
+    }
+
+    private static String selectSql(TableName table, List<String> columns) {
+        return "SELECT " + String.join(", ", columns.stream().map(SpanningRead::quoted).toList()) + " FROM "
+                + quoted(table.schema()) + '.' + quoted(table.table());
+    }
+
+    private static String insertSql(TableName table, List<String> columns) {
+        // OVERRIDING SYSTEM VALUE: identity columns take the values the range holds.
+        return "INSERT INTO " + quoted(table.schema()) + '.' + quoted(table.table()) + '('
+                + String.join(", ", columns.stream().map(SpanningRead::quoted).toList())
+                + ") OVERRIDING SYSTEM VALUE VALUES (" + "?, ".repeat(columns.size() - 1) + "?)";
+    }
+
+    private static String quoted(String identifier) {
+        return '"' + identifier.replace("\"", "\"\"") + '"';
+    }
+
+    private static int load(PreparedStatement insert, RowBatch rows) throws SQLException {
+        for (Row row : rows.getRowsList()) {
+            List<Value> values = row.getValuesList();
+            for (int i = 0; i < values.size(); i++) {
+                Object o = Values.toJava(values.get(i));
+                if (o == null) {
+                    insert.setNull(i + 1, Types.NULL);
+                } else {
+                    insert.setObject(i + 1, o);
+                }
+            }
+            insert.addBatch();
+        }
+        if (rows.getRowsCount() > 0) {
+            insert.executeBatch();
+        }
+        return rows.getRowsCount();
+    }
+
+    /** The client's query over the loaded rows, its whole answer in one batch. */
+    private static RowBatch query(Connection c, Execute e) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(e.getSql())) {
+            RangeStatements.configure(ps, e);
+            ResultSet rs = ps.executeQuery();
+            try (Cursor all = new Cursor(0, ps, rs)) {
+                return all.page(Cursor.columns(rs.getMetaData()), Integer.MAX_VALUE).build();
+            }
+        }
+    }
+}
