@@ -227,6 +227,7 @@ public final class RangeReplica implements DurableStateMachine {
         SessionTable.ensure(apply);
         SchemaVersions.ensure(apply);
         TableIds.ensure(apply);
+        SchemaLog.ensure(apply);
         if (initialSpan.isPresent()) {
             RangeBounds.ensure(apply, new RangeBounds(range, initialSpan.get(), 1));
         }
@@ -267,8 +268,18 @@ public final class RangeReplica implements DurableStateMachine {
     }
 
     /** Why a schema change is refused once a range holds part of the tables' keys. */
-    private static final String SCHEMA_CHANGE_AFTER_SPLIT = "schema changes are not supported yet once the tables' keys "
-            + "are split into several ranges (a change must reach every range)";
+    private static final String SCHEMA_CHANGE_AFTER_SPLIT = "the tables' keys are split into several ranges: a schema "
+            + "change must reach every range, through a node that fans it out";
+
+    private String behind(long last, long seq) {
+        return "range " + range + " has run the schema log up to " + last + ", and change " + seq
+                + " must wait for the ones before it";
+    }
+
+    /** The range whose span begins with the first table: it gives fanned-out schema changes their place. */
+    private boolean firstDataRange() throws SQLException {
+        return requireBounds().span().start().equals(KeySpan.ALL_TABLES.start());
+    }
 
     /** Table ids as of one schema version: read again only once a schema change applied. */
     private record CachedIds(long schemaVersion, Map<TableName, Long> ids) {
@@ -398,18 +409,37 @@ public final class RangeReplica implements DurableStateMachine {
         return sessions.lookUp(session, startedMillis, sequence);
     }
 
-    /** Proposes a schema change; the leader checks it on a copy of the schema first. */
+    /**
+     * Proposes a schema change; the leader checks it on a copy of the schema first. Once the
+     * tables are split, only a change fanned out to every range is taken ({@code fannedOut}, see
+     * {@link SchemaLog}): one that asks for its place only by the first data range; one with its
+     * place only right after the last this range ran (one it ran already is answered at once,
+     * one too far ahead refused with {@link SqlStates#SCHEMA_BEHIND}).
+     */
     CompletableFuture<Outcome> proposeSchemaChange(Connection connection, String ddl, byte[] session,
-                                                   long startedMillis, long sequence) {
+                                                   long startedMillis, long sequence, Optional<SchemaLog.Place> fannedOut) {
         SchemaChange change;
         try {
             if (!serving) {
                 throw new SQLException("range " + range + ": this replica does not lead it (or not yet)", SqlStates.NOT_LEADER);
             }
-            if (split()) {
+            if (split() && fannedOut.isEmpty()) {
                 throw new SQLException(SCHEMA_CHANGE_AFTER_SPLIT, SqlStates.NOT_SUPPORTED);
             }
-            change = SchemaChanges.checked(connection, ddl);
+            if (fannedOut.isPresent() && !fannedOut.get().given() && !firstDataRange()) {
+                throw new SQLException("range " + range + " is not the first data range, which gives schema changes "
+                        + "their place", SqlStates.NOT_SUPPORTED);
+            }
+            if (fannedOut.isPresent() && fannedOut.get().given()) {
+                long last = SchemaLog.last(connection);
+                if (fannedOut.get().seq() <= last) {
+                    return CompletableFuture.completedFuture(new Outcome.Applied(range, applied()));
+                }
+                if (fannedOut.get().seq() > last + 1) {
+                    throw new SQLException(behind(last, fannedOut.get().seq()), SqlStates.SCHEMA_BEHIND);
+                }
+            }
+            change = SchemaChanges.checked(connection, ddl, fannedOut);
         } catch (SQLException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -609,10 +639,17 @@ public final class RangeReplica implements DurableStateMachine {
                     + schema.current() + ") while the transaction ran; retry it");
         } else if (command.hasChangeSet()) {
             refusal = outsideSpan(command.getChangeSet()).orElse(null);
-        } else if (command.hasSchemaChange() && split()) {
+        } else if (command.hasSchemaChange() && split() && !command.getSchemaChange().getFannedOut()) {
             // Proposed before a split applied: applied in one range only, it would part the
             // ranges' schemas (and their table ids). Every replica refuses it alike.
             refusal = new Outcome.Refused(SqlStates.NOT_SUPPORTED, "range " + range + ": " + SCHEMA_CHANGE_AFTER_SPLIT);
+        } else if (command.hasSchemaChange() && command.getSchemaChange().getFannedOut()
+                && command.getSchemaChange().getLogSeq() == 0 && !firstDataRange()) {
+            refusal = new Outcome.Refused(SqlStates.NOT_SUPPORTED, "range " + range + " is not the first data range, "
+                    + "which gives schema changes their place (it split since the change was proposed)");
+        } else if (command.hasSchemaChange() && command.getSchemaChange().getLogSeq() > SchemaLog.last(apply) + 1) {
+            refusal = new Outcome.Refused(SqlStates.SCHEMA_BEHIND,
+                    behind(SchemaLog.last(apply), command.getSchemaChange().getLogSeq()));
         } else if (command.hasSplit() && membership != null && membership.joint()) {
             // The new range would start in the middle of a membership change it did not make:
             // every replica sees the same members at this entry, so every one refuses alike.
@@ -642,7 +679,21 @@ public final class RangeReplica implements DurableStateMachine {
             return applySplit(e, command, at, membership);
         }
         if (command.hasSchemaChange()) {
-            Outcome outcome = schemaChanges.apply(apply, e.index(), command.getSchemaChange(), schema);
+            SchemaChange change = command.getSchemaChange();
+            long logged = change.getFannedOut() ? SchemaLog.last(apply) : 0;
+            if (change.getFannedOut() && change.getLogSeq() != 0 && change.getLogSeq() <= logged) {
+                // Fanned out twice (two nodes brought this range up to date at once): it ran here already.
+                Outcome ranBefore = new Outcome.Applied(range, e.index());
+                finishWithout(own, "the schema change ran here already", at, c -> {
+                    sessions.record(c, command, ranBefore, e.index());
+                    return null;
+                });
+                return ranBefore;
+            }
+            Outcome outcome = schemaChanges.apply(apply, e.index(), change, schema);
+            if (change.getFannedOut() && outcome instanceof Outcome.Applied) {
+                SchemaLog.append(apply, change.getLogSeq() == 0 ? logged + 1 : change.getLogSeq(), change);
+            }
             sessions.record(apply, command, outcome, e.index());
             writePosition(apply, at);
             apply.commit();

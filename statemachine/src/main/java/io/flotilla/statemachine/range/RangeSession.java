@@ -289,12 +289,20 @@ public final class RangeSession implements AutoCloseable {
      * session record: inside a transaction a client does not resend), else the DDL takes it.
      */
     public CompletableFuture<Outcome> schemaChange(String ddl, long sequence) {
+        return schemaChange(ddl, sequence, Optional.empty());
+    }
+
+    /**
+     * As {@link #schemaChange(String, long)}, for a change a node fans out to every range once the
+     * tables are split, at {@code fannedOut}'s place in the first data range's schema log ({@link SchemaLog}).
+     */
+    public CompletableFuture<Outcome> schemaChange(String ddl, long sequence, Optional<SchemaLog.Place> fannedOut) {
         if (current == null) {
-            return range.proposeSchemaChange(connection, ddl, sessionId, startedMillis, sequence);
+            return range.proposeSchemaChange(connection, ddl, sessionId, startedMillis, sequence, fannedOut);
         }
         return commit(sequence).thenCompose(committed -> committed instanceof Outcome.Refused r
                 ? CompletableFuture.completedFuture(r)
-                : range.proposeSchemaChange(connection, ddl, sessionId, startedMillis, 0));
+                : range.proposeSchemaChange(connection, ddl, sessionId, startedMillis, 0, fannedOut));
     }
 
     @Override

@@ -37,12 +37,38 @@ final class SchemaChanges {
 
     /** The leader's check before proposing: a change that fails on a copy of the schema never reaches the log. */
     static SchemaChange checked(Connection client, String ddl) throws SQLException {
-        Prepared prepared = EmbeddedSession.prepare(client, ddl);
-        SchemaChange change = SchemaChange.newBuilder().setSql(ddl).setSchema(client.getSchema())
-                .setRenamesTables(prepared instanceof AlterTableRename || prepared instanceof AlterSchemaRename)
-                .build();
-        SchemaDryRun.check(client, change);
-        return change;
+        return checked(client, ddl, Optional.empty());
+    }
+
+    /**
+     * As {@link #checked(Connection, String)}, for a change fanned out to every range once the
+     * tables are split ({@link SchemaLog}): it must be one whose outcome no range's rows can change
+     * ({@link SplitSchemaRules}), and one with a place in the log is parsed and run in the schema
+     * it ran in at the first data range.
+     */
+    static SchemaChange checked(Connection client, String ddl, Optional<SchemaLog.Place> fannedOut) throws SQLException {
+        String sessionSchema = client.getSchema();
+        boolean elsewhere = fannedOut.isPresent() && fannedOut.get().given()
+                && !fannedOut.get().schema().equals(sessionSchema);
+        if (elsewhere) {
+            client.setSchema(fannedOut.get().schema());
+        }
+        try {
+            Prepared prepared = EmbeddedSession.prepare(client, ddl);
+            if (fannedOut.isPresent()) {
+                SplitSchemaRules.check(prepared);
+            }
+            SchemaChange.Builder change = SchemaChange.newBuilder().setSql(ddl).setSchema(client.getSchema())
+                    .setRenamesTables(prepared instanceof AlterTableRename || prepared instanceof AlterSchemaRename);
+            fannedOut.ifPresent(place -> change.setFannedOut(true).setLogSeq(place.seq()));
+            SchemaChange built = change.build();
+            SchemaDryRun.check(client, built);
+            return built;
+        } finally {
+            if (elsewhere) {
+                client.setSchema(sessionSchema);
+            }
+        }
     }
 
     /**

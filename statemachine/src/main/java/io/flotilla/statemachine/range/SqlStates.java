@@ -25,6 +25,12 @@ public final class SqlStates {
      * them to another range. Nothing was applied; route again and retry.
      */
     public static final String RANGE_MISMATCH = "08F04";
+    /**
+     * A schema change fanned out to a range that has not run the changes before it in the first
+     * data range's schema log ({@code SchemaLog}): whoever fans it out brings the range up to date
+     * first. Between nodes only.
+     */
+    public static final String SCHEMA_BEHIND = "08F05";
     /** A statement or transaction exceeded a configured size. */
     public static final String LIMIT_EXCEEDED = "54000";
     public static final String NOT_SUPPORTED = "0A000";

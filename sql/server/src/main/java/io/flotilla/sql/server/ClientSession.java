@@ -27,7 +27,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
-
 /**
  * One client connection's session on this node: the protocol side. Requests run one at a time, in
  * order, on a thread that may block (never a Netty event loop). Each statement goes to the range
@@ -52,12 +51,35 @@ public final class ClientSession implements AutoCloseable {
     private final RangePlanner planner;
     private final SplitStatement splits;
     private final SpanningRead spanning;
+    private final SchemaFanOut schemaFanOut;
     private final Map<Long, RangeLane> lanes = new TreeMap<>();
     /** Where the session's transaction and cursors live, or its last statement ran. Volatile: cancel reads it. */
     private volatile RangeLane current;
     private byte[] sessionId;
     private long sessionStartedMillis;
     private boolean readOnly;
+    /** This session's requests to one range, on its lane there, for statements that reach several. */
+    private final RangeRequests rangeRequests = new RangeRequests() {
+        @Override
+        public Response execute(long range, Request part) {
+            return executeIn(lane(range), part);
+        }
+
+        @Override
+        public Response fetch(long range, Request part) {
+            RangeLane lane = lane(range);
+            if (lane.forwarder().active()) {
+                return forwarded(lane, part);
+            }
+            try {
+                return Response.newBuilder().setId(part.getId())
+                        .setRows(lane.statements().fetch(part.getFetch().getCursor(), part.getFetch().getFetchSize()))
+                        .build();
+            } catch (SQLException e) {
+                return failed(part, e);
+            }
+        }
+    };
 
     /** @param firstRange the range a session starts in (the initial data range): where it plans statements */
     ClientSession(Node node, long firstRange, SessionSettings settings, StalenessBound stalenessBound,
@@ -70,6 +92,7 @@ public final class ClientSession implements AutoCloseable {
         this.planner = new RangePlanner(node, ranges);
         this.splits = new SplitStatement(node, ranges);
         this.spanning = spanning;
+        this.schemaFanOut = new SchemaFanOut(ranges);
         this.current = lane(firstRange);
     }
 
@@ -226,6 +249,9 @@ public final class ClientSession implements AutoCloseable {
             RangeLane lane;
             try {
                 RangePlanner.Destination destination = planner.destination(request, current.statements(), hint);
+                if (destination instanceof RangePlanner.EveryRange) {
+                    return schemaChange(request);
+                }
                 if (destination instanceof RangePlanner.AcrossRanges across) {
                     answer = spanningRead(request, across);
                     if (answer.hasError() && SqlStates.RANGE_MISMATCH.equals(answer.getError().getSqlState())
@@ -321,28 +347,21 @@ public final class ClientSession implements AutoCloseable {
                     + "outside a transaction or at READ COMMITTED only, until transactions across ranges exist; "
                     + "the transaction goes on", SqlStates.NOT_SUPPORTED);
         }
-        return spanning.run(request, across, current.statements(), settings, new SpanningRead.Lanes() {
-            @Override
-            public Response execute(long range, Request part) {
-                return executeIn(lane(range), part);
-            }
-
-            @Override
-            public Response fetch(long range, Request part) {
-                RangeLane lane = lane(range);
-                if (lane.forwarder().active()) {
-                    return forwarded(lane, part);
-                }
-                try {
-                    return Response.newBuilder().setId(part.getId())
-                            .setRows(lane.statements().fetch(part.getFetch().getCursor(), part.getFetch().getFetchSize()))
-                            .build();
-                } catch (SQLException e) {
-                    return failed(part, e);
-                }
-            }
-        });
+        return spanning.run(request, across, current.statements(), settings, rangeRequests);
     }
+
+    /**
+     * A schema change once the tables are split, in every range ({@link SchemaFanOut}); outside a
+     * transaction, as H2 would commit one first, which here may have written another range.
+     */
+    private Response schemaChange(Request request) throws SQLException {
+        if (inTransaction()) {
+            throw new SQLException("the tables are split into ranges: run schema changes outside a transaction "
+                    + "(commit or roll back first); the transaction goes on", SqlStates.NOT_SUPPORTED);
+        }
+        return schemaFanOut.run(request, rangeRequests);
+    }
+
 
     /** A statement in one range's lane: here, or at the range's leader. */
     private Response executeIn(RangeLane lane, Request request) {

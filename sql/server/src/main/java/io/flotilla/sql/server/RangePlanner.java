@@ -30,7 +30,7 @@ final class RangePlanner {
     }
 
     /** Where a statement goes. */
-    sealed interface Destination permits Here, InRange, AcrossRanges {
+    sealed interface Destination permits Here, InRange, AcrossRanges, EveryRange {
     }
 
     /** No keys (transaction control, settings, {@code SELECT 1}): where the session is. */
@@ -43,6 +43,10 @@ final class RangePlanner {
 
     /** A query whose keys lie in more than one range of {@code layout}: {@link SpanningRead}. */
     record AcrossRanges(StatementKeys keys, RangeMap.Layout layout) implements Destination {
+    }
+
+    /** A schema change once the tables are split: every data range runs it ({@link SchemaFanOut}). */
+    record EveryRange() implements Destination {
     }
 
     /**
@@ -69,6 +73,9 @@ final class RangePlanner {
         }
         Execute e = request.getExecute();
         StatementKind kind = planner.classify(e.getSql());
+        if (kind == StatementKind.DDL) {
+            return new EveryRange();
+        }
         if (kind != StatementKind.QUERY && kind != StatementKind.LOCKING_QUERY && kind != StatementKind.DML) {
             return new Here();
         }

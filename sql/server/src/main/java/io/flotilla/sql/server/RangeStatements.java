@@ -20,6 +20,7 @@ import io.flotilla.statemachine.range.RangeBounds;
 import io.flotilla.statemachine.range.RangeMismatchException;
 import io.flotilla.statemachine.range.RangeReplica;
 import io.flotilla.statemachine.range.RangeSession;
+import io.flotilla.statemachine.range.SchemaLog;
 import io.flotilla.statemachine.range.SplitAt;
 import io.flotilla.statemachine.range.SqlStates;
 import io.flotilla.statemachine.range.StatementKeys;
@@ -304,7 +305,10 @@ final class RangeStatements implements AutoCloseable {
         return switch (kind) {
             case DDL -> {
                 closeAllCursors();
-                Outcome o = commits.await(s.schemaChange(sql, e.getSequence()), RESEND_ELSEWHERE, budget);
+                Optional<SchemaLog.Place> fannedOut = e.hasSchemaLogPlace()
+                        ? Optional.of(new SchemaLog.Place(e.getSchemaLogPlace().getSeq(), e.getSchemaLogPlace().getSchema()))
+                        : Optional.empty();
+                Outcome o = commits.await(s.schemaChange(sql, e.getSequence(), fannedOut), RESEND_ELSEWHERE, budget);
                 yield ExecuteResult.newBuilder().setUpdate(UpdateCount.newBuilder().setCount(0)).setLsn(lsn(o)).build();
             }
             case TRANSACTION -> transactionStatement(sql, e);

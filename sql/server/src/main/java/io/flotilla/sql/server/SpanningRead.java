@@ -50,13 +50,6 @@ final class SpanningRead {
     /** Rows asked of a range at a time. */
     private static final int PAGE = 10_000;
 
-    /** The ranges' side: a request on this session's lane to one range, at its leader or here. */
-    interface Lanes {
-        Response execute(long range, Request request);
-
-        Response fetch(long range, Request request);
-    }
-
     private final GatewayDatabases databases;
 
     SpanningRead(GatewayDatabases databases) {
@@ -70,7 +63,7 @@ final class SpanningRead {
      * @return the answer, or the error of a range (08F04 when a range's span moved since planning)
      */
     Response run(Request request, RangePlanner.AcrossRanges across, RangeStatements planner, SessionSettings settings,
-                 Lanes lanes) throws SQLException {
+                 RangeRequests lanes) throws SQLException {
         RangeReplica replica = planner.replica();
         Map<Long, TableName> names = new HashMap<>();
         replica.tableIds().forEach((name, id) -> names.put(id, name));

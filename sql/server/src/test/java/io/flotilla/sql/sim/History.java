@@ -11,6 +11,8 @@ final class History {
     int schemaChanges;
     /** Splits of the data range acknowledged to the split client. */
     int splits;
+    /** The longest schema log of a data range at the end: schema changes fanned out after a split. */
+    int schemaLogs;
 
     void transfer(long id, SimClient.Fate fate) {
         transfers.put(id, fate);

@@ -141,8 +141,8 @@ final class StackSimulation implements AutoCloseable {
             clients.add(new InsertClient(id++, this));
         }
         clients.add(new AbandonClient(id++, this));
-        clients.add(new SchemaClient(id++, this));
         clients.forEach(SimClient::start);
+        nodeClients.add(new SchemaClient(id++, this));
         for (int i = 0; i < 2; i++) {
             nodeClients.add(new RegisterClient(id++, this, registerOps));
         }
@@ -176,6 +176,11 @@ final class StackSimulation implements AutoCloseable {
     /** Splits of the data range acknowledged to the split client. */
     int splits() {
         return history.splits;
+    }
+
+    /** Schema changes fanned out to the ranges of a split table (the longest range's schema log). */
+    int fannedOut() {
+        return history.schemaLogs;
     }
 
     int faults() {
@@ -505,6 +510,45 @@ final class StackSimulation implements AutoCloseable {
                 violation("replicas of range " + range.getKey() + " differ: " + of);
             }
         }
+        checkSchemaLogs();
+    }
+
+    /**
+     * Every data range ran the schema changes of the first data range's log in its order: its own
+     * log is a prefix of the first's (a fan-out cut short by a fault leaves a range behind, never
+     * out of order).
+     */
+    private void checkSchemaLogs() {
+        Map<Long, List<String>> logs = new TreeMap<>();
+        for (Map.Entry<Long, RangeReplica> e : nodes.get(1L).node().replicas().entrySet()) {
+            if (e.getKey() == Node.META_RANGE) {
+                continue;
+            }
+            List<String> log = new ArrayList<>();
+            try (Connection c = e.getValue().store().connect(); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT SEQ, SCHEMA_NAME, SQL FROM FLOTILLA.SCHEMA_LOG ORDER BY SEQ")) {
+                while (rs.next()) {
+                    log.add(rs.getLong(1) + " " + rs.getString(2) + " " + rs.getString(3));
+                }
+            } catch (SQLException ex) {
+                violation("range " + e.getKey() + ": reading its schema log failed: " + ex);
+            }
+            logs.put(e.getKey(), log);
+        }
+        List<String> first = logs.get(Node.DATA_RANGE);
+        for (Map.Entry<Long, List<String>> log : logs.entrySet()) {
+            List<String> mine = log.getValue();
+            if (first == null || mine.size() > first.size() || !first.subList(0, mine.size()).equals(mine)) {
+                violation("range " + log.getKey() + "'s schema log " + mine + " is no prefix of the first data range's " + first);
+            }
+            for (int i = 0; i < mine.size(); i++) {
+                if (!mine.get(i).startsWith((i + 1) + " ")) {
+                    violation("range " + log.getKey() + "'s schema log has a gap: " + mine);
+                    break;
+                }
+            }
+        }
+        history.schemaLogs = logs.values().stream().mapToInt(List::size).max().orElse(0);
     }
 
     /**
@@ -632,7 +676,9 @@ final class StackSimulation implements AutoCloseable {
     String summary() {
         return "transfers " + history.count(history.transfers, SimClient.Fate.APPLIED) + " applied / "
                 + history.transfers.size() + ", inserts " + history.count(history.inserts, SimClient.Fate.APPLIED)
-                + " applied / " + history.inserts.size() + ", schema changes " + history.schemaChanges + ", splits " + history.splits + ", faults " + faults + ", membership changes " + membershipChanges + ", terms " + network.leaderTerms()
+                + " applied / " + history.inserts.size() + ", schema changes " + history.schemaChanges + " ("
+                + history.schemaLogs + " fanned out), splits " + history.splits + ", faults " + faults
+                + ", membership changes " + membershipChanges + ", terms " + network.leaderTerms()
                 + ", register operations " + settledRegisterOps().size() + " ("
                 + settledRegisterOps().stream().filter(o -> !o.outcomeKnown()).count()
                 + " unknown, " + inconclusive + " registers undecided), entries re-applied after crashes "

@@ -23,6 +23,7 @@ class StackSimulationTest {
         List<String> failed = new ArrayList<>();
         long steps = 0;
         long splits = 0;
+        long fannedOut = 0;
         int runs = 0;
         long started = System.nanoTime();
         for (long seed = one != null ? Long.parseLong(one) : first; runs < (one != null ? 1 : seeds); seed++, runs++) {
@@ -30,6 +31,7 @@ class StackSimulationTest {
                 List<String> violations = sim.run(Duration.ofSeconds(3));
                 steps += sim.steps();
                 splits += sim.splits();
+                fannedOut += sim.fannedOut();
                 if (one != null || !violations.isEmpty()) {
                     System.out.println("stack-simulation seed " + seed + ": " + sim.summary() + " " + violations);
                 }
@@ -44,8 +46,8 @@ class StackSimulationTest {
                         + Duration.ofNanos(System.nanoTime() - started).toSeconds() + " s");
             }
         }
-        System.out.println("stack-simulation: seeds=" + runs + " steps=" + steps + " splits=" + splits + " violations="
-                + failed.size());
+        System.out.println("stack-simulation: seeds=" + runs + " steps=" + steps + " splits=" + splits + " fanned-out-schema-changes="
+                + fannedOut + " violations=" + failed.size());
         assertEquals(List.of(), failed, "replay one with -Dflotilla.stack.seed=S");
     }
 

@@ -1,0 +1,16 @@
+package io.flotilla.sql.server;
+
+import io.flotilla.protocol.Request;
+import io.flotilla.protocol.Response;
+
+/**
+ * Requests a session sends to one range on behalf of a statement that reaches several ({@link
+ * SpanningRead}, {@link SchemaFanOut}): on its lane to that range, run here or at the range's
+ * leader as any statement of the session would be.
+ */
+interface RangeRequests {
+
+    Response execute(long range, Request request);
+
+    Response fetch(long range, Request request);
+}
