@@ -21,6 +21,7 @@ import org.h2.value.ValueToObjectConverter;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -77,6 +78,18 @@ public final class RangeSession implements AutoCloseable {
                 slots.get(i).setValue(ValueToObjectConverter.objectToValue(session, parameters.get(i), Value.UNKNOWN));
             }
             return StatementKeys.of(session, prepared, range.tableIds());
+        } catch (DbException e) {
+            throw DbException.toSQLException(e);
+        }
+    }
+
+    /**
+     * For a query across ranges: per table id, the conditions each range may filter its part of
+     * the table by ({@link PartConditions}), as SQL whose {@code ?n} are the query's parameters.
+     */
+    public Map<Long, PartConditions.Condition> partConditions(String sql) throws SQLException {
+        try {
+            return PartConditions.of(EmbeddedSession.prepare(connection, sql), range.tableIds());
         } catch (DbException e) {
             throw DbException.toSQLException(e);
         }

@@ -218,7 +218,7 @@ public record StatementKeys(List<KeySpan> reads, List<Key> inserted, Optional<Lo
      * view expansion. More than the statement's own means rows are read beyond what its one table
      * filter says. (A literal that spells SELECT counts too, and only makes the answer wider.)
      */
-    private static int countSelects(Prepared prepared) {
+    static int countSelects(Prepared prepared) {
         String plan = prepared.getPlanSQL(HasSQL.DEFAULT_SQL_FLAGS);
         int count = 0;
         for (int at = plan.indexOf("SELECT"); at >= 0; at = plan.indexOf("SELECT", at + 6)) {

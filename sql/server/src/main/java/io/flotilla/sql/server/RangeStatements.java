@@ -16,6 +16,7 @@ import io.flotilla.statemachine.range.LeadershipChangedException;
 import io.flotilla.statemachine.range.Outcome;
 import io.flotilla.statemachine.keys.Key;
 import io.flotilla.statemachine.keys.KeySpan;
+import io.flotilla.statemachine.range.PartConditions;
 import io.flotilla.statemachine.range.RangeBounds;
 import io.flotilla.statemachine.range.RangeMismatchException;
 import io.flotilla.statemachine.range.RangeReplica;
@@ -37,6 +38,7 @@ import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -153,6 +155,11 @@ final class RangeStatements implements AutoCloseable {
             all.add(s.keys(e.getSql(), javaValues(set.getValuesList())));
         }
         return StatementKeys.union(all);
+    }
+
+    /** Per table id, the conditions a range may filter its part of a table by, for a query across ranges. */
+    Map<Long, PartConditions.Condition> partConditions(Execute e) throws SQLException {
+        return session().partConditions(e.getSql());
     }
 
     /** The keys of a table, as this session's range session names it. */

@@ -10,6 +10,7 @@ import io.flotilla.protocol.RowBatch;
 import io.flotilla.protocol.Value;
 import io.flotilla.statemachine.keys.KeyEncoding;
 import io.flotilla.statemachine.keys.KeySpan;
+import io.flotilla.statemachine.range.PartConditions;
 import io.flotilla.statemachine.range.RangeReplica;
 import io.flotilla.statemachine.range.SqlStates;
 import io.flotilla.statemachine.range.TableName;
@@ -57,7 +58,9 @@ final class SpanningRead {
     }
 
     /**
-     * Runs {@code request}'s query across the ranges of {@code across}.
+     * Runs {@code request}'s query across the ranges of {@code across}. Each range is asked for
+     * its part of a table whole, or only for the rows that pass the conditions H2's plan looks the
+     * table up by ({@link PartConditions}: a key range across a split reads that key range).
      *
      * @param planner the session's statements on a replica here: its schema and table ids
      * @return the answer, or the error of a range (08F04 when a range's span moved since planning)
@@ -71,6 +74,7 @@ final class SpanningRead {
         for (KeySpan span : across.keys().reads()) {
             spansByTable.computeIfAbsent(KeyEncoding.tableIdOf(span.start()), t -> new ArrayList<>()).add(span);
         }
+        Map<Long, PartConditions.Condition> conditions = planner.partConditions(request.getExecute());
         GatewayDatabases.Gateway gateway = databases.borrow(replica);
         try (Connection c = gateway.connect()) {
             settings.applyTo(c);
@@ -85,7 +89,7 @@ final class SpanningRead {
                 List<String> columns = loadedColumns(c, name);
                 try (PreparedStatement insert = c.prepareStatement(insertSql(name, columns))) {
                     for (RangeMap.Placed part : parts(across.layout(), table.getValue())) {
-                        Request ask = partRequest(request, part, selectSql(name, columns));
+                        Request ask = partRequest(request, part, name, columns, conditions.get(table.getKey()));
                         Response answer = lanes.execute(part.range(), ask);
                         while (true) {
                             if (answer.hasError()) {
@@ -146,11 +150,18 @@ final class SpanningRead {
         return ordered;
     }
 
-    private static Request partRequest(Request request, RangeMap.Placed part, String sql) {
+    private static Request partRequest(Request request, RangeMap.Placed part, TableName table, List<String> columns,
+                                       PartConditions.Condition condition) {
         Execute e = request.getExecute();
+        String sql = "SELECT " + String.join(", ", columns.stream().map(SpanningRead::quoted).toList()) + " FROM "
+                + quoted(table.schema()) + '.' + quoted(table.table())
+                + (condition == null ? "" : " WHERE " + condition.sql());
+        // The conditions' ?n are the query's own parameters.
+        List<Value> parameters = condition == null ? List.of() : e.getParametersList().subList(0, condition.parameters());
         return Request.newBuilder().setId(request.getId()).setFailoverBudgetMillis(request.getFailoverBudgetMillis())
                 .setRange(part.range())
                 .setExecute(Execute.newBuilder().setSql(sql).setAutoCommit(true).setConsistency(e.getConsistency())
+                        .addAllParameters(parameters)
                         .setFetchSize(PAGE).setTimeoutMillis(e.getTimeoutMillis()).setPartGeneration(part.generation()))
                 .build();
     }
@@ -172,11 +183,6 @@ final class SpanningRead {
             throw new SQLException("table " + table + " is not in the query database's schema", "XX000");
         }
         return columns;
-    }
-
-    private static String selectSql(TableName table, List<String> columns) {
-        return "SELECT " + String.join(", ", columns.stream().map(SpanningRead::quoted).toList()) + " FROM "
-                + quoted(table.schema()) + '.' + quoted(table.table());
     }
 
     private static String insertSql(TableName table, List<String> columns) {
