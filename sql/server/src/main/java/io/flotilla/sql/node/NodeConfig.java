@@ -39,10 +39,12 @@ import java.util.TreeMap;
  * @param idleInTransactionTimeout how long a client may leave a transaction open without sending
  *        anything before its connection is closed and the transaction rolled back (its locks
  *        released), as PostgreSQL's {@code idle_in_transaction_session_timeout}; zero: never
+ * @param rangeMaxRows a data range this node leads that holds more rows than this (as H2 estimates
+ *        them, over its tables) is split in two at the middle key of its largest table; zero: never
  */
 public record NodeConfig(long nodeId, Endpoint raft, Endpoint sql, Path dataDir, SortedMap<Long, Peer> peers,
                          List<InetSocketAddress> seeds, Duration electionTimeout, Duration heartbeat,
-                         Duration maxClockDrift, boolean join, Duration idleInTransactionTimeout) {
+                         Duration maxClockDrift, boolean join, Duration idleInTransactionTimeout, long rangeMaxRows) {
 
     /** The node's flags, as {@code --help} prints them and a refused command line ends with. */
     public static final String USAGE = """
@@ -52,7 +54,8 @@ public record NodeConfig(long nodeId, Endpoint raft, Endpoint sql, Path dataDir,
                      [--sql-listen host:port] [--sql-advertise host:port]
                      [--join [host:sqlPort,...]]
                      [--election-timeout-ms 1000] [--heartbeat-ms 100] [--max-clock-drift-ms 100]
-                     [--idle-in-transaction-timeout-ms 60000] [--config node.properties]
+                     [--idle-in-transaction-timeout-ms 60000] [--range-max-rows 0]
+                     [--config node.properties]
                    java -jar flotilla-node.jar admin --sql host:port status|transfer|add-learner|promote ...
 
               --raft, --sql                      the address to bind and to advertise to the cluster
@@ -62,12 +65,22 @@ public record NodeConfig(long nodeId, Endpoint raft, Endpoint sql, Path dataDir,
               --join [SEEDS]                     start empty and wait to be added as a learner; announce
                                                  this node to the --peers, or to SEEDS (client addresses
                                                  of any existing nodes), and then --peers may be left out
+              --range-max-rows N                 split a range whose tables hold more rows than N
+                                                 (default 0: never; see the README, "Ranges")
               --config FILE                      properties named like the flags (raft-listen=0.0.0.0:7101);
                                                  flags win""";
 
+    /**
+     * Off: a split table refuses writes across its ranges (an {@code UPDATE} of the whole table)
+     * until transactions across ranges exist, which a table must not start doing by itself only
+     * because it grew. An operator who splits opts in (a million rows is a fair limit: a range that
+     * size still splits, snapshots and catches a replica up in seconds).
+     */
+    public static final long DEFAULT_RANGE_MAX_ROWS = 0;
+
     static final Set<String> NAMES = Set.of("node-id", "raft", "raft-listen", "raft-advertise", "sql",
             "sql-listen", "sql-advertise", "data-dir", "peers", "join", "config", "election-timeout-ms",
-            "heartbeat-ms", "max-clock-drift-ms", "idle-in-transaction-timeout-ms");
+            "heartbeat-ms", "max-clock-drift-ms", "idle-in-transaction-timeout-ms", "range-max-rows");
 
     public NodeConfig {
         peers = Collections.unmodifiableSortedMap(new TreeMap<>(peers));
@@ -90,6 +103,9 @@ public record NodeConfig(long nodeId, Endpoint raft, Endpoint sql, Path dataDir,
         }
         if (idleInTransactionTimeout.isNegative()) {
             throw new IllegalArgumentException("--idle-in-transaction-timeout-ms must not be negative");
+        }
+        if (rangeMaxRows < 0) {
+            throw new IllegalArgumentException("--range-max-rows must not be negative");
         }
     }
 
@@ -144,7 +160,8 @@ public record NodeConfig(long nodeId, Endpoint raft, Endpoint sql, Path dataDir,
                 Duration.ofMillis(Long.parseLong(all.getOrDefault("heartbeat-ms", "100"))),
                 Duration.ofMillis(Long.parseLong(all.getOrDefault("max-clock-drift-ms", "100"))),
                 joins,
-                Duration.ofMillis(Long.parseLong(all.getOrDefault("idle-in-transaction-timeout-ms", "60000"))));
+                Duration.ofMillis(Long.parseLong(all.getOrDefault("idle-in-transaction-timeout-ms", "60000"))),
+                Long.parseLong(all.getOrDefault("range-max-rows", String.valueOf(DEFAULT_RANGE_MAX_ROWS))));
     }
 
     /**

@@ -3,12 +3,14 @@ package io.flotilla.sql.server;
 import io.flotilla.sql.node.Node;
 import io.flotilla.statemachine.range.RangeReplica;
 
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Opens the client sessions of one node, and owns what they share: what the node knows of how
  * fresh its replica of the data range is (the staleness bound of follower reads, and the probe that
- * asks the leader), and the databases that queries across ranges run in. The client server opens a session per connection; the whole-stack simulator
+ * asks the leader), the databases that queries across ranges run in, and the splits of the
+ * ranges it leads by size ({@link SizeSplits}, a client of the node's own). The client server opens a session per connection; the whole-stack simulator
  * opens them itself and calls them as a connection would.
  */
 public final class NodeSessions implements AutoCloseable {
@@ -17,6 +19,7 @@ public final class NodeSessions implements AutoCloseable {
     private final ReadIndexProbe readIndexProbe;
     private final StalenessBound stalenessBound;
     private final GatewayDatabases queryDatabases = new GatewayDatabases();
+    private final Optional<SizeSplits> sizeSplits;
 
     public NodeSessions(Node node) {
         this.node = node;
@@ -27,6 +30,9 @@ public final class NodeSessions implements AutoCloseable {
         this.stalenessBound = new StalenessBound(node.stalenessClock(), readIndexProbe, data::awaitApplied,
                 node.config().electionTimeout().toNanos(),
                 TimeUnit.MILLISECONDS.toNanos(ReadIndexProbe.ANSWER_TIMEOUT_MILLIS + 2_000L));
+        this.sizeSplits = node.config().rangeMaxRows() > 0
+                ? Optional.of(new SizeSplits(node, this, node.config().rangeMaxRows())) : Optional.empty();
+        sizeSplits.ifPresent(s -> node.environment().spawn().start("node-" + node.id() + "-size-splits", s));
     }
 
     /** A new connection's session: its settings are shared with its forwarder, which gives them to new leader links. */
@@ -37,6 +43,7 @@ public final class NodeSessions implements AutoCloseable {
 
     @Override
     public void close() {
+        sizeSplits.ifPresent(SizeSplits::close);
         queryDatabases.close();
         readIndexProbe.close();
     }

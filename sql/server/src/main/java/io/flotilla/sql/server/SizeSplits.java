@@ -1,0 +1,205 @@
+package io.flotilla.sql.server;
+
+import com.google.protobuf.ByteString;
+import io.flotilla.protocol.Execute;
+import io.flotilla.protocol.Hello;
+import io.flotilla.protocol.Request;
+import io.flotilla.protocol.Response;
+import io.flotilla.protocol.Value;
+import io.flotilla.sql.node.Node;
+import io.flotilla.sql.node.Waits;
+import io.flotilla.statemachine.range.RangeBounds;
+import io.flotilla.statemachine.range.RangeReplica;
+import io.flotilla.statemachine.range.TableIds;
+import io.flotilla.statemachine.range.TableName;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Splits by size (docs/ranges.md, "Split"): once a second, every data range this node leads is
+ * weighed by the rows H2 counts in its tables; one above the node's {@code --range-max-rows} is
+ * split at the middle key of its largest table, as a client would split it ({@code ALTER TABLE t
+ * SPLIT AT VALUES (...)} on a session of this node's own), so a size split is the same replicated
+ * command, with the same refusals, as a manual one. A table the range may not be split inside (a
+ * foreign key or unique constraint ties it) is passed over until the range's span changes.
+ */
+final class SizeSplits implements Runnable, AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(SizeSplits.class.getName());
+    private static final long INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final Node node;
+    private final NodeSessions sessions;
+    private final long maxRows;
+    private final Waits waits;
+    /** Tables a range refused to split inside, by range, generation and table: not asked again. */
+    private final Set<String> refused = new HashSet<>();
+    private volatile boolean closed;
+
+    SizeSplits(Node node, NodeSessions sessions, long maxRows) {
+        this.node = node;
+        this.sessions = sessions;
+        this.maxRows = maxRows;
+        this.waits = node.environment().waits();
+    }
+
+    /** The candidate: the range's largest table, its rows, and the middle key's values. */
+    private record Cut(TableName table, long rows, List<Value> middle) {
+    }
+
+    @Override
+    public void run() {
+        while (!closed) {
+            try {
+                waits.sleep(INTERVAL_NANOS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            for (Map.Entry<Long, RangeReplica> e : node.replicas().entrySet()) {
+                if (closed) {
+                    return;
+                }
+                RangeReplica replica = e.getValue();
+                if (e.getKey() == Node.META_RANGE || !replica.serving() || replica.bounds().isEmpty()) {
+                    continue;
+                }
+                try {
+                    weigh(e.getKey(), replica);
+                } catch (SQLException | RuntimeException failure) {
+                    // The range stopped leading, or closed under the look: the next round looks again.
+                    LOG.log(System.Logger.Level.DEBUG, "weighing range " + e.getKey() + " failed", failure);
+                }
+            }
+        }
+    }
+
+    private void weigh(long range, RangeReplica replica) throws SQLException {
+        RangeBounds bounds = replica.bounds().orElseThrow();
+        Optional<Cut> cut;
+        try (Connection c = replica.store().connect()) {
+            cut = largest(c, range, bounds.generation());
+            if (cut.isEmpty() || total(c) <= maxRows) {
+                return;
+            }
+        }
+        Cut at = cut.get();
+        String sql = "ALTER TABLE " + quoted(at.table().schema()) + '.' + quoted(at.table().table())
+                + " SPLIT AT VALUES (" + "?, ".repeat(at.middle().size() - 1) + "?)";
+        Response answer = split(sql, at.middle());
+        if (answer.hasError()) {
+            if ("0A000".equals(answer.getError().getSqlState())) {
+                refused.add(range + "/" + bounds.generation() + "/" + at.table());
+            }
+            LOG.log(System.Logger.Level.INFO, "range " + range + " holds more than " + maxRows + " rows; its split in "
+                    + at.table() + " was refused: " + answer.getError().getMessage());
+        } else {
+            LOG.log(System.Logger.Level.INFO, "range " + range + " holds more than " + maxRows + " rows: split in "
+                    + at.table() + " (" + at.rows() + " rows) at its middle key");
+        }
+    }
+
+    /** Every replicated table's rows in this range, as H2 counts them. */
+    private static long total(Connection c) throws SQLException {
+        long rows = 0;
+        for (TableName t : TableIds.live(c).keySet()) {
+            rows += estimate(c, t);
+        }
+        return rows;
+    }
+
+    private static long estimate(Connection c, TableName t) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT ROW_COUNT_ESTIMATE FROM INFORMATION_SCHEMA.TABLES "
+                + "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?")) {
+            ps.setString(1, t.schema());
+            ps.setString(2, t.table());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
+    }
+
+    /** The largest table the range has not refused to split, with its middle key; empty if none has two rows. */
+    private Optional<Cut> largest(Connection c, long range, long generation) throws SQLException {
+        TableName biggest = null;
+        long most = 1;
+        for (TableName t : TableIds.live(c).keySet()) {
+            long rows = estimate(c, t);
+            if (rows > most && !refused.contains(range + "/" + generation + "/" + t)) {
+                biggest = t;
+                most = rows;
+            }
+        }
+        if (biggest == null) {
+            return Optional.empty();
+        }
+        List<String> key = primaryKey(c, biggest);
+        String columns = String.join(", ", key.stream().map(SizeSplits::quoted).toList());
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + columns + " FROM " + quoted(biggest.schema()) + '.'
+                + quoted(biggest.table()) + " ORDER BY " + columns + " OFFSET ? ROWS FETCH NEXT 1 ROW ONLY")) {
+            ps.setLong(1, most / 2);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                List<Value> middle = new ArrayList<>();
+                for (int i = 1; i <= key.size(); i++) {
+                    middle.add(Values.column(rs, i, rs.getMetaData().getColumnType(i)));
+                }
+                return Optional.of(new Cut(biggest, most, middle));
+            }
+        }
+    }
+
+    private static List<String> primaryKey(Connection c, TableName t) throws SQLException {
+        List<String> columns = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT IC.COLUMN_NAME FROM INFORMATION_SCHEMA.INDEXES I "
+                + "JOIN INFORMATION_SCHEMA.INDEX_COLUMNS IC ON IC.INDEX_SCHEMA = I.INDEX_SCHEMA "
+                + "AND IC.INDEX_NAME = I.INDEX_NAME WHERE I.TABLE_SCHEMA = ? AND I.TABLE_NAME = ? "
+                + "AND I.INDEX_TYPE_NAME = 'PRIMARY KEY' ORDER BY IC.ORDINAL_POSITION")) {
+            ps.setString(1, t.schema());
+            ps.setString(2, t.table());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    columns.add(rs.getString(1));
+                }
+            }
+        }
+        if (columns.isEmpty()) {
+            throw new SQLException("table " + t + " has no primary key", "XX000");
+        }
+        return columns;
+    }
+
+    /** The split, as a client of this node sends it. */
+    private Response split(String sql, List<Value> middle) {
+        try (ClientSession session = sessions.open()) {
+            Response hello = session.handle(Request.newBuilder().setId(1).setHello(Hello.newBuilder()
+                    .setSessionId(ByteString.copyFromUtf8("size-splits-" + node.id()))).build());
+            if (hello.hasError()) {
+                return hello;
+            }
+            return session.handle(Request.newBuilder().setId(2).setExecute(Execute.newBuilder().setSql(sql)
+                    .setAutoCommit(true).addAllParameters(middle)).build());
+        }
+    }
+
+    private static String quoted(String identifier) {
+        return '"' + identifier.replace("\"", "\"\"") + '"';
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+}
