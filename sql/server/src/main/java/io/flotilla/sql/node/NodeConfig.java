@@ -41,10 +41,13 @@ import java.util.TreeMap;
  *        released), as PostgreSQL's {@code idle_in_transaction_session_timeout}; zero: never
  * @param rangeMaxRows a data range this node leads that holds more rows than this (as H2 estimates
  *        them, over its tables) is split in two at the middle key of its largest table; zero: never
+ * @param rangeMaxQps a data range this node leads that ran more statements a second than this (over
+ *        ten seconds) is split in two at the middle of the keys they named; zero: never
  */
 public record NodeConfig(long nodeId, Endpoint raft, Endpoint sql, Path dataDir, SortedMap<Long, Peer> peers,
                          List<InetSocketAddress> seeds, Duration electionTimeout, Duration heartbeat,
-                         Duration maxClockDrift, boolean join, Duration idleInTransactionTimeout, long rangeMaxRows) {
+                         Duration maxClockDrift, boolean join, Duration idleInTransactionTimeout, long rangeMaxRows,
+                         long rangeMaxQps) {
 
     /** The node's flags, as {@code --help} prints them and a refused command line ends with. */
     public static final String USAGE = """
@@ -54,7 +57,7 @@ public record NodeConfig(long nodeId, Endpoint raft, Endpoint sql, Path dataDir,
                      [--sql-listen host:port] [--sql-advertise host:port]
                      [--join [host:sqlPort,...]]
                      [--election-timeout-ms 1000] [--heartbeat-ms 100] [--max-clock-drift-ms 100]
-                     [--idle-in-transaction-timeout-ms 60000] [--range-max-rows 0]
+                     [--idle-in-transaction-timeout-ms 60000] [--range-max-rows 0] [--range-max-qps 0]
                      [--config node.properties]
                    java -jar flotilla-node.jar admin --sql host:port status|transfer|add-learner|promote ...
 
@@ -67,6 +70,8 @@ public record NodeConfig(long nodeId, Endpoint raft, Endpoint sql, Path dataDir,
                                                  of any existing nodes), and then --peers may be left out
               --range-max-rows N                 split a range whose tables hold more rows than N
                                                  (default 0: never; see the README, "Ranges")
+              --range-max-qps N                  split a range that runs more statements a second than N
+                                                 (default 0: never)
               --config FILE                      properties named like the flags (raft-listen=0.0.0.0:7101);
                                                  flags win""";
 
@@ -80,7 +85,8 @@ public record NodeConfig(long nodeId, Endpoint raft, Endpoint sql, Path dataDir,
 
     static final Set<String> NAMES = Set.of("node-id", "raft", "raft-listen", "raft-advertise", "sql",
             "sql-listen", "sql-advertise", "data-dir", "peers", "join", "config", "election-timeout-ms",
-            "heartbeat-ms", "max-clock-drift-ms", "idle-in-transaction-timeout-ms", "range-max-rows");
+            "heartbeat-ms", "max-clock-drift-ms", "idle-in-transaction-timeout-ms", "range-max-rows",
+            "range-max-qps");
 
     public NodeConfig {
         peers = Collections.unmodifiableSortedMap(new TreeMap<>(peers));
@@ -104,8 +110,8 @@ public record NodeConfig(long nodeId, Endpoint raft, Endpoint sql, Path dataDir,
         if (idleInTransactionTimeout.isNegative()) {
             throw new IllegalArgumentException("--idle-in-transaction-timeout-ms must not be negative");
         }
-        if (rangeMaxRows < 0) {
-            throw new IllegalArgumentException("--range-max-rows must not be negative");
+        if (rangeMaxRows < 0 || rangeMaxQps < 0) {
+            throw new IllegalArgumentException("--range-max-rows and --range-max-qps must not be negative");
         }
     }
 
@@ -161,7 +167,8 @@ public record NodeConfig(long nodeId, Endpoint raft, Endpoint sql, Path dataDir,
                 Duration.ofMillis(Long.parseLong(all.getOrDefault("max-clock-drift-ms", "100"))),
                 joins,
                 Duration.ofMillis(Long.parseLong(all.getOrDefault("idle-in-transaction-timeout-ms", "60000"))),
-                Long.parseLong(all.getOrDefault("range-max-rows", String.valueOf(DEFAULT_RANGE_MAX_ROWS))));
+                Long.parseLong(all.getOrDefault("range-max-rows", String.valueOf(DEFAULT_RANGE_MAX_ROWS))),
+                Long.parseLong(all.getOrDefault("range-max-qps", "0")));
     }
 
     /**

@@ -52,12 +52,25 @@ public final class ClientSession implements AutoCloseable {
     private final SplitStatement splits;
     private final SpanningRead spanning;
     private final SchemaFanOut schemaFanOut;
+    private final RangeLoad load;
     private final Map<Long, RangeLane> lanes = new TreeMap<>();
     /** Where the session's transaction and cursors live, or its last statement ran. Volatile: cancel reads it. */
     private volatile RangeLane current;
     private byte[] sessionId;
     private long sessionStartedMillis;
     private boolean readOnly;
+    /** How a split reaches a range's leader and the meta range: this session's lanes. */
+    private final SplitStatement.Lanes splitLanes = new SplitStatement.Lanes() {
+        @Override
+        public RangeLane lane(long range) {
+            return ClientSession.this.lane(range);
+        }
+
+        @Override
+        public Response forward(RangeLane lane, Request r) {
+            return forwarded(lane, r);
+        }
+    };
     /** This session's requests to one range, on its lane there, for statements that reach several. */
     private final RangeRequests rangeRequests = new RangeRequests() {
         @Override
@@ -83,7 +96,7 @@ public final class ClientSession implements AutoCloseable {
 
     /** @param firstRange the range a session starts in (the initial data range): where it plans statements */
     ClientSession(Node node, long firstRange, SessionSettings settings, StalenessBound stalenessBound,
-                  SpanningRead spanning) {
+                  SpanningRead spanning, RangeLoad load) {
         this.node = node;
         this.waits = node.environment().waits();
         this.settings = settings;
@@ -92,6 +105,7 @@ public final class ClientSession implements AutoCloseable {
         this.planner = new RangePlanner(node, ranges);
         this.splits = new SplitStatement(node, ranges);
         this.spanning = spanning;
+        this.load = load;
         this.schemaFanOut = new SchemaFanOut(ranges);
         this.current = lane(firstRange);
     }
@@ -101,7 +115,8 @@ public final class ClientSession implements AutoCloseable {
         RangeLane lane = lanes.get(range);
         if (lane == null) {
             RangeStatements statements = new RangeStatements(node.replica(range), waits,
-                    () -> node.host().read(range, () -> Boolean.TRUE), node.config().electionTimeout().toNanos(), settings);
+                    () -> node.host().read(range, () -> Boolean.TRUE), node.config().electionTimeout().toNanos(), settings,
+                    load);
             lane = new RangeLane(range, statements, new Forwarder(node, range, settings));
             if (sessionId != null) {
                 lane.identify(sessionId, sessionStartedMillis, readOnly);
@@ -161,17 +176,7 @@ public final class ClientSession implements AutoCloseable {
                     if (inTransaction()) {
                         throw new SQLException("SPLIT AT runs outside a transaction", "25001");
                     }
-                    return splits.run(request, split.get(), current.statements(), new SplitStatement.Lanes() {
-                        @Override
-                        public RangeLane lane(long range) {
-                            return ClientSession.this.lane(range);
-                        }
-
-                        @Override
-                        public Response forward(RangeLane lane, Request r) {
-                            return forwarded(lane, r);
-                        }
-                    });
+                    return splits.run(request, split.get(), current.statements(), splitLanes);
                 }
                 Optional<ShowRanges> show = ShowRanges.parse(request.getExecute().getSql());
                 if (show.isPresent()) {
@@ -283,6 +288,24 @@ public final class ClientSession implements AutoCloseable {
                 return request.getRange() == 0 && spans ? acrossRanges(request, answer, lane) : answer;
             }
             hint = mismatch;
+        }
+    }
+
+    /**
+     * Splits the range that holds {@code key} there, if this node leads it (splits by load, {@link
+     * AutomaticSplits}, which know a key and no values; a range led elsewhere is that node's to split).
+     */
+    Response splitAt(Request request, Key key) {
+        try {
+            Optional<Long> range = new RangeMap(node).now().owner(key);
+            if (range.isEmpty() || !node.replica(range.get()).serving()) {
+                throw new SQLException("no range this node leads holds key " + key, SqlStates.NOT_LEADER);
+            }
+            return splits.splitHere(request, range.get(), key, splitLanes);
+        } catch (SQLException e) {
+            return failed(request, e);
+        } catch (RuntimeException e) {
+            return failed(request, e);
         }
     }
 

@@ -10,7 +10,8 @@ import java.util.concurrent.TimeUnit;
  * Opens the client sessions of one node, and owns what they share: what the node knows of how
  * fresh its replica of the data range is (the staleness bound of follower reads, and the probe that
  * asks the leader), the databases that queries across ranges run in, and the splits of the
- * ranges it leads by size ({@link SizeSplits}, a client of the node's own). The client server opens a session per connection; the whole-stack simulator
+ * ranges it leads by size and load ({@link AutomaticSplits}, a client of the node's own, and what
+ * the node's sessions ran as leaders, {@link RangeLoad}). The client server opens a session per connection; the whole-stack simulator
  * opens them itself and calls them as a connection would.
  */
 public final class NodeSessions implements AutoCloseable {
@@ -19,7 +20,8 @@ public final class NodeSessions implements AutoCloseable {
     private final ReadIndexProbe readIndexProbe;
     private final StalenessBound stalenessBound;
     private final GatewayDatabases queryDatabases = new GatewayDatabases();
-    private final Optional<SizeSplits> sizeSplits;
+    private final RangeLoad load;
+    private final Optional<AutomaticSplits> automaticSplits;
 
     public NodeSessions(Node node) {
         this.node = node;
@@ -30,20 +32,21 @@ public final class NodeSessions implements AutoCloseable {
         this.stalenessBound = new StalenessBound(node.stalenessClock(), readIndexProbe, data::awaitApplied,
                 node.config().electionTimeout().toNanos(),
                 TimeUnit.MILLISECONDS.toNanos(ReadIndexProbe.ANSWER_TIMEOUT_MILLIS + 2_000L));
-        this.sizeSplits = node.config().rangeMaxRows() > 0
-                ? Optional.of(new SizeSplits(node, this, node.config().rangeMaxRows())) : Optional.empty();
-        sizeSplits.ifPresent(s -> node.environment().spawn().start("node-" + node.id() + "-size-splits", s));
+        this.load = new RangeLoad(node.config().rangeMaxQps() > 0);
+        this.automaticSplits = node.config().rangeMaxRows() > 0 || node.config().rangeMaxQps() > 0
+                ? Optional.of(new AutomaticSplits(node, this, load)) : Optional.empty();
+        automaticSplits.ifPresent(s -> node.environment().spawn().start("node-" + node.id() + "-automatic-splits", s));
     }
 
     /** A new connection's session: its settings are shared with its forwarder, which gives them to new leader links. */
     public ClientSession open() {
         SessionSettings settings = new SessionSettings();
-        return new ClientSession(node, Node.DATA_RANGE, settings, stalenessBound, new SpanningRead(queryDatabases));
+        return new ClientSession(node, Node.DATA_RANGE, settings, stalenessBound, new SpanningRead(queryDatabases), load);
     }
 
     @Override
     public void close() {
-        sizeSplits.ifPresent(SizeSplits::close);
+        automaticSplits.ifPresent(AutomaticSplits::close);
         queryDatabases.close();
         readIndexProbe.close();
     }

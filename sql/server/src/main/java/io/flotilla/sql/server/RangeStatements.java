@@ -78,6 +78,9 @@ final class RangeStatements implements AutoCloseable {
     private FailoverBudget budget = FailoverBudget.NONE;
     /** The current statement's keys, where this range checks them ({@link #owned}). */
     private Optional<StatementKeys> owned = Optional.empty();
+    /** What this node ran as each range's leader: splits by load read it. */
+    private final RangeLoad load;
+    private long loadCounted;
 
     /** How this replica learns, on its group's thread, that it still leads. */
     interface Leadership {
@@ -85,8 +88,9 @@ final class RangeStatements implements AutoCloseable {
     }
 
     RangeStatements(RangeReplica replica, Waits waits, Leadership leadership, long electionTimeoutNanos,
-                    SessionSettings settings) {
+                    SessionSettings settings, RangeLoad load) {
         this.replica = replica;
+        this.load = load;
         this.waits = waits;
         this.leadership = leadership;
         this.commits = new CommitWait(replica, waits, electionTimeoutNanos, this::closeLocal);
@@ -205,6 +209,21 @@ final class RangeStatements implements AutoCloseable {
             throw RangeMismatchException.of(replica.range(), span, keys);
         }
         return Optional.of(keys);
+    }
+
+    /**
+     * Counts a statement this replica runs as the leader, with a key of it where the range told
+     * them anyway, else for one statement in {@link RangeLoad#SAMPLE_EVERY}: what splits by load go by.
+     */
+    private void countLoad(Execute e) throws SQLException {
+        if (!load.on() || e.getPartGeneration() != 0) {
+            return;
+        }
+        Key key = owned.flatMap(StatementKeys::firstKey).orElse(null);
+        if (key == null && ++loadCounted % RangeLoad.SAMPLE_EVERY == 0) {
+            key = keys(e).firstKey().orElse(null);
+        }
+        load.ran(replica.range(), waits.nanoTime(), key);
     }
 
     /**
@@ -329,6 +348,7 @@ final class RangeStatements implements AutoCloseable {
         confirmLeadershipFor(e, s);
         RowBatch.Builder first = s.run(c -> {
             owned = owned(e);
+            countLoad(e);
             StatementCache cache = statements(c);
             PreparedStatement ps = prepare(cache, e);
             running = ps;
@@ -395,6 +415,7 @@ final class RangeStatements implements AutoCloseable {
         confirmLeadershipFor(e, s);
         UpdateCount.Builder result = s.run(c -> {
             owned = owned(e);
+            countLoad(e);
             UpdateCount.Builder u = UpdateCount.newBuilder();
             boolean keys = e.getGeneratedKeys().getWanted();
             StatementCache cache = statements(c);

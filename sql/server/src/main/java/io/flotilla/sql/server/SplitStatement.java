@@ -51,10 +51,18 @@ final class SplitStatement {
         Key key = planner.splitKey(split, request.getExecute());
         long range = request.getRange() != 0 ? request.getRange() : ranges.now().owner(key).orElseThrow(() ->
                 new SQLException("no range on node " + node.id() + " holds key " + key + " yet", SqlStates.UNAVAILABLE));
-        RangeReplica replica = node.replica(range);
-        if (!replica.serving()) {
+        if (!node.replica(range).serving()) {
             return lanes.forward(lanes.lane(range), request);
         }
+        return splitHere(request, range, key, lanes);
+    }
+
+    /**
+     * Splits {@code range}, which this node's replica leads, at {@code key}: also the way of splits
+     * by load, which know a key and no values.
+     */
+    Response splitHere(Request request, long range, Key key, Lanes lanes) throws SQLException {
+        RangeReplica replica = node.replica(range);
         long newRange = newRangeId(lanes.lane(Node.META_RANGE));
         Outcome.Applied applied = awaitSplit(replica.proposeSplit(key, newRange), range);
         awaitOpen(newRange);

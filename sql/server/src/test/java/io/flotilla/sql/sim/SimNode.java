@@ -94,7 +94,7 @@ final class SimNode {
         this.config = new NodeConfig(id, Endpoint.at(known.get(id).raft()), Endpoint.at(known.get(id).sql()), directory,
                 joins ? known : initial, List.of(), Duration.ofMillis(300), Duration.ofMillis(30), Duration.ofMillis(60),
                 // No splits by size: the simulator's split client splits, at its own moments.
-                joins, Duration.ofSeconds(60), 0);
+                joins, Duration.ofSeconds(60), 0, 0);
         // Clocks run within 0.5 % of each other: far inside the drift bound the lease allows for.
         this.rate = 1 + (scheduler.random.nextDouble() - 0.5) / 100;
         this.offset = scheduler.random.nextLong(1_000_000_000_000L);

@@ -8,6 +8,7 @@ import io.flotilla.protocol.Response;
 import io.flotilla.protocol.Value;
 import io.flotilla.sql.node.Node;
 import io.flotilla.sql.node.Waits;
+import io.flotilla.statemachine.keys.Key;
 import io.flotilla.statemachine.range.RangeBounds;
 import io.flotilla.statemachine.range.RangeReplica;
 import io.flotilla.statemachine.range.TableIds;
@@ -18,6 +19,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -26,30 +28,40 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Splits by size (docs/ranges.md, "Split"): once a second, every data range this node leads is
- * weighed by the rows H2 counts in its tables; one above the node's {@code --range-max-rows} is
- * split at the middle key of its largest table, as a client would split it ({@code ALTER TABLE t
- * SPLIT AT VALUES (...)} on a session of this node's own), so a size split is the same replicated
- * command, with the same refusals, as a manual one. A table the range may not be split inside (a
- * foreign key or unique constraint ties it) is passed over until the range's span changes.
+ * Splits by size and by load (docs/ranges.md, "Split"): once a second, every data range this node
+ * leads is weighed. One whose tables hold more rows than the node's {@code --range-max-rows} (as H2
+ * counts them) is split at the middle key of its largest table, as a client would split it ({@code
+ * ALTER TABLE t SPLIT AT VALUES (...)} on a session of this node's own); one that ran more
+ * statements a second than {@code --range-max-qps} over the last ten seconds ({@link RangeLoad}) is
+ * split at the middle of the keys those statements named, so that each half takes about half of
+ * the load. Either is the same replicated command, with the same refusals, as a manual split. A
+ * table the range may not be split inside (a foreign key or unique constraint ties it), or a load
+ * split the range refused, is not asked again until the range's span changes.
  */
-final class SizeSplits implements Runnable, AutoCloseable {
+final class AutomaticSplits implements Runnable, AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger(SizeSplits.class.getName());
+    private static final System.Logger LOG = System.getLogger(AutomaticSplits.class.getName());
     private static final long INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    /** Sampled keys a load split needs at least, for its middle to say where the load is. */
+    private static final int MIN_KEYS = 16;
 
     private final Node node;
     private final NodeSessions sessions;
     private final long maxRows;
+    private final long maxQps;
+    private final RangeLoad load;
     private final Waits waits;
     /** Tables a range refused to split inside, by range, generation and table: not asked again. */
     private final Set<String> refused = new HashSet<>();
     private volatile boolean closed;
 
-    SizeSplits(Node node, NodeSessions sessions, long maxRows) {
+    AutomaticSplits(Node node, NodeSessions sessions, RangeLoad load) {
         this.node = node;
         this.sessions = sessions;
-        this.maxRows = maxRows;
+        this.maxRows = node.config().rangeMaxRows();
+        this.maxQps = node.config().rangeMaxQps();
+        this.load = load;
         this.waits = node.environment().waits();
     }
 
@@ -85,12 +97,57 @@ final class SizeSplits implements Runnable, AutoCloseable {
     }
 
     private void weigh(long range, RangeReplica replica) throws SQLException {
+        if (maxRows > 0 && bySize(range, replica)) {
+            return;
+        }
+        if (maxQps > 0) {
+            byLoad(range, replica);
+        }
+    }
+
+    /** Splits the range at its middle of the keys its statements named, if it runs more than the limit. */
+    private void byLoad(long range, RangeReplica replica) {
+        RangeBounds bounds = replica.bounds().orElseThrow();
+        double rate = load.perSecond(range, waits.nanoTime());
+        String refusal = range + "/" + bounds.generation() + "/load";
+        if (rate <= maxQps || refused.contains(refusal)) {
+            return;
+        }
+        List<Key> keys = new ArrayList<>(load.sampledKeys(range).stream()
+                .filter(k -> bounds.span().contains(k) && !k.equals(bounds.span().start())).toList());
+        if (keys.size() < MIN_KEYS) {
+            return;
+        }
+        Collections.sort(keys);
+        Key middle = keys.get(keys.size() / 2);
+        Response answer;
+        try (ClientSession session = sessions.open()) {
+            answer = hello(session);
+            if (!answer.hasError()) {
+                answer = session.splitAt(Request.newBuilder().setId(2).build(), middle);
+            }
+        }
+        if (answer.hasError()) {
+            if ("0A000".equals(answer.getError().getSqlState())) {
+                refused.add(refusal);
+            }
+            LOG.log(System.Logger.Level.INFO, "range " + range + " runs " + Math.round(rate) + " statements a second; "
+                    + "its split at " + middle + " was refused: " + answer.getError().getMessage());
+        } else {
+            load.forget(range);
+            LOG.log(System.Logger.Level.INFO, "range " + range + " runs " + Math.round(rate) + " statements a second, "
+                    + "more than " + maxQps + ": split at " + middle + ", the middle of the keys they named");
+        }
+    }
+
+    /** Splits the range in its largest table if it holds more rows than the limit; whether it tried. */
+    private boolean bySize(long range, RangeReplica replica) throws SQLException {
         RangeBounds bounds = replica.bounds().orElseThrow();
         Optional<Cut> cut;
         try (Connection c = replica.store().connect()) {
             cut = largest(c, range, bounds.generation());
             if (cut.isEmpty() || total(c) <= maxRows) {
-                return;
+                return false;
             }
         }
         Cut at = cut.get();
@@ -107,6 +164,7 @@ final class SizeSplits implements Runnable, AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "range " + range + " holds more than " + maxRows + " rows: split in "
                     + at.table() + " (" + at.rows() + " rows) at its middle key");
         }
+        return true;
     }
 
     /** Every replicated table's rows in this range, as H2 counts them. */
@@ -144,7 +202,7 @@ final class SizeSplits implements Runnable, AutoCloseable {
             return Optional.empty();
         }
         List<String> key = primaryKey(c, biggest);
-        String columns = String.join(", ", key.stream().map(SizeSplits::quoted).toList());
+        String columns = String.join(", ", key.stream().map(AutomaticSplits::quoted).toList());
         try (PreparedStatement ps = c.prepareStatement("SELECT " + columns + " FROM " + quoted(biggest.schema()) + '.'
                 + quoted(biggest.table()) + " ORDER BY " + columns + " OFFSET ? ROWS FETCH NEXT 1 ROW ONLY")) {
             ps.setLong(1, most / 2);
@@ -184,14 +242,18 @@ final class SizeSplits implements Runnable, AutoCloseable {
     /** The split, as a client of this node sends it. */
     private Response split(String sql, List<Value> middle) {
         try (ClientSession session = sessions.open()) {
-            Response hello = session.handle(Request.newBuilder().setId(1).setHello(Hello.newBuilder()
-                    .setSessionId(ByteString.copyFromUtf8("size-splits-" + node.id()))).build());
+            Response hello = hello(session);
             if (hello.hasError()) {
                 return hello;
             }
             return session.handle(Request.newBuilder().setId(2).setExecute(Execute.newBuilder().setSql(sql)
                     .setAutoCommit(true).addAllParameters(middle)).build());
         }
+    }
+
+    private Response hello(ClientSession session) {
+        return session.handle(Request.newBuilder().setId(1).setHello(Hello.newBuilder()
+                .setSessionId(ByteString.copyFromUtf8("automatic-splits-" + node.id()))).build());
     }
 
     private static String quoted(String identifier) {
