@@ -9,7 +9,7 @@ import java.util.Set;
 
 /** The command-line options of {@link LoadTool}: {@code --name value} pairs, nothing else. */
 record LoadOptions(String url, String user, String password, List<Workload> workloads, int clients,
-                   int seconds, int warmupSeconds, long rows, double mixedReadRatio) {
+                   int seconds, int warmupSeconds, long rows, double mixedReadRatio, List<Integer> ranges) {
 
     static final String USAGE = String.join("\n",
             "usage: java -cp bench/target/benchmarks.jar io.flotilla.bench.load.LoadTool --url <jdbc url> [options]",
@@ -22,10 +22,12 @@ record LoadOptions(String url, String user, String password, List<Workload> work
             "  --warmup S                seconds run before measuring, discarded (default 5)",
             "  --rows R                  rows preloaded for point-select and mixed (default 10000)",
             "  --mixed-read-ratio F      share of reads in mixed, the rest are updates (default 0.9)",
+            "  --ranges N[,N...]         split LOAD_KV into N ranges over its preloaded keys before the workloads,",
+            "                            each count in turn (default 1: not split; Flotilla only), e.g. 1,20",
             "Every workload also runs against an in-process H2 TCP server, the single-node baseline.");
 
     private static final Set<String> NAMES = Set.of("url", "user", "password", "workload", "clients", "seconds",
-            "warmup", "rows", "mixed-read-ratio");
+            "warmup", "rows", "mixed-read-ratio", "ranges");
 
     static LoadOptions parse(String[] args) {
         Map<String, String> given = new LinkedHashMap<>();
@@ -50,7 +52,7 @@ record LoadOptions(String url, String user, String password, List<Workload> work
         LoadOptions options = new LoadOptions(given.get("url"), given.getOrDefault("user", "sa"), given.getOrDefault("password", ""),
                 workloads, intOption(given, "clients", 8), intOption(given, "seconds", 20),
                 intOption(given, "warmup", 5), longOption(given, "rows", 10_000),
-                doubleOption(given, "mixed-read-ratio", 0.9));
+                doubleOption(given, "mixed-read-ratio", 0.9), rangesOption(given));
         if (options.url() == null) {
             throw new IllegalArgumentException("--url is required");
         }
@@ -64,6 +66,9 @@ record LoadOptions(String url, String user, String password, List<Workload> work
         require(warmupSeconds >= 0, "--warmup must not be negative");
         require(rows >= 1, "--rows must be at least 1");
         require(mixedReadRatio >= 0 && mixedReadRatio <= 1, "--mixed-read-ratio must be within 0..1");
+        require(ranges.stream().allMatch(r -> r >= 1 && r <= rows), "--ranges must be between 1 and --rows");
+        require(ranges.size() == 1 && ranges.get(0) == 1 || needsPreload(),
+                "--ranges splits the preloaded keys: give a workload that reads them (point-select or mixed)");
     }
 
     /** Insert alone reads no preloaded rows, so the preload is skipped for it. */
@@ -75,6 +80,18 @@ record LoadOptions(String url, String user, String password, List<Workload> work
         if (!condition) {
             throw new IllegalArgumentException(message);
         }
+    }
+
+    private static List<Integer> rangesOption(Map<String, String> given) {
+        List<Integer> out = new ArrayList<>();
+        for (String r : given.getOrDefault("ranges", "1").split(",")) {
+            try {
+                out.add(Integer.parseInt(r.trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--ranges takes numbers, e.g. 1,20: " + given.get("ranges"));
+            }
+        }
+        return List.copyOf(out);
     }
 
     private static int intOption(Map<String, String> given, String name, int fallback) {

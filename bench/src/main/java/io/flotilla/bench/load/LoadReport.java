@@ -22,16 +22,17 @@ final class LoadReport {
         return results.stream().allMatch(RunResult::clean);
     }
 
-    void print(Target system, Target baseline) {
+    /** The table: per workload, each system under test (one per range count), the baseline, the ratios. */
+    void print(List<Target> systems, Target baseline) {
         System.out.println();
         System.out.println(HEADER);
         for (Workload w : Workload.values()) {
-            Optional<RunResult> s = find(system, w);
             Optional<RunResult> b = find(baseline, w);
-            s.ifPresent(r -> System.out.println(line(r)));
+            List<RunResult> s = systems.stream().map(t -> find(t, w)).flatMap(Optional::stream).toList();
+            s.forEach(r -> System.out.println(line(r)));
             b.ifPresent(r -> System.out.println(line(r)));
-            if (s.isPresent() && b.isPresent()) {
-                System.out.println(ratio(s.get(), b.get()));
+            if (b.isPresent()) {
+                s.forEach(r -> System.out.println(ratio(r, b.get())));
             }
         }
     }

@@ -55,6 +55,19 @@ final class LoadTable {
         }
     }
 
+    /**
+     * Splits the preloaded keys 0..rows-1 into {@code ranges} ranges of equal key counts (Flotilla's
+     * {@code ALTER TABLE ... SPLIT AT}); new keys, above them, fall into the last.
+     */
+    static void split(Connection connection, long rows, int ranges) throws SQLException {
+        connection.setAutoCommit(true);
+        try (Statement s = connection.createStatement()) {
+            for (int i = 1; i < ranges; i++) {
+                s.execute("ALTER TABLE LOAD_KV SPLIT AT VALUES (" + rows * i / ranges + ")");
+            }
+        }
+    }
+
     static void drop(Connection connection) throws SQLException {
         connection.setAutoCommit(true);
         try (Statement s = connection.createStatement()) {

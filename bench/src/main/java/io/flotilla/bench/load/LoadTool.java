@@ -2,6 +2,8 @@ package io.flotilla.bench.load;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Closed-loop load on a system under test (normally a Flotilla cluster through its JDBC driver)
@@ -37,8 +39,16 @@ public final class LoadTool {
             System.out.printf("targets:  %s = %s%n          %s = %s (in this JVM)%n%n", system.name(), system.url(),
                     baseline.name(), baseline.url());
             LoadReport report = new LoadReport();
-            boolean loaded = load(system, options, report) & load(baseline, options, report);
-            report.print(system, baseline);
+            boolean loaded = true;
+            List<Target> systems = new ArrayList<>();
+            for (int ranges : options.ranges()) {
+                // Each range count under a name of its own, when the run compares several.
+                Target split = options.ranges().equals(List.of(1)) ? system : system.named(system.name() + "/" + ranges + "r");
+                systems.add(split);
+                loaded &= load(split, options, report, ranges);
+            }
+            loaded &= load(baseline, options, report, 1);
+            report.print(systems, baseline);
             clean = loaded && report.clean();
         }
         // Exit status 1 says the figures above come with errors; clients may still be stuck in a driver call.
@@ -60,13 +70,14 @@ public final class LoadTool {
      * connection stays open throughout, which also keeps an in-memory H2 database alive.
      * Returns false if the target could not be set up or cleaned up.
      */
-    private static boolean load(Target target, LoadOptions options, LoadReport report) throws InterruptedException {
+    private static boolean load(Target target, LoadOptions options, LoadReport report, int ranges)
+            throws InterruptedException {
         System.out.printf("%s: creating LOAD_KV%n", target.name());
         try (Connection admin = target.connect()) {
             LoadTable.create(admin);
             SQLException failure = null;
             try {
-                preloadAndRun(admin, target, options, report);
+                preloadAndRun(admin, target, options, report, ranges);
             } catch (SQLException e) {
                 failure = e;
             }
@@ -94,12 +105,18 @@ public final class LoadTool {
         }
     }
 
-    private static void preloadAndRun(Connection admin, Target target, LoadOptions options, LoadReport report)
-            throws SQLException, InterruptedException {
+    private static void preloadAndRun(Connection admin, Target target, LoadOptions options, LoadReport report,
+                                      int ranges) throws SQLException, InterruptedException {
         if (options.needsPreload()) {
             long start = System.nanoTime();
             LoadTable.preload(admin, options.rows());
             System.out.printf("%s: preloaded %,d rows in %.1f s%n", target.name(), options.rows(),
+                    (System.nanoTime() - start) / 1e9);
+        }
+        if (ranges > 1) {
+            long start = System.nanoTime();
+            LoadTable.split(admin, options.rows(), ranges);
+            System.out.printf("%s: split LOAD_KV into %d ranges in %.1f s%n", target.name(), ranges,
                     (System.nanoTime() - start) / 1e9);
         }
         for (Workload w : options.workloads()) {

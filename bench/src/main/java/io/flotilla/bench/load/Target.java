@@ -13,6 +13,11 @@ record Target(String name, String url, String user, String password) {
         return new Target(name, options.url(), options.user(), options.password());
     }
 
+    /** This target under another name in the report (the same database split into ranges, say). */
+    Target named(String other) {
+        return new Target(other, url, user, password);
+    }
+
     Connection connect() throws SQLException {
         return DriverManager.getConnection(url, user, password);
     }

@@ -309,6 +309,14 @@ public final class ClientSession implements AutoCloseable {
         }
     }
 
+    /**
+     * Brings every data range up to the first data range's schema log ({@link SchemaCatchUp}: a
+     * node that fanned a change out stopped half-way). Answers whether any range was behind.
+     */
+    boolean catchUpSchemas(Request request) throws SQLException {
+        return schemaFanOut.bringUpAll(request, rangeRequests);
+    }
+
     /** {@code SHOW RANGES FROM TABLE t}, as the query of {@code FLOTILLA.RANGES} it stands for. */
     private Request showRanges(Request request, ShowRanges show) throws SQLException {
         KeySpan span = current.statements().tableSpan(show.table());

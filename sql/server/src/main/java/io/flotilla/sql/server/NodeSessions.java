@@ -22,6 +22,7 @@ public final class NodeSessions implements AutoCloseable {
     private final GatewayDatabases queryDatabases = new GatewayDatabases();
     private final RangeLoad load;
     private final Optional<AutomaticSplits> automaticSplits;
+    private final SchemaCatchUp schemaCatchUp;
 
     public NodeSessions(Node node) {
         this.node = node;
@@ -36,6 +37,8 @@ public final class NodeSessions implements AutoCloseable {
         this.automaticSplits = node.config().rangeMaxRows() > 0 || node.config().rangeMaxQps() > 0
                 ? Optional.of(new AutomaticSplits(node, this, load)) : Optional.empty();
         automaticSplits.ifPresent(s -> node.environment().spawn().start("node-" + node.id() + "-automatic-splits", s));
+        this.schemaCatchUp = new SchemaCatchUp(node, this);
+        node.environment().spawn().start("node-" + node.id() + "-schema-catch-up", schemaCatchUp);
     }
 
     /** A new connection's session: its settings are shared with its forwarder, which gives them to new leader links. */
@@ -47,6 +50,7 @@ public final class NodeSessions implements AutoCloseable {
     @Override
     public void close() {
         automaticSplits.ifPresent(AutomaticSplits::close);
+        schemaCatchUp.close();
         queryDatabases.close();
         readIndexProbe.close();
     }

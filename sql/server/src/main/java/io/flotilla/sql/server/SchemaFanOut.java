@@ -53,7 +53,23 @@ final class SchemaFanOut {
         if (answer.hasError()) {
             return answer;
         }
-        long target = last(request, lanes, first);
+        bringUp(request, lanes, last(request, lanes, first));
+        return answer;
+    }
+
+    /**
+     * Brings every data range up to the first data range's schema log as it is now: what a node
+     * that leads the first range does when it finds one behind ({@link SchemaCatchUp}).
+     *
+     * @return whether any range was sent a change
+     */
+    boolean bringUpAll(Request request, RangeRequests lanes) throws SQLException {
+        return bringUp(request, lanes, last(request, lanes, first(ranges.now())));
+    }
+
+    /** Brings every data range up to place {@code target}; whether any was sent a change. */
+    private boolean bringUp(Request request, RangeRequests lanes, long target) throws SQLException {
+        boolean any = false;
         for (int pass = 0; ; pass++) {
             RangeMap.Layout layout = ranges.now();
             long firstNow = first(layout);
@@ -64,8 +80,9 @@ final class SchemaFanOut {
                 }
             }
             if (!sent) {
-                return answer;
+                return any;
             }
+            any = true;
             if (pass == PASSES) {
                 throw new SQLException("the schema change ran in the first data range, but ranges kept splitting while "
                         + "it was sent to the others; the next schema change brings them up to date", SqlStates.UNAVAILABLE);
