@@ -109,7 +109,9 @@ class SplitAtTest {
             try (ResultSet rs = s.executeQuery("SHOW RANGES FROM TABLE T")) {
                 assertTrue(rs.next());
                 assertEquals(Node.DATA_RANGE, rs.getLong("RANGE_ID"));
+                assertTrue(rs.getLong("ROWS") >= 50, "the lower half's rows, as this node's replica counts them");
                 assertTrue(rs.next());
+                assertTrue(rs.getLong("ROWS") >= 60, "the upper half's, and all of U");
                 assertEquals(NEW_RANGE, rs.getLong("RANGE_ID"));
                 assertEquals(2, rs.getLong("GENERATION"));
                 assertFalse(rs.next(), "T lies in two ranges");

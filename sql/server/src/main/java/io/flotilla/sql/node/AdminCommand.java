@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.flotilla.protocol.Admin;
 import io.flotilla.protocol.Hello;
 import io.flotilla.protocol.Metadata;
+import io.flotilla.protocol.RangeSummary;
 import io.flotilla.protocol.ReplicaStatus;
 import io.flotilla.protocol.Request;
 import io.flotilla.protocol.Response;
@@ -12,9 +13,16 @@ import io.flotilla.protocol.wire.NodeConnection;
 
 import java.security.SecureRandom;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * {@code admin --sql host:port status | transfer --range R --to N | add-learner --range R --node N |
@@ -85,9 +93,9 @@ public final class AdminCommand {
      * address.
      */
     private static void print(NodeConnection first, Response answer) {
-        Map<Long, String> seen = new java.util.TreeMap<>();
-        java.util.List<ReplicaStatus> own = new java.util.ArrayList<>();
-        Map<String, ReplicaStatus> leaderViews = new java.util.LinkedHashMap<>();
+        Map<Long, String> seen = new TreeMap<>();
+        List<ReplicaStatus> own = new ArrayList<>();
+        Map<String, ReplicaStatus> leaderViews = new LinkedHashMap<>();
         for (var node : first.helloResult().getClusterList()) {
             String address = new HostAddress(node.getHost(), node.getPort()).toString();
             Optional<Response> asked = node.getNodeId() == first.helloResult().getNodeId() ? Optional.of(answer)
@@ -109,7 +117,7 @@ public final class AdminCommand {
         String format = "%-6s %-5s %-13s %-6s %-8s %-8s %-7s %-9s %-8s %-6s %-10s%n";
         System.out.printf(format, "range", "node", "role", "term", "commit", "applied", "leader", "lease-ms", "match",
                 "lag", "lag-bytes");
-        java.util.Set<String> printed = new java.util.HashSet<>();
+        Set<String> printed = new HashSet<>();
         for (ReplicaStatus r : own) {
             String key = r.getRange() + "/" + r.getNodeId();
             printed.add(key);
@@ -142,6 +150,23 @@ public final class AdminCommand {
             }
         }
         seen.forEach((node, what) -> System.out.println("node " + node + ": " + what));
+        printRanges(answer);
+    }
+
+    /** The data ranges as the answering node's replicas have them: span, generation, rows. */
+    private static void printRanges(Response answer) {
+        if (answer.getMetadata().getRangesCount() == 0) {
+            return;
+        }
+        HexFormat hex = HexFormat.of();
+        String format = "%-6s %-10s %-8s %-34s %s%n";
+        System.out.println();
+        System.out.printf(format, "range", "generation", "rows", "start key", "end key");
+        for (RangeSummary r : answer.getMetadata().getRangesList()) {
+            System.out.printf(format, r.getRange(), r.getGeneration(), r.getRows() < 0 ? "-" : r.getRows(),
+                    hex.formatHex(r.getStartKey().toByteArray()),
+                    r.getEndKey().isEmpty() ? "(end)" : hex.formatHex(r.getEndKey().toByteArray()));
+        }
     }
 
     private static String lease(ReplicaStatus leader) {

@@ -146,7 +146,7 @@ final class AutomaticSplits implements Runnable, AutoCloseable {
         Optional<Cut> cut;
         try (Connection c = replica.store().connect()) {
             cut = largest(c, range, bounds.generation());
-            if (cut.isEmpty() || total(c) <= maxRows) {
+            if (cut.isEmpty() || RangeRows.total(c) <= maxRows) {
                 return false;
             }
         }
@@ -167,32 +167,12 @@ final class AutomaticSplits implements Runnable, AutoCloseable {
         return true;
     }
 
-    /** Every replicated table's rows in this range, as H2 counts them. */
-    private static long total(Connection c) throws SQLException {
-        long rows = 0;
-        for (TableName t : TableIds.live(c).keySet()) {
-            rows += estimate(c, t);
-        }
-        return rows;
-    }
-
-    private static long estimate(Connection c, TableName t) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT ROW_COUNT_ESTIMATE FROM INFORMATION_SCHEMA.TABLES "
-                + "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?")) {
-            ps.setString(1, t.schema());
-            ps.setString(2, t.table());
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getLong(1) : 0;
-            }
-        }
-    }
-
     /** The largest table the range has not refused to split, with its middle key; empty if none has two rows. */
     private Optional<Cut> largest(Connection c, long range, long generation) throws SQLException {
         TableName biggest = null;
         long most = 1;
         for (TableName t : TableIds.live(c).keySet()) {
-            long rows = estimate(c, t);
+            long rows = RangeRows.of(c, t);
             if (rows > most && !refused.contains(range + "/" + generation + "/" + t)) {
                 biggest = t;
                 most = rows;

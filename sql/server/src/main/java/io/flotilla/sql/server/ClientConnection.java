@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +27,7 @@ final class ClientConnection extends SimpleChannelInboundHandler<Request> {
 
     private final ClientSession session;
     private final Executor work;
-    private final Map<String, java.util.Set<ClientSession>> sessions;
+    private final Map<String, Set<ClientSession>> sessions;
     private final ArrayDeque<Request> queue = new ArrayDeque<>();
     private boolean running;
     private boolean closed;
@@ -43,7 +44,7 @@ final class ClientConnection extends SimpleChannelInboundHandler<Request> {
     /** The end of the client's grace while its transaction is idle; cancelled by its next request. */
     private ScheduledFuture<?> idleInTransaction;
 
-    ClientConnection(ClientSession session, Executor work, Map<String, java.util.Set<ClientSession>> sessions,
+    ClientConnection(ClientSession session, Executor work, Map<String, Set<ClientSession>> sessions,
                      Duration idleInTransactionTimeout, Duration linkTimeout) {
         this.linkTimeout = linkTimeout;
         this.session = session;
@@ -70,7 +71,7 @@ final class ClientConnection extends SimpleChannelInboundHandler<Request> {
         }
         if (request.getKindCase() == Request.KindCase.CANCEL) {
             // Answered at once, out of turn: the statement it cancels is what blocks the queue.
-            java.util.Set<ClientSession> links = session.sessionId() == null ? null
+            Set<ClientSession> links = session.sessionId() == null ? null
                     : sessions.get(HexFormat.of().formatHex(session.sessionId()));
             if (links != null) {
                 for (ClientSession target : links) {

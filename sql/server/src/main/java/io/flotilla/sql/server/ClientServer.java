@@ -19,6 +19,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -52,7 +53,7 @@ public final class ClientServer implements AutoCloseable {
      * Open links by session id, so a Cancel on another connection finds the statement: a session
      * may have several here at once (the Cancel's own link, one the driver is leaving).
      */
-    private final Map<String, java.util.Set<ClientSession>> sessions = new ConcurrentHashMap<>();
+    private final Map<String, Set<ClientSession>> sessions = new ConcurrentHashMap<>();
     private final Channel listener;
     private final NodeSessions opened;
 

@@ -37,7 +37,7 @@ import java.util.function.Function;
 /**
  * SQL views of the node's replication state, for what {@code pg_stat_replication} gives a
  * PostgreSQL user: {@code FLOTILLA.RANGES} (one row per range this node holds, with the span of
- * keys and generation its own database records) and
+ * keys and generation its own database records, and the rows its tables hold here) and
  * {@code FLOTILLA.REPLICAS} (this node's replicas, and on a leader every member as it sees them:
  * role, term, commit and applied index, match index, lag in entries and in bytes, whether the
  * leader holds its lease and when it runs out).
@@ -95,6 +95,7 @@ public final class SystemViews {
         rs.addColumn("START_KEY", Types.VARBINARY, 4096, 0);
         rs.addColumn("END_KEY", Types.VARBINARY, 4096, 0);
         rs.addColumn("GENERATION", Types.BIGINT, 19, 0);
+        rs.addColumn("ROWS", Types.BIGINT, 19, 0);
         if (isMetadataQuery(connection)) {
             return rs;
         }
@@ -102,6 +103,7 @@ public final class SystemViews {
         for (var e : node.replicas().entrySet()) {
             long range = e.getKey();
             long applied = e.getValue().applied();
+            Long rows = range == Node.META_RANGE ? null : rows(e.getValue());
             // The range's own bounds, as this replica's database has them (none yet for a range a
             // split made that has not installed its first image here).
             Optional<RangeBounds> bounds = e.getValue().bounds();
@@ -110,9 +112,19 @@ public final class SystemViews {
             Long generation = bounds.map(RangeBounds::generation).orElse(null);
             ask(connection, node, range, r -> new Object[] {range, range == Node.META_RANGE ? "meta" : "data",
                 r.leader(), r.term(), r.committed(), applied, join(r.membership().voters()),
-                join(r.membership().learners()), start, end, generation}).ifPresent(rs::addRow);
+                join(r.membership().learners()), start, end, generation, rows}).ifPresent(rs::addRow);
         }
         return rs;
+    }
+
+    /** The rows of the replicated tables in this replica, as H2 counts them; none if it cannot be read now. */
+    private static Long rows(RangeReplica replica) {
+        try (Connection c = replica.store().connect()) {
+            return RangeRows.total(c);
+        } catch (SQLException e) {
+            // A replica opening or closing as the view is read: its size is not known this moment.
+            return null;
+        }
     }
 
     /** Table function behind FLOTILLA.REPLICAS. */
