@@ -78,6 +78,15 @@ class LoadSplitTest {
                         nodes.node(1).replicas().keySet().stream().filter(r -> r != Node.META_RANGE).count() >= 2);
                 long before = acknowledged.get();
                 await("updates go on after the split", () -> acknowledged.get() >= before + 200);
+                double qps = 0;
+                for (long id = 1; id <= 3; id++) {
+                    try (Connection c = DriverManager.getConnection(nodes.url(id)); Statement s = c.createStatement();
+                         ResultSet rs = s.executeQuery("SELECT MAX(QPS) FROM FLOTILLA.RANGES")) {
+                        assertTrue(rs.next());
+                        qps = Math.max(qps, rs.getDouble(1));
+                    }
+                }
+                assertTrue(qps > 0, "FLOTILLA.RANGES shows the busy ranges' statements a second on their leaders");
             } finally {
                 stop.set(true);
                 for (Thread t : writers) {

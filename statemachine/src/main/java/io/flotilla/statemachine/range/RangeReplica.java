@@ -269,7 +269,7 @@ public final class RangeReplica implements DurableStateMachine {
 
     /** Why a schema change is refused once a range holds part of the tables' keys. */
     private static final String SCHEMA_CHANGE_AFTER_SPLIT = "the tables' keys are split into several ranges: a schema "
-            + "change must reach every range, through a node that fans it out";
+            + "change must reach every range, through a node that fans it out; nothing was applied, route it again";
 
     private String behind(long last, long seq) {
         return "range " + range + " has run the schema log up to " + last + ", and change " + seq
@@ -424,7 +424,8 @@ public final class RangeReplica implements DurableStateMachine {
                 throw new SQLException("range " + range + ": this replica does not lead it (or not yet)", SqlStates.NOT_LEADER);
             }
             if (split() && fannedOut.isEmpty()) {
-                throw new SQLException(SCHEMA_CHANGE_AFTER_SPLIT, SqlStates.NOT_SUPPORTED);
+                // Whoever sent it planned with a layout from before the split: route it again (08F04).
+                throw new SQLException(SCHEMA_CHANGE_AFTER_SPLIT, SqlStates.RANGE_MISMATCH);
             }
             if (fannedOut.isPresent() && !fannedOut.get().given() && !firstDataRange()) {
                 throw new SQLException("range " + range + " is not the first data range, which gives schema changes "
@@ -642,7 +643,7 @@ public final class RangeReplica implements DurableStateMachine {
         } else if (command.hasSchemaChange() && split() && !command.getSchemaChange().getFannedOut()) {
             // Proposed before a split applied: applied in one range only, it would part the
             // ranges' schemas (and their table ids). Every replica refuses it alike.
-            refusal = new Outcome.Refused(SqlStates.NOT_SUPPORTED, "range " + range + ": " + SCHEMA_CHANGE_AFTER_SPLIT);
+            refusal = new Outcome.Refused(SqlStates.RANGE_MISMATCH, "range " + range + ": " + SCHEMA_CHANGE_AFTER_SPLIT);
         } else if (command.hasSchemaChange() && command.getSchemaChange().getFannedOut()
                 && command.getSchemaChange().getLogSeq() == 0 && !firstDataRange()) {
             refusal = new Outcome.Refused(SqlStates.NOT_SUPPORTED, "range " + range + " is not the first data range, "

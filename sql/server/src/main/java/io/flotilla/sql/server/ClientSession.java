@@ -322,7 +322,7 @@ public final class ClientSession implements AutoCloseable {
         KeySpan span = current.statements().tableSpan(show.table());
         HexFormat hex = HexFormat.of();
         // VARBINARY compares unsigned in H2, as keys do.
-        String sql = "SELECT RANGE_ID, START_KEY, END_KEY, GENERATION, LEADER_ID, VOTERS, LEARNERS, ROWS, APPLIED_INDEX "
+        String sql = "SELECT RANGE_ID, START_KEY, END_KEY, GENERATION, LEADER_ID, VOTERS, LEARNERS, ROWS, QPS, APPLIED_INDEX "
                 + "FROM FLOTILLA.RANGES WHERE NAME = 'data' AND START_KEY < X'" + hex.formatHex(span.end().toByteArray())
                 + "' AND (END_KEY IS NULL OR END_KEY > X'" + hex.formatHex(span.start().toByteArray()) + "') ORDER BY START_KEY";
         return request.toBuilder().setExecute(request.getExecute().toBuilder().setSql(sql).clearParameters()).build();

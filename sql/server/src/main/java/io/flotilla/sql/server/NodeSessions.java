@@ -34,6 +34,7 @@ public final class NodeSessions implements AutoCloseable {
                 node.config().electionTimeout().toNanos(),
                 TimeUnit.MILLISECONDS.toNanos(ReadIndexProbe.ANSWER_TIMEOUT_MILLIS + 2_000L));
         this.load = new RangeLoad(node.config().rangeMaxQps() > 0);
+        SystemViews.count(node, load);
         this.automaticSplits = node.config().rangeMaxRows() > 0 || node.config().rangeMaxQps() > 0
                 ? Optional.of(new AutomaticSplits(node, this, load)) : Optional.empty();
         automaticSplits.ifPresent(s -> node.environment().spawn().start("node-" + node.id() + "-automatic-splits", s));
@@ -49,6 +50,7 @@ public final class NodeSessions implements AutoCloseable {
 
     @Override
     public void close() {
+        SystemViews.uncount(node);
         automaticSplits.ifPresent(AutomaticSplits::close);
         schemaCatchUp.close();
         queryDatabases.close();

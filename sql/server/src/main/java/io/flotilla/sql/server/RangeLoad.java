@@ -12,7 +12,9 @@ import java.util.concurrent.TimeUnit;
  * The statements this node ran as each data range's leader, over the last {@link #WINDOW_SECONDS}
  * seconds, with a sample of the keys they named (docs/ranges.md, "Split": splits by load). A range
  * whose rate is above the node's {@code --range-max-qps} is split at the middle of its sampled keys
- * ({@link AutomaticSplits}), so that each half takes about half of its load.
+ * ({@link AutomaticSplits}), so that each half takes about half of its load; {@code
+ * FLOTILLA.RANGES} shows the rate ({@code QPS}) on the leader's row. One per node, registered with
+ * the system views ({@link SystemViews#count}).
  */
 final class RangeLoad {
 
@@ -24,15 +26,18 @@ final class RangeLoad {
     static final int SAMPLE_EVERY = 8;
 
     private final Map<Long, Counter> ranges = new ConcurrentHashMap<>();
-    private final boolean on;
+    private final boolean samplesKeys;
 
-    /** @param on whether load splits are on: off, nothing is counted and no key is told for it */
-    RangeLoad(boolean on) {
-        this.on = on;
+    /**
+     * @param samplesKeys whether load splits are on: off, statements are only counted (for {@code
+     *                    FLOTILLA.RANGES}), and no key is told for them
+     */
+    RangeLoad(boolean samplesKeys) {
+        this.samplesKeys = samplesKeys;
     }
 
-    boolean on() {
-        return on;
+    boolean samplesKeys() {
+        return samplesKeys;
     }
 
     /** One range's: statements per second of the window (a ring by second), and recent keys. */
@@ -77,9 +82,6 @@ final class RangeLoad {
 
     /** A statement this node ran as {@code range}'s leader, with a key it named, if it was told one. */
     void ran(long range, long nowNanos, Key key) {
-        if (!on) {
-            return;
-        }
         ranges.computeIfAbsent(range, r -> new Counter()).add(TimeUnit.NANOSECONDS.toSeconds(nowNanos), key);
     }
 

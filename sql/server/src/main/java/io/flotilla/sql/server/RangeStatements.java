@@ -212,15 +212,15 @@ final class RangeStatements implements AutoCloseable {
     }
 
     /**
-     * Counts a statement this replica runs as the leader, with a key of it where the range told
-     * them anyway, else for one statement in {@link RangeLoad#SAMPLE_EVERY}: what splits by load go by.
+     * Counts a statement this replica runs as the leader, and, where splits by load are on, a key
+     * of it where the range told them anyway, else for one statement in {@link RangeLoad#SAMPLE_EVERY}.
      */
     private void countLoad(Execute e) throws SQLException {
-        if (!load.on() || e.getPartGeneration() != 0) {
+        if (e.getPartGeneration() != 0) {
             return;
         }
-        Key key = owned.flatMap(StatementKeys::firstKey).orElse(null);
-        if (key == null && ++loadCounted % RangeLoad.SAMPLE_EVERY == 0) {
+        Key key = load.samplesKeys() ? owned.flatMap(StatementKeys::firstKey).orElse(null) : null;
+        if (key == null && load.samplesKeys() && ++loadCounted % RangeLoad.SAMPLE_EVERY == 0) {
             key = keys(e).firstKey().orElse(null);
         }
         load.ran(replica.range(), waits.nanoTime(), key);

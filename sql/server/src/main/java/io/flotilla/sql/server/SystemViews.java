@@ -28,6 +28,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -37,7 +38,8 @@ import java.util.function.Function;
 /**
  * SQL views of the node's replication state, for what {@code pg_stat_replication} gives a
  * PostgreSQL user: {@code FLOTILLA.RANGES} (one row per range this node holds, with the span of
- * keys and generation its own database records, and the rows its tables hold here) and
+ * keys and generation its own database records, the rows its tables hold here, and on the leader's
+ * row the statements a second it ran over the last ten) and
  * {@code FLOTILLA.REPLICAS} (this node's replicas, and on a leader every member as it sees them:
  * role, term, commit and applied index, match index, lag in entries and in bytes, whether the
  * leader holds its lease and when it runs out).
@@ -58,6 +60,8 @@ import java.util.function.Function;
 public final class SystemViews {
 
     private static final List<Node> NODES = new CopyOnWriteArrayList<>();
+    /** What each node's sessions ran as leaders: the QPS column. */
+    private static final Map<Node, RangeLoad> LOADS = new ConcurrentHashMap<>();
 
     private SystemViews() {
     }
@@ -79,6 +83,17 @@ public final class SystemViews {
 
     public static void uninstall(Node node) {
         NODES.remove(node);
+        LOADS.remove(node);
+    }
+
+    /** The node's sessions count what they run as leaders here ({@code QPS} in {@code FLOTILLA.RANGES}). */
+    static void count(Node node, RangeLoad load) {
+        LOADS.put(node, load);
+    }
+
+    /** The node's sessions closed: nothing is counted for it any more. */
+    static void uncount(Node node) {
+        LOADS.remove(node);
     }
 
     /** Table function behind FLOTILLA.RANGES. */
@@ -96,14 +111,19 @@ public final class SystemViews {
         rs.addColumn("END_KEY", Types.VARBINARY, 4096, 0);
         rs.addColumn("GENERATION", Types.BIGINT, 19, 0);
         rs.addColumn("ROWS", Types.BIGINT, 19, 0);
+        rs.addColumn("QPS", Types.DOUBLE, 17, 0);
         if (isMetadataQuery(connection)) {
             return rs;
         }
         Node node = owner(connection);
+        Optional<RangeLoad> load = Optional.ofNullable(LOADS.get(node));
         for (var e : node.replicas().entrySet()) {
             long range = e.getKey();
             long applied = e.getValue().applied();
             Long rows = range == Node.META_RANGE ? null : rows(e.getValue());
+            // Statements a second over the last ten, on the leader's row (where they run).
+            Double qps = load.isEmpty() || !e.getValue().serving() ? null
+                    : load.get().perSecond(range, node.environment().waits().nanoTime());
             // The range's own bounds, as this replica's database has them (none yet for a range a
             // split made that has not installed its first image here).
             Optional<RangeBounds> bounds = e.getValue().bounds();
@@ -112,7 +132,7 @@ public final class SystemViews {
             Long generation = bounds.map(RangeBounds::generation).orElse(null);
             ask(connection, node, range, r -> new Object[] {range, range == Node.META_RANGE ? "meta" : "data",
                 r.leader(), r.term(), r.committed(), applied, join(r.membership().voters()),
-                join(r.membership().learners()), start, end, generation, rows}).ifPresent(rs::addRow);
+                join(r.membership().learners()), start, end, generation, rows, qps}).ifPresent(rs::addRow);
         }
         return rs;
     }
