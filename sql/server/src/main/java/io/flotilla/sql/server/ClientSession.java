@@ -2,6 +2,7 @@ package io.flotilla.sql.server;
 
 import com.google.protobuf.ByteString;
 import io.flotilla.protocol.Ack;
+import io.flotilla.protocol.CloseCursor;
 import io.flotilla.protocol.CommitResult;
 import io.flotilla.protocol.Error;
 import io.flotilla.protocol.Hello;
@@ -90,6 +91,26 @@ public final class ClientSession implements AutoCloseable {
                         .build();
             } catch (SQLException e) {
                 return failed(part, e);
+            }
+        }
+
+        @Override
+        public void closeCursor(long range, Request on, long cursor) {
+            RangeLane lane = lane(range);
+            Request close = Request.newBuilder().setId(on.getId())
+                    .setCloseCursor(CloseCursor.newBuilder().setCursor(cursor)).build();
+            try {
+                if (lane.forwarder().active()) {
+                    Response answer = forwarded(lane, close);
+                    if (answer.hasError()) {
+                        LOG.log(System.Logger.Level.DEBUG, "closing cursor " + cursor + " at range " + range + "'s leader "
+                                + "failed: " + answer.getError().getMessage());
+                    }
+                } else {
+                    lane.statements().closeCursor(cursor);
+                }
+            } catch (SQLException e) {
+                LOG.log(System.Logger.Level.DEBUG, "closing cursor " + cursor + " of range " + range + " failed", e);
             }
         }
     };

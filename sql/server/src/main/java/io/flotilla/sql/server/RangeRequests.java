@@ -13,4 +13,10 @@ interface RangeRequests {
     Response execute(long range, Request request);
 
     Response fetch(long range, Request request);
+
+    /**
+     * Ends a cursor the range holds for this session. A failure is logged, not thrown: the cursor
+     * ends with the session's next statement there anyway.
+     */
+    void closeCursor(long range, Request on, long cursor);
 }

@@ -96,10 +96,19 @@ final class SpanningRead {
                                 return answer;
                             }
                             RowBatch rows = answer.hasExecute() ? answer.getExecute().getRows() : answer.getRows();
-                            gathered += load(insert, rows);
-                            if (gathered > MAX_ROWS) {
-                                throw new SQLException("the query reads more than " + MAX_ROWS + " rows across ranges, "
-                                        + "more than a node gathers for one query", "54000");
+                            try {
+                                gathered += load(insert, rows);
+                                if (gathered > MAX_ROWS) {
+                                    throw new SQLException("the query reads more than " + MAX_ROWS + " rows across "
+                                            + "ranges, more than a node gathers for one query", SqlStates.LIMIT_EXCEEDED);
+                                }
+                            } catch (SQLException e) {
+                                if (!rows.getLast() && rows.getCursor() != 0) {
+                                    // The rest of the part is not wanted: its cursor (and the read's transaction
+                                    // at the range) ends now, not with the session's next statement there.
+                                    lanes.closeCursor(part.range(), request, rows.getCursor());
+                                }
+                                throw e;
                             }
                             if (rows.getLast() || rows.getCursor() == 0) {
                                 break;
