@@ -47,6 +47,11 @@ public record KeySpan(Key start, Key end) {
         return prefixedBy(KeyEncoding.tablePrefix(tableId));
     }
 
+    /** Whether this span begins with the first table: the first data range's, which sequences schema changes. */
+    public boolean beginsWithTables() {
+        return start.equals(ALL_TABLES.start());
+    }
+
     public boolean contains(Key key) {
         return key.compareTo(start) >= 0 && (end == null || key.compareTo(end) < 0);
     }

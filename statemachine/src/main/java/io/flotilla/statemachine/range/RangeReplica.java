@@ -278,7 +278,7 @@ public final class RangeReplica implements DurableStateMachine {
 
     /** The range whose span begins with the first table: it gives fanned-out schema changes their place. */
     private boolean firstDataRange() throws SQLException {
-        return requireBounds().span().start().equals(KeySpan.ALL_TABLES.start());
+        return requireBounds().span().beginsWithTables();
     }
 
     /** Table ids as of one schema version: read again only once a schema change applied. */

@@ -8,7 +8,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /** The tables whose rows a range replicates: base tables outside INFORMATION_SCHEMA and FLOTILLA. */
-final class ReplicatedTables {
+public final class ReplicatedTables {
 
     private ReplicatedTables() {
     }
@@ -39,7 +39,8 @@ final class ReplicatedTables {
         return quote(schema) + "." + quote(name);
     }
 
-    static String quote(String identifier) {
+    /** An SQL identifier as H2 reads it exactly: in double quotes, its own double quotes doubled. */
+    public static String quote(String identifier) {
         return '"' + identifier.replace("\"", "\"\"") + '"';
     }
 }

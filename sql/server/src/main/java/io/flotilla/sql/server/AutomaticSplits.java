@@ -11,6 +11,7 @@ import io.flotilla.sql.node.Waits;
 import io.flotilla.statemachine.keys.Key;
 import io.flotilla.statemachine.range.RangeBounds;
 import io.flotilla.statemachine.range.RangeReplica;
+import io.flotilla.statemachine.range.ReplicatedTables;
 import io.flotilla.statemachine.range.TableIds;
 import io.flotilla.statemachine.range.TableName;
 
@@ -145,13 +146,17 @@ final class AutomaticSplits implements Runnable, AutoCloseable {
         RangeBounds bounds = replica.bounds().orElseThrow();
         Optional<Cut> cut;
         try (Connection c = replica.store().connect()) {
+            // The count first: the middle key is looked for (a scan of half the table) only in a range too large.
+            if (RangeRows.total(c) <= maxRows) {
+                return false;
+            }
             cut = largest(c, range, bounds.generation());
-            if (cut.isEmpty() || RangeRows.total(c) <= maxRows) {
+            if (cut.isEmpty()) {
                 return false;
             }
         }
         Cut at = cut.get();
-        String sql = "ALTER TABLE " + quoted(at.table().schema()) + '.' + quoted(at.table().table())
+        String sql = "ALTER TABLE " + ReplicatedTables.quote(at.table().schema()) + '.' + ReplicatedTables.quote(at.table().table())
                 + " SPLIT AT VALUES (" + "?, ".repeat(at.middle().size() - 1) + "?)";
         Response answer = split(sql, at.middle());
         if (answer.hasError()) {
@@ -182,9 +187,9 @@ final class AutomaticSplits implements Runnable, AutoCloseable {
             return Optional.empty();
         }
         List<String> key = primaryKey(c, biggest);
-        String columns = String.join(", ", key.stream().map(AutomaticSplits::quoted).toList());
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + columns + " FROM " + quoted(biggest.schema()) + '.'
-                + quoted(biggest.table()) + " ORDER BY " + columns + " OFFSET ? ROWS FETCH NEXT 1 ROW ONLY")) {
+        String columns = String.join(", ", key.stream().map(ReplicatedTables::quote).toList());
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + columns + " FROM " + ReplicatedTables.quote(biggest.schema()) + '.'
+                + ReplicatedTables.quote(biggest.table()) + " ORDER BY " + columns + " OFFSET ? ROWS FETCH NEXT 1 ROW ONLY")) {
             ps.setLong(1, most / 2);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -236,9 +241,6 @@ final class AutomaticSplits implements Runnable, AutoCloseable {
                 .setSessionId(ByteString.copyFromUtf8("automatic-splits-" + node.id()))).build());
     }
 
-    private static String quoted(String identifier) {
-        return '"' + identifier.replace("\"", "\"\"") + '"';
-    }
 
     @Override
     public void close() {

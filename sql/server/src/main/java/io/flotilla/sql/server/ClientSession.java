@@ -53,6 +53,7 @@ public final class ClientSession implements AutoCloseable {
     private final SplitStatement splits;
     private final SpanningRead spanning;
     private final SchemaFanOut schemaFanOut;
+    private final RangeMap ranges;
     private final RangeLoad load;
     private final Map<Long, RangeLane> lanes = new TreeMap<>();
     /** Where the session's transaction and cursors live, or its last statement ran. Volatile: cancel reads it. */
@@ -122,7 +123,7 @@ public final class ClientSession implements AutoCloseable {
         this.waits = node.environment().waits();
         this.settings = settings;
         this.routing = new RangeRouting(new FollowerReads(node, stalenessBound));
-        RangeMap ranges = new RangeMap(node);
+        this.ranges = new RangeMap(node);
         this.planner = new RangePlanner(node, ranges);
         this.splits = new SplitStatement(node, ranges);
         this.spanning = spanning;
@@ -318,7 +319,7 @@ public final class ClientSession implements AutoCloseable {
      */
     Response splitAt(Request request, Key key) {
         try {
-            Optional<Long> range = new RangeMap(node).now().owner(key);
+            Optional<Long> range = ranges.now().owner(key);
             if (range.isEmpty() || !node.replica(range.get()).serving()) {
                 throw new SQLException("no range this node leads holds key " + key, SqlStates.NOT_LEADER);
             }

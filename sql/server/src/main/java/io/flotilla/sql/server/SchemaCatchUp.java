@@ -6,7 +6,6 @@ import io.flotilla.protocol.Request;
 import io.flotilla.protocol.Response;
 import io.flotilla.sql.node.Node;
 import io.flotilla.sql.node.Waits;
-import io.flotilla.statemachine.keys.KeySpan;
 import io.flotilla.statemachine.range.RangeReplica;
 import io.flotilla.statemachine.range.SchemaLog;
 
@@ -69,7 +68,7 @@ final class SchemaCatchUp implements Runnable, AutoCloseable {
         Optional<RangeReplica> first = node.replicas().entrySet().stream()
                 .filter(e -> e.getKey() != Node.META_RANGE)
                 .map(Map.Entry::getValue)
-                .filter(r -> r.bounds().map(b -> b.span().start().equals(KeySpan.ALL_TABLES.start())).orElse(false))
+                .filter(r -> r.bounds().map(b -> b.span().beginsWithTables()).orElse(false))
                 .findFirst();
         if (first.isEmpty() || !first.get().serving() || !first.get().split()) {
             return false;

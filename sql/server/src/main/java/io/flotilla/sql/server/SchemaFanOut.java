@@ -6,7 +6,6 @@ import io.flotilla.protocol.Request;
 import io.flotilla.protocol.Response;
 import io.flotilla.protocol.Row;
 import io.flotilla.protocol.SchemaLogPlace;
-import io.flotilla.statemachine.keys.KeySpan;
 import io.flotilla.statemachine.range.SqlStates;
 
 import java.sql.SQLException;
@@ -92,7 +91,7 @@ final class SchemaFanOut {
 
     /** The data range whose span begins with the first table: it gives schema changes their place. */
     private static long first(RangeMap.Layout layout) throws SQLException {
-        return layout.ranges().stream().filter(p -> p.span().start().equals(KeySpan.ALL_TABLES.start()))
+        return layout.ranges().stream().filter(p -> p.span().beginsWithTables())
                 .map(RangeMap.Placed::range).findFirst()
                 .orElseThrow(() -> new SQLException("no first data range on this node", SqlStates.UNAVAILABLE));
     }

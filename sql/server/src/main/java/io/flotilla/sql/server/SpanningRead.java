@@ -12,6 +12,7 @@ import io.flotilla.statemachine.keys.KeyEncoding;
 import io.flotilla.statemachine.keys.KeySpan;
 import io.flotilla.statemachine.range.PartConditions;
 import io.flotilla.statemachine.range.RangeReplica;
+import io.flotilla.statemachine.range.ReplicatedTables;
 import io.flotilla.statemachine.range.SqlStates;
 import io.flotilla.statemachine.range.TableName;
 
@@ -162,8 +163,8 @@ final class SpanningRead {
     private static Request partRequest(Request request, RangeMap.Placed part, TableName table, List<String> columns,
                                        PartConditions.Condition condition) {
         Execute e = request.getExecute();
-        String sql = "SELECT " + String.join(", ", columns.stream().map(SpanningRead::quoted).toList()) + " FROM "
-                + quoted(table.schema()) + '.' + quoted(table.table())
+        String sql = "SELECT " + String.join(", ", columns.stream().map(ReplicatedTables::quote).toList()) + " FROM "
+                + ReplicatedTables.quote(table.schema()) + '.' + ReplicatedTables.quote(table.table())
                 + (condition == null ? "" : " WHERE " + condition.sql());
         // The conditions' ?n are the query's own parameters.
         List<Value> parameters = condition == null ? List.of() : e.getParametersList().subList(0, condition.parameters());
@@ -196,14 +197,11 @@ final class SpanningRead {
 
     private static String insertSql(TableName table, List<String> columns) {
         // OVERRIDING SYSTEM VALUE: identity columns take the values the range holds.
-        return "INSERT INTO " + quoted(table.schema()) + '.' + quoted(table.table()) + '('
-                + String.join(", ", columns.stream().map(SpanningRead::quoted).toList())
+        return "INSERT INTO " + ReplicatedTables.quote(table.schema()) + '.' + ReplicatedTables.quote(table.table()) + '('
+                + String.join(", ", columns.stream().map(ReplicatedTables::quote).toList())
                 + ") OVERRIDING SYSTEM VALUE VALUES (" + "?, ".repeat(columns.size() - 1) + "?)";
     }
 
-    private static String quoted(String identifier) {
-        return '"' + identifier.replace("\"", "\"\"") + '"';
-    }
 
     private static int load(PreparedStatement insert, RowBatch rows) throws SQLException {
         for (Row row : rows.getRowsList()) {
