@@ -28,7 +28,11 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class HeldTransaction {
 
-    enum State { OPEN, PROPOSED, ENDED }
+    /**
+     * {@code PREPARED}: its part of a transaction across ranges applied as a {@code Prepare}; it
+     * keeps its row locks, on the apply thread's watch, until a {@code Resolve} commits or drops it.
+     */
+    enum State { OPEN, PROPOSED, PREPARED, ENDED }
 
     private final Connection connection;
     private final ChangeRecorder recorder;
@@ -71,7 +75,8 @@ final class HeldTransaction {
     /** Whether it wrote (or locked) anything yet: a transaction that only read holds no locks. */
     boolean hasWrites() throws SQLException {
         Session session = connection.unwrap(JdbcConnection.class).getSession();
-        return state == State.PROPOSED || (session instanceof SessionLocal local && local.hasPendingTransaction());
+        return state == State.PROPOSED || state == State.PREPARED
+                || (session instanceof SessionLocal local && local.hasPendingTransaction());
     }
 
     ChangeRecorder recorder() {
@@ -175,6 +180,33 @@ final class HeldTransaction {
         }
     }
 
+    /** On the apply thread: its {@code Prepare} applied; it holds its locks until it is resolved. */
+    void prepared() {
+        inUse.lock();
+        try {
+            if (state != State.PROPOSED) {
+                throw new IllegalStateException("preparing a transaction that is " + state);
+            }
+            state = State.PREPARED;
+        } finally {
+            inUse.unlock();
+        }
+    }
+
+    /**
+     * A prepared part taken again by a new leader from {@code FLOTILLA.PREPARED}: its row images
+     * are written on a connection of the replica's own, left uncommitted, so the rows are locked
+     * as on the leader that prepared it. The connection closes when it ends.
+     */
+    static HeldTransaction retaken(Connection connection, ChangeRecorder recorder, long term, long schemaVersion,
+                                   long generation, byte[] proposalId, Lock statements) {
+        HeldTransaction tx = new HeldTransaction(connection, recorder, term, schemaVersion, generation, proposalId,
+                statements);
+        tx.state = State.PREPARED;
+        tx.closeWhenEnded = true;
+        return tx;
+    }
+
     /**
      * On the apply thread: the transaction's own entry applied; commits it with the entry's
      * bookkeeping (applied position, session outcome), which must only insert rows under new keys
@@ -183,7 +215,7 @@ final class HeldTransaction {
     void commit(SqlWork<Void> bookkeeping) throws SQLException {
         inUse.lock();
         try {
-            if (state != State.PROPOSED) {
+            if (state != State.PROPOSED && state != State.PREPARED) {
                 throw new IllegalStateException("committing a transaction that is " + state);
             }
             bookkeeping.run(connection);
@@ -204,7 +236,7 @@ final class HeldTransaction {
     boolean closeConnectionWhenEnded() {
         inUse.lock();
         try {
-            if (state == State.PROPOSED) {
+            if (state == State.PROPOSED || state == State.PREPARED) {
                 closeWhenEnded = true;
                 return true;
             }

@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -37,6 +38,8 @@ final class HeldTransactions {
     private final Set<HeldTransaction> held =
             new ConcurrentSkipListSet<>((a, b) -> Arrays.compareUnsigned(a.proposalId, b.proposalId));
     private final Map<ByteString, HeldTransaction> proposed = new ConcurrentHashMap<>();
+    /** Parts of transactions across ranges prepared here, by transaction id, until resolved. */
+    private final Map<ByteString, HeldTransaction> prepared = new ConcurrentHashMap<>();
     /**
      * Client statements hold the read side while they run; a schema change applies under the write
      * side, so no write can start between rolling back the writers and running the DDL (a writer
@@ -51,7 +54,7 @@ final class HeldTransactions {
 
     /** Registers a new transaction on a client's connection, under the leader term it runs in. */
     HeldTransaction open(Connection connection, ChangeRecorder recorder, long term, long schemaVersion, long generation) {
-        byte[] id = ByteBuffer.allocate(16).put(incarnation).putLong(proposals.incrementAndGet()).array();
+        byte[] id = newProposalId();
         HeldTransaction tx = new HeldTransaction(connection, recorder, term, schemaVersion, generation, id,
                 statements.readLock());
         held.add(tx);
@@ -73,6 +76,36 @@ final class HeldTransactions {
         held.remove(tx);
     }
 
+    /** Its {@code Prepare} applied: it waits, holding its locks, for the resolve of {@code txn}. */
+    void prepared(ByteString txn, HeldTransaction tx) {
+        tx.prepared();
+        prepared.put(txn, tx);
+    }
+
+    /** A prepared part a new leader took again ({@link HeldTransaction#retaken}). */
+    void retaken(ByteString txn, HeldTransaction tx) {
+        held.add(tx);
+        prepared.put(txn, tx);
+    }
+
+    /** A new proposal id of this incarnation, for a transaction this replica did not open for a client. */
+    byte[] newProposalId() {
+        return ByteBuffer.allocate(16).put(incarnation).putLong(proposals.incrementAndGet()).array();
+    }
+
+    boolean holdsPrepared(ByteString txn) {
+        return prepared.containsKey(txn);
+    }
+
+    /** The prepared part of {@code txn} this leader holds, taken out for its resolve. */
+    Optional<HeldTransaction> takePrepared(ByteString txn) {
+        HeldTransaction tx = prepared.remove(txn);
+        if (tx != null) {
+            held.remove(tx);
+        }
+        return Optional.ofNullable(tx);
+    }
+
     /** A held transaction ends without its entry: roll it back and forget it. */
     void release(HeldTransaction tx, String because) {
         release(tx, because, false);
@@ -85,6 +118,7 @@ final class HeldTransactions {
 
     private void release(HeldTransaction tx, String because, boolean leadershipChanged) {
         proposed.remove(ByteString.copyFrom(tx.proposalId));
+        prepared.values().remove(tx);
         held.remove(tx);
         try {
             if (leadershipChanged) {
@@ -121,13 +155,18 @@ final class HeldTransactions {
 
     private void releaseAll(String because, boolean leadershipChanged) {
         for (HeldTransaction tx : new ArrayList<>(held)) {
-            if (tx.state() == HeldTransaction.State.PROPOSED) {
+            if (tx.state() != HeldTransaction.State.OPEN) {
                 release(tx, because, leadershipChanged);
             }
         }
         for (HeldTransaction tx : new ArrayList<>(held)) {
             release(tx, because, leadershipChanged);
         }
+    }
+
+    /** The read side of the statement lock, which every held transaction's statements take. */
+    Lock statementLock() {
+        return statements.readLock();
     }
 
     boolean isEmpty() {

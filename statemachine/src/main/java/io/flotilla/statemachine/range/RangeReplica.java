@@ -20,6 +20,9 @@ import io.flotilla.statemachine.store.RangeStore;
 import io.flotilla.statemachine.store.StoreOptions;
 import io.flotilla.statemachine.wire.ChangeSet;
 import io.flotilla.statemachine.wire.ClientSession;
+import io.flotilla.statemachine.wire.Decide;
+import io.flotilla.statemachine.wire.Prepare;
+import io.flotilla.statemachine.wire.Resolve;
 import io.flotilla.statemachine.wire.RangeCommand;
 import io.flotilla.statemachine.wire.SchemaChange;
 import io.flotilla.statemachine.wire.Split;
@@ -35,6 +38,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -228,6 +232,8 @@ public final class RangeReplica implements DurableStateMachine {
         SchemaVersions.ensure(apply);
         TableIds.ensure(apply);
         SchemaLog.ensure(apply);
+        PreparedParts.ensure(apply);
+        TransactionRecords.ensure(apply);
         if (initialSpan.isPresent()) {
             RangeBounds.ensure(apply, new RangeBounds(range, initialSpan.get(), 1));
         }
@@ -398,6 +404,76 @@ public final class RangeReplica implements DurableStateMachine {
         }
         held.proposed(tx);
         return submit(builder.build(), failure -> release(tx, "its entry was not applied: " + failure.getMessage()));
+    }
+
+    /**
+     * Proposes a held transaction's change set as this range's part of transaction {@code txn}
+     * across ranges ({@link Prepare}); completes once its entry applied here. Where the proposal's
+     * fate is unknown (the entry may still apply in this term), the transaction stays proposed: its
+     * entry finds it, or a change of leadership ends it.
+     */
+    CompletableFuture<Outcome> proposePrepare(HeldTransaction tx, ChangeSet changes, byte[] txn, long recordRange,
+                                              List<Long> participants) {
+        try {
+            tx.propose();
+        } catch (SQLException e) {
+            release(tx, "the prepare failed: " + e.getMessage());
+            return CompletableFuture.failedFuture(e);
+        }
+        RangeCommand command = RangeCommand.newBuilder()
+                .setProposerTerm(tx.term)
+                .setProposalId(ByteString.copyFrom(tx.proposalId))
+                .setPrepare(Prepare.newBuilder().setTxn(ByteString.copyFrom(txn))
+                        .setChangeSet(changes.toBuilder().setRangeGeneration(tx.generation))
+                        .setRecordRange(recordRange).addAllParticipants(participants))
+                .setProposedAtMillis(wallClockMillis.getAsLong())
+                .build();
+        held.proposed(tx);
+        return submit(command, failure -> {
+            if (!(failure instanceof GroupUnavailableException g)
+                    || g.reason() == GroupUnavailableException.Reason.REFUSED
+                    || g.reason() == GroupUnavailableException.Reason.OVERLOADED
+                    || g.refusal() == Refusal.ENTRY_TOO_LARGE) {
+                release(tx, "its prepare was not applied: " + failure.getMessage());
+            }
+        });
+    }
+
+    /**
+     * Proposes the decision of transaction {@code txn}, whose record this range keeps ({@link
+     * Decide}): completes with {@link Outcome.Applied} if the record says committed once it
+     * applied, with {@link Outcome.Refused} ({@link SqlStates#ROLLED_BACK}) if it says aborted.
+     */
+    public CompletableFuture<Outcome> proposeDecide(byte[] txn, boolean commit) {
+        return submitUnlessFollower(RangeCommand.newBuilder()
+                .setProposerTerm(term)
+                .setDecide(Decide.newBuilder().setTxn(ByteString.copyFrom(txn)).setCommit(commit))
+                .setProposedAtMillis(wallClockMillis.getAsLong())
+                .build());
+    }
+
+    /** Proposes the end of this range's prepared part of {@code txn} ({@link Resolve}). */
+    public CompletableFuture<Outcome> proposeResolve(byte[] txn, boolean commit) {
+        return submitUnlessFollower(RangeCommand.newBuilder()
+                .setProposerTerm(term)
+                .setResolve(Resolve.newBuilder().setTxn(ByteString.copyFrom(txn)).setCommit(commit))
+                .setProposedAtMillis(wallClockMillis.getAsLong())
+                .build());
+    }
+
+    private CompletableFuture<Outcome> submitUnlessFollower(RangeCommand command) {
+        if (!serving) {
+            return CompletableFuture.failedFuture(new SQLException("range " + range
+                    + ": this replica does not lead it (or not yet)", SqlStates.NOT_LEADER));
+        }
+        return submit(command, failure -> { });
+    }
+
+    /** The parts of transactions across ranges this replica holds prepared (for recovery). */
+    public List<PreparedParts.Part> preparedParts() throws SQLException {
+        try (Connection c = store.connect()) {
+            return PreparedParts.all(c);
+        }
     }
 
     /**
@@ -589,10 +665,44 @@ public final class RangeReplica implements DurableStateMachine {
         applied = e.index();
         appliedWaiters.reached(applied);
         if (leader && e.term() == term && !serving) {
+            retakePrepared();
             serving = true;
             LOG.log(System.Logger.Level.INFO, "range " + range + ": serving as the leader of term " + term + " from index " + applied);
         }
         return result;
+    }
+
+    /**
+     * A new leader, before it serves, takes the row locks of every part prepared here again (the
+     * leader that prepared them held them, and that leader is gone): no client may write those rows
+     * before the parts are resolved. Nothing else holds locks here yet (a role change ended every
+     * held transaction), so this never waits.
+     */
+    private void retakePrepared() {
+        try {
+            for (PreparedParts.Part part : PreparedParts.all(apply)) {
+                if (!held.holdsPrepared(part.txn())) {
+                    retake(part);
+                }
+            }
+        } catch (SQLException failure) {
+            throw new IllegalStateException("range " + range + " cannot take the locks of its prepared transactions "
+                    + "again", failure);
+        }
+    }
+
+    private void retake(PreparedParts.Part part) throws SQLException {
+        Connection c = store.connect();
+        try {
+            c.setAutoCommit(false);
+            ChangeRecorder recorder = capture.record(c);
+            RowImages.apply(c, part.changes());
+            held.retaken(part.txn(), HeldTransaction.retaken(c, recorder, term, schema.current(),
+                    bounds.map(RangeBounds::generation).orElse(0L), held.newProposalId(), held.statementLock()));
+        } catch (SQLException | RuntimeException failure) {
+            c.close();
+            throw failure;
+        }
     }
 
     /** What an entry carries, for an operator reading why a replica failed on it. */
@@ -605,6 +715,16 @@ public final class RangeReplica implements DurableStateMachine {
         if (command.hasSplit()) {
             return "split at " + Key.of(command.getSplit().getSplitKey().toByteArray()) + " into range "
                     + command.getSplit().getNewRange() + session;
+        }
+        if (command.hasPrepare()) {
+            return "prepare of transaction " + HexFormat.of().formatHex(command.getPrepare().getTxn().toByteArray())
+                    + " with " + command.getPrepare().getChangeSet().getChangesCount() + " row changes";
+        }
+        if (command.hasDecide() || command.hasResolve()) {
+            ByteString txn = command.hasDecide() ? command.getDecide().getTxn() : command.getResolve().getTxn();
+            boolean commit = command.hasDecide() ? command.getDecide().getCommit() : command.getResolve().getCommit();
+            return (command.hasDecide() ? "decision" : "resolve") + " (" + (commit ? "commit" : "abort")
+                    + ") of transaction " + HexFormat.of().formatHex(txn.toByteArray());
         }
         if (command.hasSchemaChange()) {
             String sql = command.getSchemaChange().getSql();
@@ -625,21 +745,41 @@ public final class RangeReplica implements DurableStateMachine {
                 return answered.get();
             }
         }
+        if (command.hasDecide()) {
+            return applyDecide(command.getDecide(), at, command.getProposedAtMillis());
+        }
+        if (command.hasResolve()) {
+            resolvePart(command.getResolve().getTxn(), command.getResolve().getCommit());
+            writePosition(apply, at);
+            apply.commit();
+            return new Outcome.Applied(range, e.index());
+        }
+        ChangeSet written = command.hasPrepare() ? command.getPrepare().getChangeSet() : command.getChangeSet();
+        boolean writes = command.hasChangeSet() || command.hasPrepare();
         Outcome.Refused refusal = null;
         if (command.getProposerTerm() != e.term()) {
             refusal = new Outcome.Refused(SqlStates.ROLLED_BACK, "proposed in term " + command.getProposerTerm()
                     + " but appended in term " + e.term() + "; retry it");
-        } else if (command.hasChangeSet() && command.getChangeSet().getRangeGeneration() != 0
-                && command.getChangeSet().getRangeGeneration() != requireBounds().generation()) {
+        } else if (writes && written.getRangeGeneration() != 0
+                && written.getRangeGeneration() != requireBounds().generation()) {
             // Before the schema check, which a split also fails: this says "route it again".
             refusal = new Outcome.Refused(SqlStates.RANGE_MISMATCH, "range " + range + " split (generation "
                     + requireBounds().generation() + ") after the transaction ran against generation "
-                    + command.getChangeSet().getRangeGeneration() + "; nothing of it was applied, retry it");
-        } else if (command.hasChangeSet() && schema.outdated(command.getChangeSet())) {
+                    + written.getRangeGeneration() + "; nothing of it was applied, retry it");
+        } else if (writes && schema.outdated(written)) {
             refusal = new Outcome.Refused(SqlStates.ROLLED_BACK, "the schema of what it wrote changed (by index "
                     + schema.current() + ") while the transaction ran; retry it");
-        } else if (command.hasChangeSet()) {
-            refusal = outsideSpan(command.getChangeSet()).orElse(null);
+        } else if (command.hasPrepare() && command.getPrepare().getParticipantsCount() > 0
+                && TransactionRecords.status(apply, command.getPrepare().getTxn()).isPresent()) {
+            refusal = new Outcome.Refused(SqlStates.ROLLED_BACK, "the transaction was aborted before its record "
+                    + "range prepared (a participant gave up on it); retry it");
+        } else if (writes) {
+            refusal = outsideSpan(written).orElse(null);
+        } else if (command.hasSchemaChange() && PreparedParts.any(apply)) {
+            // A schema change rolls back held transactions that touched what it alters, and a
+            // prepared part must be neither rolled back nor outdated: it waits for their resolves.
+            refusal = new Outcome.Refused(SqlStates.ROLLED_BACK, "range " + range + " holds prepared parts of "
+                    + "transactions across ranges; retry the schema change once they are resolved");
         } else if (command.hasSchemaChange() && split() && !command.getSchemaChange().getFannedOut()) {
             // Proposed before a split applied: applied in one range only, it would part the
             // ranges' schemas (and their table ids). Every replica refuses it alike.
@@ -700,6 +840,9 @@ public final class RangeReplica implements DurableStateMachine {
             apply.commit();
             return outcome;
         }
+        if (command.hasPrepare()) {
+            return applyPrepare(command, own, at);
+        }
         Outcome done = new Outcome.Applied(range, e.index(), command.getSession().getUpdateCount());
         SqlWork<Void> bookkeeping = c -> {
             sessions.record(c, command, done, e.index());
@@ -728,6 +871,94 @@ public final class RangeReplica implements DurableStateMachine {
             throw failure;
         }
         return done;
+    }
+
+    /**
+     * A part of a transaction across ranges is prepared: every replica keeps its change set in
+     * {@code FLOTILLA.PREPARED}; the leader that proposed it keeps its transaction open with its
+     * locks (one that lost it while serving takes them again); the record range also creates the
+     * transaction's record, {@code PENDING}.
+     */
+    private Outcome applyPrepare(RangeCommand command, HeldTransaction own, AppliedPosition at) throws SQLException {
+        Prepare prepare = command.getPrepare();
+        try {
+            PreparedParts.add(apply, new PreparedParts.Part(prepare.getTxn(), prepare.getRecordRange(),
+                    prepare.getChangeSet(), command.getProposedAtMillis()));
+            if (prepare.getParticipantsCount() > 0) {
+                TransactionRecords.create(apply, prepare.getTxn(), TransactionRecords.Status.PENDING,
+                        prepare.getParticipantsList(), command.getProposedAtMillis());
+            }
+            writePosition(apply, at);
+            apply.commit();
+        } catch (SQLException failure) {
+            apply.rollback();
+            throw failure;
+        }
+        if (own != null && own.term == at.term() && own.state() == HeldTransaction.State.PROPOSED) {
+            held.prepared(prepare.getTxn(), own);
+        } else {
+            if (own != null) {
+                release(own, "another replica's entry took its place");
+            }
+            if (serving) {
+                retake(new PreparedParts.Part(prepare.getTxn(), prepare.getRecordRange(), prepare.getChangeSet(),
+                        command.getProposedAtMillis()));
+            }
+        }
+        return new Outcome.Applied(range, at.index());
+    }
+
+    /**
+     * The decision of a transaction whose record this range keeps: the record's status once the
+     * entry applied (see {@link Decide}), with the range's own prepared part resolved to match.
+     */
+    private Outcome applyDecide(Decide decide, AppliedPosition at, long proposedAtMillis) throws SQLException {
+        try {
+            Optional<TransactionRecords.Status> status = TransactionRecords.status(apply, decide.getTxn());
+            TransactionRecords.Status decided;
+            if (status.isEmpty()) {
+                // No record: the record range never prepared (or forgot it long ago). It never
+                // commits now: a prepare arriving after this finds the record and is refused.
+                decided = TransactionRecords.Status.ABORTED;
+                TransactionRecords.create(apply, decide.getTxn(), decided, List.of(), proposedAtMillis);
+            } else if (status.get() == TransactionRecords.Status.PENDING) {
+                decided = decide.getCommit() ? TransactionRecords.Status.COMMITTED : TransactionRecords.Status.ABORTED;
+                TransactionRecords.decide(apply, decide.getTxn(), decided);
+            } else {
+                decided = status.get();
+            }
+            resolvePart(decide.getTxn(), decided == TransactionRecords.Status.COMMITTED);
+            writePosition(apply, at);
+            apply.commit();
+            return decided == TransactionRecords.Status.COMMITTED ? new Outcome.Applied(range, at.index())
+                    : new Outcome.Refused(SqlStates.ROLLED_BACK, "the transaction was rolled back: its record in range "
+                    + range + " says aborted (a participant could not prepare, or gave up waiting for its coordinator)");
+        } catch (SQLException failure) {
+            apply.rollback();
+            throw failure;
+        }
+    }
+
+    /**
+     * Ends this range's prepared part of {@code txn}, if it holds one, in the apply session's open
+     * transaction (which the caller commits): committed, the leader commits the transaction that
+     * holds its locks, and everyone else writes its row images; aborted, it is dropped.
+     */
+    private void resolvePart(ByteString txn, boolean commit) throws SQLException {
+        Optional<PreparedParts.Part> part = PreparedParts.find(apply, txn);
+        Optional<HeldTransaction> holding = held.takePrepared(txn);
+        if (part.isEmpty()) {
+            holding.ifPresent(tx -> release(tx, "its transaction was resolved already"));
+            return;
+        }
+        if (!commit) {
+            holding.ifPresent(tx -> release(tx, "its transaction across ranges was aborted"));
+        } else if (holding.isPresent()) {
+            holding.get().commit(c -> null);
+        } else {
+            RowImages.apply(apply, part.get().changes());
+        }
+        PreparedParts.remove(apply, txn);
     }
 
     /**
@@ -804,6 +1035,9 @@ public final class RangeReplica implements DurableStateMachine {
         try {
             AppliedTable.prune(apply);
             sessions.tidy(apply, command);
+            if (command != null && command.getProposedAtMillis() > 0) {
+                TransactionRecords.tidy(apply, command.getProposedAtMillis() - options.sessionTtl().toMillis());
+            }
             apply.commit();
         } catch (SQLException failure) {
             apply.rollback();

@@ -245,6 +245,41 @@ public final class RangeSession implements AutoCloseable {
     }
 
     /**
+     * Prepares the open transaction as this range's part of transaction {@code txn} across ranges
+     * (docs/ranges.md, "Cross-range transactions"): replicates its change set as a {@code Prepare}
+     * and completes once this replica applied it; from then on the transaction holds its locks
+     * until a resolve of {@code txn} commits or drops it, and the session takes no new transaction
+     * until then. In the record range ({@code participants} not empty), the prepare also creates
+     * the transaction's record. A transaction that changed nothing commits locally and prepares
+     * nothing: {@link Outcome.Applied} at index 0.
+     */
+    public CompletableFuture<Outcome> prepare(byte[] txn, long recordRange, List<Long> participants) {
+        HeldTransaction tx = current;
+        current = null;
+        if (tx == null) {
+            return CompletableFuture.completedFuture(new Outcome.Applied(range.range(), 0));
+        }
+        if (tx.state() != HeldTransaction.State.OPEN) {
+            range.release(tx, "it had ended");
+            return CompletableFuture.failedFuture(tx.rolledBack(null));
+        }
+        try {
+            ChangeSet changes = tx.changeSet();
+            if (changes.getChangesCount() == 0 && changes.getSequencesCount() == 0 && participants.isEmpty()) {
+                tx.commitLocally();
+                range.forget(tx);
+                return CompletableFuture.completedFuture(new Outcome.Applied(range.range(), 0));
+            }
+            proposed = tx;
+            return range.proposePrepare(tx, changes, txn, recordRange, participants);
+        } catch (SQLException e) {
+            SQLException failure = tx.rolledBackBecause() != null ? tx.rolledBack(e) : e;
+            range.release(tx, "its prepare failed: " + e.getMessage());
+            return CompletableFuture.failedFuture(failure);
+        }
+    }
+
+    /**
      * Changes a setting of this session alone (its schema, time zone): in the open transaction if
      * there is one, else directly, so that no transaction is left open behind it.
      */
@@ -276,7 +311,8 @@ public final class RangeSession implements AutoCloseable {
      * (H2 commits on an isolation change) would commit it before its entry applies.
      */
     private void requireNoCommitInFlight() throws SQLException {
-        if (proposed != null && proposed.state() == HeldTransaction.State.PROPOSED) {
+        if (proposed != null && (proposed.state() == HeldTransaction.State.PROPOSED
+                || proposed.state() == HeldTransaction.State.PREPARED)) {
             throw new SQLException("the session's previous commit is still in flight and its outcome unknown; "
                     + "open a new session (the driver reconnects)", SqlStates.OUTCOME_UNKNOWN);
         }

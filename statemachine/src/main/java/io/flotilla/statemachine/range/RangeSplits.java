@@ -62,6 +62,11 @@ final class RangeSplits {
             return Optional.of("key " + at + " is not inside range " + range + "'s span " + bounds.span()
                     + " (a split key must be above its start)");
         }
+        if (PreparedParts.any(connection)) {
+            // A split rolls back the transactions held here; a prepared part must stay until resolved.
+            return Optional.of("range " + range + " holds prepared parts of transactions across ranges; split it "
+                    + "once they are resolved");
+        }
         return tiedAcross(connection, at);
     }
 

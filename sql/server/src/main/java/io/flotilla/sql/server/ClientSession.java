@@ -10,6 +10,8 @@ import io.flotilla.protocol.HelloResult;
 import io.flotilla.protocol.NodeAddress;
 import io.flotilla.protocol.Request;
 import io.flotilla.protocol.Response;
+import io.flotilla.protocol.Rollback;
+import io.flotilla.protocol.TransactionStep;
 import io.flotilla.sql.node.Announcement;
 import io.flotilla.sql.node.Node;
 import io.flotilla.sql.node.Peer;
@@ -22,8 +24,10 @@ import io.flotilla.statemachine.range.SplitAt;
 import io.flotilla.statemachine.range.SqlStates;
 
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -36,8 +40,9 @@ import java.util.TreeMap;
  * read as a follower, it runs here ({@link RangeStatements}); everything else is forwarded to the
  * range's leader over a connection of this session's own ({@link Forwarder}), which stays with the
  * leader for the rest of an open transaction. A session keeps a {@link RangeLane} per range it
- * used; its transaction and open cursors live in one, and a transaction stays in one range (a
- * statement that would take it to another is refused, 0A000, until cross-range transactions exist).
+ * used; its open cursors live in one, and its transaction in each range it reached: at READ
+ * COMMITTED a transaction may go on in another range, and if it wrote in more than one, its commit
+ * is a {@link CrossRangeCommit}.
  */
 public final class ClientSession implements AutoCloseable {
 
@@ -56,6 +61,21 @@ public final class ClientSession implements AutoCloseable {
     private final RangeMap ranges;
     private final RangeLoad load;
     private final Map<Long, RangeLane> lanes = new TreeMap<>();
+    /** The ranges the open transaction wrote in, in the order it first wrote there. */
+    private final List<Long> writers = new ArrayList<>();
+    private final CrossRangeCommit crossRange;
+    /** How a commit across ranges reaches each of them: this session's lanes. */
+    private final CrossRangeCommit.Ranges transactionRanges = new CrossRangeCommit.Ranges() {
+        @Override
+        public Response step(long range, TransactionStep step, Request on) {
+            return transactionStep(range, step, on);
+        }
+
+        @Override
+        public Response end(long range, Request on) {
+            return endIn(lane(range), on);
+        }
+    };
     /** Where the session's transaction and cursors live, or its last statement ran. Volatile: cancel reads it. */
     private volatile RangeLane current;
     private byte[] sessionId;
@@ -129,6 +149,7 @@ public final class ClientSession implements AutoCloseable {
         this.spanning = spanning;
         this.load = load;
         this.schemaFanOut = new SchemaFanOut(ranges);
+        this.crossRange = new CrossRangeCommit(waits, node.environment().random());
         this.current = lane(firstRange);
     }
 
@@ -152,9 +173,25 @@ public final class ClientSession implements AutoCloseable {
         return sessionId;
     }
 
-    /** Whether a transaction is open: here, or at the leader through the forwarder. */
+    /** Whether a transaction is open, in any range: here, or at a leader through a forwarder. */
     boolean inTransaction() {
-        return current.inTransaction();
+        for (RangeLane lane : lanes.values()) {
+            if (lane.inTransaction()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The lanes the open transaction has reached, in range order. */
+    private List<RangeLane> openLanes() {
+        List<RangeLane> open = new ArrayList<>();
+        for (RangeLane lane : lanes.values()) {
+            if (lane.inTransaction()) {
+                open.add(lane);
+            }
+        }
+        return open;
     }
 
     /**
@@ -206,6 +243,12 @@ public final class ClientSession implements AutoCloseable {
                 }
                 return execute(request);
             }
+            if (request.getKindCase() == Request.KindCase.TRANSACTION_STEP) {
+                return transactionStep(request.getRange(), request.getTransactionStep(), request);
+            }
+            if (request.getKindCase() == Request.KindCase.COMMIT || request.getKindCase() == Request.KindCase.ROLLBACK) {
+                return endTransaction(request);
+            }
             RangeLane lane = current;
             lane.statements().budget(FailoverBudget.of(request, waits));
             if (lane.forwarder().active() && forwards(request)) {
@@ -217,12 +260,6 @@ public final class ClientSession implements AutoCloseable {
                 case FETCH -> out.setRows(data.fetch(request.getFetch().getCursor(), request.getFetch().getFetchSize()));
                 case CLOSE_CURSOR -> {
                     data.closeCursor(request.getCloseCursor().getCursor());
-                    out.setAck(Ack.getDefaultInstance());
-                }
-                case COMMIT -> out.setCommit(CommitResult.newBuilder()
-                        .setLsn(data.commit(request.getCommit().getSequence())));
-                case ROLLBACK -> {
-                    data.rollback(request.getRollback().getSavepoint());
                     out.setAck(Ack.getDefaultInstance());
                 }
                 case PREPARE -> out.setPrepared(data.describe(request.getPrepare().getSql()));
@@ -245,6 +282,97 @@ public final class ClientSession implements AutoCloseable {
             return failed(request, e);
         }
         return out.build();
+    }
+
+    /**
+     * A commit or rollback: of the transaction's one range as ever, or of each range it reached;
+     * a commit of writes in several ranges is a {@link CrossRangeCommit}.
+     */
+    private Response endTransaction(Request request) throws SQLException {
+        List<RangeLane> open = openLanes();
+        boolean savepoint = request.hasRollback() && !request.getRollback().getSavepoint().isEmpty();
+        if (open.size() <= 1) {
+            if (!savepoint) {
+                writers.clear();
+            }
+            return endIn(open.isEmpty() ? current : open.get(0), request);
+        }
+        if (savepoint) {
+            throw new SQLException("savepoints of a transaction across ranges are not supported yet; roll back the "
+                    + "whole transaction", SqlStates.NOT_SUPPORTED);
+        }
+        List<Long> written = new ArrayList<>();
+        List<Long> read = new ArrayList<>();
+        for (RangeLane lane : open) {
+            (writers.contains(lane.range()) ? written : read).add(lane.range());
+        }
+        // The record range first: the range the transaction wrote in first.
+        written.sort((a, b) -> Integer.compare(writers.indexOf(a), writers.indexOf(b)));
+        writers.clear();
+        if (request.hasCommit() && written.size() > 1) {
+            return crossRange.run(request, written, read, transactionRanges);
+        }
+        // One range wrote (or none): its commit is the transaction's; the others only read.
+        List<Long> order = new ArrayList<>(written);
+        order.addAll(read);
+        Response first = null;
+        for (long range : order) {
+            Response answer = endIn(lane(range), first != null && first.hasError() && request.hasCommit()
+                    ? Request.newBuilder(request).clearCommit().setRollback(Rollback.getDefaultInstance()).build()
+                    : request);
+            if (first == null) {
+                first = answer;
+            }
+        }
+        return first;
+    }
+
+    /** Ends the session's transaction in one lane: here, or at the range's leader. */
+    private Response endIn(RangeLane lane, Request request) {
+        RangeStatements data = lane.statements();
+        data.budget(FailoverBudget.of(request, waits));
+        if (lane.forwarder().active()) {
+            return forwarded(lane, request);
+        }
+        Response.Builder out = Response.newBuilder().setId(request.getId());
+        try {
+            if (request.hasCommit()) {
+                out.setCommit(CommitResult.newBuilder().setLsn(data.commit(request.getCommit().getSequence())));
+            } else {
+                data.rollback(request.getRollback().getSavepoint());
+                out.setAck(Ack.getDefaultInstance());
+            }
+        } catch (SQLException e) {
+            return failed(request, e);
+        } catch (RuntimeException e) {
+            return failed(request, e);
+        }
+        return out.build();
+    }
+
+    /**
+     * A step of a transaction across ranges in {@code range} ({@link CrossRangeCommit}): where the
+     * session's part lives (at the leader, through the lane's forwarder), or here if this node leads
+     * the range; a decision or resolve goes to the leader otherwise.
+     */
+    private Response transactionStep(long range, TransactionStep step, Request on) {
+        RangeLane lane = lane(range);
+        Request request = Request.newBuilder().setId(on.getId()).setFailoverBudgetMillis(on.getFailoverBudgetMillis())
+                .setRange(range).setTransactionStep(step).build();
+        RangeStatements data = lane.statements();
+        data.budget(FailoverBudget.of(request, waits));
+        if (lane.forwarder().active()
+                || (step.getKind() != TransactionStep.Kind.PREPARE && !data.replica().serving())) {
+            return forwarded(lane, request);
+        }
+        try {
+            return Response.newBuilder().setId(on.getId())
+                    .setCommit(CommitResult.newBuilder().setLsn(data.transactionStep(step))).build();
+        } catch (SQLException e) {
+            return failed(request, e);
+        } catch (RuntimeException e) {
+            return failed(request, e);
+        }
     }
 
     private Response failed(Request request, SQLException e) {
@@ -294,6 +422,10 @@ public final class ClientSession implements AutoCloseable {
                 return failed(request, e);
             }
             answer = executeIn(lane, request);
+            if (!answer.hasError() && answer.getExecute().hasUpdate() && !request.getExecute().getAutoCommit()
+                    && !writers.contains(lane.range())) {
+                writers.add(lane.range());
+            }
             if (!answer.hasError() || !SqlStates.RANGE_MISMATCH.equals(answer.getError().getSqlState())) {
                 return answer;
             }
@@ -381,10 +513,12 @@ public final class ClientSession implements AutoCloseable {
         if (!(destination instanceof RangePlanner.InRange in)) {
             return current;
         }
-        if (in.range() != current.range() && inTransaction()) {
+        if (in.range() != current.range() && inTransaction() && !settings.readCommitted()) {
+            // Each range's part would read its own snapshot, taken when the transaction first
+            // reached it: not one snapshot, as REPEATABLE READ and SERIALIZABLE promise.
             throw new SQLException("the statement's keys are in range " + in.range() + " and its transaction's in range "
-                    + current.range() + ": transactions across ranges are not supported yet; the transaction goes on",
-                    SqlStates.NOT_SUPPORTED);
+                    + current.range() + ": a transaction across ranges runs at READ COMMITTED only, for now; "
+                    + "the transaction goes on", SqlStates.NOT_SUPPORTED);
         }
         return current = lane(in.range());
     }

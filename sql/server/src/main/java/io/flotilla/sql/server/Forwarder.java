@@ -8,6 +8,7 @@ import io.flotilla.protocol.Hello;
 import io.flotilla.protocol.NodeAddress;
 import io.flotilla.protocol.Request;
 import io.flotilla.protocol.Response;
+import io.flotilla.protocol.TransactionStep;
 import io.flotilla.protocol.wire.HostAddress;
 import io.flotilla.sql.node.Node;
 import io.flotilla.sql.node.PeerLinks;
@@ -89,6 +90,9 @@ final class Forwarder implements AutoCloseable {
                     || (pinned && answer.hasError());
             case FETCH -> pinned = openCursor || pinned && answer.hasError();
             case COMMIT, ROLLBACK -> pinned = false;
+            // A prepared part keeps the session's connection at the leader until it is resolved.
+            case TRANSACTION_STEP -> pinned = request.getTransactionStep().getKind() == TransactionStep.Kind.PREPARE
+                    && !answer.hasError();
             default -> {
             }
         }
@@ -186,6 +190,8 @@ final class Forwarder implements AutoCloseable {
         return switch (request.getKindCase()) {
             case EXECUTE -> request.getExecute().getAutoCommit();
             case PING, METADATA, ADMIN -> true;
+            // A decision or a resolve is the same entry whoever proposes it, and settles once.
+            case TRANSACTION_STEP -> request.getTransactionStep().getKind() != TransactionStep.Kind.PREPARE;
             default -> false;
         };
     }

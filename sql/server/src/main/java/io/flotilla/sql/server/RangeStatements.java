@@ -9,6 +9,7 @@ import io.flotilla.protocol.ParameterSet;
 import io.flotilla.protocol.Prepared;
 import io.flotilla.protocol.RowBatch;
 import io.flotilla.protocol.SessionSetting;
+import io.flotilla.protocol.TransactionStep;
 import io.flotilla.protocol.UpdateCount;
 import io.flotilla.protocol.Value;
 import io.flotilla.sql.node.Waits;
@@ -580,6 +581,36 @@ final class RangeStatements implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * A step of a transaction across ranges in this range ({@link CrossRangeCommit}): the session's
+     * transaction here prepared as the range's part, or the range's decision or resolve of it.
+     * Answers the LSN of the step's entry (index 0 for a prepare of a transaction that wrote nothing).
+     */
+    Lsn transactionStep(TransactionStep step) throws SQLException {
+        byte[] txn = step.getTxn().toByteArray();
+        return switch (step.getKind()) {
+            case PREPARE -> {
+                closeAllCursors();
+                if (local == null) {
+                    yield Lsn.newBuilder().setRange(replica.range()).build();
+                }
+                try {
+                    yield lsn(commits.await(local.prepare(txn, step.getRecordRange(), step.getParticipantsList()),
+                            OUTCOME_UNKNOWN, budget));
+                } catch (SQLException e) {
+                    if (SqlStates.RANGE_MISMATCH.equals(e.getSQLState())) {
+                        throw new SQLException("the transaction was rolled back: range " + replica.range()
+                                + " split while it ran (" + e.getMessage() + ")", SqlStates.ROLLED_BACK, e);
+                    }
+                    throw e;
+                }
+            }
+            case DECIDE -> lsn(commits.await(replica.proposeDecide(txn, step.getCommit()), OUTCOME_UNKNOWN, budget));
+            case RESOLVE -> lsn(commits.await(replica.proposeResolve(txn, step.getCommit()), OUTCOME_UNKNOWN, budget));
+            case UNRECOGNIZED -> throw new SQLException("unknown transaction step", SqlStates.NOT_SUPPORTED);
+        };
     }
 
     void rollback(String savepoint) throws SQLException {

@@ -1,0 +1,202 @@
+package io.flotilla.sql;
+
+import static io.flotilla.sql.Eventually.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.flotilla.sql.node.Node;
+import io.flotilla.statemachine.range.RangeReplica;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Transactions that write in more than one range (docs/ranges.md, "Cross-range transactions") on
+ * a 3-node cluster whose accounts table is split in two: a commit shows all of the transaction
+ * from every node, a rollback none of it; concurrent transfers across the split keep the total;
+ * a transaction at SERIALIZABLE that reaches a second range is refused while it goes on; nothing
+ * stays prepared once the clients are done.
+ */
+class CrossRangeTransactionTest {
+
+    private static final int ACCOUNTS = 100;
+    private static final int OPENING = 100;
+
+    private static void accountsInTwoRanges(LocalNodes nodes, Statement s) throws Exception {
+        s.execute("CREATE TABLE ACCOUNTS(ID INT PRIMARY KEY, BALANCE INT NOT NULL)");
+        s.execute("INSERT INTO ACCOUNTS SELECT X, " + OPENING + " FROM SYSTEM_RANGE(0, " + (ACCOUNTS - 1) + ")");
+        s.execute("ALTER TABLE ACCOUNTS SPLIT AT VALUES (50)");
+        await("every node holds both data ranges", () -> {
+            for (long id = 1; id <= 3; id++) {
+                if (nodes.node(id).replicas().keySet().stream().filter(r -> r != Node.META_RANGE).count() != 2) {
+                    return false;
+                }
+            }
+            return true;
+        });
+        // A transaction's statement that finds its range without a leader fails the transaction: the
+        // range the split made elects its first leader after it.
+        await("each data range has a serving leader", () -> {
+            for (long range : nodes.node(1).replicas().keySet()) {
+                boolean served = false;
+                for (long id = 1; id <= 3; id++) {
+                    RangeReplica r = nodes.node(id).replicas().get(range);
+                    served |= r != null && r.serving();
+                }
+                if (!served) {
+                    return false;
+                }
+            }
+            return true;
+        });
+    }
+
+    private static long one(Statement s, String sql) throws SQLException {
+        try (ResultSet rs = s.executeQuery(sql)) {
+            assertTrue(rs.next(), sql);
+            return rs.getLong(1);
+        }
+    }
+
+    /** No replica of any data range holds a prepared part, once every node has applied what its leader has. */
+    private static void nothingPrepared(LocalNodes nodes) throws Exception {
+        await("no prepared parts left on any replica", () -> {
+            for (long id = 1; id <= 3; id++) {
+                for (Map.Entry<Long, RangeReplica> r : nodes.node(id).replicas().entrySet()) {
+                    if (r.getKey() != Node.META_RANGE && !r.getValue().preparedParts().isEmpty()) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        });
+    }
+
+    @Test
+    void aTransactionAcrossRangesCommitsWholeAndRollsBackWhole() throws Exception {
+        try (LocalNodes nodes = new LocalNodes(3);
+             Connection c = DriverManager.getConnection(nodes.url(1));
+             Statement s = c.createStatement()) {
+            accountsInTwoRanges(nodes, s);
+            c.setAutoCommit(false);
+            assertEquals(1, s.executeUpdate("UPDATE ACCOUNTS SET BALANCE = BALANCE - 30 WHERE ID = 10"));
+            assertEquals(1, s.executeUpdate("UPDATE ACCOUNTS SET BALANCE = BALANCE + 30 WHERE ID = 60"));
+            assertEquals(1, s.executeUpdate("INSERT INTO ACCOUNTS VALUES (500, 0)"));
+            // Its own writes, in both ranges, before the commit.
+            assertEquals(70, one(s, "SELECT BALANCE FROM ACCOUNTS WHERE ID = 10"));
+            assertEquals(130, one(s, "SELECT BALANCE FROM ACCOUNTS WHERE ID = 60"));
+            c.commit();
+            for (long id = 1; id <= 3; id++) {
+                try (Connection n = DriverManager.getConnection(nodes.url(id)); Statement t = n.createStatement()) {
+                    assertEquals(70, one(t, "SELECT BALANCE FROM ACCOUNTS WHERE ID = 10"), "node " + id);
+                    assertEquals(130, one(t, "SELECT BALANCE FROM ACCOUNTS WHERE ID = 60"), "node " + id);
+                    assertEquals(ACCOUNTS * OPENING, one(t, "SELECT SUM(BALANCE) FROM ACCOUNTS"), "node " + id);
+                    assertEquals(ACCOUNTS + 1, one(t, "SELECT COUNT(*) FROM ACCOUNTS"), "node " + id);
+                }
+            }
+
+            s.executeUpdate("UPDATE ACCOUNTS SET BALANCE = 0 WHERE ID = 11");
+            s.executeUpdate("UPDATE ACCOUNTS SET BALANCE = 0 WHERE ID = 61");
+            c.rollback();
+            c.setAutoCommit(true);
+            assertEquals(OPENING, one(s, "SELECT BALANCE FROM ACCOUNTS WHERE ID = 11"));
+            assertEquals(OPENING, one(s, "SELECT BALANCE FROM ACCOUNTS WHERE ID = 61"));
+
+            // SERIALIZABLE promises one snapshot, which two ranges' parts do not give yet.
+            c.setAutoCommit(false);
+            c.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
+            s.executeUpdate("UPDATE ACCOUNTS SET BALANCE = BALANCE - 1 WHERE ID = 12");
+            SQLException refused = assertThrows(SQLException.class,
+                    () -> s.executeUpdate("UPDATE ACCOUNTS SET BALANCE = BALANCE + 1 WHERE ID = 62"));
+            assertEquals("0A000", refused.getSQLState(), refused.getMessage());
+            c.commit();
+            c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+            c.setAutoCommit(true);
+            assertEquals(OPENING - 1, one(s, "SELECT BALANCE FROM ACCOUNTS WHERE ID = 12"));
+            nothingPrepared(nodes);
+        }
+    }
+
+    @Test
+    void concurrentTransfersAcrossTheSplitKeepTheTotal() throws Exception {
+        try (LocalNodes nodes = new LocalNodes(3)) {
+            try (Connection c = DriverManager.getConnection(nodes.url(1)); Statement s = c.createStatement()) {
+                accountsInTwoRanges(nodes, s);
+            }
+            int clients = 4;
+            int transfers = 25;
+            AtomicInteger committed = new AtomicInteger();
+            Map<String, Integer> retried = new ConcurrentHashMap<>();
+            ExecutorService pool = Executors.newFixedThreadPool(clients);
+            try {
+                List<Future<?>> done = new ArrayList<>();
+                for (int t = 0; t < clients; t++) {
+                    long seed = t;
+                    String url = nodes.url(1 + t % 3);
+                    done.add(pool.submit(() -> {
+                        SplittableRandom random = new SplittableRandom(seed);
+                        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+                            c.setAutoCommit(false);
+                            for (int i = 0; i < transfers; i++) {
+                                int from = random.nextInt(50);
+                                int to = 50 + random.nextInt(50);
+                                if (random.nextBoolean()) {
+                                    int swap = from;
+                                    from = to;
+                                    to = swap;
+                                }
+                                int amount = 1 + random.nextInt(10);
+                                while (true) {
+                                    try {
+                                        s.executeUpdate("UPDATE ACCOUNTS SET BALANCE = BALANCE - " + amount + " WHERE ID = " + from);
+                                        s.executeUpdate("UPDATE ACCOUNTS SET BALANCE = BALANCE + " + amount + " WHERE ID = " + to);
+                                        c.commit();
+                                        committed.incrementAndGet();
+                                        break;
+                                    } catch (SQLException e) {
+                                        // Two transfers locking the same accounts in opposite orders: one waits out
+                                        // its lock timeout and is retried; an aborted commit (40001) likewise.
+                                        retried.merge(e.getSQLState(), 1, Integer::sum);
+                                        c.rollback();
+                                    }
+                                }
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : done) {
+                    f.get(5, TimeUnit.MINUTES);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertEquals(clients * transfers, committed.get());
+            for (String state : retried.keySet()) {
+                assertTrue(state.equals("40001") || state.equals("HYT00"), "unexpected failure " + state + ": " + retried);
+            }
+            nothingPrepared(nodes);
+            for (long id = 1; id <= 3; id++) {
+                try (Connection n = DriverManager.getConnection(nodes.url(id)); Statement t = n.createStatement()) {
+                    assertEquals(ACCOUNTS * OPENING, one(t, "SELECT SUM(BALANCE) FROM ACCOUNTS"), "node " + id);
+                }
+            }
+            System.out.println("cross-range transfers: " + committed.get() + " committed, retried " + retried);
+        }
+    }
+}

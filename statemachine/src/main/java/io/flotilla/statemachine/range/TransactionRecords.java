@@ -1,0 +1,79 @@
+package io.flotilla.statemachine.range;
+
+import com.google.protobuf.ByteString;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Optional;
+
+/**
+ * {@code FLOTILLA.TXN_RECORDS}: the records of the transactions across ranges whose record range
+ * this is (docs/ranges.md, "Cross-range transactions"). A record is created {@code PENDING} with
+ * the record range's own prepare, and decided once, by an entry of this range's log: {@code
+ * COMMITTED} by its coordinator once every participant prepared, or {@code ABORTED} by whoever
+ * gives up on it (its coordinator, or a participant's recovery). Being entries of one log, exactly
+ * one decision wins; an abort of a transaction without a record leaves an {@code ABORTED} record,
+ * so that a prepare arriving after it cannot create one.
+ *
+ * <p>Records are kept for the session time-to-live after they were written, by the proposing
+ * leaders' clocks (as sessions are): long enough for every participant's recovery to ask.
+ */
+public final class TransactionRecords {
+
+    public enum Status { PENDING, COMMITTED, ABORTED }
+
+    private TransactionRecords() {
+    }
+
+    static void ensure(Connection connection) throws SQLException {
+        try (Statement s = connection.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS FLOTILLA.TXN_RECORDS(TXN VARBINARY(16) PRIMARY KEY, "
+                    + "STATUS VARCHAR(9) NOT NULL, PARTICIPANTS VARCHAR NOT NULL, WRITTEN_AT_MILLIS BIGINT NOT NULL)");
+            s.execute("CREATE INDEX IF NOT EXISTS FLOTILLA.TXN_RECORDS_WRITTEN ON FLOTILLA.TXN_RECORDS(WRITTEN_AT_MILLIS)");
+        }
+    }
+
+    static Optional<Status> status(Connection connection, ByteString txn) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT STATUS FROM FLOTILLA.TXN_RECORDS WHERE TXN = ?")) {
+            ps.setBytes(1, txn.toByteArray());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(Status.valueOf(rs.getString(1))) : Optional.empty();
+            }
+        }
+    }
+
+    static void create(Connection apply, ByteString txn, Status status, Iterable<Long> participants, long nowMillis)
+            throws SQLException {
+        StringBuilder list = new StringBuilder();
+        for (long p : participants) {
+            list.append(list.isEmpty() ? "" : ",").append(p);
+        }
+        try (PreparedStatement ps = apply.prepareStatement(
+                "INSERT INTO FLOTILLA.TXN_RECORDS(TXN, STATUS, PARTICIPANTS, WRITTEN_AT_MILLIS) VALUES (?, ?, ?, ?)")) {
+            ps.setBytes(1, txn.toByteArray());
+            ps.setString(2, status.name());
+            ps.setString(3, list.toString());
+            ps.setLong(4, nowMillis);
+            ps.executeUpdate();
+        }
+    }
+
+    static void decide(Connection apply, ByteString txn, Status status) throws SQLException {
+        try (PreparedStatement ps = apply.prepareStatement("UPDATE FLOTILLA.TXN_RECORDS SET STATUS = ? WHERE TXN = ?")) {
+            ps.setString(1, status.name());
+            ps.setBytes(2, txn.toByteArray());
+            ps.executeUpdate();
+        }
+    }
+
+    /** Forgets records written before {@code beforeMillis}; in the apply session's transaction. */
+    static void tidy(Connection apply, long beforeMillis) throws SQLException {
+        try (PreparedStatement ps = apply.prepareStatement("DELETE FROM FLOTILLA.TXN_RECORDS WHERE WRITTEN_AT_MILLIS < ?")) {
+            ps.setLong(1, beforeMillis);
+            ps.executeUpdate();
+        }
+    }
+}
