@@ -5,10 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
+import io.flotilla.protocol.Execute;
+import io.flotilla.protocol.Hello;
+import io.flotilla.protocol.Request;
+import io.flotilla.protocol.Response;
+import io.flotilla.protocol.TransactionStep;
+import io.flotilla.protocol.wire.HostAddress;
+import io.flotilla.protocol.wire.NodeConnection;
 import io.flotilla.sql.node.Node;
 import io.flotilla.statemachine.range.RangeReplica;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
+import java.net.InetSocketAddress;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -30,7 +41,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * a 3-node cluster whose accounts table is split in two: a commit shows all of the transaction
  * from every node, a rollback none of it; concurrent transfers across the split keep the total;
  * a transaction at SERIALIZABLE that reaches a second range is refused while it goes on; nothing
- * stays prepared once the clients are done.
+ * stays prepared once the clients are done; and a coordinator that vanishes after the prepares,
+ * before or after deciding, leaves parts that recovery resolves as the record says.
  */
 class CrossRangeTransactionTest {
 
@@ -197,6 +209,62 @@ class CrossRangeTransactionTest {
                 }
             }
             System.out.println("cross-range transfers: " + committed.get() + " committed, retried " + retried);
+        }
+    }
+
+    private static void ok(Response answer) {
+        assertTrue(!answer.hasError(), answer.toString());
+    }
+
+    private static Request.Builder step(long range, TransactionStep.Kind kind, ByteString txn, boolean commit,
+                                        List<Long> participants, long record) {
+        return Request.newBuilder().setRange(range).setTransactionStep(TransactionStep.newBuilder().setKind(kind)
+                .setTxn(txn).setCommit(commit).setRecordRange(record).addAllParticipants(participants));
+    }
+
+    /**
+     * A coordinator speaking the protocol itself prepares a transfer in both ranges and vanishes:
+     * before deciding (recovery aborts it: nothing changes) or after deciding commit, before the
+     * second range's resolve (recovery commits that range's part too). Either way the rows are free
+     * again and the total holds.
+     */
+    @ParameterizedTest(name = "decided commit before vanishing: {0}")
+    @ValueSource(booleans = {false, true})
+    void recoveryResolvesThePartsOfAVanishedCoordinatorAsTheRecordSays(boolean decided) throws Exception {
+        try (LocalNodes nodes = new LocalNodes(3)) {
+            try (Connection c = DriverManager.getConnection(nodes.url(1)); Statement s = c.createStatement()) {
+                accountsInTwoRanges(nodes, s);
+            }
+            long low = Node.DATA_RANGE;
+            long high = nodes.node(1).replicas().keySet().stream().filter(r -> r != Node.META_RANGE && r != low)
+                    .findFirst().orElseThrow();
+            InetSocketAddress at = nodes.node(1).sqlAddress();
+            NodeConnection coordinator = NodeConnection.open(new HostAddress(at.getHostString(), at.getPort()),
+                    Hello.newBuilder().setSessionId(ByteString.copyFromUtf8("vanishing-coordinator")).build(), 5_000, 30_000, 0);
+            ByteString txn = ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16});
+            try {
+                ok(coordinator.call(Request.newBuilder().setExecute(Execute.newBuilder()
+                        .setSql("UPDATE ACCOUNTS SET BALANCE = BALANCE - 40 WHERE ID = 10").setAutoCommit(false))));
+                ok(coordinator.call(Request.newBuilder().setExecute(Execute.newBuilder()
+                        .setSql("UPDATE ACCOUNTS SET BALANCE = BALANCE + 40 WHERE ID = 60").setAutoCommit(false))));
+                ok(coordinator.call(step(low, TransactionStep.Kind.PREPARE, txn, false, List.of(low, high), low)));
+                ok(coordinator.call(step(high, TransactionStep.Kind.PREPARE, txn, false, List.of(), low)));
+                if (decided) {
+                    ok(coordinator.call(step(low, TransactionStep.Kind.DECIDE, txn, true, List.of(), low)));
+                }
+            } finally {
+                coordinator.close();
+            }
+            nothingPrepared(nodes);
+            int moved = decided ? 40 : 0;
+            try (Connection c = DriverManager.getConnection(nodes.url(2)); Statement s = c.createStatement()) {
+                assertEquals(OPENING - moved, one(s, "SELECT BALANCE FROM ACCOUNTS WHERE ID = 10"));
+                assertEquals(OPENING + moved, one(s, "SELECT BALANCE FROM ACCOUNTS WHERE ID = 60"));
+                assertEquals(ACCOUNTS * OPENING, one(s, "SELECT SUM(BALANCE) FROM ACCOUNTS"));
+                // The parts' locks went with them.
+                assertEquals(1, s.executeUpdate("UPDATE ACCOUNTS SET BALANCE = BALANCE + 1 WHERE ID = 10"));
+                assertEquals(1, s.executeUpdate("UPDATE ACCOUNTS SET BALANCE = BALANCE - 1 WHERE ID = 60"));
+            }
         }
     }
 }

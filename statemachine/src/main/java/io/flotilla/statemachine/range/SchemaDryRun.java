@@ -61,18 +61,41 @@ final class SchemaDryRun {
 
     /** What the change would alter, as {@link SchemaDiff} finds it on the copy. */
     static SchemaDiff diff(Connection source, SchemaChange change) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            String url = "jdbc:h2:mem:flotilla-dry-run-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=0";
+            try (Connection copy = DriverManager.getConnection(url, "sa", "")) {
+                try {
+                    copySchema(source, copy);
+                } catch (SQLException torn) {
+                    // H2's DDL is not transactional: a SCRIPT taken while the apply thread runs a
+                    // schema change can name a trigger of a table it does not list yet (the meta
+                    // range's tables are created by nodes as they start). Taken again, it is whole.
+                    if (attempt < 3) {
+                        continue;
+                    }
+                    throw torn;
+                }
+                return diffOnCopy(copy, change);
+            }
+        }
+    }
+
+    private static void copySchema(Connection source, Connection copy) throws SQLException {
         List<String> schema = new ArrayList<>();
         try (Statement s = source.createStatement(); ResultSet rows = s.executeQuery("SCRIPT NODATA NOPASSWORDS NOSETTINGS")) {
             while (rows.next()) {
                 schema.add(rows.getString(1));
             }
         }
-        String url = "jdbc:h2:mem:flotilla-dry-run-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=0";
-        try (Connection copy = DriverManager.getConnection(url, "sa", "");
-             Statement s = copy.createStatement()) {
+        try (Statement s = copy.createStatement()) {
             for (String statement : schema) {
                 s.execute(statement);
             }
+        }
+    }
+
+    private static SchemaDiff diffOnCopy(Connection copy, SchemaChange change) throws SQLException {
+        try (Statement s = copy.createStatement()) {
             Set<String> known = SchemaDiff.objects(copy);
             Set<String> before = SchemaDiff.script(copy);
             if (!change.getSchema().isEmpty()) {

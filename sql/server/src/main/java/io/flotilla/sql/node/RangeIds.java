@@ -13,7 +13,9 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Ids for ranges a split makes, given by the meta range's leader from a counter the meta range
@@ -28,10 +30,17 @@ public final class RangeIds {
     /** The ranges of the initial layout are 1 (meta) and 2 (data): splits number from here. */
     private static final long FIRST = 3;
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final RangeReplica meta;
     private final Waits waits;
     private final byte[] sessionId;
+    /**
+     * One id at a time. Taken by polling through {@link Waits} rather than a monitor: in the
+     * whole-stack simulator a session waits only through them, and one blocked on a monitor held
+     * by another that waits for the network would stop every simulated thread.
+     */
+    private final ReentrantLock giving = new ReentrantLock();
 
     RangeIds(RangeReplica meta, long nodeId, Waits waits) {
         this.meta = meta;
@@ -44,7 +53,23 @@ public final class RangeIds {
      * A new range id, written to the meta range before it is returned. Only on the meta range's
      * leader ({@link SqlStates#NOT_LEADER} elsewhere).
      */
-    public synchronized long next() throws SQLException {
+    public long next() throws SQLException {
+        try {
+            while (!giving.tryLock()) {
+                waits.sleep(POLL_NANOS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted while waiting to give a range id", SqlStates.UNAVAILABLE, e);
+        }
+        try {
+            return nextHeld();
+        } finally {
+            giving.unlock();
+        }
+    }
+
+    private long nextHeld() throws SQLException {
         if (!meta.serving()) {
             throw new SQLException("range " + Node.META_RANGE + ": this node does not lead it", SqlStates.NOT_LEADER);
         }

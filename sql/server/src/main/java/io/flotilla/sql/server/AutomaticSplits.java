@@ -1,8 +1,6 @@
 package io.flotilla.sql.server;
 
-import com.google.protobuf.ByteString;
 import io.flotilla.protocol.Execute;
-import io.flotilla.protocol.Hello;
 import io.flotilla.protocol.Request;
 import io.flotilla.protocol.Response;
 import io.flotilla.protocol.Value;
@@ -26,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Splits by size and by load (docs/ranges.md, "Split"): once a second, every data range this node
@@ -39,11 +36,9 @@ import java.util.concurrent.TimeUnit;
  * table the range may not be split inside (a foreign key or unique constraint ties it), or a load
  * split the range refused, is not asked again until the range's span changes.
  */
-final class AutomaticSplits implements Runnable, AutoCloseable {
+final class AutomaticSplits implements NodeUpkeep.Chore {
 
     private static final System.Logger LOG = System.getLogger(AutomaticSplits.class.getName());
-    private static final long INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
-
     /** Sampled keys a load split needs at least, for its middle to say where the load is. */
     private static final int MIN_KEYS = 16;
 
@@ -55,7 +50,6 @@ final class AutomaticSplits implements Runnable, AutoCloseable {
     private final Waits waits;
     /** Tables a range refused to split inside, by range, generation and table: not asked again. */
     private final Set<String> refused = new HashSet<>();
-    private volatile boolean closed;
 
     AutomaticSplits(Node node, NodeSessions sessions, RangeLoad load) {
         this.node = node;
@@ -71,28 +65,17 @@ final class AutomaticSplits implements Runnable, AutoCloseable {
     }
 
     @Override
-    public void run() {
-        while (!closed) {
-            try {
-                waits.sleep(INTERVAL_NANOS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+    public void look() {
+        for (Map.Entry<Long, RangeReplica> e : node.replicas().entrySet()) {
+            RangeReplica replica = e.getValue();
+            if (e.getKey() == Node.META_RANGE || !replica.serving() || replica.bounds().isEmpty()) {
+                continue;
             }
-            for (Map.Entry<Long, RangeReplica> e : node.replicas().entrySet()) {
-                if (closed) {
-                    return;
-                }
-                RangeReplica replica = e.getValue();
-                if (e.getKey() == Node.META_RANGE || !replica.serving() || replica.bounds().isEmpty()) {
-                    continue;
-                }
-                try {
-                    weigh(e.getKey(), replica);
-                } catch (SQLException | RuntimeException failure) {
-                    // The range stopped leading, or closed under the look: the next round looks again.
-                    LOG.log(System.Logger.Level.DEBUG, "weighing range " + e.getKey() + " failed", failure);
-                }
+            try {
+                weigh(e.getKey(), replica);
+            } catch (SQLException | RuntimeException failure) {
+                // The range stopped leading, or closed under the look: the next round looks again.
+                LOG.log(System.Logger.Level.DEBUG, "weighing range " + e.getKey() + " failed", failure);
             }
         }
     }
@@ -107,7 +90,7 @@ final class AutomaticSplits implements Runnable, AutoCloseable {
     }
 
     /** Splits the range at its middle of the keys its statements named, if it runs more than the limit. */
-    private void byLoad(long range, RangeReplica replica) {
+    private void byLoad(long range, RangeReplica replica) throws SQLException {
         RangeBounds bounds = replica.bounds().orElseThrow();
         double rate = load.perSecond(range, waits.nanoTime());
         String refusal = range + "/" + bounds.generation() + "/load";
@@ -122,11 +105,8 @@ final class AutomaticSplits implements Runnable, AutoCloseable {
         Collections.sort(keys);
         Key middle = keys.get(keys.size() / 2);
         Response answer;
-        try (ClientSession session = sessions.open()) {
-            answer = hello(session);
-            if (!answer.hasError()) {
-                answer = session.splitAt(Request.newBuilder().setId(2).build(), middle);
-            }
+        try (ClientSession session = sessions.own("automatic-splits")) {
+            answer = session.splitAt(Request.newBuilder().setId(2).build(), middle);
         }
         if (answer.hasError()) {
             if ("0A000".equals(answer.getError().getSqlState())) {
@@ -225,25 +205,10 @@ final class AutomaticSplits implements Runnable, AutoCloseable {
     }
 
     /** The split, as a client of this node sends it. */
-    private Response split(String sql, List<Value> middle) {
-        try (ClientSession session = sessions.open()) {
-            Response hello = hello(session);
-            if (hello.hasError()) {
-                return hello;
-            }
+    private Response split(String sql, List<Value> middle) throws SQLException {
+        try (ClientSession session = sessions.own("automatic-splits")) {
             return session.handle(Request.newBuilder().setId(2).setExecute(Execute.newBuilder().setSql(sql)
                     .setAutoCommit(true).addAllParameters(middle)).build());
         }
-    }
-
-    private Response hello(ClientSession session) {
-        return session.handle(Request.newBuilder().setId(1).setHello(Hello.newBuilder()
-                .setSessionId(ByteString.copyFromUtf8("automatic-splits-" + node.id()))).build());
-    }
-
-
-    @Override
-    public void close() {
-        closed = true;
     }
 }

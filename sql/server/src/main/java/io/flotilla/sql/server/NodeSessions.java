@@ -1,17 +1,23 @@
 package io.flotilla.sql.server;
 
+import com.google.protobuf.ByteString;
+import io.flotilla.protocol.Hello;
+import io.flotilla.protocol.Request;
+import io.flotilla.protocol.Response;
 import io.flotilla.sql.node.Node;
 import io.flotilla.statemachine.range.RangeReplica;
 
-import java.util.Optional;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Opens the client sessions of one node, and owns what they share: what the node knows of how
  * fresh its replica of the data range is (the staleness bound of follower reads, and the probe that
- * asks the leader), the databases that queries across ranges run in, and the splits of the
- * ranges it leads by size and load ({@link AutomaticSplits}, a client of the node's own, and what
- * the node's sessions ran as leaders, {@link RangeLoad}). The client server opens a session per connection; the whole-stack simulator
+ * asks the leader), the databases that queries across ranges run in, what the node's sessions ran
+ * as leaders ({@link RangeLoad}), and the node's upkeep of its ranges ({@link NodeUpkeep}, through
+ * sessions of the node's own). The client server opens a session per connection; the whole-stack simulator
  * opens them itself and calls them as a connection would.
  */
 public final class NodeSessions implements AutoCloseable {
@@ -21,8 +27,7 @@ public final class NodeSessions implements AutoCloseable {
     private final StalenessBound stalenessBound;
     private final GatewayDatabases queryDatabases = new GatewayDatabases();
     private final RangeLoad load;
-    private final Optional<AutomaticSplits> automaticSplits;
-    private final SchemaCatchUp schemaCatchUp;
+    private final NodeUpkeep upkeep;
 
     public NodeSessions(Node node) {
         this.node = node;
@@ -35,11 +40,29 @@ public final class NodeSessions implements AutoCloseable {
                 TimeUnit.MILLISECONDS.toNanos(ReadIndexProbe.ANSWER_TIMEOUT_MILLIS + 2_000L));
         this.load = new RangeLoad(node.config().rangeMaxQps() > 0);
         SystemViews.count(node, load);
-        this.automaticSplits = node.config().rangeMaxRows() > 0 || node.config().rangeMaxQps() > 0
-                ? Optional.of(new AutomaticSplits(node, this, load)) : Optional.empty();
-        automaticSplits.ifPresent(s -> node.environment().spawn().start("node-" + node.id() + "-automatic-splits", s));
-        this.schemaCatchUp = new SchemaCatchUp(node, this);
-        node.environment().spawn().start("node-" + node.id() + "-schema-catch-up", schemaCatchUp);
+        List<NodeUpkeep.Chore> chores = new ArrayList<>();
+        if (node.config().rangeMaxRows() > 0 || node.config().rangeMaxQps() > 0) {
+            chores.add(new AutomaticSplits(node, this, load));
+        }
+        chores.add(new SchemaCatchUp(node, this));
+        chores.add(new PreparedRecovery(node, this));
+        this.upkeep = new NodeUpkeep(chores, node.environment().waits());
+        node.environment().spawn().start("node-" + node.id() + "-upkeep", upkeep);
+    }
+
+    /**
+     * A session of the node's own, for its upkeep, introduced under the session id {@code
+     * purpose}-{@code node id}; the caller closes it.
+     */
+    ClientSession own(String purpose) throws SQLException {
+        ClientSession session = open();
+        Response hello = session.handle(Request.newBuilder().setId(1).setHello(Hello.newBuilder()
+                .setSessionId(ByteString.copyFromUtf8(purpose + "-" + node.id()))).build());
+        if (hello.hasError()) {
+            session.close();
+            throw new SQLException(hello.getError().getMessage(), hello.getError().getSqlState());
+        }
+        return session;
     }
 
     /** A new connection's session: its settings are shared with its forwarder, which gives them to new leader links. */
@@ -51,8 +74,7 @@ public final class NodeSessions implements AutoCloseable {
     @Override
     public void close() {
         SystemViews.uncount(node);
-        automaticSplits.ifPresent(AutomaticSplits::close);
-        schemaCatchUp.close();
+        upkeep.close();
         queryDatabases.close();
         readIndexProbe.close();
     }

@@ -1,11 +1,7 @@
 package io.flotilla.sql.server;
 
-import com.google.protobuf.ByteString;
-import io.flotilla.protocol.Hello;
 import io.flotilla.protocol.Request;
-import io.flotilla.protocol.Response;
 import io.flotilla.sql.node.Node;
-import io.flotilla.sql.node.Waits;
 import io.flotilla.statemachine.range.RangeReplica;
 import io.flotilla.statemachine.range.SchemaLog;
 
@@ -13,7 +9,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Ranges that a schema change's fan-out left behind ({@link SchemaFanOut}: the node that took it
@@ -23,44 +18,27 @@ import java.util.concurrent.TimeUnit;
  * merely a moment late in applying), it fans the first range's log out again, through a session
  * of its own as a client would.
  */
-final class SchemaCatchUp implements Runnable, AutoCloseable {
+final class SchemaCatchUp implements NodeUpkeep.Chore {
 
     private static final System.Logger LOG = System.getLogger(SchemaCatchUp.class.getName());
-    private static final long INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final Node node;
     private final NodeSessions sessions;
-    private final Waits waits;
     /** Whether a range was behind at the last look. */
     private boolean behindBefore;
-    private volatile boolean closed;
 
     SchemaCatchUp(Node node, NodeSessions sessions) {
         this.node = node;
         this.sessions = sessions;
-        this.waits = node.environment().waits();
     }
 
     @Override
-    public void run() {
-        while (!closed) {
-            try {
-                waits.sleep(INTERVAL_NANOS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            try {
-                boolean behind = anyBehind();
-                if (behind && behindBefore && !closed) {
-                    catchUp();
-                }
-                behindBefore = behind;
-            } catch (SQLException | RuntimeException failure) {
-                // A replica closed under the look, or the lead moved: the next look tries again.
-                LOG.log(System.Logger.Level.DEBUG, "looking for ranges behind the schema log failed", failure);
-            }
+    public void look() throws SQLException {
+        boolean behind = anyBehind();
+        if (behind && behindBefore) {
+            catchUp();
         }
+        behindBefore = behind;
     }
 
     /** Whether this node leads the first data range and one of its replicas of another range is behind its log. */
@@ -90,21 +68,11 @@ final class SchemaCatchUp implements Runnable, AutoCloseable {
     }
 
     private void catchUp() throws SQLException {
-        try (ClientSession session = sessions.open()) {
-            Response hello = session.handle(Request.newBuilder().setId(1).setHello(Hello.newBuilder()
-                    .setSessionId(ByteString.copyFromUtf8("schema-catch-up-" + node.id()))).build());
-            if (hello.hasError()) {
-                return;
-            }
+        try (ClientSession session = sessions.own("schema-catch-up")) {
             if (session.catchUpSchemas(Request.newBuilder().setId(2).build())) {
                 LOG.log(System.Logger.Level.INFO, "ranges were behind the first data range's schema log "
                         + "(a schema change's fan-out stopped half-way): brought up to date");
             }
         }
-    }
-
-    @Override
-    public void close() {
-        closed = true;
     }
 }

@@ -8,6 +8,8 @@ final class History {
 
     final Map<Long, SimClient.Fate> transfers = new HashMap<>();
     final Map<Long, SimClient.Fate> inserts = new HashMap<>();
+    /** Transfers across ranges (TransferClient), by id. */
+    final Map<Long, SimClient.Fate> ledgerTransfers = new HashMap<>();
     int schemaChanges;
     /** Splits of the data range acknowledged to the split client. */
     int splits;
@@ -16,6 +18,10 @@ final class History {
 
     void transfer(long id, SimClient.Fate fate) {
         transfers.put(id, fate);
+    }
+
+    void ledgerTransfer(long id, SimClient.Fate fate) {
+        ledgerTransfers.put(id, fate);
     }
 
     void insert(long tag, SimClient.Fate fate) {

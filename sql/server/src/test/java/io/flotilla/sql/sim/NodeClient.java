@@ -1,14 +1,17 @@
 package io.flotilla.sql.sim;
 
 import com.google.protobuf.ByteString;
+import io.flotilla.protocol.Commit;
 import io.flotilla.protocol.Execute;
 import io.flotilla.protocol.ExecuteResult;
 import io.flotilla.protocol.Hello;
 import io.flotilla.protocol.Request;
 import io.flotilla.protocol.Response;
+import io.flotilla.protocol.Rollback;
 import io.flotilla.sql.server.ClientSession;
 import io.flotilla.statemachine.range.SqlStates;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -136,6 +139,63 @@ abstract class NodeClient {
             }
         }
         return new Answer.Failed(lastState, lastMessage, true);
+    }
+
+    /**
+     * Runs statements as one explicit transaction (auto-commit off) on one node's session, then
+     * commits it. Never sent again elsewhere, as the driver never resends a transaction: it lives in
+     * the session that ran it. {@link Answer.Done} for a commit acknowledged (with the commit's LSN
+     * as its result's); otherwise {@link Answer.Failed}, {@code maybeApplied} when the commit was
+     * sent and its answer lost or unknown.
+     */
+    Answer transaction(List<Execute.Builder> statements) {
+        if (scheduler.now() - lastRecordedWrite > StackSimulation.SESSION_TTL.toNanos() / 2) {
+            renewSession();
+        }
+        ClientSession s = connect();
+        if (s == null) {
+            return new Answer.Failed(SqlStates.UNAVAILABLE, "no node could be reached", false);
+        }
+        for (Execute.Builder statement : statements) {
+            Optional<Response> answer = call(s, Request.newBuilder().setExecute(statement.setAutoCommit(false)).build());
+            if (answer.isEmpty()) {
+                // The node or the link went: the session's transaction went with it, uncommitted.
+                return new Answer.Failed("08006", "the link broke inside the transaction", false);
+            }
+            if (answer.get().hasError()) {
+                call(s, Request.newBuilder().setRollback(Rollback.getDefaultInstance()).build());
+                return new Answer.Failed(answer.get().getError().getSqlState(), answer.get().getError().getMessage(), false);
+            }
+        }
+        Optional<Response> committed = call(s, Request.newBuilder()
+                .setCommit(Commit.newBuilder().setSequence(++sequence)).build());
+        if (committed.isEmpty()) {
+            return new Answer.Failed("08006", "the link broke with the commit in flight", true);
+        }
+        Response answer = committed.get();
+        if (!answer.hasError()) {
+            lastRecordedWrite = scheduler.now();
+            return new Answer.Done(ExecuteResult.newBuilder().setLsn(answer.getCommit().getLsn()).build());
+        }
+        String state = answer.getError().getSqlState();
+        boolean maybeApplied = !state.equals(SqlStates.ROLLED_BACK) && !state.equals(SqlStates.NOT_SUPPORTED);
+        if (maybeApplied) {
+            drop();
+        }
+        return new Answer.Failed(state, answer.getError().getMessage(), maybeApplied);
+    }
+
+    /** One request on the session's node, there and back; empty if the node or the link went on the way. */
+    private Optional<Response> call(ClientSession s, Request request) {
+        if (!travel()) {
+            return Optional.empty();
+        }
+        Optional<Response> handled = threads.inside(on.incarnationKey(), () -> s.handle(request));
+        if (handled.isEmpty() || !travel()) {
+            drop();
+            return Optional.empty();
+        }
+        return handled;
     }
 
     private void renewSession() {

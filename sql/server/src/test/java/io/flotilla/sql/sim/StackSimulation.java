@@ -147,6 +147,9 @@ final class StackSimulation implements AutoCloseable {
             nodeClients.add(new RegisterClient(id++, this, registerOps));
         }
         nodeClients.add(new SplitClient(id++, this));
+        for (int i = 0; i < 2; i++) {
+            nodeClients.add(new TransferClient(id++, this));
+        }
         nodeClients.forEach(NodeClient::start);
         long end = scheduler.now() + workload.toNanos();
         scheduleFault(end);
@@ -174,6 +177,11 @@ final class StackSimulation implements AutoCloseable {
     }
 
     /** Splits of the data range acknowledged to the split client. */
+    /** Transfers across ranges acknowledged to their clients. */
+    long crossRangeCommits() {
+        return history.count(history.ledgerTransfers, SimClient.Fate.APPLIED);
+    }
+
     int splits() {
         return history.splits;
     }
@@ -227,6 +235,8 @@ final class StackSimulation implements AutoCloseable {
         ddl.add(InsertClient.schema());
         ddl.add(SchemaClient.schema());
         ddl.add(RegisterClient.schema().get(0));
+        // After the registers: the ledger's keys come last, so its split leaves the other tables' ranges be.
+        ddl.addAll(TransferClient.schema());
         StringBuilder accounts = new StringBuilder("INSERT INTO ACCOUNTS VALUES ");
         for (int a = 0; a < BankClient.ACCOUNTS; a++) {
             accounts.append(a == 0 ? "" : ", ").append("(").append(a).append(", ").append(BankClient.OPENING_BALANCE).append(")");
@@ -255,6 +265,7 @@ final class StackSimulation implements AutoCloseable {
                     s.run(c -> {
                         try (Statement st = c.createStatement()) {
                             st.executeUpdate(accounts.toString());
+                            st.executeUpdate(TransferClient.rows());
                             return st.executeUpdate(RegisterClient.schema().get(1));
                         }
                     });
@@ -444,7 +455,80 @@ final class StackSimulation implements AutoCloseable {
                 return false;
             }
         }
+        return nothingPrepared();
+    }
+
+    /**
+     * No replica of a member holds a prepared part of a transaction across ranges: the clients'
+     * commits resolved theirs, and recovery the ones a fault cut off from their coordinator.
+     */
+    private boolean nothingPrepared() {
+        for (SimNode n : members()) {
+            if (!n.up()) {
+                continue;
+            }
+            for (RangeReplica r : n.node().replicas().values()) {
+                try {
+                    if (!r.preparedParts().isEmpty()) {
+                        return false;
+                    }
+                } catch (SQLException e) {
+                    return false;
+                }
+            }
+        }
         return true;
+    }
+
+    /**
+     * The ledger across its ranges (node 1's replicas): its total unchanged, each account at its
+     * opening balance plus its logged transfers, each acknowledged transfer logged, none refused.
+     */
+    private void checkLedger() throws SQLException {
+        Map<Integer, Long> balances = new TreeMap<>();
+        Map<Long, long[]> logged = new HashMap<>();
+        for (Map.Entry<Long, RangeReplica> e : nodes.get(1L).node().replicas().entrySet()) {
+            if (e.getKey() == Node.META_RANGE) {
+                continue;
+            }
+            if (!e.getValue().preparedParts().isEmpty()) {
+                violation("range " + e.getKey() + " still holds prepared parts after everything settled: "
+                        + e.getValue().preparedParts().size());
+            }
+            try (Connection c = e.getValue().store().connect(); Statement s = c.createStatement()) {
+                try (ResultSet rs = s.executeQuery("SELECT ID, BALANCE FROM LEDGER")) {
+                    while (rs.next()) {
+                        if (balances.put(rs.getInt(1), rs.getLong(2)) != null) {
+                            violation("ledger account " + rs.getInt(1) + " is in two ranges");
+                        }
+                    }
+                }
+                try (ResultSet rs = s.executeQuery("SELECT ID, SOURCE, TARGET, AMOUNT FROM LEDGER_LOG")) {
+                    while (rs.next()) {
+                        logged.put(rs.getLong(1), new long[] {rs.getLong(2), rs.getLong(3), rs.getLong(4)});
+                    }
+                }
+            }
+        }
+        Map<Integer, Long> expected = new TreeMap<>();
+        for (int a = 0; a < TransferClient.ACCOUNTS; a++) {
+            expected.put(a, TransferClient.OPENING_BALANCE);
+        }
+        for (long[] t : logged.values()) {
+            expected.merge((int) t[0], -t[2], Long::sum);
+            expected.merge((int) t[1], t[2], Long::sum);
+        }
+        if (!balances.equals(expected)) {
+            violation("the ledger holds " + balances + " but its logged transfers make " + expected
+                    + " (a transfer across ranges applied in part)");
+        }
+        history.ledgerTransfers.forEach((id, fate) -> {
+            if (fate == SimClient.Fate.APPLIED && !logged.containsKey(id)) {
+                violation("acknowledged transfer across ranges " + id + " is missing");
+            } else if (fate == SimClient.Fate.NOT_APPLIED && logged.containsKey(id)) {
+                violation("transfer across ranges " + id + " was reported as not applied but is there");
+            }
+        });
     }
 
     private String positions() {
@@ -511,6 +595,11 @@ final class StackSimulation implements AutoCloseable {
             }
         }
         checkSchemaLogs();
+        try {
+            checkLedger();
+        } catch (SQLException e) {
+            violation("reading the ledger failed: " + e);
+        }
     }
 
     /**
@@ -677,7 +766,9 @@ final class StackSimulation implements AutoCloseable {
         return "transfers " + history.count(history.transfers, SimClient.Fate.APPLIED) + " applied / "
                 + history.transfers.size() + ", inserts " + history.count(history.inserts, SimClient.Fate.APPLIED)
                 + " applied / " + history.inserts.size() + ", schema changes " + history.schemaChanges + " ("
-                + history.schemaLogs + " fanned out), splits " + history.splits + ", faults " + faults
+                + history.schemaLogs + " fanned out), splits " + history.splits + ", transfers across ranges "
+                + history.count(history.ledgerTransfers, SimClient.Fate.APPLIED) + " applied / "
+                + history.ledgerTransfers.size() + ", faults " + faults
                 + ", membership changes " + membershipChanges + ", terms " + network.leaderTerms()
                 + ", register operations " + settledRegisterOps().size() + " ("
                 + settledRegisterOps().stream().filter(o -> !o.outcomeKnown()).count()

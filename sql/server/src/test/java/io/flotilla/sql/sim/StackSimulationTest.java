@@ -24,6 +24,7 @@ class StackSimulationTest {
         long steps = 0;
         long splits = 0;
         long fannedOut = 0;
+        long crossRange = 0;
         int runs = 0;
         long started = System.nanoTime();
         for (long seed = one != null ? Long.parseLong(one) : first; runs < (one != null ? 1 : seeds); seed++, runs++) {
@@ -32,6 +33,7 @@ class StackSimulationTest {
                 steps += sim.steps();
                 splits += sim.splits();
                 fannedOut += sim.fannedOut();
+                crossRange += sim.crossRangeCommits();
                 if (one != null || !violations.isEmpty()) {
                     System.out.println("stack-simulation seed " + seed + ": " + sim.summary() + " " + violations);
                 }
@@ -47,7 +49,7 @@ class StackSimulationTest {
             }
         }
         System.out.println("stack-simulation: seeds=" + runs + " steps=" + steps + " splits=" + splits + " fanned-out-schema-changes="
-                + fannedOut + " violations=" + failed.size());
+                + fannedOut + " cross-range-commits=" + crossRange + " violations=" + failed.size());
         assertEquals(List.of(), failed, "replay one with -Dflotilla.stack.seed=S");
     }
 
