@@ -267,4 +267,78 @@ class CrossRangeTransactionTest {
             }
         }
     }
+
+    /**
+     * Single statements whose writes span the split: updates and deletes that change each row by
+     * itself run in both ranges as one transaction, a batch whose parameter sets fall in both
+     * ranges is split between them, with H2's update counts and rows; a change that reads other
+     * rows, or moves rows to the other range, is refused and changes nothing; inside a
+     * transaction such a statement is part of it, and its rollback undoes it in both ranges.
+     */
+    @Test
+    void changesAcrossRangesRunInEveryRangeAsOneTransaction() throws Exception {
+        try (LocalNodes nodes = new LocalNodes(3);
+             Connection c = DriverManager.getConnection(nodes.url(2));
+             Statement s = c.createStatement();
+             Connection h2 = DriverManager.getConnection("jdbc:h2:mem:changes-across-ranges");
+             Statement expected = h2.createStatement()) {
+            accountsInTwoRanges(nodes, s);
+            expected.execute("CREATE TABLE ACCOUNTS(ID INT PRIMARY KEY, BALANCE INT NOT NULL)");
+            expected.execute("INSERT INTO ACCOUNTS SELECT X, " + OPENING + " FROM SYSTEM_RANGE(0, " + (ACCOUNTS - 1) + ")");
+            for (String change : List.of("UPDATE ACCOUNTS SET BALANCE = BALANCE + ID", "UPDATE ACCOUNTS SET BALANCE = 0 "
+                    + "WHERE MOD(ID, 7) = 3", "DELETE FROM ACCOUNTS WHERE BALANCE > 180", "UPDATE ACCOUNTS SET BALANCE = "
+                    + "BALANCE * 2 WHERE ID BETWEEN 40 AND 60")) {
+                assertEquals(expected.executeUpdate(change), s.executeUpdate(change), change);
+            }
+            try (java.sql.PreparedStatement insert = c.prepareStatement("INSERT INTO ACCOUNTS VALUES (?, ?)");
+                 java.sql.PreparedStatement mirror = h2.prepareStatement("INSERT INTO ACCOUNTS VALUES (?, ?)")) {
+                for (int id : new int[] {300, 7, 301, 8}) {
+                    for (java.sql.PreparedStatement p : List.of(insert, mirror)) {
+                        p.setInt(1, id);
+                        p.setInt(2, id);
+                        p.addBatch();
+                    }
+                }
+                SQLException duplicate = assertThrows(SQLException.class, insert::executeBatch);
+                assertEquals("23505", duplicate.getSQLState(), "accounts 7 and 8 exist: " + duplicate.getMessage());
+                insert.clearBatch();
+                mirror.clearBatch();
+                for (int id : new int[] {300, 17, 301, 19, 302}) {
+                    for (java.sql.PreparedStatement p : List.of(insert, mirror)) {
+                        p.setInt(1, id + 1000);
+                        p.setInt(2, id);
+                        p.addBatch();
+                    }
+                }
+                assertEquals(java.util.Arrays.toString(mirror.executeBatch()), java.util.Arrays.toString(insert.executeBatch()));
+            }
+            String all = "SELECT ID, BALANCE FROM ACCOUNTS ORDER BY ID";
+            assertEquals(rows(expected, all), rows(s, all));
+            for (String refused : List.of("UPDATE ACCOUNTS SET BALANCE = (SELECT MAX(BALANCE) FROM ACCOUNTS)",
+                    "DELETE FROM ACCOUNTS WHERE BALANCE > 10 LIMIT 3", "UPDATE ACCOUNTS SET ID = ID + 5000")) {
+                SQLException e = assertThrows(SQLException.class, () -> s.executeUpdate(refused), refused);
+                assertEquals("0A000", e.getSQLState(), refused + ": " + e.getMessage());
+            }
+            assertEquals(rows(expected, all), rows(s, all), "the refused changes changed nothing");
+
+            c.setAutoCommit(false);
+            assertEquals(expected.executeUpdate("UPDATE ACCOUNTS SET BALANCE = BALANCE - 1"),
+                    s.executeUpdate("UPDATE ACCOUNTS SET BALANCE = BALANCE - 1"));
+            c.rollback();
+            c.setAutoCommit(true);
+            expected.executeUpdate("UPDATE ACCOUNTS SET BALANCE = BALANCE + 1");
+            assertEquals(rows(expected, all), rows(s, all), "rolled back in both ranges");
+            nothingPrepared(nodes);
+        }
+    }
+
+    private static List<String> rows(Statement s, String sql) throws SQLException {
+        List<String> rows = new ArrayList<>();
+        try (ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                rows.add(rs.getInt(1) + ":" + rs.getLong(2));
+            }
+        }
+        return rows;
+    }
 }

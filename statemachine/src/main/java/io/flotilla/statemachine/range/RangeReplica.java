@@ -1036,7 +1036,7 @@ public final class RangeReplica implements DurableStateMachine {
             AppliedTable.prune(apply);
             sessions.tidy(apply, command);
             if (command != null && command.getProposedAtMillis() > 0) {
-                TransactionRecords.tidy(apply, command.getProposedAtMillis() - options.sessionTtl().toMillis());
+                TransactionRecords.tidy(apply, command.getProposedAtMillis());
             }
             apply.commit();
         } catch (SQLException failure) {

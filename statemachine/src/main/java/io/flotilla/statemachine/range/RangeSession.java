@@ -84,6 +84,14 @@ public final class RangeSession implements AutoCloseable {
     }
 
     /**
+     * Whether the statement changes each row by what that row holds alone ({@link RowLocalChange}):
+     * then run in every range that holds keys of its table, it does what it does in one database.
+     */
+    public boolean rowLocal(String sql) throws SQLException {
+        return RowLocalChange.of(EmbeddedSession.prepare(connection, sql));
+    }
+
+    /**
      * For a query across ranges: per table id, the conditions each range may filter its part of
      * the table by ({@link PartConditions}), as SQL whose {@code ?n} are the query's parameters.
      */

@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -18,12 +19,19 @@ import java.util.Optional;
  * one decision wins; an abort of a transaction without a record leaves an {@code ABORTED} record,
  * so that a prepare arriving after it cannot create one.
  *
- * <p>Records are kept for the session time-to-live after they were written, by the proposing
- * leaders' clocks (as sessions are): long enough for every participant's recovery to ask.
+ * <p>A decided record is kept for {@link #RETENTION} after it was written, by the proposing
+ * leaders' clocks (carried in the entries, so every replica forgets the same records at the same
+ * index), and a pending one until it is decided: a coordinator asks again for a decision whose
+ * answer it lost (for 30 s), and a participant's recovery asks within seconds, so a record gone
+ * before them would turn a commit into an abort (the whole-stack simulator found that when records
+ * went with the session time-to-live, which it keeps short).
  */
 public final class TransactionRecords {
 
     public enum Status { PENDING, COMMITTED, ABORTED }
+
+    /** How long a decided record is kept: far beyond the asks that need it. */
+    public static final Duration RETENTION = Duration.ofHours(1);
 
     private TransactionRecords() {
     }
@@ -69,10 +77,11 @@ public final class TransactionRecords {
         }
     }
 
-    /** Forgets records written before {@code beforeMillis}; in the apply session's transaction. */
-    static void tidy(Connection apply, long beforeMillis) throws SQLException {
-        try (PreparedStatement ps = apply.prepareStatement("DELETE FROM FLOTILLA.TXN_RECORDS WHERE WRITTEN_AT_MILLIS < ?")) {
-            ps.setLong(1, beforeMillis);
+    /** Forgets decided records written more than {@link #RETENTION} before {@code nowMillis}; in the apply session's transaction. */
+    static void tidy(Connection apply, long nowMillis) throws SQLException {
+        try (PreparedStatement ps = apply.prepareStatement(
+                "DELETE FROM FLOTILLA.TXN_RECORDS WHERE WRITTEN_AT_MILLIS < ? AND STATUS <> 'PENDING'")) {
+            ps.setLong(1, nowMillis - RETENTION.toMillis());
             ps.executeUpdate();
         }
     }

@@ -3,8 +3,11 @@ package io.flotilla.sql.server;
 import com.google.protobuf.ByteString;
 import io.flotilla.protocol.Ack;
 import io.flotilla.protocol.CloseCursor;
+import io.flotilla.protocol.Commit;
 import io.flotilla.protocol.CommitResult;
 import io.flotilla.protocol.Error;
+import io.flotilla.protocol.Execute;
+import io.flotilla.protocol.ExecuteResult;
 import io.flotilla.protocol.Hello;
 import io.flotilla.protocol.HelloResult;
 import io.flotilla.protocol.NodeAddress;
@@ -12,6 +15,7 @@ import io.flotilla.protocol.Request;
 import io.flotilla.protocol.Response;
 import io.flotilla.protocol.Rollback;
 import io.flotilla.protocol.TransactionStep;
+import io.flotilla.protocol.UpdateCount;
 import io.flotilla.sql.node.Announcement;
 import io.flotilla.sql.node.Node;
 import io.flotilla.sql.node.Peer;
@@ -407,6 +411,14 @@ public final class ClientSession implements AutoCloseable {
                 if (destination instanceof RangePlanner.EveryRange) {
                     return schemaChange(request);
                 }
+                if (destination instanceof RangePlanner.WritesAcross writes) {
+                    answer = writeAcross(request, writes);
+                    if (answer.hasError() && SqlStates.RANGE_MISMATCH.equals(answer.getError().getSqlState())
+                            && attempt == 0) {
+                        continue;
+                    }
+                    return answer;
+                }
                 if (destination instanceof RangePlanner.AcrossRanges across) {
                     answer = spanningRead(request, across);
                     if (answer.hasError() && SqlStates.RANGE_MISMATCH.equals(answer.getError().getSqlState())
@@ -491,13 +503,13 @@ public final class ClientSession implements AutoCloseable {
         Error.Builder e = Error.newBuilder();
         if (request.getExecute().getAutoCommit() || lane.inTransaction()) {
             // Nothing ran (or the statement alone was undone): the transaction, if any, goes on.
-            e.setSqlState(SqlStates.NOT_SUPPORTED).setMessage("the statement touches keys of more than one range, "
-                    + "and statements and transactions across ranges are not supported yet; nothing of it was applied ("
-                    + why + ")");
+            e.setSqlState(SqlStates.NOT_SUPPORTED).setMessage("the statement writes keys of more than one range that "
+                    + "could not be told before it ran (an insert of rows whose keys it makes, or one that moves them), "
+                    + "which a change across ranges does not do yet; nothing of it was applied (" + why + ")");
         } else {
             e.setSqlState(SqlStates.ROLLED_BACK).setMessage("the transaction was rolled back: a statement in it "
-                    + "wrote keys of another range than the transaction's, and transactions across ranges are not "
-                    + "supported yet (" + why + ")");
+                    + "wrote keys of more than one range that could not be told before it ran, which a change across "
+                    + "ranges does not do yet (" + why + ")");
         }
         return Response.newBuilder().setId(request.getId()).setError(e).build();
     }
@@ -535,6 +547,71 @@ public final class ClientSession implements AutoCloseable {
                     + "the transaction goes on", SqlStates.NOT_SUPPORTED);
         }
         return spanning.run(request, across, current.statements(), settings, rangeRequests);
+    }
+
+    /**
+     * A change whose keys lie in several ranges: its part in each, in the session's transaction
+     * there (auto-commit: one begun for it, then committed across ranges as one). The update
+     * counts add up; a batch's counts come back in the batch's order. A part that fails undoes the
+     * whole transaction (40001 inside one: a change must not stand in some ranges only).
+     */
+    private Response writeAcross(Request request, RangePlanner.WritesAcross writes) throws SQLException {
+        Execute e = request.getExecute();
+        if (!settings.readCommitted()) {
+            throw new SQLException("the statement writes keys of more than one range, which runs at READ COMMITTED "
+                    + "only, for now; nothing was applied", SqlStates.NOT_SUPPORTED);
+        }
+        boolean auto = e.getAutoCommit();
+        long total = 0;
+        long[] counts = new long[e.getBatchCount()];
+        for (RangePlanner.Part part : writes.parts()) {
+            RangeLane lane = lane(part.range());
+            Response answer = executeIn(lane, request.toBuilder().setRange(part.range())
+                    .setExecute(part.execute().toBuilder().setAutoCommit(false).setSequence(0)).build());
+            if (answer.hasError()) {
+                String why = answer.getError().getSqlState() + ": " + answer.getError().getMessage();
+                endTransaction(Request.newBuilder().setId(request.getId()).setRollback(Rollback.getDefaultInstance()).build());
+                if (SqlStates.RANGE_MISMATCH.equals(answer.getError().getSqlState()) && !answer.getError().getKey().isEmpty()) {
+                    throw new SQLException((auto ? "the statement" : "the transaction") + " was rolled back: the statement "
+                            + "moves rows to keys another range holds, which a change across ranges does not do yet ("
+                            + answer.getError().getMessage() + ")", auto ? SqlStates.NOT_SUPPORTED : SqlStates.ROLLED_BACK);
+                }
+                if (auto && SqlStates.RANGE_MISMATCH.equals(answer.getError().getSqlState())) {
+                    return answer;   // a range split since: nothing applied, and the node plans it again
+                }
+                throw new SQLException((auto ? "the statement" : "the transaction") + " was rolled back: its part in range "
+                        + part.range() + " failed (" + why + ")", auto ? answer.getError().getSqlState()
+                        : SqlStates.ROLLED_BACK);
+            }
+            UpdateCount u = answer.getExecute().getUpdate();
+            if (u.getCount() > 0 && !writers.contains(part.range())) {
+                writers.add(part.range());
+            }
+            total += u.getCount();
+            for (int i = 0; i < part.sets().size(); i++) {
+                counts[part.sets().get(i)] = u.getBatchCounts(i);
+            }
+        }
+        UpdateCount.Builder count = UpdateCount.newBuilder().setCount(total);
+        for (long c : counts) {
+            count.addBatchCounts(c);
+        }
+        ExecuteResult.Builder out = ExecuteResult.newBuilder().setUpdate(count);
+        if (auto) {
+            Response committed = endTransaction(Request.newBuilder().setId(request.getId())
+                    .setFailoverBudgetMillis(request.getFailoverBudgetMillis())
+                    .setCommit(Commit.newBuilder().setSequence(e.getSequence())).build());
+            if (committed.hasError()) {
+                Error.Builder error = committed.getError().toBuilder();
+                if (SqlStates.OUTCOME_AT_LEADER.equals(error.getSqlState())) {
+                    // Resent under its sequence, it would run again: no range keeps its outcome.
+                    error.setSqlState(SqlStates.OUTCOME_UNKNOWN);
+                }
+                return Response.newBuilder().setId(request.getId()).setError(error).build();
+            }
+            out.setLsn(committed.getCommit().getLsn());
+        }
+        return Response.newBuilder().setId(request.getId()).setExecute(out).build();
     }
 
     /**

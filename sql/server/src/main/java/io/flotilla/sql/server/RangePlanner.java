@@ -10,7 +10,11 @@ import io.flotilla.statemachine.range.StatementKeys;
 import io.flotilla.statemachine.range.StatementKind;
 
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Which range a client's statement goes to (docs/ranges.md, "Routing"): the one a forwarding node
@@ -30,7 +34,7 @@ final class RangePlanner {
     }
 
     /** Where a statement goes. */
-    sealed interface Destination permits Here, InRange, AcrossRanges, EveryRange {
+    sealed interface Destination permits Here, InRange, AcrossRanges, WritesAcross, EveryRange {
     }
 
     /** No keys (transaction control, settings, {@code SELECT 1}): where the session is. */
@@ -43,6 +47,19 @@ final class RangePlanner {
 
     /** A query whose keys lie in more than one range of {@code layout}: {@link SpanningRead}. */
     record AcrossRanges(StatementKeys keys, RangeMap.Layout layout) implements Destination {
+    }
+
+    /**
+     * A change whose keys lie in more than one range, which runs as one part per range, all in one
+     * transaction across ranges: each part the statement itself (a change of each row by itself,
+     * at the range's generation) or the parameter sets of a batch whose keys that range holds
+     * ({@code sets}, their places in the batch).
+     */
+    record WritesAcross(List<Part> parts) implements Destination {
+    }
+
+    /** One range's part of a change across ranges. */
+    record Part(long range, Execute execute, List<Integer> sets) {
     }
 
     /** A schema change once the tables are split: every data range runs it ({@link SchemaFanOut}). */
@@ -83,6 +100,12 @@ final class RangePlanner {
         if (keys.none()) {
             return new Here();
         }
+        if (kind == StatementKind.DML && e.getBatchCount() > 1 && hint.isEmpty() && layout.covering(keys).isEmpty()) {
+            Optional<WritesAcross> bySet = batchBySet(e, planner, layout);
+            if (bySet.isPresent() && bySet.get().parts().size() > 1) {
+                return bySet.get();
+            }
+        }
         // A read goes where its keys are, as this node's layout has them now; a hint only tells
         // where an insert's rows went, which its keys did not say before it ran.
         Optional<Long> range = hint.isPresent() && kind == StatementKind.DML ? layout.owner(hint.get())
@@ -102,8 +125,42 @@ final class RangePlanner {
         if (kind == StatementKind.QUERY) {
             return new AcrossRanges(keys, layout);
         }
+        if (kind == StatementKind.DML && e.getBatchCount() == 0 && planner.rowLocal(e)) {
+            List<Part> parts = new ArrayList<>();
+            for (RangeMap.Placed p : layout.ranges()) {
+                if (keys.reads().stream().anyMatch(p.span()::overlaps)) {
+                    parts.add(new Part(p.range(), e.toBuilder().setPartGeneration(p.generation()).build(), List.of()));
+                }
+            }
+            return new WritesAcross(parts);
+        }
         throw new SQLException("the statement " + (kind == StatementKind.DML ? "writes" : "locks")
-                + " keys of more than one range, and writes across ranges are not supported yet",
-                SqlStates.NOT_SUPPORTED);
+                + " keys of more than one range, and of such statements only queries, updates and deletes that "
+                + "change each row by itself, and batches whose every parameter set stays in one range, run "
+                + "across ranges yet", SqlStates.NOT_SUPPORTED);
+    }
+
+    /** A batch whose every parameter set has its keys in one range: those sets, by range, in batch order. */
+    private static Optional<WritesAcross> batchBySet(Execute e, RangeStatements planner, RangeMap.Layout layout)
+            throws SQLException {
+        Map<Long, List<Integer>> byRange = new TreeMap<>();
+        List<StatementKeys> each = planner.keysOfEach(e);
+        for (int i = 0; i < each.size(); i++) {
+            StatementKeys set = each.get(i);
+            Optional<Long> range = set.insertsInto().isPresent() ? Optional.empty() : layout.covering(set);
+            if (range.isEmpty()) {
+                return Optional.empty();
+            }
+            byRange.computeIfAbsent(range.get(), r -> new ArrayList<>()).add(i);
+        }
+        List<Part> parts = new ArrayList<>();
+        for (Map.Entry<Long, List<Integer>> r : byRange.entrySet()) {
+            Execute.Builder part = e.toBuilder().clearBatch();
+            for (int i : r.getValue()) {
+                part.addBatch(e.getBatch(i));
+            }
+            parts.add(new Part(r.getKey(), part.build(), List.copyOf(r.getValue())));
+        }
+        return Optional.of(new WritesAcross(parts));
     }
 }

@@ -162,6 +162,21 @@ final class RangeStatements implements AutoCloseable {
         return StatementKeys.union(all);
     }
 
+    /** The keys of each parameter set of a batch, in order. */
+    List<StatementKeys> keysOfEach(Execute e) throws SQLException {
+        RangeSession s = session();
+        List<StatementKeys> all = new ArrayList<>();
+        for (ParameterSet set : e.getBatchList()) {
+            all.add(s.keys(e.getSql(), javaValues(set.getValuesList())));
+        }
+        return all;
+    }
+
+    /** Whether the statement changes each row by that row alone ({@code RowLocalChange}). */
+    boolean rowLocal(Execute e) throws SQLException {
+        return session().rowLocal(e.getSql());
+    }
+
     /** Per table id, the conditions a range may filter its part of a table by, for a query across ranges. */
     Map<Long, PartConditions.Condition> partConditions(Execute e) throws SQLException {
         return session().partConditions(e.getSql());
@@ -228,14 +243,18 @@ final class RangeStatements implements AutoCloseable {
     }
 
     /**
-     * A query for this range's part of a table, sent by a node that runs a query across ranges
-     * ({@link SpanningRead}): it reads whatever of the table this range holds, which is the part
-     * the node asked for only while the range's bounds are at the generation the node planned
-     * with. Another generation means the span moved (a split): refused, and the node plans again.
+     * This range's part of a statement across ranges, sent by the node that runs it: a query for
+     * its part of a table ({@link SpanningRead}), or a change of each row by itself ({@code
+     * RowLocalChange}) run in every range. It reads or changes whatever of the table this range
+     * holds, which is the part the node meant only while the range's bounds are at the generation
+     * the node planned with. Another generation means the span moved (a split): refused, and the
+     * node plans again.
      */
     private Optional<StatementKeys> part(Execute e) throws SQLException {
-        if (classify(e.getSql()) != StatementKind.QUERY) {
-            throw new SQLException("a range's part of a statement across ranges is a query", "XX000");
+        StatementKind kind = classify(e.getSql());
+        if (kind != StatementKind.QUERY && !(kind == StatementKind.DML && rowLocal(e))) {
+            throw new SQLException("a range's part of a statement across ranges is a query or a change of each "
+                    + "row by itself", "XX000");
         }
         long generation = replica.bounds().map(RangeBounds::generation).orElse(0L);
         if (generation != e.getPartGeneration()) {
@@ -250,8 +269,10 @@ final class RangeStatements implements AutoCloseable {
      * After an insert whose keys were not known before it ran: its rows must be this range's, or it
      * is undone (with the transaction it ran in) and refused with the key that is not.
      */
-    private void requireWrittenHere(Optional<StatementKeys> owned, RangeSession s) throws SQLException {
-        if (owned.isEmpty() || owned.get().insertsInto().isEmpty()) {
+    private void requireWrittenHere(Execute e, Optional<StatementKeys> owned, RangeSession s) throws SQLException {
+        // A range's part of a change across ranges may move a row's key (its primary key updated).
+        boolean part = e.getPartGeneration() != 0;
+        if (!part && (owned.isEmpty() || owned.get().insertsInto().isEmpty())) {
             return;
         }
         Optional<Key> outside = s.writtenOutside();
@@ -463,7 +484,7 @@ final class RangeStatements implements AutoCloseable {
                 }
             }
         });
-        requireWrittenHere(owned, s);
+        requireWrittenHere(e, owned, s);
         ExecuteResult.Builder out = ExecuteResult.newBuilder().setUpdate(result);
         if (e.getAutoCommit()) {
             out.setLsn(lsn(commits.await(s.commit(e.getSequence(), result.getCount()), RESEND_ELSEWHERE, budget)));
