@@ -141,6 +141,18 @@ class CrossRangeTransactionTest {
             c.setAutoCommit(true);
             assertEquals(OPENING - 1, one(s, "SELECT BALANCE FROM ACCOUNTS WHERE ID = 12"));
             nothingPrepared(nodes);
+            await("the committed transaction's record forgotten everywhere", () -> {
+                for (long id = 1; id <= 3; id++) {
+                    for (Map.Entry<Long, RangeReplica> r : nodes.node(id).replicas().entrySet()) {
+                        try (Connection rc = r.getValue().store().connect(); Statement rs = rc.createStatement()) {
+                            if (r.getKey() != Node.META_RANGE && one(rs, "SELECT COUNT(*) FROM FLOTILLA.TXN_RECORDS") != 0) {
+                                return false;
+                            }
+                        }
+                    }
+                }
+                return true;
+            });
         }
     }
 

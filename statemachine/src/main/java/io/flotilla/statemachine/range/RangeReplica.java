@@ -21,6 +21,7 @@ import io.flotilla.statemachine.store.StoreOptions;
 import io.flotilla.statemachine.wire.ChangeSet;
 import io.flotilla.statemachine.wire.ClientSession;
 import io.flotilla.statemachine.wire.Decide;
+import io.flotilla.statemachine.wire.Forget;
 import io.flotilla.statemachine.wire.Prepare;
 import io.flotilla.statemachine.wire.Resolve;
 import io.flotilla.statemachine.wire.RangeCommand;
@@ -461,6 +462,15 @@ public final class RangeReplica implements DurableStateMachine {
                 .build());
     }
 
+    /** Proposes to drop the record of {@code txn}, whose every part is resolved ({@link Forget}). */
+    public CompletableFuture<Outcome> proposeForget(byte[] txn) {
+        return submitUnlessFollower(RangeCommand.newBuilder()
+                .setProposerTerm(term)
+                .setForget(Forget.newBuilder().setTxn(ByteString.copyFrom(txn)))
+                .setProposedAtMillis(wallClockMillis.getAsLong())
+                .build());
+    }
+
     private CompletableFuture<Outcome> submitUnlessFollower(RangeCommand command) {
         if (!serving) {
             return CompletableFuture.failedFuture(new SQLException("range " + range
@@ -720,6 +730,9 @@ public final class RangeReplica implements DurableStateMachine {
             return "prepare of transaction " + HexFormat.of().formatHex(command.getPrepare().getTxn().toByteArray())
                     + " with " + command.getPrepare().getChangeSet().getChangesCount() + " row changes";
         }
+        if (command.hasForget()) {
+            return "forget of transaction " + HexFormat.of().formatHex(command.getForget().getTxn().toByteArray());
+        }
         if (command.hasDecide() || command.hasResolve()) {
             ByteString txn = command.hasDecide() ? command.getDecide().getTxn() : command.getResolve().getTxn();
             boolean commit = command.hasDecide() ? command.getDecide().getCommit() : command.getResolve().getCommit();
@@ -747,6 +760,12 @@ public final class RangeReplica implements DurableStateMachine {
         }
         if (command.hasDecide()) {
             return applyDecide(command.getDecide(), at, command.getProposedAtMillis());
+        }
+        if (command.hasForget()) {
+            TransactionRecords.forget(apply, command.getForget().getTxn());
+            writePosition(apply, at);
+            apply.commit();
+            return new Outcome.Applied(range, e.index());
         }
         if (command.hasResolve()) {
             resolvePart(command.getResolve().getTxn(), command.getResolve().getCommit());

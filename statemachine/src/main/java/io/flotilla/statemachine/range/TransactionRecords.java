@@ -19,7 +19,8 @@ import java.util.Optional;
  * one decision wins; an abort of a transaction without a record leaves an {@code ABORTED} record,
  * so that a prepare arriving after it cannot create one.
  *
- * <p>A decided record is kept for {@link #RETENTION} after it was written, by the proposing
+ * <p>A committed record whose parts its coordinator saw resolved is dropped then ({@code Forget});
+ * any other decided record is kept for {@link #RETENTION} after it was written, by the proposing
  * leaders' clocks (carried in the entries, so every replica forgets the same records at the same
  * index), and a pending one until it is decided: a coordinator asks again for a decision whose
  * answer it lost (for 30 s), and a participant's recovery asks within seconds, so a record gone
@@ -73,6 +74,15 @@ public final class TransactionRecords {
         try (PreparedStatement ps = apply.prepareStatement("UPDATE FLOTILLA.TXN_RECORDS SET STATUS = ? WHERE TXN = ?")) {
             ps.setString(1, status.name());
             ps.setBytes(2, txn.toByteArray());
+            ps.executeUpdate();
+        }
+    }
+
+    /** Forgets the record of {@code txn} if it is decided; in the apply session's transaction. */
+    static void forget(Connection apply, ByteString txn) throws SQLException {
+        try (PreparedStatement ps = apply.prepareStatement(
+                "DELETE FROM FLOTILLA.TXN_RECORDS WHERE TXN = ? AND STATUS <> 'PENDING'")) {
+            ps.setBytes(1, txn.toByteArray());
             ps.executeUpdate();
         }
     }

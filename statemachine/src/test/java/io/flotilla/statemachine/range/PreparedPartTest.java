@@ -113,6 +113,12 @@ class PreparedPartTest {
             }
             // Decided once: an abort after the commit finds the record committed and says so.
             assertInstanceOf(Outcome.Applied.class, await(leader.proposeDecide(txn(1), false)));
+            // Every part resolved, the coordinator has the record forgotten.
+            Outcome.Applied forgot = assertInstanceOf(Outcome.Applied.class, await(leader.proposeForget(txn(1))));
+            sameEverywhere(rc, forgot.index());
+            for (long node : rc.nodes()) {
+                assertEquals(0, count(rc.replica(node), "SELECT COUNT(*) FROM FLOTILLA.TXN_RECORDS"), "node " + node);
+            }
             exec(s, "UPDATE T SET V = 11 WHERE ID = 1");
             await(s.commit(3));
         }

@@ -25,7 +25,8 @@ import java.util.random.RandomGenerator;
  *       the transaction's record ({@code PENDING}, naming every participant);
  *   <li>the record range decides: commit, the commit point; its own part is resolved in the same entry;
  *   <li>every other participant resolves its part, and only then is the client answered, so that
- *       its next statement, anywhere, sees the whole transaction.
+ *       its next statement, anywhere, sees the whole transaction;
+ *   <li>the record range forgets the record, which nobody needs once every part is resolved.
  * </ol>
  *
  * A prepare that fails aborts the transaction (the record range decides abort, which also settles a
@@ -96,7 +97,15 @@ final class CrossRangeCommit {
             }
             return decided;
         }
-        resolveAll(commit, txn, writers, record, true, ranges);
+        if (resolveAll(commit, txn, writers, record, true, ranges)) {
+            // Every part is resolved: nobody will ask the record again.
+            Response forgot = ranges.step(record, TransactionStep.newBuilder().setKind(TransactionStep.Kind.FORGET)
+                    .setTxn(txn).build(), commit);
+            if (forgot.hasError()) {
+                LOG.log(System.Logger.Level.DEBUG, "the record of transaction " + hex(txn) + " stays in range " + record
+                        + " for its retention: " + forgot.getError().getMessage());
+            }
+        }
         endAll(commit, readers, ranges);
         return Response.newBuilder().setId(commit.getId())
                 .setCommit(CommitResult.newBuilder().setLsn(decided.getCommit().getLsn())).build();
@@ -165,30 +174,33 @@ final class CrossRangeCommit {
         }
     }
 
-    private void resolveAll(Request commit, ByteString txn, List<Long> writers, long record, boolean toCommit,
-                            Ranges ranges) {
+    /** Resolves every part but the record range's; whether all of them answered. */
+    private boolean resolveAll(Request commit, ByteString txn, List<Long> writers, long record, boolean toCommit,
+                               Ranges ranges) {
+        boolean all = true;
         for (long range : writers) {
             if (range != record) {
-                settleResolve(commit, txn, range, toCommit, ranges);
+                all &= settleResolve(commit, txn, range, toCommit, ranges);
             }
         }
+        return all;
     }
 
-    /** A participant's resolve, asked again while its answer is lost; recovery's to finish after that. */
-    private void settleResolve(Request commit, ByteString txn, long range, boolean toCommit, Ranges ranges) {
+    /** A participant's resolve, asked again while its answer is lost; recovery's to finish after that. Whether it answered. */
+    private boolean settleResolve(Request commit, ByteString txn, long range, boolean toCommit, Ranges ranges) {
         TransactionStep resolve = TransactionStep.newBuilder().setKind(TransactionStep.Kind.RESOLVE).setTxn(txn)
                 .setCommit(toCommit).build();
         long deadline = waits.nanoTime() + SETTLE_NANOS;
         while (true) {
             Response answer = ranges.step(range, resolve, commit);
             if (!answer.hasError()) {
-                return;
+                return true;
             }
             if (waits.nanoTime() - deadline >= 0) {
                 LOG.log(System.Logger.Level.WARNING, "range " + range + " did not answer the resolve ("
                         + (toCommit ? "commit" : "abort") + ") of transaction " + hex(txn) + ": it resolves its part "
                         + "itself from the record (" + answer.getError().getMessage() + ")");
-                return;
+                return false;
             }
             pause();
         }

@@ -630,6 +630,7 @@ final class RangeStatements implements AutoCloseable {
             }
             case DECIDE -> lsn(commits.await(replica.proposeDecide(txn, step.getCommit()), OUTCOME_UNKNOWN, budget));
             case RESOLVE -> lsn(commits.await(replica.proposeResolve(txn, step.getCommit()), OUTCOME_UNKNOWN, budget));
+            case FORGET -> lsn(commits.await(replica.proposeForget(txn), OUTCOME_UNKNOWN, budget));
             case UNRECOGNIZED -> throw new SQLException("unknown transaction step", SqlStates.NOT_SUPPORTED);
         };
     }
