@@ -3,19 +3,14 @@ package io.flotilla.sql.server;
 import com.google.protobuf.ByteString;
 import io.flotilla.protocol.Ack;
 import io.flotilla.protocol.CloseCursor;
-import io.flotilla.protocol.Commit;
 import io.flotilla.protocol.CommitResult;
 import io.flotilla.protocol.Error;
-import io.flotilla.protocol.Execute;
-import io.flotilla.protocol.ExecuteResult;
 import io.flotilla.protocol.Hello;
 import io.flotilla.protocol.HelloResult;
 import io.flotilla.protocol.NodeAddress;
 import io.flotilla.protocol.Request;
 import io.flotilla.protocol.Response;
-import io.flotilla.protocol.Rollback;
 import io.flotilla.protocol.TransactionStep;
-import io.flotilla.protocol.UpdateCount;
 import io.flotilla.sql.node.Announcement;
 import io.flotilla.sql.node.Node;
 import io.flotilla.sql.node.Peer;
@@ -65,21 +60,8 @@ public final class ClientSession implements AutoCloseable {
     private final RangeMap ranges;
     private final RangeLoad load;
     private final Map<Long, RangeLane> lanes = new TreeMap<>();
-    /** The ranges the open transaction wrote in, in the order it first wrote there. */
-    private final List<Long> writers = new ArrayList<>();
-    private final CrossRangeCommit crossRange;
-    /** How a commit across ranges reaches each of them: this session's lanes. */
-    private final CrossRangeCommit.Ranges transactionRanges = new CrossRangeCommit.Ranges() {
-        @Override
-        public Response step(long range, TransactionStep step, Request on) {
-            return transactionStep(range, step, on);
-        }
-
-        @Override
-        public Response end(long range, Request on) {
-            return endIn(lane(range), on);
-        }
-    };
+    /** The transaction across the ranges the session reached. */
+    private final SessionTransaction transaction;
     /** Where the session's transaction and cursors live, or its last statement ran. Volatile: cancel reads it. */
     private volatile RangeLane current;
     private byte[] sessionId;
@@ -153,7 +135,37 @@ public final class ClientSession implements AutoCloseable {
         this.spanning = spanning;
         this.load = load;
         this.schemaFanOut = new SchemaFanOut(ranges);
-        this.crossRange = new CrossRangeCommit(waits, node.environment().random());
+        this.transaction = new SessionTransaction(new SessionTransaction.Lanes() {
+            @Override
+            public RangeLane lane(long range) {
+                return ClientSession.this.lane(range);
+            }
+
+            @Override
+            public RangeLane current() {
+                return current;
+            }
+
+            @Override
+            public List<RangeLane> open() {
+                return openLanes();
+            }
+
+            @Override
+            public Response execute(RangeLane lane, Request request) {
+                return executeIn(lane, request);
+            }
+
+            @Override
+            public Response end(RangeLane lane, Request request) {
+                return endIn(lane, request);
+            }
+
+            @Override
+            public Response step(long range, TransactionStep step, Request on) {
+                return transactionStep(range, step, on);
+            }
+        }, waits, node.environment().random());
         this.current = lane(firstRange);
     }
 
@@ -251,7 +263,7 @@ public final class ClientSession implements AutoCloseable {
                 return transactionStep(request.getRange(), request.getTransactionStep(), request);
             }
             if (request.getKindCase() == Request.KindCase.COMMIT || request.getKindCase() == Request.KindCase.ROLLBACK) {
-                return endTransaction(request);
+                return transaction.end(request);
             }
             RangeLane lane = current;
             lane.statements().budget(FailoverBudget.of(request, waits));
@@ -286,49 +298,6 @@ public final class ClientSession implements AutoCloseable {
             return failed(request, e);
         }
         return out.build();
-    }
-
-    /**
-     * A commit or rollback: of the transaction's one range as ever, or of each range it reached;
-     * a commit of writes in several ranges is a {@link CrossRangeCommit}.
-     */
-    private Response endTransaction(Request request) throws SQLException {
-        List<RangeLane> open = openLanes();
-        boolean savepoint = request.hasRollback() && !request.getRollback().getSavepoint().isEmpty();
-        if (open.size() <= 1) {
-            if (!savepoint) {
-                writers.clear();
-            }
-            return endIn(open.isEmpty() ? current : open.get(0), request);
-        }
-        if (savepoint) {
-            throw new SQLException("savepoints of a transaction across ranges are not supported yet; roll back the "
-                    + "whole transaction", SqlStates.NOT_SUPPORTED);
-        }
-        List<Long> written = new ArrayList<>();
-        List<Long> read = new ArrayList<>();
-        for (RangeLane lane : open) {
-            (writers.contains(lane.range()) ? written : read).add(lane.range());
-        }
-        // The record range first: the range the transaction wrote in first.
-        written.sort((a, b) -> Integer.compare(writers.indexOf(a), writers.indexOf(b)));
-        writers.clear();
-        if (request.hasCommit() && written.size() > 1) {
-            return crossRange.run(request, written, read, transactionRanges);
-        }
-        // One range wrote (or none): its commit is the transaction's; the others only read.
-        List<Long> order = new ArrayList<>(written);
-        order.addAll(read);
-        Response first = null;
-        for (long range : order) {
-            Response answer = endIn(lane(range), first != null && first.hasError() && request.hasCommit()
-                    ? Request.newBuilder(request).clearCommit().setRollback(Rollback.getDefaultInstance()).build()
-                    : request);
-            if (first == null) {
-                first = answer;
-            }
-        }
-        return first;
     }
 
     /** Ends the session's transaction in one lane: here, or at the range's leader. */
@@ -412,7 +381,7 @@ public final class ClientSession implements AutoCloseable {
                     return schemaChange(request);
                 }
                 if (destination instanceof RangePlanner.WritesAcross writes) {
-                    answer = writeAcross(request, writes);
+                    answer = transaction.writeAcross(request, writes, settings.readCommitted());
                     if (answer.hasError() && SqlStates.RANGE_MISMATCH.equals(answer.getError().getSqlState())
                             && attempt == 0) {
                         continue;
@@ -434,9 +403,8 @@ public final class ClientSession implements AutoCloseable {
                 return failed(request, e);
             }
             answer = executeIn(lane, request);
-            if (!answer.hasError() && answer.getExecute().hasUpdate() && !request.getExecute().getAutoCommit()
-                    && !writers.contains(lane.range())) {
-                writers.add(lane.range());
+            if (!answer.hasError() && answer.getExecute().hasUpdate() && !request.getExecute().getAutoCommit()) {
+                transaction.wrote(lane.range());
             }
             if (!answer.hasError() || !SqlStates.RANGE_MISMATCH.equals(answer.getError().getSqlState())) {
                 return answer;
@@ -547,71 +515,6 @@ public final class ClientSession implements AutoCloseable {
                     + "the transaction goes on", SqlStates.NOT_SUPPORTED);
         }
         return spanning.run(request, across, current.statements(), settings, rangeRequests);
-    }
-
-    /**
-     * A change whose keys lie in several ranges: its part in each, in the session's transaction
-     * there (auto-commit: one begun for it, then committed across ranges as one). The update
-     * counts add up; a batch's counts come back in the batch's order. A part that fails undoes the
-     * whole transaction (40001 inside one: a change must not stand in some ranges only).
-     */
-    private Response writeAcross(Request request, RangePlanner.WritesAcross writes) throws SQLException {
-        Execute e = request.getExecute();
-        if (!settings.readCommitted()) {
-            throw new SQLException("the statement writes keys of more than one range, which runs at READ COMMITTED "
-                    + "only, for now; nothing was applied", SqlStates.NOT_SUPPORTED);
-        }
-        boolean auto = e.getAutoCommit();
-        long total = 0;
-        long[] counts = new long[e.getBatchCount()];
-        for (RangePlanner.Part part : writes.parts()) {
-            RangeLane lane = lane(part.range());
-            Response answer = executeIn(lane, request.toBuilder().setRange(part.range())
-                    .setExecute(part.execute().toBuilder().setAutoCommit(false).setSequence(0)).build());
-            if (answer.hasError()) {
-                String why = answer.getError().getSqlState() + ": " + answer.getError().getMessage();
-                endTransaction(Request.newBuilder().setId(request.getId()).setRollback(Rollback.getDefaultInstance()).build());
-                if (SqlStates.RANGE_MISMATCH.equals(answer.getError().getSqlState()) && !answer.getError().getKey().isEmpty()) {
-                    throw new SQLException((auto ? "the statement" : "the transaction") + " was rolled back: the statement "
-                            + "moves rows to keys another range holds, which a change across ranges does not do yet ("
-                            + answer.getError().getMessage() + ")", auto ? SqlStates.NOT_SUPPORTED : SqlStates.ROLLED_BACK);
-                }
-                if (auto && SqlStates.RANGE_MISMATCH.equals(answer.getError().getSqlState())) {
-                    return answer;   // a range split since: nothing applied, and the node plans it again
-                }
-                throw new SQLException((auto ? "the statement" : "the transaction") + " was rolled back: its part in range "
-                        + part.range() + " failed (" + why + ")", auto ? answer.getError().getSqlState()
-                        : SqlStates.ROLLED_BACK);
-            }
-            UpdateCount u = answer.getExecute().getUpdate();
-            if (u.getCount() > 0 && !writers.contains(part.range())) {
-                writers.add(part.range());
-            }
-            total += u.getCount();
-            for (int i = 0; i < part.sets().size(); i++) {
-                counts[part.sets().get(i)] = u.getBatchCounts(i);
-            }
-        }
-        UpdateCount.Builder count = UpdateCount.newBuilder().setCount(total);
-        for (long c : counts) {
-            count.addBatchCounts(c);
-        }
-        ExecuteResult.Builder out = ExecuteResult.newBuilder().setUpdate(count);
-        if (auto) {
-            Response committed = endTransaction(Request.newBuilder().setId(request.getId())
-                    .setFailoverBudgetMillis(request.getFailoverBudgetMillis())
-                    .setCommit(Commit.newBuilder().setSequence(e.getSequence())).build());
-            if (committed.hasError()) {
-                Error.Builder error = committed.getError().toBuilder();
-                if (SqlStates.OUTCOME_AT_LEADER.equals(error.getSqlState())) {
-                    // Resent under its sequence, it would run again: no range keeps its outcome.
-                    error.setSqlState(SqlStates.OUTCOME_UNKNOWN);
-                }
-                return Response.newBuilder().setId(request.getId()).setError(error).build();
-            }
-            out.setLsn(committed.getCommit().getLsn());
-        }
-        return Response.newBuilder().setId(request.getId()).setExecute(out).build();
     }
 
     /**
