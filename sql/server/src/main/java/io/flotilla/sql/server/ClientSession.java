@@ -40,8 +40,8 @@ import java.util.TreeMap;
  * range's leader over a connection of this session's own ({@link Forwarder}), which stays with the
  * leader for the rest of an open transaction. A session keeps a {@link RangeLane} per range it
  * used; its open cursors live in one, and its transaction in each range it reached: at READ
- * COMMITTED a transaction may go on in another range, and if it wrote in more than one, its commit
- * is a {@link CrossRangeCommit}.
+ * COMMITTED a transaction may go on in another range ({@link SessionTransaction}: its commit across
+ * the ranges it wrote in, and the changes whose keys span ranges).
  */
 public final class ClientSession implements AutoCloseable {
 
