@@ -136,6 +136,7 @@ public final class RangeReplica implements DurableStateMachine {
     private volatile Proposer proposer;
     private final HeldTransactions held;
     private final SchemaChanges schemaChanges;
+    private final TransactionParts parts;
     private final RangeSplits splits;
     /** Where a split puts the range it makes; until attached, a split entry stops this replica. */
     private volatile NewRanges newRanges;
@@ -165,6 +166,7 @@ public final class RangeReplica implements DurableStateMachine {
         this.capture = new ChangeCapture(options.maxChangeSetBytes());
         this.held = new HeldTransactions(range, incarnation);
         this.schemaChanges = new SchemaChanges(range, capture, held);
+        this.parts = new TransactionParts(range, store, capture, held);
         this.splits = new RangeSplits(range, options.store());
         this.sessions = new SessionOutcomes(range, options.sessionTtl(), wallClockMillis, store);
         openApplySession();
@@ -682,36 +684,17 @@ public final class RangeReplica implements DurableStateMachine {
         return result;
     }
 
-    /**
-     * A new leader, before it serves, takes the row locks of every part prepared here again (the
-     * leader that prepared them held them, and that leader is gone): no client may write those rows
-     * before the parts are resolved. Nothing else holds locks here yet (a role change ended every
-     * held transaction), so this never waits.
-     */
+    /** What a new leader holds prepared parts' locks under. */
+    private TransactionParts.Holder holder() {
+        return new TransactionParts.Holder(term, schema.current(), bounds.map(RangeBounds::generation).orElse(0L));
+    }
+
     private void retakePrepared() {
         try {
-            for (PreparedParts.Part part : PreparedParts.all(apply)) {
-                if (!held.holdsPrepared(part.txn())) {
-                    retake(part);
-                }
-            }
+            parts.retakeAll(apply, holder());
         } catch (SQLException failure) {
             throw new IllegalStateException("range " + range + " cannot take the locks of its prepared transactions "
                     + "again", failure);
-        }
-    }
-
-    private void retake(PreparedParts.Part part) throws SQLException {
-        Connection c = store.connect();
-        try {
-            c.setAutoCommit(false);
-            ChangeRecorder recorder = capture.record(c);
-            RowImages.apply(c, part.changes());
-            held.retaken(part.txn(), HeldTransaction.retaken(c, recorder, term, schema.current(),
-                    bounds.map(RangeBounds::generation).orElse(0L), held.newProposalId(), held.statementLock()));
-        } catch (SQLException | RuntimeException failure) {
-            c.close();
-            throw failure;
         }
     }
 
@@ -762,13 +745,13 @@ public final class RangeReplica implements DurableStateMachine {
             return applyDecide(command.getDecide(), at, command.getProposedAtMillis());
         }
         if (command.hasForget()) {
-            TransactionRecords.forget(apply, command.getForget().getTxn());
+            parts.forget(apply, command.getForget().getTxn());
             writePosition(apply, at);
             apply.commit();
             return new Outcome.Applied(range, e.index());
         }
         if (command.hasResolve()) {
-            resolvePart(command.getResolve().getTxn(), command.getResolve().getCommit());
+            parts.resolve(apply, command.getResolve().getTxn(), command.getResolve().getCommit());
             writePosition(apply, at);
             apply.commit();
             return new Outcome.Applied(range, e.index());
@@ -788,8 +771,7 @@ public final class RangeReplica implements DurableStateMachine {
         } else if (writes && schema.outdated(written)) {
             refusal = new Outcome.Refused(SqlStates.ROLLED_BACK, "the schema of what it wrote changed (by index "
                     + schema.current() + ") while the transaction ran; retry it");
-        } else if (command.hasPrepare() && command.getPrepare().getParticipantsCount() > 0
-                && TransactionRecords.status(apply, command.getPrepare().getTxn()).isPresent()) {
+        } else if (command.hasPrepare() && parts.abortedBefore(apply, command.getPrepare())) {
             refusal = new Outcome.Refused(SqlStates.ROLLED_BACK, "the transaction was aborted before its record "
                     + "range prepared (a participant gave up on it); retry it");
         } else if (writes) {
@@ -901,12 +883,7 @@ public final class RangeReplica implements DurableStateMachine {
     private Outcome applyPrepare(RangeCommand command, HeldTransaction own, AppliedPosition at) throws SQLException {
         Prepare prepare = command.getPrepare();
         try {
-            PreparedParts.add(apply, new PreparedParts.Part(prepare.getTxn(), prepare.getRecordRange(),
-                    prepare.getChangeSet(), command.getProposedAtMillis()));
-            if (prepare.getParticipantsCount() > 0) {
-                TransactionRecords.create(apply, prepare.getTxn(), TransactionRecords.Status.PENDING,
-                        prepare.getParticipantsList(), command.getProposedAtMillis());
-            }
+            parts.prepare(apply, prepare, command.getProposedAtMillis());
             writePosition(apply, at);
             apply.commit();
         } catch (SQLException failure) {
@@ -914,14 +891,14 @@ public final class RangeReplica implements DurableStateMachine {
             throw failure;
         }
         if (own != null && own.term == at.term() && own.state() == HeldTransaction.State.PROPOSED) {
-            held.prepared(prepare.getTxn(), own);
+            parts.hold(prepare.getTxn(), own);
         } else {
             if (own != null) {
                 release(own, "another replica's entry took its place");
             }
             if (serving) {
-                retake(new PreparedParts.Part(prepare.getTxn(), prepare.getRecordRange(), prepare.getChangeSet(),
-                        command.getProposedAtMillis()));
+                parts.retake(new PreparedParts.Part(prepare.getTxn(), prepare.getRecordRange(), prepare.getChangeSet(),
+                        command.getProposedAtMillis()), holder());
             }
         }
         return new Outcome.Applied(range, at.index());
@@ -933,20 +910,7 @@ public final class RangeReplica implements DurableStateMachine {
      */
     private Outcome applyDecide(Decide decide, AppliedPosition at, long proposedAtMillis) throws SQLException {
         try {
-            Optional<TransactionRecords.Status> status = TransactionRecords.status(apply, decide.getTxn());
-            TransactionRecords.Status decided;
-            if (status.isEmpty()) {
-                // No record: the record range never prepared (or forgot it long ago). It never
-                // commits now: a prepare arriving after this finds the record and is refused.
-                decided = TransactionRecords.Status.ABORTED;
-                TransactionRecords.create(apply, decide.getTxn(), decided, List.of(), proposedAtMillis);
-            } else if (status.get() == TransactionRecords.Status.PENDING) {
-                decided = decide.getCommit() ? TransactionRecords.Status.COMMITTED : TransactionRecords.Status.ABORTED;
-                TransactionRecords.decide(apply, decide.getTxn(), decided);
-            } else {
-                decided = status.get();
-            }
-            resolvePart(decide.getTxn(), decided == TransactionRecords.Status.COMMITTED);
+            TransactionRecords.Status decided = parts.decide(apply, decide, proposedAtMillis);
             writePosition(apply, at);
             apply.commit();
             return decided == TransactionRecords.Status.COMMITTED ? new Outcome.Applied(range, at.index())
@@ -956,28 +920,6 @@ public final class RangeReplica implements DurableStateMachine {
             apply.rollback();
             throw failure;
         }
-    }
-
-    /**
-     * Ends this range's prepared part of {@code txn}, if it holds one, in the apply session's open
-     * transaction (which the caller commits): committed, the leader commits the transaction that
-     * holds its locks, and everyone else writes its row images; aborted, it is dropped.
-     */
-    private void resolvePart(ByteString txn, boolean commit) throws SQLException {
-        Optional<PreparedParts.Part> part = PreparedParts.find(apply, txn);
-        Optional<HeldTransaction> holding = held.takePrepared(txn);
-        if (part.isEmpty()) {
-            holding.ifPresent(tx -> release(tx, "its transaction was resolved already"));
-            return;
-        }
-        if (!commit) {
-            holding.ifPresent(tx -> release(tx, "its transaction across ranges was aborted"));
-        } else if (holding.isPresent()) {
-            holding.get().commit(c -> null);
-        } else {
-            RowImages.apply(apply, part.get().changes());
-        }
-        PreparedParts.remove(apply, txn);
     }
 
     /**
