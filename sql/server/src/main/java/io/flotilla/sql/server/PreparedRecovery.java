@@ -15,7 +15,11 @@ import java.util.Map;
  * Parts of transactions across ranges whose coordinator went quiet (docs/ranges.md, "Recovery"):
  * a part prepared in a range this node leads, and not resolved for longer than the transaction
  * liveness (five election timeouts, from the proposing leader's clock to this node's), is settled
- * from its record. The node asks the record range to give up on the transaction ({@code DECIDE}
+ * from its record; after twice that, by any node that holds replicas of the part's range and of
+ * the record range (its leader may hold none of the record range). Each node looks at its own
+ * replica of the part's range; a follower's may lag, and settle a part its leader resolved
+ * already, which changes nothing: a decided record keeps its decision, and a resolve of a part
+ * the range no longer holds applies nothing. The node asks the record range to give up on the transaction ({@code DECIDE}
  * abort): a record that says committed stays so, and the part commits; a pending or missing one
  * becomes aborted (both are entries of the record range's log, so exactly one of the coordinator's
  * commit and this abort wins), and the part is dropped. Then the part's own range resolves it.
@@ -42,11 +46,17 @@ final class PreparedRecovery implements NodeUpkeep.Chore {
         long now = node.environment().wallClockMillis().getAsLong();
         for (Map.Entry<Long, RangeReplica> e : node.replicas().entrySet()) {
             RangeReplica replica = e.getValue();
-            if (e.getKey() == Node.META_RANGE || !replica.serving()) {
+            if (e.getKey() == Node.META_RANGE) {
                 continue;
             }
             for (PreparedParts.Part part : replica.preparedParts()) {
-                if (now - part.preparedAtMillis() >= livenessMillis) {
+                long age = now - part.preparedAtMillis();
+                // The range's leader first; any node that holds both ranges after twice the time,
+                // for a leader that holds no replica of the record range (it cannot reach it: a
+                // node added to one range only). Both steps are decided by the ranges' logs, so
+                // two nodes settling one part at once settle it alike.
+                if (node.replicas().containsKey(part.recordRange())
+                        && (age >= livenessMillis && replica.serving() || age >= 2 * livenessMillis)) {
                     settle(e.getKey(), part);
                 }
             }
