@@ -34,6 +34,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -167,6 +168,9 @@ class CrossRangeTransactionTest {
             AtomicInteger committed = new AtomicInteger();
             Map<String, Integer> retried = new ConcurrentHashMap<>();
             ExecutorService pool = Executors.newFixedThreadPool(clients);
+            ExecutorService readerPool = Executors.newFixedThreadPool(3);
+            AtomicInteger totals = new AtomicInteger();
+            AtomicInteger refusedTotals = new AtomicInteger();
             try {
                 List<Future<?>> done = new ArrayList<>();
                 for (int t = 0; t < clients; t++) {
@@ -204,12 +208,44 @@ class CrossRangeTransactionTest {
                         return null;
                     }));
                 }
-                for (Future<?> f : done) {
-                    f.get(5, TimeUnit.MINUTES);
+                // Meanwhile a reader on each node: every total it reads across the two ranges must be
+                // the whole (the cut: no transfer seen in one range and not the other).
+                AtomicBoolean transferring = new AtomicBoolean(true);
+                List<Future<?>> readers = new ArrayList<>();
+                for (long id = 1; id <= 3; id++) {
+                    String url = nodes.url(id);
+                    readers.add(readerPool.submit(() -> {
+                        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+                            while (transferring.get()) {
+                                try {
+                                    assertEquals(ACCOUNTS * OPENING, one(s, "SELECT SUM(BALANCE) FROM ACCOUNTS"),
+                                            "a total read across the ranges while transfers ran");
+                                    totals.incrementAndGet();
+                                } catch (SQLException e) {
+                                    // The ranges kept changing for all of the query's tries: the one refusal allowed.
+                                    assertEquals("40001", e.getSQLState(), e.getMessage());
+                                    refusedTotals.incrementAndGet();
+                                }
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                try {
+                    for (Future<?> f : done) {
+                        f.get(5, TimeUnit.MINUTES);
+                    }
+                } finally {
+                    transferring.set(false);
+                }
+                for (Future<?> f : readers) {
+                    f.get(1, TimeUnit.MINUTES);
                 }
             } finally {
                 pool.shutdownNow();
+                readerPool.shutdownNow();
             }
+            assertTrue(totals.get() > 0, "no total was read while transfers ran");
             assertEquals(clients * transfers, committed.get());
             for (String state : retried.keySet()) {
                 assertTrue(state.equals("40001") || state.equals("HYT00"), "unexpected failure " + state + ": " + retried);
@@ -220,7 +256,8 @@ class CrossRangeTransactionTest {
                     assertEquals(ACCOUNTS * OPENING, one(t, "SELECT SUM(BALANCE) FROM ACCOUNTS"), "node " + id);
                 }
             }
-            System.out.println("cross-range transfers: " + committed.get() + " committed, retried " + retried);
+            System.out.println("cross-range transfers: " + committed.get() + " committed, retried " + retried
+                    + "; totals read meanwhile: " + totals.get() + " whole, " + refusedTotals.get() + " refused (40001)");
         }
     }
 

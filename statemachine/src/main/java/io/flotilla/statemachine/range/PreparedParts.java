@@ -77,6 +77,18 @@ public final class PreparedParts {
         return parts;
     }
 
+    /** The ids of the transactions with a prepared part here, in order. */
+    static List<ByteString> transactions(Connection connection) throws SQLException {
+        List<ByteString> txns = new ArrayList<>();
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT TXN FROM FLOTILLA.PREPARED ORDER BY TXN")) {
+            while (rs.next()) {
+                txns.add(ByteString.copyFrom(rs.getBytes(1)));
+            }
+        }
+        return txns;
+    }
+
     static boolean any(Connection connection) throws SQLException {
         try (Statement s = connection.createStatement();
              ResultSet rs = s.executeQuery("SELECT 1 FROM FLOTILLA.PREPARED LIMIT 1")) {

@@ -481,6 +481,20 @@ public final class RangeReplica implements DurableStateMachine {
         return submit(command, failure -> { });
     }
 
+    /**
+     * What a query across ranges checks its cut by (docs/ranges.md, "Isolation across ranges"): the
+     * applied index and the transactions prepared as of it. Only on the group's thread (a
+     * linearizable read's query there), where no entry applies meanwhile, so that both are of one
+     * moment; read through the apply session, which has committed every entry it applied.
+     */
+    public CutPosition cutPosition() throws SQLException {
+        try {
+            return new CutPosition(applied, PreparedParts.transactions(apply));
+        } finally {
+            apply.commit();
+        }
+    }
+
     /** The parts of transactions across ranges this replica holds prepared (for recovery). */
     public List<PreparedParts.Part> preparedParts() throws SQLException {
         try (Connection c = store.connect()) {

@@ -20,6 +20,7 @@ import io.flotilla.statemachine.keys.KeySpan;
 import io.flotilla.statemachine.range.RangeMismatchException;
 import io.flotilla.statemachine.range.ShowRanges;
 import io.flotilla.statemachine.range.SplitAt;
+import io.flotilla.statemachine.range.RangeReplica;
 import io.flotilla.statemachine.range.SqlStates;
 
 import java.sql.SQLException;
@@ -99,6 +100,23 @@ public final class ClientSession implements AutoCloseable {
             } catch (SQLException e) {
                 return failed(part, e);
             }
+        }
+
+        @Override
+        public Response position(long range, Request question) {
+            RangeReplica here = node.replicas().get(range);
+            if (here != null && here.serving()) {
+                try {
+                    return Response.newBuilder().setId(question.getId())
+                            .setReadIndex(ReadIndexAnswer.of(node, question.getReadIndex())).build();
+                } catch (SQLException e) {
+                    if (!SqlStates.NOT_LEADER.equals(e.getSQLState())) {
+                        return failed(question, e);
+                    }
+                    // It stopped leading since: ask the range's leader, wherever it is now.
+                }
+            }
+            return lane(range).forwarder().call(question);
         }
 
         @Override

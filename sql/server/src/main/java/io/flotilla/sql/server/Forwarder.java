@@ -189,7 +189,7 @@ final class Forwarder implements AutoCloseable {
     private static boolean retryable(Request request) {
         return switch (request.getKindCase()) {
             case EXECUTE -> request.getExecute().getAutoCommit();
-            case PING, METADATA, ADMIN -> true;
+            case PING, METADATA, ADMIN, READ_INDEX -> true;
             // A decision or a resolve is the same entry whoever proposes it, and settles once.
             case TRANSACTION_STEP -> request.getTransactionStep().getKind() != TransactionStep.Kind.PREPARE;
             default -> false;

@@ -68,7 +68,7 @@ public final class NodeSessions implements AutoCloseable {
     /** A new connection's session: its settings are shared with its forwarder, which gives them to new leader links. */
     public ClientSession open() {
         SessionSettings settings = new SessionSettings();
-        return new ClientSession(node, Node.DATA_RANGE, settings, stalenessBound, new SpanningRead(queryDatabases), load);
+        return new ClientSession(node, Node.DATA_RANGE, settings, stalenessBound, new SpanningRead(queryDatabases, node.environment().waits(), node.environment().random()), load);
     }
 
     @Override

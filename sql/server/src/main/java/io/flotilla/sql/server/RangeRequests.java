@@ -15,6 +15,12 @@ interface RangeRequests {
     Response fetch(long range, Request request);
 
     /**
+     * A {@code ReadIndex} question to the range's leader (the node's own replica, or through the
+     * lane's forwarder): what it has applied, and with {@code with_prepared} what it holds prepared.
+     */
+    Response position(long range, Request question);
+
+    /**
      * Ends a cursor the range holds for this session. A failure is logged, not thrown: the cursor
      * ends with the session's next statement there anyway.
      */

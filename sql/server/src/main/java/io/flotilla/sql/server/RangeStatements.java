@@ -368,6 +368,9 @@ final class RangeStatements implements AutoCloseable {
 
     private ExecuteResult query(Execute e, RangeSession s) throws SQLException {
         confirmLeadershipFor(e, s);
+        // Before the read: a part of a query across ranges is the range exactly as of it if the range
+        // applies nothing more until the querying node checks (an apply commits before it counts).
+        long before = replica.applied();
         RowBatch.Builder first = s.run(c -> {
             owned = owned(e);
             countLoad(e);
@@ -396,7 +399,11 @@ final class RangeStatements implements AutoCloseable {
                 at = lsn(commits.await(s.commit(e.getSequence()), RESEND_ELSEWHERE, budget), at);
             }
         }
-        return ExecuteResult.newBuilder().setRows(first).setLsn(at).build();
+        ExecuteResult.Builder result = ExecuteResult.newBuilder().setRows(first).setLsn(at);
+        if (e.getPartGeneration() > 0) {
+            result.setPartLsn(Lsn.newBuilder().setRange(replica.range()).setIndex(before));
+        }
+        return result.build();
     }
 
     /**

@@ -5,6 +5,8 @@ import io.flotilla.protocol.ReadIndex;
 import io.flotilla.protocol.ReadIndexResult;
 import io.flotilla.raft.host.GroupUnavailableException;
 import io.flotilla.sql.node.Node;
+import io.flotilla.sql.node.Waits;
+import io.flotilla.statemachine.range.CutPosition;
 import io.flotilla.statemachine.range.RangeReplica;
 import io.flotilla.statemachine.range.SqlStates;
 
@@ -26,17 +28,48 @@ final class ReadIndexAnswer {
     private ReadIndexAnswer() {
     }
 
+    private static CutPosition cutPosition(RangeReplica replica) {
+        try {
+            return replica.cutPosition();
+        } catch (SQLException e) {
+            throw new UncheckedSqlException(e);
+        }
+    }
+
+    /** A failure to read the replica's cut position, out of the group thread's supplier. */
+    private static final class UncheckedSqlException extends RuntimeException {
+        UncheckedSqlException(SQLException cause) {
+            super(cause);
+        }
+
+        @Override
+        public synchronized SQLException getCause() {
+            return (SQLException) super.getCause();
+        }
+    }
+
     static ReadIndexResult of(Node node, ReadIndex question) throws SQLException {
         long range = question.getRange();
         RangeReplica replica = node.replicas().get(range);
         if (replica == null) {
             throw new SQLException("range " + range + " has no replica on node " + node.id(), SqlStates.UNAVAILABLE);
         }
+        // Through the node's waits: in the whole-stack simulator, time is the simulator's.
+        Waits waits = node.environment().waits();
+        long confirmTimeout = TimeUnit.SECONDS.toNanos(CONFIRM_TIMEOUT_SECONDS);
         try {
             // Runs on the group's thread once the read is confirmed and applied: the replica is there.
-            long index = node.host().read(range, replica::applied).get(CONFIRM_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            if (question.getWithPrepared()) {
+                CutPosition at = waits.await(node.host().read(range, () -> cutPosition(replica)), confirmTimeout);
+                return ReadIndexResult.newBuilder().setLsn(Lsn.newBuilder().setRange(range).setIndex(at.applied()))
+                        .addAllPrepared(at.prepared()).build();
+            }
+            long index = waits.await(node.host().read(range, replica::applied), confirmTimeout);
             return ReadIndexResult.newBuilder().setLsn(Lsn.newBuilder().setRange(range).setIndex(index)).build();
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof UncheckedSqlException u) {
+                throw u.getCause();
+            }
             if (e.getCause() instanceof GroupUnavailableException g
                     && g.reason() == GroupUnavailableException.Reason.REFUSED) {
                 throw new SQLException("range " + range + ": node " + node.id() + " does not lead it"

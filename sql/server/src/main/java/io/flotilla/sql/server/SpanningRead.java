@@ -1,5 +1,6 @@
 package io.flotilla.sql.server;
 
+import io.flotilla.protocol.Consistency;
 import io.flotilla.protocol.Execute;
 import io.flotilla.protocol.ExecuteResult;
 import io.flotilla.protocol.Fetch;
@@ -8,6 +9,7 @@ import io.flotilla.protocol.Response;
 import io.flotilla.protocol.Row;
 import io.flotilla.protocol.RowBatch;
 import io.flotilla.protocol.Value;
+import io.flotilla.sql.node.Waits;
 import io.flotilla.statemachine.keys.KeyEncoding;
 import io.flotilla.statemachine.keys.KeySpan;
 import io.flotilla.statemachine.range.PartConditions;
@@ -26,7 +28,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
 
 /**
  * A query whose keys lie in more than one range (docs/ranges.md, "Statements across ranges"): the
@@ -41,9 +46,12 @@ import java.util.TreeMap;
  * a query are gathered in the node's memory, up to {@link #MAX_ROWS}; the answer comes back whole,
  * in one batch.
  *
- * <p>Each range's part is read at its own moment, one range after another: a query across ranges
- * sees every range's committed rows, but not the ranges at one instant (the cut of docs/ranges.md,
- * "Isolation across ranges", is not built yet).
+ * <p>At the default (linearizable) consistency the parts are the ranges at one moment (the cut of
+ * docs/ranges.md, "Isolation across ranges"): each range's part is read one after another, and then
+ * {@link CutCheck} asks every range whether it applied anything since its part was read, and what it
+ * holds prepared; if one did, or a transaction across ranges is prepared in one of them and not in
+ * another, the parts are read again (at most {@link #CUT_ATTEMPTS} times, then 40001). A read that
+ * may be served stale reads each range at its own moment.
  */
 final class SpanningRead {
 
@@ -52,10 +60,19 @@ final class SpanningRead {
     /** Rows asked of a range at a time. */
     private static final int PAGE = 10_000;
 
-    private final GatewayDatabases databases;
+    /** Reads of all the parts before the query gives up on finding them at one moment (40001). */
+    static final int CUT_ATTEMPTS = 12;
+    /** A range whose parts were read at different positions: never one moment. */
+    static final long MIXED = -1;
 
-    SpanningRead(GatewayDatabases databases) {
+    private final GatewayDatabases databases;
+    private final Waits waits;
+    private final RandomGenerator random;
+
+    SpanningRead(GatewayDatabases databases, Waits waits, RandomGenerator random) {
         this.databases = databases;
+        this.waits = waits;
+        this.random = random;
     }
 
     /**
@@ -76,55 +93,107 @@ final class SpanningRead {
             spansByTable.computeIfAbsent(KeyEncoding.tableIdOf(span.start()), t -> new ArrayList<>()).add(span);
         }
         Map<Long, PartConditions.Condition> conditions = planner.partConditions(request.getExecute());
+        // Reads at the leaders are read at one moment (the cut); reads that may be served stale are not.
+        boolean cut = request.getExecute().getConsistency().getLevel() == Consistency.Level.LINEARIZABLE;
         GatewayDatabases.Gateway gateway = databases.borrow(replica);
         try (Connection c = gateway.connect()) {
             settings.applyTo(c);
             c.setAutoCommit(false);
-            long gathered = 0;
-            for (Map.Entry<Long, List<KeySpan>> table : spansByTable.entrySet()) {
-                TableName name = names.get(table.getKey());
-                if (name == null) {
-                    throw new SQLException("table " + table.getKey() + " was dropped or renamed while the query was "
-                            + "planned; run it again", SqlStates.UNAVAILABLE);
+            for (int attempt = 1; ; attempt++) {
+                Map<Long, Long> readAt = new TreeMap<>();
+                Response failed = gather(c, request, across.layout(), spansByTable, names, conditions, lanes, readAt);
+                if (failed != null) {
+                    return failed;
                 }
-                List<String> columns = loadedColumns(c, name);
-                try (PreparedStatement insert = c.prepareStatement(insertSql(name, columns))) {
-                    for (RangeMap.Placed part : parts(across.layout(), table.getValue())) {
-                        Request ask = partRequest(request, part, name, columns, conditions.get(table.getKey()));
-                        Response answer = lanes.execute(part.range(), ask);
-                        while (true) {
-                            if (answer.hasError()) {
-                                return answer;
-                            }
-                            RowBatch rows = answer.hasExecute() ? answer.getExecute().getRows() : answer.getRows();
-                            try {
-                                gathered += load(insert, rows);
-                                if (gathered > MAX_ROWS) {
-                                    throw new SQLException("the query reads more than " + MAX_ROWS + " rows across "
-                                            + "ranges, more than a node gathers for one query", SqlStates.LIMIT_EXCEEDED);
-                                }
-                            } catch (SQLException e) {
-                                if (!rows.getLast() && rows.getCursor() != 0) {
-                                    // The rest of the part is not wanted: its cursor (and the read's transaction
-                                    // at the range) ends now, not with the session's next statement there.
-                                    lanes.closeCursor(part.range(), request, rows.getCursor());
-                                }
-                                throw e;
-                            }
-                            if (rows.getLast() || rows.getCursor() == 0) {
-                                break;
-                            }
-                            answer = lanes.fetch(part.range(), Request.newBuilder().setId(request.getId())
-                                    .setFailoverBudgetMillis(request.getFailoverBudgetMillis())
-                                    .setFetch(Fetch.newBuilder().setCursor(rows.getCursor()).setFetchSize(PAGE)).build());
-                        }
-                    }
+                if (!cut) {
+                    break;
                 }
+                Optional<String> torn = CutCheck.of(readAt, lanes, request);
+                if (torn.isEmpty()) {
+                    break;
+                }
+                c.rollback();
+                if (attempt == CUT_ATTEMPTS) {
+                    throw new SQLException("the query's " + readAt.size() + " ranges kept changing while it read them: "
+                            + "no moment at which all of them were read after " + CUT_ATTEMPTS + " tries (last: "
+                            + torn.get() + "); retry", SqlStates.ROLLED_BACK);
+                }
+                pause(attempt);
             }
             return Response.newBuilder().setId(request.getId())
                     .setExecute(ExecuteResult.newBuilder().setRows(query(c, request.getExecute()))).build();
         } finally {
             databases.giveBack(gateway, replica);
+        }
+    }
+
+    /**
+     * Loads every range's part of every table into the query database; {@code readAt} gets, for
+     * each range, the position its parts were read at ({@link #MIXED} when its parts were read at
+     * different ones).
+     *
+     * @return null, or the error a range answered
+     */
+    private static Response gather(Connection c, Request request, RangeMap.Layout layout,
+                                   Map<Long, List<KeySpan>> spansByTable, Map<Long, TableName> names,
+                                   Map<Long, PartConditions.Condition> conditions, RangeRequests lanes,
+                                   Map<Long, Long> readAt) throws SQLException {
+        long gathered = 0;
+        for (Map.Entry<Long, List<KeySpan>> table : spansByTable.entrySet()) {
+            TableName name = names.get(table.getKey());
+            if (name == null) {
+                throw new SQLException("table " + table.getKey() + " was dropped or renamed while the query was "
+                        + "planned; run it again", SqlStates.UNAVAILABLE);
+            }
+            List<String> columns = loadedColumns(c, name);
+            try (PreparedStatement insert = c.prepareStatement(insertSql(name, columns))) {
+                for (RangeMap.Placed part : parts(layout, table.getValue())) {
+                    Request ask = partRequest(request, part, name, columns, conditions.get(table.getKey()));
+                    Response answer = lanes.execute(part.range(), ask);
+                    if (!answer.hasError()) {
+                        long at = answer.getExecute().getPartLsn().getIndex();
+                        readAt.merge(part.range(), at, (was, now) -> was.equals(now) ? was : MIXED);
+                    }
+                    while (true) {
+                        if (answer.hasError()) {
+                            return answer;
+                        }
+                        RowBatch rows = answer.hasExecute() ? answer.getExecute().getRows() : answer.getRows();
+                        try {
+                            gathered += load(insert, rows);
+                            if (gathered > MAX_ROWS) {
+                                throw new SQLException("the query reads more than " + MAX_ROWS + " rows across "
+                                        + "ranges, more than a node gathers for one query", SqlStates.LIMIT_EXCEEDED);
+                            }
+                        } catch (SQLException e) {
+                            if (!rows.getLast() && rows.getCursor() != 0) {
+                                // The rest of the part is not wanted: its cursor (and the read's transaction
+                                // at the range) ends now, not with the session's next statement there.
+                                lanes.closeCursor(part.range(), request, rows.getCursor());
+                            }
+                            throw e;
+                        }
+                        if (rows.getLast() || rows.getCursor() == 0) {
+                            break;
+                        }
+                        answer = lanes.fetch(part.range(), Request.newBuilder().setId(request.getId())
+                                .setFailoverBudgetMillis(request.getFailoverBudgetMillis())
+                                .setFetch(Fetch.newBuilder().setCursor(rows.getCursor()).setFetchSize(PAGE)).build());
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    private void pause(int attempt) throws SQLException {
+        try {
+            // 1, 2, 4 ... 32 ms, jittered: a transaction across ranges resolves within a few rounds.
+            long millis = 1L << Math.min(attempt - 1, 5);
+            waits.sleep(TimeUnit.MILLISECONDS.toNanos(millis) + random.nextLong(TimeUnit.MILLISECONDS.toNanos(millis)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted", SqlStates.UNAVAILABLE, e);
         }
     }
 

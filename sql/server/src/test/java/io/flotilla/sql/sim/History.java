@@ -10,6 +10,9 @@ final class History {
     final Map<Long, SimClient.Fate> inserts = new HashMap<>();
     /** Transfers across ranges (TransferClient), by id. */
     final Map<Long, SimClient.Fate> ledgerTransfers = new HashMap<>();
+    /** Ledger totals read across ranges (TransferClient): whole, and refused for want of a cut (40001). */
+    int ledgerTotals;
+    int ledgerTotalsRefused;
     int schemaChanges;
     /** Splits of the data range acknowledged to the split client. */
     int splits;

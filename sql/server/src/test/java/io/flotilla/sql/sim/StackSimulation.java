@@ -176,12 +176,17 @@ final class StackSimulation implements AutoCloseable {
         return scheduler.steps();
     }
 
-    /** Splits of the data range acknowledged to the split client. */
     /** Transfers across ranges acknowledged to their clients. */
     long crossRangeCommits() {
         return history.count(history.ledgerTransfers, SimClient.Fate.APPLIED);
     }
 
+    /** Ledger totals read whole across ranges, and refused (40001) for want of a cut. */
+    long[] ledgerTotals() {
+        return new long[] {history.ledgerTotals, history.ledgerTotalsRefused};
+    }
+
+    /** Splits of the data range acknowledged to the split client. */
     int splits() {
         return history.splits;
     }
@@ -768,7 +773,8 @@ final class StackSimulation implements AutoCloseable {
                 + " applied / " + history.inserts.size() + ", schema changes " + history.schemaChanges + " ("
                 + history.schemaLogs + " fanned out), splits " + history.splits + ", transfers across ranges "
                 + history.count(history.ledgerTransfers, SimClient.Fate.APPLIED) + " applied / "
-                + history.ledgerTransfers.size() + ", faults " + faults
+                + history.ledgerTransfers.size() + ", ledger totals read " + history.ledgerTotals + " (refused "
+                + history.ledgerTotalsRefused + "), faults " + faults
                 + ", membership changes " + membershipChanges + ", terms " + network.leaderTerms()
                 + ", register operations " + settledRegisterOps().size() + " ("
                 + settledRegisterOps().stream().filter(o -> !o.outcomeKnown()).count()

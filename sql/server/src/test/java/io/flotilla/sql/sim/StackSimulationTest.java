@@ -25,6 +25,8 @@ class StackSimulationTest {
         long splits = 0;
         long fannedOut = 0;
         long crossRange = 0;
+        long totals = 0;
+        long totalsRefused = 0;
         int runs = 0;
         long started = System.nanoTime();
         for (long seed = one != null ? Long.parseLong(one) : first; runs < (one != null ? 1 : seeds); seed++, runs++) {
@@ -34,6 +36,8 @@ class StackSimulationTest {
                 splits += sim.splits();
                 fannedOut += sim.fannedOut();
                 crossRange += sim.crossRangeCommits();
+                totals += sim.ledgerTotals()[0];
+                totalsRefused += sim.ledgerTotals()[1];
                 if (one != null || !violations.isEmpty()) {
                     System.out.println("stack-simulation seed " + seed + ": " + sim.summary() + " " + violations);
                 }
@@ -49,7 +53,8 @@ class StackSimulationTest {
             }
         }
         System.out.println("stack-simulation: seeds=" + runs + " steps=" + steps + " splits=" + splits + " fanned-out-schema-changes="
-                + fannedOut + " cross-range-commits=" + crossRange + " violations=" + failed.size());
+                + fannedOut + " cross-range-commits=" + crossRange + " totals-across-ranges=" + totals + " (refused "
+                + totalsRefused + ") violations=" + failed.size());
         assertEquals(List.of(), failed, "replay one with -Dflotilla.stack.seed=S");
     }
 

@@ -11,7 +11,9 @@ import java.util.List;
  * first thing it does is split the ledger at account {@value #SPLIT_AT}, so that accounts below it
  * and the log live in different ranges. Checked at the end: the ledger's total never changes, each
  * account holds its opening balance plus its logged transfers, every acknowledged transfer is
- * logged, none that was refused is, and nothing is left prepared anywhere.
+ * logged, none that was refused is, and nothing is left prepared anywhere. Checked at every read:
+ * every third operation reads the ledger's total across both ranges in one query, which must see
+ * each transfer whole or not at all (the cut of docs/ranges.md, "Isolation across ranges").
  */
 final class TransferClient extends NodeClient {
 
@@ -21,6 +23,7 @@ final class TransferClient extends NodeClient {
 
     private boolean split;
     private int transfers;
+    private int operations;
 
     TransferClient(int id, StackSimulation sim) {
         super(id, sim);
@@ -33,6 +36,10 @@ final class TransferClient extends NodeClient {
             // Another transfer client split it first, or an earlier attempt applied unseen: the key is a range's start.
             split = a instanceof Answer.Done
                     || a instanceof Answer.Failed f && f.sqlState().equals("0A000") && f.message().contains("is not inside");
+            return;
+        }
+        if (++operations % 3 == 0) {
+            readTotal();
             return;
         }
         long transfer = id * 1_000_000L + ++transfers;
@@ -50,6 +57,22 @@ final class TransferClient extends NodeClient {
         SimClient.Fate fate = a instanceof Answer.Done ? SimClient.Fate.APPLIED
                 : ((Answer.Failed) a).maybeApplied() ? SimClient.Fate.UNKNOWN : SimClient.Fate.NOT_APPLIED;
         sim.history.ledgerTransfer(transfer, fate);
+    }
+
+    /** The ledger's total in one query across its ranges, at the default (linearizable) consistency. */
+    private void readTotal() {
+        Answer a = execute(Execute.newBuilder().setSql("SELECT CAST(SUM(BALANCE) AS BIGINT) FROM LEDGER"));
+        if (a instanceof Answer.Failed f && f.sqlState().equals("40001")) {
+            sim.history.ledgerTotalsRefused++;
+        }
+        if (a instanceof Answer.Done done && done.result().hasRows()) {
+            sim.history.ledgerTotals++;
+            long total = done.result().getRows().getRows(0).getValues(0).getLong();
+            if (total != ACCOUNTS * OPENING_BALANCE) {
+                sim.violation("client " + id + " read a ledger total of " + total + " instead of "
+                        + ACCOUNTS * OPENING_BALANCE + " (a transfer across ranges seen in part)");
+            }
+        }
     }
 
     static List<String> schema() {
