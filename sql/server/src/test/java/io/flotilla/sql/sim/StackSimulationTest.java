@@ -10,7 +10,7 @@ import java.util.Set;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Runs seeds of the whole-stack simulation. {@code -Dflotilla.stack.seeds=N} runs N seeds (200 by
+ * Runs seeds of the whole-stack simulation. {@code -Dflotilla.stack.seeds=N} runs N seeds (100 by
  * default), {@code -Dflotilla.stack.seed=S} replays one.
  */
 class StackSimulationTest {
@@ -18,7 +18,7 @@ class StackSimulationTest {
     @Test
     void noWorkloadAndNoFaultBreaksTheRange() throws Exception {
         String one = System.getProperty("flotilla.stack.seed");
-        int seeds = Integer.getInteger("flotilla.stack.seeds", 200);
+        int seeds = Integer.getInteger("flotilla.stack.seeds", 100);
         long first = Long.getLong("flotilla.stack.firstSeed", 1);
         List<String> failed = new ArrayList<>();
         long steps = 0;
