@@ -74,6 +74,8 @@ public final class Raft {
     private boolean appendsPending;
 
     /** A replica that never quiesces: it heartbeats (as leader) and keeps an election timer (as follower) while idle. */
+    private final CommitHolds commitHolds = new CommitHolds();
+
     public Raft(Config config, Storage storage, LongSupplier monotonicClock, RandomGenerator random) {
         this(config, storage, monotonicClock, random, null);
     }
@@ -193,6 +195,30 @@ public final class Raft {
         }
         confirmRead(requestId, clock.getAsLong());
         return Optional.empty();
+    }
+
+    /**
+     * As leader: commits nothing beyond the present commit index until {@link #releaseCommits} or
+     * for at most {@code durationNanos} (see {@link CommitHolds}): the hold's id and the index held
+     * at, or refused when not the leader.
+     */
+    public CommitHold holdCommits(long durationNanos) {
+        if (role != Role.LEADER) {
+            return new CommitHold.Refused(Refusal.NOT_LEADER, leader);
+        }
+        wakeLeader();
+        long hold = commitHolds.hold(log.committed(), clock.getAsLong() + durationNanos);
+        return new CommitHold.Held(term, hold, commitHolds.limit(log.committed()));
+    }
+
+    /**
+     * Ends a hold of {@link #holdCommits} (of this replica's leadership in {@code holdTerm}); one
+     * that lapsed, or went with that leadership, is gone already.
+     */
+    public void releaseCommits(long holdTerm, long hold) {
+        if (role == Role.LEADER && holdTerm == term && commitHolds.release(hold) && !commitHolds.any()) {
+            maybeCommit();
+        }
     }
 
     /** Hands leadership to a voter that is close enough behind. */
@@ -466,7 +492,8 @@ public final class Raft {
         if (role != Role.LEADER) {
             return electionDeadline;
         }
-        long next = Math.min(nextHeartbeatAt, lastQuorumContact() + config.electionTimeout());
+        long next = Math.min(Math.min(nextHeartbeatAt, lastQuorumContact() + config.electionTimeout()),
+                commitHolds.nextDeadline());
         return transferTarget != NodeIds.NONE ? Math.min(next, transferDeadline) : next;
     }
 
@@ -572,6 +599,7 @@ public final class Raft {
 
     private void leaveLeadership() {
         quiesced = false;
+        commitHolds.clear();
         progress.clear();
         rounds.reset();
         transferTarget = NodeIds.NONE;
@@ -837,6 +865,9 @@ public final class Raft {
         if (transferTarget != NodeIds.NONE && now >= transferDeadline) {
             transferTarget = NodeIds.NONE;
         }
+        if (commitHolds.expire(now) && !commitHolds.any()) {
+            maybeCommit();
+        }
         if (now >= nextHeartbeatAt) {
             nextHeartbeatAt = now + config.heartbeatInterval();
             quiesced = idle();
@@ -1009,10 +1040,10 @@ public final class Raft {
 
     /** Advances the commit index to what a quorum holds, counting only entries of the current term. */
     private boolean maybeCommit() {
-        long quorumMatch = membership.current().quorumValue(peer -> {
+        long quorumMatch = commitHolds.limit(membership.current().quorumValue(peer -> {
             Progress pr = progress.get(peer);
             return pr == null ? 0 : pr.match;
-        });
+        }));
         if (quorumMatch <= log.committed()) {
             return false;
         }

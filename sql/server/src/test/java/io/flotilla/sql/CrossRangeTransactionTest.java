@@ -225,6 +225,7 @@ class CrossRangeTransactionTest {
                                     // The ranges kept changing for all of the query's tries: the one refusal allowed.
                                     assertEquals("40001", e.getSQLState(), e.getMessage());
                                     refusedTotals.incrementAndGet();
+                                    System.out.println("a total refused: " + e.getMessage());
                                 }
                             }
                         }

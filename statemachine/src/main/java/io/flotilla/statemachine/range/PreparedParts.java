@@ -77,13 +77,13 @@ public final class PreparedParts {
         return parts;
     }
 
-    /** The ids of the transactions with a prepared part here, in order. */
-    static List<ByteString> transactions(Connection connection) throws SQLException {
-        List<ByteString> txns = new ArrayList<>();
+    /** The transactions with a prepared part here, in id order, with their record ranges. */
+    static List<CutPosition.Prepared> transactions(Connection connection) throws SQLException {
+        List<CutPosition.Prepared> txns = new ArrayList<>();
         try (Statement s = connection.createStatement();
-             ResultSet rs = s.executeQuery("SELECT TXN FROM FLOTILLA.PREPARED ORDER BY TXN")) {
+             ResultSet rs = s.executeQuery("SELECT TXN, RECORD_RANGE FROM FLOTILLA.PREPARED ORDER BY TXN")) {
             while (rs.next()) {
-                txns.add(ByteString.copyFrom(rs.getBytes(1)));
+                txns.add(new CutPosition.Prepared(ByteString.copyFrom(rs.getBytes(1)), rs.getLong(2)));
             }
         }
         return txns;

@@ -117,7 +117,7 @@ public final class Node implements AutoCloseable {
             for (long range : INITIAL_RANGES) {
                 openRange(range, Optional.of(range == META_RANGE ? KeySpan.META : KeySpan.ALL_TABLES));
             }
-            this.directory = new NodeDirectory(replica(META_RANGE));
+            this.directory = new NodeDirectory(replica(META_RANGE), environment.waits());
             this.descriptors = new RangeDescriptors(replica(META_RANGE));
             this.catalog = new Catalog(replica(META_RANGE));
             this.rangeIds = new RangeIds(replica(META_RANGE), config.nodeId(), environment.waits());

@@ -15,6 +15,9 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The cluster's node directory: every node's id, Raft address and client (SQL) address, as the
@@ -42,8 +45,11 @@ public final class NodeDirectory {
     private record Read(long applied, SortedMap<Long, Peer> entries) {
     }
 
-    NodeDirectory(RangeReplica meta) {
+    private final Waits waits;
+
+    NodeDirectory(RangeReplica meta, Waits waits) {
         this.meta = meta;
+        this.waits = waits;
     }
 
     /** Every entry this node's replica of the meta range holds, by node id (empty if it holds none). */
@@ -152,7 +158,27 @@ public final class NodeDirectory {
         }
     }
 
-    private static Outcome await(CompletableFuture<Outcome> f) throws SQLException {
-        return Outcome.await(f, java.time.Duration.ofSeconds(WRITE_TIMEOUT_SECONDS), "the node directory write");
+    /** Through the node's waits: in the whole-stack simulator a write waits in simulated time. */
+    private Outcome await(CompletableFuture<Outcome> f) throws SQLException {
+        try {
+            Outcome o = waits.await(f, TimeUnit.SECONDS.toNanos(WRITE_TIMEOUT_SECONDS));
+            if (o instanceof Outcome.Refused r) {
+                throw r.toException();
+            }
+            return o;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof SQLException sql) {
+                throw sql;
+            }
+            throw new SQLException("the node directory write failed: " + e.getCause(), SqlStates.OUTCOME_UNKNOWN,
+                    e.getCause());
+        } catch (TimeoutException e) {
+            throw new SQLException("no answer from the meta range within " + WRITE_TIMEOUT_SECONDS + " s: the outcome of "
+                    + "the node directory write is unknown", SqlStates.OUTCOME_UNKNOWN, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted: the outcome of the node directory write is unknown",
+                    SqlStates.OUTCOME_UNKNOWN, e);
+        }
     }
 }

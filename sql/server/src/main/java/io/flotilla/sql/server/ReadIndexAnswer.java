@@ -1,8 +1,11 @@
 package io.flotilla.sql.server;
 
+import io.flotilla.protocol.CommitHoldId;
 import io.flotilla.protocol.Lsn;
+import io.flotilla.protocol.PreparedTransaction;
 import io.flotilla.protocol.ReadIndex;
 import io.flotilla.protocol.ReadIndexResult;
+import io.flotilla.raft.core.CommitHold;
 import io.flotilla.raft.host.GroupUnavailableException;
 import io.flotilla.sql.node.Node;
 import io.flotilla.sql.node.Waits;
@@ -58,14 +61,36 @@ final class ReadIndexAnswer {
         Waits waits = node.environment().waits();
         long confirmTimeout = TimeUnit.SECONDS.toNanos(CONFIRM_TIMEOUT_SECONDS);
         try {
+            if (question.hasRelease()) {
+                CommitHoldId hold = question.getRelease();
+                waits.await(node.host().inspect(range, raft -> {
+                    raft.releaseCommits(hold.getTerm(), hold.getId());
+                    return Boolean.TRUE;
+                }), confirmTimeout);
+                return ReadIndexResult.getDefaultInstance();
+            }
+            ReadIndexResult.Builder out = ReadIndexResult.newBuilder();
+            if (question.getHoldCommitsMillis() > 0) {
+                // Should the read below fail, the hold lapses by itself.
+                long nanos = TimeUnit.MILLISECONDS.toNanos(question.getHoldCommitsMillis());
+                CommitHold hold = waits.await(node.host().inspect(range, raft -> raft.holdCommits(nanos)), confirmTimeout);
+                if (!(hold instanceof CommitHold.Held held)) {
+                    throw new SQLException("range " + range + ": node " + node.id() + " does not lead it",
+                            SqlStates.NOT_LEADER);
+                }
+                out.setHold(CommitHoldId.newBuilder().setTerm(held.term()).setId(held.id()));
+            }
             // Runs on the group's thread once the read is confirmed and applied: the replica is there.
             if (question.getWithPrepared()) {
                 CutPosition at = waits.await(node.host().read(range, () -> cutPosition(replica)), confirmTimeout);
-                return ReadIndexResult.newBuilder().setLsn(Lsn.newBuilder().setRange(range).setIndex(at.applied()))
-                        .addAllPrepared(at.prepared()).build();
+                out.setLsn(Lsn.newBuilder().setRange(range).setIndex(at.applied()));
+                for (CutPosition.Prepared p : at.prepared()) {
+                    out.addPrepared(PreparedTransaction.newBuilder().setTxn(p.txn()).setRecordRange(p.recordRange()));
+                }
+                return out.build();
             }
             long index = waits.await(node.host().read(range, replica::applied), confirmTimeout);
-            return ReadIndexResult.newBuilder().setLsn(Lsn.newBuilder().setRange(range).setIndex(index)).build();
+            return out.setLsn(Lsn.newBuilder().setRange(range).setIndex(index)).build();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof UncheckedSqlException u) {
                 throw u.getCause();

@@ -1,5 +1,6 @@
 package io.flotilla.sql.server;
 
+import io.flotilla.protocol.CommitHoldId;
 import io.flotilla.protocol.Consistency;
 import io.flotilla.protocol.Execute;
 import io.flotilla.protocol.ExecuteResult;
@@ -28,7 +29,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
@@ -50,8 +51,10 @@ import java.util.random.RandomGenerator;
  * docs/ranges.md, "Isolation across ranges"): each range's part is read one after another, and then
  * {@link CutCheck} asks every range whether it applied anything since its part was read, and what it
  * holds prepared; if one did, or a transaction across ranges is prepared in one of them and not in
- * another, the parts are read again (at most {@link #CUT_ATTEMPTS} times, then 40001). A read that
- * may be served stale reads each range at its own moment.
+ * another, the parts are read again (at most {@link #CUT_ATTEMPTS} times, then 40001). After
+ * {@link #UNHELD_ATTEMPTS} tries, the node first holds each range's commits where they are (for at
+ * most {@link #HOLD_MILLIS}), so that ranges under steady writes stand still while it reads. A read
+ * that may be served stale reads each range at its own moment.
  */
 final class SpanningRead {
 
@@ -62,6 +65,10 @@ final class SpanningRead {
 
     /** Reads of all the parts before the query gives up on finding them at one moment (40001). */
     static final int CUT_ATTEMPTS = 12;
+    /** Reads in a row that found a range moved before the next ones hold the ranges' commits while they read. */
+    static final int UNHELD_ATTEMPTS = 2;
+    /** The longest a read holds a range's commits: writes there wait at most this long for it. */
+    static final int HOLD_MILLIS = 500;
     /** A range whose parts were read at different positions: never one moment. */
     static final long MIXED = -1;
 
@@ -99,24 +106,46 @@ final class SpanningRead {
         try (Connection c = gateway.connect()) {
             settings.applyTo(c);
             c.setAutoCommit(false);
+            Set<Long> read = Set.of();
+            int moved = 0;
             for (int attempt = 1; ; attempt++) {
                 Map<Long, Long> readAt = new TreeMap<>();
-                Response failed = gather(c, request, across.layout(), spansByTable, names, conditions, lanes, readAt);
-                if (failed != null) {
-                    return failed;
+                CutCheck.Verdict verdict;
+                Map<Long, CommitHoldId> holds = new TreeMap<>();
+                try {
+                    if (cut && moved >= UNHELD_ATTEMPTS) {
+                        // The ranges kept moving under the reads: hold them still this time. (Not for a
+                        // transaction caught between its resolves: its resolve must get through.)
+                        CutCheck.hold(read, HOLD_MILLIS, lanes, request, holds);
+                    }
+                    Response failed = gather(c, request, across.layout(), spansByTable, names, conditions, lanes, readAt);
+                    if (failed != null) {
+                        return failed;
+                    }
+                    if (!cut) {
+                        break;
+                    }
+                    verdict = CutCheck.of(readAt, lanes, request);
+                } finally {
+                    CutCheck.release(holds, lanes, request);
                 }
-                if (!cut) {
+                if (verdict instanceof CutCheck.Verdict.Whole) {
                     break;
                 }
-                Optional<String> torn = CutCheck.of(readAt, lanes, request);
-                if (torn.isEmpty()) {
-                    break;
+                String why;
+                if (verdict instanceof CutCheck.Verdict.Moved m) {
+                    moved++;
+                    why = m.why();
+                } else {
+                    moved = 0;
+                    why = ((CutCheck.Verdict.Unresolved) verdict).why();
                 }
+                read = readAt.keySet();
                 c.rollback();
                 if (attempt == CUT_ATTEMPTS) {
                     throw new SQLException("the query's " + readAt.size() + " ranges kept changing while it read them: "
                             + "no moment at which all of them were read after " + CUT_ATTEMPTS + " tries (last: "
-                            + torn.get() + "); retry", SqlStates.ROLLED_BACK);
+                            + why + "); retry", SqlStates.ROLLED_BACK);
                 }
                 pause(attempt);
             }

@@ -49,6 +49,12 @@ final class SplitStatement {
 
     Response run(Request request, SplitAt split, RangeStatements planner, Lanes lanes) throws SQLException {
         Key key = planner.splitKey(split, request.getExecute());
+        if (ranges.now().ranges().stream().anyMatch(p -> p.span().start().equals(key))) {
+            // Split there already (by this statement sent again after its answer was lost, or by
+            // another): done, as CockroachDB answers a split at an existing boundary.
+            return Response.newBuilder().setId(request.getId())
+                    .setExecute(ExecuteResult.newBuilder().setUpdate(UpdateCount.newBuilder().setCount(0))).build();
+        }
         long range = request.getRange() != 0 ? request.getRange() : ranges.now().owner(key).orElseThrow(() ->
                 new SQLException("no range on node " + node.id() + " holds key " + key + " yet", SqlStates.UNAVAILABLE));
         if (!node.replica(range).serving()) {

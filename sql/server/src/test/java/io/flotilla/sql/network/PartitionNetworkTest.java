@@ -51,7 +51,7 @@ class PartitionNetworkTest {
     private static final Path REPORT = Path.of("target", "network-report.md");
     private static final Path LOGS = Path.of("target", "network-logs");
 
-    private static final int CUTS = Integer.getInteger("flotilla.network.cuts", 3);
+    private static final int CUTS = Integer.getInteger("flotilla.network.cuts", 2);
     /**
      * The availability targets are measured figures, and this machine is shared: they are reported
      * in every run and fail it only when asked ({@code -Dflotilla.network.targets=enforce}), while

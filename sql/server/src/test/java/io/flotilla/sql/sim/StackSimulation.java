@@ -72,6 +72,8 @@ final class StackSimulation implements AutoCloseable {
     private int faults;
     /** Whether node 4 was started and asked to join as a learner. */
     private boolean joined;
+    /** Whether a write of node 4's entry in the node directory is under way. */
+    private boolean recordingJoiner;
     private int membershipChanges;
     /** Registers whose history the checker could not decide within its bound of states. */
     private int inconclusive;
@@ -374,6 +376,13 @@ final class StackSimulation implements AutoCloseable {
             joined = true;
             joiner.start();
         }
+        if (!inDirectory(leader)) {
+            // As a joining node announces itself before an operator adds it: the other nodes find
+            // its client port in the node directory (a part prepared on a range it leads is
+            // resolved through it).
+            recordJoiner();
+            return;
+        }
         boolean removal = scheduler.random.nextInt(3) == 0;
         leader.host().inspect(SimNode.RANGE, (Raft r) -> {
             Membership m = r.membership();
@@ -394,6 +403,37 @@ final class StackSimulation implements AutoCloseable {
                 membershipChanges++;
             }
         });
+    }
+
+    private static boolean inDirectory(SimNode n) {
+        try {
+            return n.node().directory().entry(4L).isPresent();
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    /** Records node 4 in the node directory through the meta range's leader, on a thread of that node's. */
+    private void recordJoiner() {
+        if (recordingJoiner) {
+            return;
+        }
+        for (SimNode n : members()) {
+            if (n.running() && n.node().directory().leads()) {
+                recordingJoiner = true;
+                threads.spawn("record-node-4", () -> {
+                    threads.inside(n.incarnationKey(), () -> {
+                        try {
+                            return n.node().directory().record(SimNode.peer(4L));
+                        } catch (SQLException e) {
+                            return false; // the nemesis asks again at its next turn
+                        }
+                    });
+                    recordingJoiner = false;
+                });
+                return;
+            }
+        }
     }
 
     private static Set<Long> union(Set<Long> voters, long node) {
