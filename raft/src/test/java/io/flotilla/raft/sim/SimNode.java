@@ -1,10 +1,12 @@
 package io.flotilla.raft.sim;
 
+import io.flotilla.raft.core.CommitHold;
 import io.flotilla.raft.core.Config;
 import io.flotilla.raft.core.Entry;
 import io.flotilla.raft.core.Message;
 import io.flotilla.raft.core.Proposal;
 import io.flotilla.raft.core.Raft;
+import io.flotilla.raft.core.Refusal;
 import io.flotilla.raft.core.ReadState;
 import io.flotilla.raft.core.Ready;
 import io.flotilla.raft.core.SnapshotMeta;
@@ -223,6 +225,23 @@ final class SimNode {
     void changeMembership(io.flotilla.raft.core.Membership target) {
         if (up) {
             raft.changeMembership(target);
+            afterInput();
+        }
+    }
+
+    /** Refused when the node is down or does not lead. */
+    CommitHold holdCommits(long durationNanos) {
+        if (!up) {
+            return new CommitHold.Refused(Refusal.NOT_LEADER, 0);
+        }
+        CommitHold hold = raft.holdCommits(durationNanos);
+        afterInput();
+        return hold;
+    }
+
+    void releaseCommits(CommitHold.Held hold) {
+        if (up) {
+            raft.releaseCommits(hold.term(), hold.id());
             afterInput();
         }
     }

@@ -1,5 +1,6 @@
 package io.flotilla.raft.sim;
 
+import io.flotilla.raft.core.CommitHold;
 import io.flotilla.raft.core.Config;
 import io.flotilla.raft.core.Membership;
 import io.flotilla.raft.core.Message;
@@ -60,6 +61,8 @@ public final class Simulation {
 
     private final SimulationConfig settings;
     private final SplittableRandom random;
+    /** Commit holds the nemesis took and has not released: the leader node, and the hold. */
+    private final List<Map.Entry<Long, CommitHold.Held>> commitHolds = new ArrayList<>();
     private final PriorityQueue<Scheduled> queue = new PriorityQueue<>((a, b) ->
             a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.seq, b.seq));
     private final Map<Long, SimNode> nodes = new TreeMap<>();
@@ -375,6 +378,8 @@ public final class Simulation {
             note("ambush the next " + ambushes + " leaders");
         } else if (roll < 91) {
             transferLeadership();
+        } else if (roll < 95) {
+            holdOrReleaseCommits();
         } else {
             compactSomewhere();
         }
@@ -601,6 +606,27 @@ public final class Simulation {
             long target = pick(new TreeSet<>(leader.raft().membership().voters()));
             note("transfer leadership from " + l + " to " + target);
             leader.transferLeadership(target);
+        });
+    }
+
+    /**
+     * A reader's commit hold on the leader (the SQL layer's cut across busy ranges): the leader
+     * commits nothing newer until the hold is released here or lapses, up to three election
+     * timeouts later. Safety must not depend on it, and progress resumes after it.
+     */
+    private void holdOrReleaseCommits() {
+        if (!commitHolds.isEmpty() && random.nextBoolean()) {
+            var hold = commitHolds.remove(random.nextInt(commitHolds.size()));
+            note("release commit hold " + hold.getValue().id() + " on " + hold.getKey());
+            nodes.get(hold.getKey()).releaseCommits(hold.getValue());
+            return;
+        }
+        leader().ifPresent(l -> {
+            long duration = random.nextLong(ELECTION_TIMEOUT / 10, 3 * ELECTION_TIMEOUT);
+            if (nodes.get(l).holdCommits(duration) instanceof CommitHold.Held held) {
+                note("hold commits on " + l + " at " + held.index() + " for " + duration / MS + " ms");
+                commitHolds.add(Map.entry(l, held));
+            }
         });
     }
 
