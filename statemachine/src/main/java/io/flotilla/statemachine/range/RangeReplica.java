@@ -80,12 +80,15 @@ public final class RangeReplica implements DurableStateMachine {
      *        time-to-live are forgotten (at the same index on every replica)
      * @param store how the replica's H2 database is opened
      * @param deliberateBugs bugs to have, for the simulator's self-test only; empty otherwise
+     * @param recordRetention how long a decided record of a transaction across ranges is kept (the
+     *        asks that need it come within seconds; see {@link TransactionRecords})
      */
     public record Options(long maxChangeSetBytes, Duration sessionTtl, long sessionExpiryInterval, StoreOptions store,
-                          Set<DeliberateBug> deliberateBugs) {
+                          Set<DeliberateBug> deliberateBugs, Duration recordRetention) {
 
         public Options {
-            if (maxChangeSetBytes <= 0 || sessionTtl.isNegative() || sessionExpiryInterval <= 0) {
+            if (maxChangeSetBytes <= 0 || sessionTtl.isNegative() || sessionExpiryInterval <= 0
+                    || recordRetention.isNegative()) {
                 throw new IllegalArgumentException("range options must be positive");
             }
             deliberateBugs = deliberateBugs.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(deliberateBugs));
@@ -96,23 +99,27 @@ public final class RangeReplica implements DurableStateMachine {
          * core's default largest entry (12 MiB), which fits the transport's default frame (16 MiB).
          */
         public static Options defaults() {
-            return new Options(8L << 20, Duration.ofHours(1), 1024, StoreOptions.defaults(), Set.of());
+            return new Options(8L << 20, Duration.ofHours(1), 1024, StoreOptions.defaults(), Set.of(), Duration.ofHours(1));
         }
 
         public Options withMaxChangeSetBytes(long bytes) {
-            return new Options(bytes, sessionTtl, sessionExpiryInterval, store, deliberateBugs);
+            return new Options(bytes, sessionTtl, sessionExpiryInterval, store, deliberateBugs, recordRetention);
         }
 
         public Options withSessionExpiry(Duration ttl, long interval) {
-            return new Options(maxChangeSetBytes, ttl, interval, store, deliberateBugs);
+            return new Options(maxChangeSetBytes, ttl, interval, store, deliberateBugs, recordRetention);
         }
 
         public Options withStore(StoreOptions options) {
-            return new Options(maxChangeSetBytes, sessionTtl, sessionExpiryInterval, options, deliberateBugs);
+            return new Options(maxChangeSetBytes, sessionTtl, sessionExpiryInterval, options, deliberateBugs, recordRetention);
         }
 
         public Options withDeliberateBugs(Set<DeliberateBug> bugs) {
-            return new Options(maxChangeSetBytes, sessionTtl, sessionExpiryInterval, store, bugs);
+            return new Options(maxChangeSetBytes, sessionTtl, sessionExpiryInterval, store, bugs, recordRetention);
+        }
+
+        public Options withRecordRetention(Duration retention) {
+            return new Options(maxChangeSetBytes, sessionTtl, sessionExpiryInterval, store, deliberateBugs, retention);
         }
 
         boolean has(DeliberateBug bug) {
@@ -252,6 +259,7 @@ public final class RangeReplica implements DurableStateMachine {
         appliedWaiters.reached(applied);
         schema = SchemaVersions.read(apply);
         apply.commit();
+        preparedVersion++;
     }
 
     /** Connects client sessions to the log. Until then, commits fail as unavailable. */
@@ -289,6 +297,14 @@ public final class RangeReplica implements DurableStateMachine {
     private boolean firstDataRange() throws SQLException {
         return requireBounds().span().beginsWithTables();
     }
+
+    /** The prepared parts as read at one {@link #preparedVersion}. */
+    private record PreparedRead(long version, List<PreparedParts.Part> parts) {
+    }
+
+    /** Goes up after every entry that may change FLOTILLA.PREPARED, and when the database is (re)opened. */
+    private volatile long preparedVersion;
+    private volatile PreparedRead preparedRead = new PreparedRead(-1, List.of());
 
     /** Table ids as of one schema version: read again only once a schema change applied. */
     private record CachedIds(long schemaVersion, Map<TableName, Long> ids) {
@@ -495,10 +511,22 @@ public final class RangeReplica implements DurableStateMachine {
         }
     }
 
-    /** The parts of transactions across ranges this replica holds prepared (for recovery). */
+    /**
+     * The parts of transactions across ranges this replica holds prepared (for recovery, asked once a
+     * second of every range): read from the database only when an entry that may change them has
+     * applied since the last read.
+     */
     public List<PreparedParts.Part> preparedParts() throws SQLException {
+        long version = preparedVersion;
+        PreparedRead read = preparedRead;
+        if (read.version() == version) {
+            return read.parts();
+        }
         try (Connection c = store.connect()) {
-            return PreparedParts.all(c);
+            // Read after the version: a change that lands in between makes the next call read again.
+            List<PreparedParts.Part> parts = List.copyOf(PreparedParts.all(c));
+            preparedRead = new PreparedRead(version, parts);
+            return parts;
         }
     }
 
@@ -687,6 +715,9 @@ public final class RangeReplica implements DurableStateMachine {
             // this once, stops the group here and shows it as failed; the others go on.
             throw new IllegalStateException("range " + range + " cannot apply entry " + e.index() + " of term "
                     + e.term() + " (" + describe(command) + ")", failure);
+        }
+        if (command != null && (command.hasPrepare() || command.hasDecide() || command.hasResolve())) {
+            preparedVersion++;
         }
         applied = e.index();
         appliedWaiters.reached(applied);
@@ -1011,7 +1042,7 @@ public final class RangeReplica implements DurableStateMachine {
             AppliedTable.prune(apply);
             sessions.tidy(apply, command);
             if (command != null && command.getProposedAtMillis() > 0) {
-                TransactionRecords.tidy(apply, command.getProposedAtMillis());
+                TransactionRecords.tidy(apply, command.getProposedAtMillis(), options.recordRetention());
             }
             apply.commit();
         } catch (SQLException failure) {

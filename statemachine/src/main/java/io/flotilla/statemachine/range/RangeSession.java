@@ -227,10 +227,26 @@ public final class RangeSession implements AutoCloseable {
      * with the outcome for a retry's answer.
      */
     public CompletableFuture<Outcome> commit(long sequence, long updateCount) {
+        return endThroughLog("commit", true, range.applied(),
+                (tx, changes) -> range.propose(tx, changes, sessionId, startedMillis, sequence, updateCount));
+    }
+
+    /** How the open transaction's change set is proposed to end it. */
+    @FunctionalInterface
+    private interface Ending {
+        CompletableFuture<Outcome> propose(HeldTransaction tx, ChangeSet changes) throws SQLException;
+    }
+
+    /**
+     * Ends the open transaction through the log: none open answers {@link Outcome.Applied} at {@code
+     * emptyAt}; one that changed nothing commits here when {@code emptyEndsHere}, at {@code
+     * emptyAt} too; any other is proposed by {@code ending}.
+     */
+    private CompletableFuture<Outcome> endThroughLog(String what, boolean emptyEndsHere, long emptyAt, Ending ending) {
         HeldTransaction tx = current;
         current = null;
         if (tx == null) {
-            return CompletableFuture.completedFuture(new Outcome.Applied(range.range(), range.applied()));
+            return CompletableFuture.completedFuture(new Outcome.Applied(range.range(), emptyAt));
         }
         if (tx.state() != HeldTransaction.State.OPEN) {
             range.release(tx, "it had ended");
@@ -238,16 +254,16 @@ public final class RangeSession implements AutoCloseable {
         }
         try {
             ChangeSet changes = tx.changeSet();
-            if (changes.getChangesCount() == 0 && changes.getSequencesCount() == 0) {
+            if (emptyEndsHere && changes.getChangesCount() == 0 && changes.getSequencesCount() == 0) {
                 tx.commitLocally();
                 range.forget(tx);
-                return CompletableFuture.completedFuture(new Outcome.Applied(range.range(), range.applied()));
+                return CompletableFuture.completedFuture(new Outcome.Applied(range.range(), emptyAt));
             }
             proposed = tx;
-            return range.propose(tx, changes, sessionId, startedMillis, sequence, updateCount);
+            return ending.propose(tx, changes);
         } catch (SQLException e) {
             SQLException failure = tx.rolledBackBecause() != null ? tx.rolledBack(e) : e;
-            range.release(tx, "its commit failed: " + e.getMessage());
+            range.release(tx, "its " + what + " failed: " + e.getMessage());
             return CompletableFuture.failedFuture(failure);
         }
     }
@@ -262,29 +278,9 @@ public final class RangeSession implements AutoCloseable {
      * nothing: {@link Outcome.Applied} at index 0.
      */
     public CompletableFuture<Outcome> prepare(byte[] txn, long recordRange, List<Long> participants) {
-        HeldTransaction tx = current;
-        current = null;
-        if (tx == null) {
-            return CompletableFuture.completedFuture(new Outcome.Applied(range.range(), 0));
-        }
-        if (tx.state() != HeldTransaction.State.OPEN) {
-            range.release(tx, "it had ended");
-            return CompletableFuture.failedFuture(tx.rolledBack(null));
-        }
-        try {
-            ChangeSet changes = tx.changeSet();
-            if (changes.getChangesCount() == 0 && changes.getSequencesCount() == 0 && participants.isEmpty()) {
-                tx.commitLocally();
-                range.forget(tx);
-                return CompletableFuture.completedFuture(new Outcome.Applied(range.range(), 0));
-            }
-            proposed = tx;
-            return range.proposePrepare(tx, changes, txn, recordRange, participants);
-        } catch (SQLException e) {
-            SQLException failure = tx.rolledBackBecause() != null ? tx.rolledBack(e) : e;
-            range.release(tx, "its prepare failed: " + e.getMessage());
-            return CompletableFuture.failedFuture(failure);
-        }
+        // The record range prepares even with nothing changed: its prepare creates the record.
+        return endThroughLog("prepare", participants.isEmpty(), 0,
+                (tx, changes) -> range.proposePrepare(tx, changes, txn, recordRange, participants));
     }
 
     /**

@@ -20,7 +20,8 @@ import java.util.Optional;
  * so that a prepare arriving after it cannot create one.
  *
  * <p>A committed record whose parts its coordinator saw resolved is dropped then ({@code Forget});
- * any other decided record is kept for {@link #RETENTION} after it was written, by the proposing
+ * any other decided record is kept for the range's record retention (an hour by default,
+ * {@code RangeReplica.Options.recordRetention}) after it was written, by the proposing
  * leaders' clocks (carried in the entries, so every replica forgets the same records at the same
  * index), and a pending one until it is decided: a coordinator asks again for a decision whose
  * answer it lost (for 30 s), and a participant's recovery asks within seconds, so a record gone
@@ -30,9 +31,6 @@ import java.util.Optional;
 public final class TransactionRecords {
 
     public enum Status { PENDING, COMMITTED, ABORTED }
-
-    /** How long a decided record is kept: far beyond the asks that need it. */
-    public static final Duration RETENTION = Duration.ofHours(1);
 
     private TransactionRecords() {
     }
@@ -87,11 +85,11 @@ public final class TransactionRecords {
         }
     }
 
-    /** Forgets decided records written more than {@link #RETENTION} before {@code nowMillis}; in the apply session's transaction. */
-    static void tidy(Connection apply, long nowMillis) throws SQLException {
+    /** Forgets decided records written more than {@code retention} before {@code nowMillis}; in the apply session's transaction. */
+    static void tidy(Connection apply, long nowMillis, Duration retention) throws SQLException {
         try (PreparedStatement ps = apply.prepareStatement(
                 "DELETE FROM FLOTILLA.TXN_RECORDS WHERE WRITTEN_AT_MILLIS < ? AND STATUS <> 'PENDING'")) {
-            ps.setLong(1, nowMillis - RETENTION.toMillis());
+            ps.setLong(1, nowMillis - retention.toMillis());
             ps.executeUpdate();
         }
     }

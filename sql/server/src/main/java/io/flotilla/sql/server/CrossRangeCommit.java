@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 
 /**
@@ -149,17 +150,24 @@ final class CrossRangeCommit {
     private Response settle(Request commit, ByteString txn, long record, boolean toCommit, Ranges ranges) {
         TransactionStep decide = TransactionStep.newBuilder().setKind(TransactionStep.Kind.DECIDE).setTxn(txn)
                 .setCommit(toCommit).build();
+        Response answer = askUntil(record, decide, commit, ranges,
+                a -> !a.hasError() || SqlStates.ROLLED_BACK.equals(a.getError().getSqlState()));
+        if (answer.hasError() && !SqlStates.ROLLED_BACK.equals(answer.getError().getSqlState())) {
+            return Response.newBuilder().setId(commit.getId()).setError(Error.newBuilder()
+                    .setSqlState(SqlStates.OUTCOME_UNKNOWN).setMessage("the record range " + record
+                            + " of the transaction did not answer its decision: the outcome is unknown ("
+                            + answer.getError().getMessage() + ")")).build();
+        }
+        return answer;
+    }
+
+    /** Asks {@code range} to take {@code step} again while its answer is not {@code definitive}, until the settle deadline; the last answer. */
+    private Response askUntil(long range, TransactionStep step, Request commit, Ranges ranges,
+                              Predicate<Response> definitive) {
         long deadline = waits.nanoTime() + SETTLE_NANOS;
         while (true) {
-            Response answer = ranges.step(record, decide, commit);
-            if (!answer.hasError() || SqlStates.ROLLED_BACK.equals(answer.getError().getSqlState())
-                    || waits.nanoTime() - deadline >= 0) {
-                if (answer.hasError() && !SqlStates.ROLLED_BACK.equals(answer.getError().getSqlState())) {
-                    return Response.newBuilder().setId(commit.getId()).setError(Error.newBuilder()
-                            .setSqlState(SqlStates.OUTCOME_UNKNOWN).setMessage("the record range " + record
-                                    + " of the transaction did not answer its decision: the outcome is unknown ("
-                                    + answer.getError().getMessage() + ")")).build();
-                }
+            Response answer = ranges.step(range, step, commit);
+            if (definitive.test(answer) || waits.nanoTime() - deadline >= 0) {
                 return answer;
             }
             pause();
@@ -190,20 +198,14 @@ final class CrossRangeCommit {
     private boolean settleResolve(Request commit, ByteString txn, long range, boolean toCommit, Ranges ranges) {
         TransactionStep resolve = TransactionStep.newBuilder().setKind(TransactionStep.Kind.RESOLVE).setTxn(txn)
                 .setCommit(toCommit).build();
-        long deadline = waits.nanoTime() + SETTLE_NANOS;
-        while (true) {
-            Response answer = ranges.step(range, resolve, commit);
-            if (!answer.hasError()) {
-                return true;
-            }
-            if (waits.nanoTime() - deadline >= 0) {
-                LOG.log(System.Logger.Level.WARNING, "range " + range + " did not answer the resolve ("
-                        + (toCommit ? "commit" : "abort") + ") of transaction " + hex(txn) + ": it resolves its part "
-                        + "itself from the record (" + answer.getError().getMessage() + ")");
-                return false;
-            }
-            pause();
+        Response answer = askUntil(range, resolve, commit, ranges, a -> !a.hasError());
+        if (answer.hasError()) {
+            LOG.log(System.Logger.Level.WARNING, "range " + range + " did not answer the resolve ("
+                    + (toCommit ? "commit" : "abort") + ") of transaction " + hex(txn) + ": it resolves its part "
+                    + "itself from the record (" + answer.getError().getMessage() + ")");
+            return false;
         }
+        return true;
     }
 
     private static void endAll(Request commit, List<Long> readers, Ranges ranges) {
