@@ -6,13 +6,15 @@ import io.flotilla.protocol.PreparedTransaction;
 import io.flotilla.protocol.ReadIndex;
 import io.flotilla.protocol.Request;
 import io.flotilla.protocol.Response;
+import io.flotilla.sql.node.Waits;
+import io.flotilla.statemachine.range.SqlStates;
 
 import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Whether the parts of a query across ranges are the ranges at one moment (docs/ranges.md,
@@ -61,6 +63,30 @@ final class CutCheck {
         return holds;
     }
 
+    /**
+     * Waits, at most {@code timeoutNanos}, until {@code range} no longer holds {@code txn} prepared
+     * (its resolve applied there): a read again before that would find it so again.
+     */
+    static void awaitResolved(long range, ByteString txn, RangeRequests lanes, Request on, Waits waits,
+                              long timeoutNanos) throws SQLException {
+        long deadline = waits.nanoTime() + timeoutNanos;
+        while (waits.nanoTime() - deadline < 0) {
+            Response answer = lanes.position(range, Request.newBuilder().setId(on.getId())
+                    .setFailoverBudgetMillis(on.getFailoverBudgetMillis())
+                    .setReadIndex(ReadIndex.newBuilder().setRange(range).setWithPrepared(true)).build());
+            if (answer.hasError() || answer.getReadIndex().getPreparedList().stream()
+                    .noneMatch(p -> p.getTxn().equals(txn))) {
+                return;
+            }
+            try {
+                waits.sleep(TimeUnit.MILLISECONDS.toNanos(2));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SQLException("interrupted", SqlStates.UNAVAILABLE, e);
+            }
+        }
+    }
+
     /** Ends the holds; one that cannot be reached lapses by itself. */
     static void release(Map<Long, CommitHoldId> holds, RangeRequests lanes, Request on) {
         for (Map.Entry<Long, CommitHoldId> hold : holds.entrySet()) {
@@ -84,8 +110,8 @@ final class CutCheck {
         record Moved(String why) implements Verdict {
         }
 
-        /** A transaction across ranges may be resolved in one range read and not in another. */
-        record Unresolved(String why) implements Verdict {
+        /** A transaction across ranges may be resolved in one range read and not in another: {@code range} still holds it prepared. */
+        record Unresolved(String why, long range, ByteString txn) implements Verdict {
         }
     }
 
@@ -127,7 +153,8 @@ final class CutCheck {
                 if (!undecided) {
                     return new Verdict.Unresolved("transaction " + HexFormat.of().formatHex(txn.getKey().toByteArray())
                             + " is prepared in range " + in.getKey() + " while its record range " + record
-                            + (prepared.containsKey(record) ? " has decided it" : " is not read"));
+                            + (prepared.containsKey(record) ? " has decided it" : " is not read"), in.getKey(),
+                            txn.getKey());
                 }
             }
         }

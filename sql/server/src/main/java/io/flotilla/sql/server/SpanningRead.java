@@ -67,6 +67,8 @@ final class SpanningRead {
     static final int CUT_ATTEMPTS = 12;
     /** Reads in a row that found a range moved before the next ones hold the ranges' commits while they read. */
     static final int UNHELD_ATTEMPTS = 2;
+    /** The longest a read waits for a transaction's resolve in a range before it reads again anyway. */
+    private static final long RESOLVE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** The longest a read holds a range's commits: writes there wait at most this long for it. */
     static final int HOLD_MILLIS = 500;
     /** A range whose parts were read at different positions: never one moment. */
@@ -114,8 +116,7 @@ final class SpanningRead {
                 Map<Long, CommitHoldId> holds = new TreeMap<>();
                 try {
                     if (cut && moved >= UNHELD_ATTEMPTS) {
-                        // The ranges kept moving under the reads: hold them still this time. (Not for a
-                        // transaction caught between its resolves: its resolve must get through.)
+                        // The ranges kept moving under the reads: hold them still this time.
                         CutCheck.hold(read, HOLD_MILLIS, lanes, request, holds);
                     }
                     Response failed = gather(c, request, across.layout(), spansByTable, names, conditions, lanes, readAt);
@@ -132,22 +133,23 @@ final class SpanningRead {
                 if (verdict instanceof CutCheck.Verdict.Whole) {
                     break;
                 }
-                String why;
-                if (verdict instanceof CutCheck.Verdict.Moved m) {
-                    moved++;
-                    why = m.why();
-                } else {
-                    moved = 0;
-                    why = ((CutCheck.Verdict.Unresolved) verdict).why();
-                }
                 read = readAt.keySet();
                 c.rollback();
+                String why = verdict instanceof CutCheck.Verdict.Moved m ? m.why()
+                        : ((CutCheck.Verdict.Unresolved) verdict).why();
                 if (attempt == CUT_ATTEMPTS) {
                     throw new SQLException("the query's " + readAt.size() + " ranges kept changing while it read them: "
                             + "no moment at which all of them were read after " + CUT_ATTEMPTS + " tries (last: "
                             + why + "); retry", SqlStates.ROLLED_BACK);
                 }
-                pause(attempt);
+                if (verdict instanceof CutCheck.Verdict.Unresolved u) {
+                    // Read again once that range applied the resolve, not before (and not under a hold,
+                    // which would keep the resolve out).
+                    CutCheck.awaitResolved(u.range(), u.txn(), lanes, request, waits, RESOLVE_WAIT_NANOS);
+                } else {
+                    moved++;
+                    pause(attempt);
+                }
             }
             return Response.newBuilder().setId(request.getId())
                     .setExecute(ExecuteResult.newBuilder().setRows(query(c, request.getExecute()))).build();
