@@ -262,6 +262,49 @@ class CrossRangeTransactionTest {
         }
     }
 
+    /**
+     * A statement answered 40001 in one range ends the transaction in every range: the client (and
+     * the driver) take it for rolled back and go on, and a part left open in another range would
+     * join the next transaction. The network tests' ledger found a debit whose credit failed so
+     * committed with the next transfer.
+     */
+    @Test
+    void aTransactionRolledBackInOneRangeIsRolledBackInEvery() throws Exception {
+        try (LocalNodes nodes = new LocalNodes(3)) {
+            try (Connection c = DriverManager.getConnection(nodes.url(1)); Statement s = c.createStatement()) {
+                accountsInTwoRanges(nodes, s);
+            }
+            try (Connection holder = DriverManager.getConnection(nodes.url(1));
+                 Statement h = holder.createStatement();
+                 Connection c = DriverManager.getConnection(nodes.url(1)); Statement s = c.createStatement()) {
+                holder.setAutoCommit(false);
+                assertEquals(1, h.executeUpdate("UPDATE ACCOUNTS SET BALANCE = BALANCE WHERE ID = 60"));
+                c.setAutoCommit(false);
+                assertEquals(1, s.executeUpdate("UPDATE ACCOUNTS SET BALANCE = BALANCE - 7 WHERE ID = 10"));
+                // Waits out the lock timeout on the row the other transaction holds: that range's part ends.
+                SQLException timedOut = assertThrows(SQLException.class,
+                        () -> s.executeUpdate("UPDATE ACCOUNTS SET BALANCE = BALANCE + 7 WHERE ID = 60"));
+                assertEquals("HYT00", timedOut.getSQLState(), timedOut.getMessage());
+                SQLException rolledBack = assertThrows(SQLException.class,
+                        () -> s.executeUpdate("UPDATE ACCOUNTS SET BALANCE = BALANCE + 7 WHERE ID = 61"));
+                assertEquals("40001", rolledBack.getSQLState(), rolledBack.getMessage());
+                holder.rollback();
+                // Taken for rolled back, as the answer says: the next statements are a new transaction.
+                assertEquals(1, s.executeUpdate("UPDATE ACCOUNTS SET BALANCE = BALANCE + 1 WHERE ID = 11"));
+                c.commit();
+            }
+            for (long id = 1; id <= 3; id++) {
+                try (Connection n = DriverManager.getConnection(nodes.url(id)); Statement t = n.createStatement()) {
+                    assertEquals(OPENING, one(t, "SELECT BALANCE FROM ACCOUNTS WHERE ID = 10"),
+                            "the debit of the rolled back transaction, node " + id);
+                    assertEquals(OPENING + 1, one(t, "SELECT BALANCE FROM ACCOUNTS WHERE ID = 11"), "node " + id);
+                    assertEquals(OPENING, one(t, "SELECT BALANCE FROM ACCOUNTS WHERE ID = 61"), "node " + id);
+                }
+            }
+            nothingPrepared(nodes);
+        }
+    }
+
     private static void ok(Response answer) {
         assertTrue(!answer.hasError(), answer.toString());
     }

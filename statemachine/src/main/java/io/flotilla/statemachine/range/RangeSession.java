@@ -275,9 +275,16 @@ public final class RangeSession implements AutoCloseable {
      * until a resolve of {@code txn} commits or drops it, and the session takes no new transaction
      * until then. In the record range ({@code participants} not empty), the prepare also creates
      * the transaction's record. A transaction that changed nothing commits locally and prepares
-     * nothing: {@link Outcome.Applied} at index 0.
+     * nothing: {@link Outcome.Applied} at index 0. With no transaction open, it fails ({@code
+     * 40001}): the coordinator asks only ranges the transaction wrote in.
      */
     public CompletableFuture<Outcome> prepare(byte[] txn, long recordRange, List<Long> participants) {
+        if (current == null) {
+            // Only a range the transaction wrote in is asked to prepare: none open means its part
+            // here is gone, and an empty "prepared" would let the others commit without it.
+            return CompletableFuture.failedFuture(new SQLException("the transaction was rolled back: no part of it "
+                    + "is open in range " + range.range() + " for this session", SqlStates.ROLLED_BACK));
+        }
         // The record range prepares even with nothing changed: its prepare creates the record.
         return endThroughLog("prepare", participants.isEmpty(), 0,
                 (tx, changes) -> range.proposePrepare(tx, changes, txn, recordRange, participants));

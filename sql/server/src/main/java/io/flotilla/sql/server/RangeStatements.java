@@ -622,7 +622,11 @@ final class RangeStatements implements AutoCloseable {
             case PREPARE -> {
                 closeAllCursors();
                 if (local == null) {
-                    yield Lsn.newBuilder().setRange(replica.range()).build();
+                    // The coordinator prepares only ranges the transaction wrote in: nothing open here
+                    // means its part here was lost, and "prepared" would commit the others without it.
+                    throw new SQLException("the transaction was rolled back: no part of it is open in range "
+                            + replica.range() + " on this node (its leader changed since it wrote there)",
+                            SqlStates.ROLLED_BACK);
                 }
                 try {
                     yield lsn(commits.await(local.prepare(txn, step.getRecordRange(), step.getParticipantsList()),

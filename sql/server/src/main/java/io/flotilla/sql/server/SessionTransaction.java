@@ -15,6 +15,7 @@ import io.flotilla.statemachine.range.SqlStates;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.random.RandomGenerator;
 
 /**
@@ -24,6 +25,8 @@ import java.util.random.RandomGenerator;
  * as parts of it ({@link RangePlanner.WritesAcross}). The session's lanes carry every statement.
  */
 final class SessionTransaction {
+
+    private static final System.Logger LOG = System.getLogger(SessionTransaction.class.getName());
 
     /** How the transaction reaches its ranges: the session's lanes. */
     interface Lanes {
@@ -81,6 +84,26 @@ final class SessionTransaction {
     Response end(Request request) throws SQLException {
         List<RangeLane> open = lanes.open();
         boolean savepoint = request.hasRollback() && !request.getRollback().getSavepoint().isEmpty();
+        if (request.hasCommit()) {
+            Optional<Long> lost = writers.stream()
+                    .filter(range -> open.stream().noneMatch(lane -> lane.range() == range)).findFirst();
+            if (lost.isPresent()) {
+                // The transaction wrote there and holds nothing there now (the link to that range's
+                // leader was given up, or its replica here stopped leading): committing the other
+                // ranges would apply part of it. The network tests' ledger found exactly that.
+                writers.clear();
+                Request rollback = Request.newBuilder(request).clearCommit().setRollback(Rollback.getDefaultInstance())
+                        .build();
+                for (RangeLane lane : open) {
+                    lanes.end(lane, rollback);
+                }
+                LOG.log(System.Logger.Level.INFO, "a commit found the transaction's part in range " + lost.get()
+                        + " gone; rolled back");
+                throw new SQLException("the transaction was rolled back: its writes in range " + lost.get()
+                        + " were lost (that range's leader changed, or the link to it broke, since they ran); "
+                        + "nothing of it was committed, retry it", SqlStates.ROLLED_BACK);
+            }
+        }
         if (open.size() <= 1) {
             if (!savepoint) {
                 writers.clear();

@@ -13,8 +13,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The three workloads of a fault run, side by side against one cluster: acknowledged inserts
- * (2 clients), bank transfers (2) with audits (1), registers (2) checked for linearizability.
+ * The four workloads of a fault run, side by side against one cluster: acknowledged inserts
+ * (2 clients), bank transfers (2) with audits (1), registers (2) checked for linearizability, and
+ * transfers across the two ranges of a split ledger (2) with audits across them (1).
  * Creates their tables, starts and stops their clients together, verifies them and hands their
  * outcomes to a report; the fault harnesses (the nemesis, the network tests) only inject faults.
  */
@@ -37,7 +38,9 @@ public final class WorkloadSet {
         return new WorkloadSet(List.of(
                 new InsertWorkload(2, new ClientUrls(cluster, clientOptions, 0), clock),
                 new BankWorkload(2, 1, new ClientUrls(cluster, clientOptions, 2), clock, seed),
-                registers), registers);
+                registers,
+                // Last: its split leaves the other workloads' tables in the first data range.
+                new LedgerWorkload(2, 1, new ClientUrls(cluster, clientOptions, 1), clock, seed)), registers);
     }
 
     public List<String> names() {
@@ -54,7 +57,7 @@ public final class WorkloadSet {
         workloads.forEach(w -> w.clients().forEach(WorkloadClient::start));
     }
 
-    /** "insert x2, bank x3, register x2". */
+    /** "insert x2, bank x3, register x2, ledger x3". */
     public String describe() {
         StringBuilder b = new StringBuilder();
         for (Workload w : workloads) {
@@ -144,7 +147,7 @@ public final class WorkloadSet {
             throws InterruptedException {
         String query = "SELECT (SELECT COUNT(*) FROM INSERTS), (SELECT SUM(ID) FROM INSERTS), "
                 + "(SELECT SUM(ROW_ID) FROM INSERTS), (SELECT SUM(BALANCE * (ID + 1)) FROM ACCOUNTS), "
-                + "(SELECT SUM(V * (K + 1)) FROM REGISTERS)";
+                + "(SELECT SUM(V * (K + 1)) FROM REGISTERS), (SELECT SUM(BALANCE * (ID + 1)) FROM LEDGER)";
         long deadline = System.nanoTime() + within.toNanos();
         Map<Long, String> digests = new TreeMap<>();
         long first = cluster.nodeIds().get(0);
@@ -156,14 +159,14 @@ public final class WorkloadSet {
                      Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
                     rs.next();
                     digests.put(node, rs.getString(1) + "/" + rs.getString(2) + "/" + rs.getString(3) + "/"
-                            + rs.getString(4) + "/" + rs.getString(5));
+                            + rs.getString(4) + "/" + rs.getString(5) + "/" + rs.getString(6));
                 } catch (SQLException e) {
                     digests.put(node, "error " + e.getSQLState() + ": " + e.getMessage());
                 }
             }
             if (digests.values().stream().distinct().count() == 1 && !digests.get(first).startsWith("error")) {
                 return "the " + digests.size() + " replicas hold the same rows (count/sum of inserted ids/sum of row ids/"
-                        + "weighted balances/weighted registers: " + digests.get(first) + ")";
+                        + "weighted balances/weighted registers/weighted ledger: " + digests.get(first) + ")";
             }
             if (System.nanoTime() > deadline) {
                 problems.add("replicas differ " + within.toSeconds() + " s after the run: " + digests);
