@@ -10,7 +10,6 @@ import io.flotilla.protocol.HelloResult;
 import io.flotilla.protocol.NodeAddress;
 import io.flotilla.protocol.Request;
 import io.flotilla.protocol.Response;
-import io.flotilla.protocol.Rollback;
 import io.flotilla.protocol.TransactionStep;
 import io.flotilla.sql.node.Announcement;
 import io.flotilla.sql.node.Node;
@@ -276,7 +275,7 @@ public final class ClientSession implements AutoCloseable {
                 if (show.isPresent()) {
                     return execute(showRanges(request, show.get()));
                 }
-                return endedWhole(execute(request));
+                return transaction.afterStatement(execute(request));
             }
             if (request.getKindCase() == Request.KindCase.TRANSACTION_STEP) {
                 return transactionStep(request.getRange(), request.getTransactionStep(), request);
@@ -365,28 +364,6 @@ public final class ClientSession implements AutoCloseable {
         } catch (RuntimeException e) {
             return failed(request, e);
         }
-    }
-
-    /**
-     * A statement answered 40001: the client takes its whole transaction for rolled back (as H2 and
-     * PostgreSQL mean it, and the driver does), so the transaction's parts in every other range end
-     * here too. One left open would join the client's next transaction: the network tests' ledger
-     * saw a debit whose credit failed this way committed with the next transfer.
-     */
-    private Response endedWhole(Response answer) {
-        if (answer.hasError() && SqlStates.ROLLED_BACK.equals(answer.getError().getSqlState()) && inTransaction()) {
-            try {
-                Response rolledBack = transaction.end(Request.newBuilder().setId(answer.getId())
-                        .setRollback(Rollback.getDefaultInstance()).build());
-                if (rolledBack.hasError()) {
-                    LOG.log(System.Logger.Level.DEBUG, "rolling back the rest of a transaction after 40001 failed: "
-                            + rolledBack.getError().getMessage());
-                }
-            } catch (SQLException e) {
-                LOG.log(System.Logger.Level.DEBUG, "rolling back the rest of a transaction after 40001 failed", e);
-            }
-        }
-        return answer;
     }
 
     private Response failed(Request request, SQLException e) {

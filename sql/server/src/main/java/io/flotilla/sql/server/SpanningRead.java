@@ -29,6 +29,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -50,11 +51,12 @@ import java.util.random.RandomGenerator;
  * <p>At the default (linearizable) consistency the parts are the ranges at one moment (the cut of
  * docs/ranges.md, "Isolation across ranges"): each range's part is read one after another, and then
  * {@link CutCheck} asks every range whether it applied anything since its part was read, and what it
- * holds prepared; if one did, or a transaction across ranges is prepared in one of them and not in
- * another, the parts are read again (at most {@link #CUT_ATTEMPTS} times, then 40001). After
- * {@link #UNHELD_ATTEMPTS} tries, the node first holds each range's commits where they are (for at
- * most {@link #HOLD_MILLIS}), so that ranges under steady writes stand still while it reads. A read
- * that may be served stale reads each range at its own moment.
+ * holds prepared; if one did, or a transaction across ranges may be resolved in one range read and
+ * not another, the parts are read again (at most {@link #CUT_ATTEMPTS} times, then 40001): in the
+ * second case once that range resolved it; after {@link #UNHELD_ATTEMPTS} tries that found a range
+ * moved, holding each range's commits where they are (for at most {@link #HOLD_MILLIS}), so that
+ * ranges under steady writes stand still while it reads. A read that may be served stale reads each
+ * range at its own moment.
  */
 final class SpanningRead {
 
@@ -119,9 +121,10 @@ final class SpanningRead {
                         // The ranges kept moving under the reads: hold them still this time.
                         CutCheck.hold(read, HOLD_MILLIS, lanes, request, holds);
                     }
-                    Response failed = gather(c, request, across.layout(), spansByTable, names, conditions, lanes, readAt);
-                    if (failed != null) {
-                        return failed;
+                    Optional<Response> failed = gather(c, request, across.layout(), spansByTable, names, conditions,
+                            lanes, readAt);
+                    if (failed.isPresent()) {
+                        return failed.get();
                     }
                     if (!cut) {
                         break;
@@ -163,9 +166,9 @@ final class SpanningRead {
      * each range, the position its parts were read at ({@link #MIXED} when its parts were read at
      * different ones).
      *
-     * @return null, or the error a range answered
+     * @return the error a range answered, if one did
      */
-    private static Response gather(Connection c, Request request, RangeMap.Layout layout,
+    private static Optional<Response> gather(Connection c, Request request, RangeMap.Layout layout,
                                    Map<Long, List<KeySpan>> spansByTable, Map<Long, TableName> names,
                                    Map<Long, PartConditions.Condition> conditions, RangeRequests lanes,
                                    Map<Long, Long> readAt) throws SQLException {
@@ -187,7 +190,7 @@ final class SpanningRead {
                     }
                     while (true) {
                         if (answer.hasError()) {
-                            return answer;
+                            return Optional.of(answer);
                         }
                         RowBatch rows = answer.hasExecute() ? answer.getExecute().getRows() : answer.getRows();
                         try {
@@ -214,7 +217,7 @@ final class SpanningRead {
                 }
             }
         }
-        return null;
+        return Optional.empty();
     }
 
     private void pause(int attempt) throws SQLException {

@@ -163,7 +163,10 @@ abstract class NodeClient {
                 return new Answer.Failed("08006", "the link broke inside the transaction", false);
             }
             if (answer.get().hasError()) {
-                call(s, Request.newBuilder().setRollback(Rollback.getDefaultInstance()).build());
+                // As the driver: a state of class 40 ended the transaction, and no rollback follows it.
+                if (!answer.get().getError().getSqlState().startsWith("40")) {
+                    call(s, Request.newBuilder().setRollback(Rollback.getDefaultInstance()).build());
+                }
                 return new Answer.Failed(answer.get().getError().getSqlState(), answer.get().getError().getMessage(), false);
             }
         }
