@@ -76,6 +76,13 @@ final class LedgerWorkload implements Workload {
 
     @Override
     public List<Anomaly> verify(Connection c) throws SQLException {
+        // Queries across the ledger's ranges run outside a transaction (or at READ COMMITTED): the
+        // connection may come from another workload's check in another state.
+        if (!c.getAutoCommit()) {
+            c.rollback();
+            c.setAutoCommit(true);
+        }
+        c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
         List<Anomaly> anomalies = new ArrayList<>();
         Map<Long, Transfer> transfers = new HashMap<>();
         int audits = 0;
